@@ -1,0 +1,49 @@
+"""`zenboard demo`: copy the bundled demo project somewhere and run it (dashboard or headless)."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+from pathlib import Path
+
+from zenboard.errors import InputError
+
+NAME = "demo"
+HELP = "copy the bundled demo project to DIR and open the dashboard on it (--headless: run it as CI would)"
+DEMO_SOURCE = Path(__file__).resolve().parent.parent / "demo" / "project"
+_IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".zenboard", ".zenflow", "node_modules", "test-results")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dir", type=Path, metavar="DIR", help="where to copy the demo (default: a new temporary directory)")
+    parser.add_argument("--headless", action="store_true", help="run it like `zenboard run --ci` instead of opening the dashboard")
+    parser.add_argument("--no-run", action="store_true", help="open the dashboard idle")
+
+
+def copy_demo(target: Path | None) -> Path:
+    """Copy the demo project to `target` (which must be empty or missing) and return it."""
+    if target is None:
+        target = Path(tempfile.mkdtemp(prefix="zenboard-demo-")) / "demo"
+    target = target.resolve()
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        if (target / "pyproject.toml").is_file() and (target / ".zenboard-demo").is_file():
+            return target  # a demo copied before: reuse it
+        raise InputError(f"--dir {target}: expected a new or empty directory")
+    shutil.copytree(DEMO_SOURCE, target, ignore=_IGNORED, dirs_exist_ok=True)
+    (target / ".zenboard-demo").write_text("copied by zenboard demo\n", encoding="utf-8")
+    return target
+
+
+def run(args: argparse.Namespace) -> int:
+    target = copy_demo(args.dir)
+    print(f"demo project: {target}", flush=True)
+    if args.headless:
+        from zenboard.config import load_config
+        from zenboard.headless import HeadlessRun
+
+        config = load_config(target)
+        return HeadlessRun(config, config.suites, ci=True).run()
+    from zenboard.commands.launch import launch_dashboard
+
+    return launch_dashboard(target, run_at_start=not args.no_run)

@@ -1,0 +1,178 @@
+"""Project configuration: `[tool.zenboard]` in pyproject.toml, or a zenboard.toml.
+
+The configuration is read once into frozen dataclasses; every error names the file, the key
+and what was expected, so a broken file costs the user one line to fix (see errors.ConfigError).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from zenboard.errors import ConfigError
+
+SUITE_KINDS = ("pytest", "playwright")
+DIST_MODES = ("load", "loadscope", "loadfile", "loadgroup", "worksteal", "each", "no")
+SUITE_KEYS = {"name", "kind", "args", "workers", "dist", "cwd", "env", "python", "paths"}
+SUITE_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+
+Workers = int | Literal["auto"]
+
+
+@dataclass(frozen=True)
+class SuiteConfig:
+    """One suite: a pytest (or Playwright) invocation with its own worker plan."""
+
+    name: str
+    kind: str = "pytest"
+    args: tuple[str, ...] = ()
+    workers: Workers = "auto"
+    """Number of xdist workers, "auto", or 0 for no xdist (a single `main` lane)."""
+    dist: str | None = None
+    """xdist distribution mode; None leaves xdist's default (load)."""
+    cwd: Path = Path(".")
+    """Absolute directory the suite runs in."""
+    env: dict[str, str] = field(default_factory=dict)
+    python: str | None = None
+    """Interpreter for the suite; None means the one zenboard runs in."""
+    paths: tuple[str, ...] = ()
+    """Extra paths (relative to cwd) whose changes affect this suite, for watch mode."""
+
+    def command_preview(self) -> str:
+        """The suite's command as a person would type it (for cards of suites not yet run)."""
+        if self.kind == "playwright":
+            parts = ["npx", "playwright", "test", f"--workers={self.workers}", *self.args]
+        else:
+            parts = ["pytest", *self.args]
+            if self.workers != 0:
+                parts += ["-n", str(self.workers)]
+            if self.dist:
+                parts += ["--dist", self.dist]
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """Everything zenboard knows about a project before it runs anything."""
+
+    root: Path
+    source: Path | None
+    """The file the configuration came from, or None for the built-in default."""
+    suites: tuple[SuiteConfig, ...]
+    table: dict[str, Any] = field(default_factory=dict)
+    """The raw `[tool.zenboard]` table, for integrations that own their own keys."""
+
+    def suite(self, name: str) -> SuiteConfig:
+        for suite in self.suites:
+            if suite.name == name:
+                return suite
+        known = ", ".join(s.name for s in self.suites)
+        raise ConfigError(self.source or self.root, "suites", f"no suite named {name!r} (known: {known})")
+
+    def select(self, names: list[str]) -> tuple[SuiteConfig, ...]:
+        """The named suites in the order given, or all of them when no name is given."""
+        if not names:
+            return self.suites
+        return tuple(self.suite(n) for n in names)
+
+
+DEFAULT_SUITE = SuiteConfig(name="tests", workers="auto")
+
+
+def load_config(root: Path) -> ProjectConfig:
+    """Read the project's configuration from `root` (zenboard.toml wins over pyproject.toml)."""
+    root = root.resolve()
+    if not root.is_dir():
+        raise ConfigError(root, "--project", "expected an existing directory")
+    standalone = root / "zenboard.toml"
+    pyproject = root / "pyproject.toml"
+    if standalone.is_file():
+        data = _read_toml(standalone)
+        return _parse(root, standalone, data, prefix="")
+    if pyproject.is_file():
+        data = _read_toml(pyproject)
+        table = data.get("tool", {}).get("zenboard")
+        if table is not None:
+            if not isinstance(table, dict):
+                raise ConfigError(pyproject, "tool.zenboard", "expected a table")
+            return _parse(root, pyproject, table, prefix="tool.zenboard.")
+    return ProjectConfig(root=root, source=None, suites=(_with_cwd(DEFAULT_SUITE, root),))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "(syntax)", f"valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(path, "(file)", f"a readable file ({exc.strerror})") from None
+
+
+def _with_cwd(suite: SuiteConfig, root: Path) -> SuiteConfig:
+    return SuiteConfig(**{**suite.__dict__, "cwd": root})
+
+
+def _parse(root: Path, path: Path, table: dict[str, Any], prefix: str) -> ProjectConfig:
+    raw_suites = table.get("suites")
+    if raw_suites is None:
+        suites: tuple[SuiteConfig, ...] = (_with_cwd(DEFAULT_SUITE, root),)
+    else:
+        if not isinstance(raw_suites, list) or not raw_suites:
+            raise ConfigError(path, f"{prefix}suites", "expected a non-empty array of tables")
+        suites = tuple(
+            _parse_suite(root, path, f"{prefix}suites[{i}]", raw) for i, raw in enumerate(raw_suites)
+        )
+        seen: set[str] = set()
+        for i, suite in enumerate(suites):
+            if suite.name in seen:
+                raise ConfigError(path, f"{prefix}suites[{i}].name", f"a unique name ({suite.name!r} repeats)")
+            seen.add(suite.name)
+    return ProjectConfig(root=root, source=path, suites=suites, table=table)
+
+
+def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError(path, where, "expected a table")
+    unknown = set(raw) - SUITE_KEYS
+    if unknown:
+        raise ConfigError(path, f"{where}.{sorted(unknown)[0]}", f"a known key ({', '.join(sorted(SUITE_KEYS))})")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name or not set(name) <= SUITE_NAME_CHARS:
+        raise ConfigError(path, f"{where}.name", "a name of letters, digits, '.', '_' or '-'")
+    where = f"{where} ({name})"
+    kind = raw.get("kind", "pytest")
+    if kind not in SUITE_KINDS:
+        raise ConfigError(path, f"{where}.kind", f"one of {', '.join(SUITE_KINDS)}, got {kind!r}")
+    args = _string_list(path, f"{where}.args", raw.get("args", []))
+    paths = _string_list(path, f"{where}.paths", raw.get("paths", []))
+    workers = raw.get("workers", "auto")
+    if not (workers == "auto" or (isinstance(workers, int) and not isinstance(workers, bool) and workers >= 0)):
+        raise ConfigError(path, f"{where}.workers", f"a whole number >= 0 or \"auto\", got {workers!r}")
+    dist = raw.get("dist")
+    if dist is not None and dist not in DIST_MODES:
+        raise ConfigError(path, f"{where}.dist", f"one of {', '.join(DIST_MODES)}, got {dist!r}")
+    cwd_raw = raw.get("cwd", ".")
+    if not isinstance(cwd_raw, str):
+        raise ConfigError(path, f"{where}.cwd", "a directory path (string)")
+    cwd = (root / cwd_raw).resolve()
+    if not cwd.is_dir():
+        raise ConfigError(path, f"{where}.cwd", f"an existing directory, {cwd} is not one")
+    env = raw.get("env", {})
+    if not isinstance(env, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in env.items()):
+        raise ConfigError(path, f"{where}.env", "a table of string values")
+    python = raw.get("python")
+    if python is not None and not isinstance(python, str):
+        raise ConfigError(path, f"{where}.python", "a path to a Python interpreter (string)")
+    return SuiteConfig(
+        name=name, kind=kind, args=tuple(args), workers=workers, dist=dist, cwd=cwd,
+        env=dict(env), python=python, paths=tuple(paths),
+    )
+
+
+def _string_list(path: Path, key: str, value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(path, key, "an array of strings")
+    return value

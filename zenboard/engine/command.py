@@ -1,0 +1,96 @@
+"""How a suite becomes a command line and an environment.
+
+Kept apart from process handling so that the exact command (shown on idle cards, logged in the
+output panel, used by the benchmark) has one definition.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from zenboard.config import SuiteConfig
+from zenboard.errors import InputError
+
+REQUIRED_MODULES = ("pytest", "xdist", "pytest_jsonreport")
+ARGFILE_THRESHOLD = 100
+"""More nodeids than this go into a pytest `@argsfile` instead of the command line."""
+
+
+@dataclass(frozen=True)
+class SuiteCommand:
+    argv: tuple[str, ...]
+    cwd: Path
+    env: dict[str, str]
+    report_file: Path
+
+
+def interpreter(suite: SuiteConfig) -> str:
+    return suite.python or sys.executable
+
+
+def check_interpreter(suite: SuiteConfig) -> None:
+    """Refuse (exit 2) an interpreter that lacks pytest, pytest-xdist or pytest-json-report."""
+    python = interpreter(suite)
+    if python == sys.executable:
+        missing = [m for m in REQUIRED_MODULES if importlib.util.find_spec(m) is None]
+    else:
+        probe = "import importlib.util as u;print(' '.join(m for m in %r if u.find_spec(m) is None))" % (
+            (*REQUIRED_MODULES, "zenboard"),
+        )
+        try:
+            done = subprocess.run([python, "-c", probe], capture_output=True, text=True, timeout=30, check=False)
+        except OSError as exc:
+            raise InputError(f"suite {suite.name}: python {python!r} cannot run: {exc.strerror}") from None
+        if done.returncode != 0:
+            raise InputError(f"suite {suite.name}: python {python!r} failed: {done.stderr.strip()[-200:]}")
+        missing = done.stdout.split()
+    if missing:
+        names = {"xdist": "pytest-xdist", "pytest_jsonreport": "pytest-json-report"}
+        raise InputError(
+            f"suite {suite.name}: {python} lacks {', '.join(names.get(m, m) for m in missing)}"
+            f" (install them into that environment: pip install zenboard)"
+        )
+
+
+def to_invocation_arg(nodeid: str, rootdir: str, cwd: Path) -> str:
+    """A nodeid (relative to pytest's rootdir) as an argument valid from the suite's cwd."""
+    if not rootdir:
+        return nodeid
+    path, sep, rest = nodeid.partition("::")
+    relative = os.path.relpath(Path(rootdir) / path, cwd)
+    return relative + sep + rest
+
+
+def build_pytest_command(
+    suite: SuiteConfig,
+    report_file: Path,
+    nodeids: tuple[str, ...] = (),
+    rootdir: str = "",
+    scratch: Path | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> SuiteCommand:
+    """The pytest command for `suite`, optionally restricted to `nodeids`."""
+    argv: list[str] = [interpreter(suite), "-m", "pytest", *suite.args]
+    if nodeids:
+        args = [to_invocation_arg(n, rootdir, suite.cwd) for n in nodeids]
+        if len(args) > ARGFILE_THRESHOLD and scratch is not None:
+            argfile = scratch / f"{suite.name}-nodeids.txt"
+            argfile.write_text("\n".join(args) + "\n", encoding="utf-8")
+            argv.append(f"@{argfile}")
+        else:
+            argv += args
+    argv += ["-n", str(suite.workers)]
+    if suite.dist and suite.workers != 0:
+        argv += ["--dist", suite.dist]
+    argv += ["--json-report", f"--json-report-file={report_file}", "--json-report-omit=log"]
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        argv += ["-p", "xdist.plugin", "-p", "pytest_jsonreport.plugin", "-p", "zenboard.pytest_plugin"]
+    env = {**os.environ, **(extra_env or {}), **suite.env}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    env.pop("PYTEST_XDIST_WORKER_COUNT", None)
+    return SuiteCommand(argv=tuple(argv), cwd=suite.cwd, env=env, report_file=report_file)

@@ -1,0 +1,133 @@
+"""Process-tree handling: start a suite in its own session, stop all of it, leave nothing behind.
+
+A suite's pytest controller starts in a new session (its own process group), so xdist workers,
+browsers and servers the tests start share that group and one `killpg` reaches them. Anything
+that left the group (a daemon that called setsid) is still found through /proc by parentage and
+killed too. On Linux the controller also gets PR_SET_PDEATHSIG, so it dies with zenboard even
+when zenboard is killed with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _load_libc() -> ctypes.CDLL | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    except OSError:
+        return None
+
+
+_LIBC = _load_libc()
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def spawn(
+    argv: Iterable[str], cwd: Path, env: dict[str, str], pass_fds: tuple[int, ...]
+) -> subprocess.Popen[bytes]:
+    """Start `argv` in its own session with stdout and stderr merged into one pipe."""
+    return subprocess.Popen(
+        list(argv),
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        pass_fds=pass_fds,
+        start_new_session=True,
+        preexec_fn=_die_with_parent if _LIBC is not None else None,  # noqa: PLW1509
+    )
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live descendant of `pid`, found through /proc (empty where /proc is missing)."""
+    children: dict[int, list[int]] = {}
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name may hold spaces and parentheses: parse after the last ')'.
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if len(fields) > 1:
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found: list[int] = []
+    stack = [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def _signal_all(pgid: int, pids: list[int], sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def terminate_tree(process: subprocess.Popen[bytes], grace: float = 3.0,
+                   alive: Callable[[], bool] | None = None) -> None:
+    """Stop `process`, its process group and every descendant: SIGTERM, then SIGKILL."""
+    pgid = process.pid  # start_new_session: the group id is the leader's pid
+    tree = descendants(process.pid)
+    _signal_all(pgid, tree, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if process.poll() is not None and not _any_alive(pgid, tree):
+            return
+        time.sleep(0.05)
+    tree = sorted(set(tree) | set(descendants(process.pid)))
+    _signal_all(pgid, tree, signal.SIGKILL)
+
+
+def _any_alive(pgid: int, pids: list[int]) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except (ProcessLookupError, PermissionError):
+        pass
+    for pid in pids:
+        try:
+            os.kill(pid, 0)
+        except (ProcessLookupError, PermissionError):
+            continue
+        if not _is_zombie(pid):
+            return True
+    return False
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat[stat.rfind(")") + 2 :].split()[:1] == ["Z"]

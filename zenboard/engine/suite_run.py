@@ -1,0 +1,118 @@
+"""One run of one suite: a process, its event pipe, its output, and its end.
+
+Three daemon threads per run: the event pipe reader, the output reader, and a waiter that joins
+the other two once the process has exited and then emits `SuiteExited`, so that event is always
+the last of its run and the model can settle the suite's final state from complete data.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+from zenboard.engine import process
+from zenboard.engine.channel import EventPipe
+from zenboard.engine.command import SuiteCommand
+from zenboard.model import events as ev
+
+OUTPUT_LINE_CHARS = 2_000
+ERROR_TAIL_LINES = 6
+ENV_EVENTS = "ZENBOARD_EVENTS"
+ENV_SUITE = "ZENBOARD_SUITE"
+
+
+class SuiteRun:
+    def __init__(
+        self, suite: str, command: SuiteCommand, sink: Callable[[list[ev.Event]], None],
+        nodeids: tuple[str, ...] = (), on_exit: Callable[[SuiteRun], None] | None = None,
+    ) -> None:
+        self.suite = suite
+        self.command = command
+        self.nodeids = nodeids
+        self._sink = sink
+        self._on_exit = on_exit
+        self._cancelled = False
+        self._saw: dict[str, object] = {}
+        self._tail: deque[str] = deque(maxlen=40)
+        self.process: subprocess.Popen[bytes] | None = None
+        self.returncode: int | None = None
+        self.done = threading.Event()
+
+    def _observe(self, events: list[ev.Event]) -> None:
+        for event in events:
+            if isinstance(event, ev.RunStarted | ev.RunFinished):
+                self._saw[type(event).__name__] = event
+        self._sink(events)
+
+    def start(self) -> None:
+        pipe = EventPipe(self.suite, self._observe)
+        env = {**self.command.env, ENV_EVENTS: pipe.env_value(), ENV_SUITE: self.suite}
+        try:
+            self.process = process.spawn(self.command.argv, self.command.cwd, env, (pipe.write_fd,))
+        except OSError as exc:
+            pipe.close_unused()
+            now = time.time()
+            self._sink([
+                ev.SuiteLaunched(self.suite, self.command.argv, 0, now, self.nodeids),
+                ev.SuiteExited(self.suite, 127, now, error=f"could not start {self.command.argv[0]}: {exc.strerror}"),
+            ])
+            self.returncode = 127
+            self.done.set()
+            return
+        self._sink([ev.SuiteLaunched(self.suite, self.command.argv, self.process.pid, time.time(), self.nodeids)])
+        pipe.start()
+        output = threading.Thread(target=self._read_output, name=f"output-{self.suite}", daemon=True)
+        output.start()
+        threading.Thread(target=self._wait, args=(pipe, output), name=f"wait-{self.suite}", daemon=True).start()
+
+    def cancel(self) -> None:
+        """Stop the whole process tree of this run (idempotent, blocks until it is gone)."""
+        if self.process is None or self.done.is_set():
+            return
+        self._cancelled = True
+        process.terminate_tree(self.process)
+
+    def _read_output(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        for raw in self.process.stdout:
+            text = raw.decode(errors="replace").rstrip("\r\n")[:OUTPUT_LINE_CHARS]
+            self._tail.append(text)
+            self._sink([ev.OutputLine(self.suite, text)])
+
+    def _wait(self, pipe: EventPipe, output: threading.Thread) -> None:
+        assert self.process is not None
+        returncode = self.process.wait()
+        pipe.join(timeout=2.0)
+        output.join(timeout=2.0)
+        if output.is_alive() and self.process.stdout is not None:
+            # A grandchild still holds our stdout: stop waiting for it.
+            self.process.stdout.close()
+        self.returncode = returncode
+        self._sink([ev.SuiteExited(self.suite, returncode, time.time(), self._cancelled, self._error(returncode))])
+        self.done.set()
+        if self._on_exit is not None:
+            self._on_exit(self)
+
+    def _error(self, returncode: int) -> str:
+        """Why the suite could not complete, outside any test; empty when it completed."""
+        if self._cancelled:
+            return ""
+        finished = self._saw.get("RunFinished")
+        if "RunStarted" not in self._saw:
+            return _tail_summary(self._tail, "pytest stopped before the run started")
+        if finished is None:
+            return _tail_summary(self._tail, f"pytest died (exit code {returncode}) before the run finished")
+        if isinstance(finished, ev.RunFinished) and finished.exitstatus in (3, 4):
+            return _tail_summary(self._tail, f"pytest exit status {finished.exitstatus}")
+        return ""
+
+
+def _tail_summary(tail: deque[str], headline: str) -> str:
+    lines = [line for line in tail if line.strip()][-ERROR_TAIL_LINES:]
+    for line in reversed(lines):
+        if line.startswith(("ERROR:", "E ", "error:")) or "Error" in line:
+            return f"{headline}: {line.strip()}"
+    return f"{headline}: {lines[-1].strip()}" if lines else headline

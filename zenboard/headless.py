@@ -1,0 +1,161 @@
+"""The headless view: plain progress lines, a final table, reports and an exit code.
+
+It reads the same model the dashboard reads. In `--ci` mode each suite prints at most one
+progress line a second (only when something changed), so a CI log stays readable; failures,
+crashes and suite errors are printed as they happen, once each.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import TextIO
+
+from zenboard.config import ProjectConfig, SuiteConfig
+from zenboard.engine import Engine, EventBuffer
+from zenboard.integrations import reports
+from zenboard.model import events as ev
+from zenboard.model.reducer import apply
+from zenboard.model.state import RunState, SuiteState, SuiteStatus
+
+PROGRESS_INTERVAL_CI = 1.0
+PROGRESS_INTERVAL_TTY = 0.5
+
+
+def progress_line(suite: SuiteState, now: float) -> str:
+    total = suite.total
+    done = f"{suite.done}/{total}" if total is not None else f"{suite.done}/?"
+    counts = " ".join(f"{k}={v}" for k, v in suite.counts.items() if v)
+    workers = len([w for w in suite.workers.values() if not w.crashed])
+    crashed = len(suite.crashed_workers)
+    lane = f"workers={workers}" + (f" crashed={crashed}" if crashed else "")
+    return f"[{suite.name}] {suite.status} {done} {counts or 'no results yet'} {lane} {suite.duration(now):.1f}s"
+
+
+def final_table(state: RunState, now: float) -> list[str]:
+    header = f"{'suite':<16} {'worker':<8} {'status':<10} {'done':>6} {'pass':>6} {'fail':>6} {'skip':>6} {'xfail':>6} {'xpass':>6} {'time':>8}"
+    lines = [header, "-" * len(header)]
+    for suite in state.suites.values():
+        if not suite.runs:
+            continue
+        c = suite.counts
+        lines.append(
+            f"{suite.name:<16} {'all':<8} {suite.status!s:<10} {suite.done:>6} {c['passed']:>6} "
+            f"{c['failed'] + c['error']:>6} {c['skipped']:>6} {c['xfailed']:>6} {c['xpassed']:>6} "
+            f"{suite.duration(now):>7.1f}s"
+        )
+        for worker in suite.workers.values():
+            wc = worker.counts
+            mark = "crashed" if worker.crashed else ""
+            if worker.replaces:
+                mark = f"(for {worker.replaces})"
+            lines.append(
+                f"{'':<16} {worker.id:<8} {mark:<10} {worker.done:>6} {wc['passed']:>6} "
+                f"{wc['failed'] + wc['error']:>6} {wc['skipped']:>6} {wc['xfailed']:>6} {wc['xpassed']:>6}"
+            )
+        for nodeid, _ in suite.collect_errors:
+            lines.append(f"{'':<16} collection error: {nodeid}")
+        if suite.error:
+            lines.append(f"{'':<16} error: {suite.error}")
+        if suite.malformed or suite.oversized:
+            lines.append(f"{'':<16} skipped event lines: {suite.malformed} malformed, {suite.oversized} oversized")
+    return lines
+
+
+class HeadlessRun:
+    """Runs suites to completion, printing as it goes; `run()` returns zenboard's exit code."""
+
+    def __init__(
+        self, config: ProjectConfig, suites: tuple[SuiteConfig, ...], report_dir: Path | None = None,
+        ci: bool = False, out: TextIO | None = None, extra_env: dict[str, str] | None = None,
+    ) -> None:
+        self.config = config
+        self.suites = suites
+        self.out = out or sys.stdout
+        self.ci = ci
+        self.buffer = EventBuffer()
+        self.engine = Engine(config, self.buffer, report_dir, extra_env)
+        self.state = RunState.for_suites([s.name for s in suites])
+        self._last_print: dict[str, tuple[float, int]] = {}
+        self._interrupted = False
+
+    def print(self, line: str) -> None:
+        self.out.write(line + "\n")
+        self.out.flush()
+
+    def run(self) -> int:
+        self.engine.check(self.suites)
+        restore = self._install_signal_handlers()
+        try:
+            self.engine.start_all(self.suites)
+            while True:
+                self.buffer.wait(0.1)
+                self._consume(self.buffer.drain())
+                self._print_progress(final=False)
+                if self.engine.all_done() and not self.engine.running():
+                    self._consume(self.buffer.drain())
+                    break
+                if self._interrupted:
+                    self.engine.cancel_all()
+        finally:
+            restore()
+        now = time.time()
+        self._print_progress(final=True)
+        for line in final_table(self.state, now):
+            self.print(line)
+        summary = reports.write_summary(self.state, self.engine.report_dir)
+        self.print(f"reports: {summary.parent}")
+        code = self.state.exit_code()
+        if self._interrupted:
+            code = max(code, 1)
+        return code
+
+    def _consume(self, events: list[ev.Event]) -> None:
+        for event in events:
+            apply(self.state, event)
+            if isinstance(event, ev.TestFinished) and event.outcome in ("failed", "error"):
+                reason = self.state.suites[event.suite].tests[event.nodeid].reason()
+                self.print(f"[{event.suite}] {event.outcome.upper()} {event.nodeid} ({event.worker}): {reason}")
+            elif isinstance(event, ev.WorkerDown) and event.crashed:
+                self.print(f"[{event.suite}] CRASHED worker {event.worker} while running {event.test or '?'}")
+            elif isinstance(event, ev.WorkerReplaced):
+                self.print(f"[{event.suite}] worker {event.worker} replaced by {event.replacement}")
+            elif isinstance(event, ev.CollectFailed):
+                first = event.longrepr.strip().splitlines()[-1:] or [""]
+                self.print(f"[{event.suite}] COLLECTION ERROR {event.nodeid}: {first[0]}")
+            elif isinstance(event, ev.SuiteExited):
+                suite = self.state.suites[event.suite]
+                reports.write_suite_reports(suite, self.engine.report_dir)
+                if suite.error:
+                    self.print(f"[{event.suite}] ERROR {suite.error}")
+
+    def _print_progress(self, final: bool) -> None:
+        now = time.time()
+        interval = PROGRESS_INTERVAL_CI if self.ci else PROGRESS_INTERVAL_TTY
+        for suite in self.state.suites.values():
+            if not suite.runs:
+                continue
+            last_time, last_rev = self._last_print.get(suite.name, (0.0, -1))
+            signature = suite.done * 8 + len(suite.workers) + (1 << 30 if suite.status.finished else 0)
+            if signature == last_rev:
+                continue
+            if not final and now - last_time < interval and not (suite.status.finished and signature != last_rev):
+                continue
+            self._last_print[suite.name] = (now, signature)
+            self.print(progress_line(suite, now))
+
+    def _install_signal_handlers(self) -> Callable[[], None]:
+        def interrupted(signum: int, frame: FrameType | None) -> None:
+            self._interrupted = True
+
+        previous = {sig: signal.signal(sig, interrupted) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+
+        def restore() -> None:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+        return restore

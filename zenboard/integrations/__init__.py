@@ -1,0 +1,1 @@
+"""Integrations behind small interfaces: reports, tasks and ports, containers, watch, history."""

@@ -1,0 +1,210 @@
+"""The versioned event stream: what a suite run tells zenboard, as typed values.
+
+The pytest plugin (and the Playwright reporter) write one JSON object per line with `"v": 1`
+and a `"type"`; `decode` turns a line into one of the dataclasses below or raises
+`MalformedEvent`, which the channel counts and skips. The engine adds events of its own
+(`SuiteLaunched`, `SuiteExited`, `OutputLine`, `StreamDamaged`) that never cross a process
+boundary. Every event names its suite, so one reducer can fold all suites of a run.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+EVENT_VERSION = 1
+MAX_LINE_BYTES = 1 << 20
+"""Longer lines are counted as oversized and skipped (the plugin bounds failure text well below)."""
+
+OUTCOMES = ("passed", "failed", "skipped", "error", "xfailed", "xpassed")
+"""pytest-json-report's outcome words, used everywhere zenboard counts results."""
+
+
+class MalformedEvent(ValueError):
+    """A line that is not a valid event of a version zenboard understands."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunStarted:
+    suite: str
+    workers_planned: int
+    """0 when the suite runs without xdist."""
+    rootdir: str = ""
+    pid: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerReady:
+    suite: str
+    worker: str
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerCollected:
+    suite: str
+    worker: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class CollectFailed:
+    """A collection error (an import error in a test module, say): the suite cannot complete."""
+
+    suite: str
+    nodeid: str
+    longrepr: str
+
+
+@dataclass(frozen=True, slots=True)
+class TestStarted:
+    suite: str
+    nodeid: str
+    worker: str
+    pending: int | None = None
+    """Tests queued on this worker including this one, where the scheduler tells."""
+
+
+@dataclass(frozen=True, slots=True)
+class TestFinished:
+    suite: str
+    nodeid: str
+    worker: str
+    outcome: str
+    duration: float
+    record: dict[str, Any] = field(default_factory=dict, compare=False)
+    """The test's record in pytest-json-report's per-test shape (failure text may be cut)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerDown:
+    suite: str
+    worker: str
+    crashed: bool
+    test: str | None = None
+    """The test the worker was running when it went down, if any."""
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerReplaced:
+    suite: str
+    worker: str
+    replacement: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunFinished:
+    suite: str
+    exitstatus: int
+    duration: float
+
+
+@dataclass(frozen=True, slots=True)
+class SuiteLaunched:
+    """Engine: the suite's process started."""
+
+    suite: str
+    command: tuple[str, ...]
+    pid: int
+    time: float
+    nodeids: tuple[str, ...] = ()
+    """Non-empty when the run is a rerun of these tests only."""
+
+
+@dataclass(frozen=True, slots=True)
+class SuiteExited:
+    """Engine: the suite's process ended (always the last event of a suite run)."""
+
+    suite: str
+    returncode: int
+    time: float
+    cancelled: bool = False
+    error: str = ""
+    """Why the suite could not run or complete, outside any test (a usage error, say)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutputLine:
+    """Engine: one line of the suite process's own output, for the log panel."""
+
+    suite: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class StreamDamaged:
+    """Engine: lines of the event stream were skipped (malformed or oversized)."""
+
+    suite: str
+    malformed: int = 0
+    oversized: int = 0
+    sample: str = ""
+
+
+Event = (
+    RunStarted | WorkerReady | WorkerCollected | CollectFailed | TestStarted | TestFinished
+    | WorkerDown | WorkerReplaced | RunFinished | SuiteLaunched | SuiteExited | OutputLine
+    | StreamDamaged
+)
+
+_WIRE_TYPES: dict[str, type[Any]] = {
+    "run_started": RunStarted,
+    "worker_ready": WorkerReady,
+    "worker_collected": WorkerCollected,
+    "collect_failed": CollectFailed,
+    "test_started": TestStarted,
+    "test_finished": TestFinished,
+    "worker_down": WorkerDown,
+    "worker_replaced": WorkerReplaced,
+    "run_finished": RunFinished,
+}
+_WIRE_FIELDS: dict[str, tuple[tuple[str, type | tuple[type, ...], bool], ...]] = {
+    # (field, accepted json types, required)
+    "run_started": (("workers_planned", int, True), ("rootdir", str, False), ("pid", int, False)),
+    "worker_ready": (("worker", str, True),),
+    "worker_collected": (("worker", str, True), ("count", int, True)),
+    "collect_failed": (("nodeid", str, True), ("longrepr", str, True)),
+    "test_started": (("nodeid", str, True), ("worker", str, True), ("pending", (int, type(None)), False)),
+    "test_finished": (
+        ("nodeid", str, True), ("worker", str, True), ("outcome", str, True),
+        ("duration", (int, float), True), ("record", dict, False),
+    ),
+    "worker_down": (("worker", str, True), ("crashed", bool, True), ("test", (str, type(None)), False), ("error", str, False)),
+    "worker_replaced": (("worker", str, True), ("replacement", str, True)),
+    "run_finished": (("exitstatus", int, True), ("duration", (int, float), True)),
+}
+
+
+def encode(kind: str, **fields: Any) -> bytes:
+    """One wire line (with its newline) for an event of `kind`; used by the plugin."""
+    return (json.dumps({"v": EVENT_VERSION, "type": kind, **fields}, default=str) + "\n").encode()
+
+
+def decode(suite: str, line: bytes | str) -> Event:
+    """Parse one wire line for `suite`; raise MalformedEvent for anything unexpected."""
+    try:
+        obj = json.loads(line)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedEvent(f"not JSON: {exc}") from None
+    if not isinstance(obj, dict):
+        raise MalformedEvent("not a JSON object")
+    if obj.get("v") != EVENT_VERSION:
+        raise MalformedEvent(f"unknown version {obj.get('v')!r}")
+    kind = obj.get("type")
+    cls = _WIRE_TYPES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise MalformedEvent(f"unknown type {kind!r}")
+    kwargs: dict[str, Any] = {"suite": suite}
+    for name, types, required in _WIRE_FIELDS[kind]:
+        if name not in obj:
+            if required:
+                raise MalformedEvent(f"{kind} without {name}")
+            continue
+        value = obj[name]
+        if not isinstance(value, types) or (isinstance(value, bool) and types in (int, (int, float))):
+            raise MalformedEvent(f"{kind}.{name} has the wrong type")
+        kwargs[name] = value
+    if kind == "test_finished" and kwargs["outcome"] not in OUTCOMES:
+        raise MalformedEvent(f"unknown outcome {kwargs['outcome']!r}")
+    return cls(**kwargs)  # type: ignore[no-any-return]

@@ -1,0 +1,189 @@
+"""Run, suite, worker and test state: plain data that the reducer updates in place.
+
+Views (the Textual app, the headless reporter, the report writers) read these objects and
+never change them; only `zenboard.model.reducer.apply` does.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from zenboard.model.events import OUTCOMES
+
+OUTPUT_LINES_KEPT = 400
+
+
+def zero_counts() -> dict[str, int]:
+    return dict.fromkeys(OUTCOMES, 0)
+
+
+class SuiteStatus(StrEnum):
+    IDLE = "idle"
+    RUNNING = "running"
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    """pytest could not complete the suite (collection or usage error, or it died)."""
+    NO_TESTS = "no tests"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self not in (SuiteStatus.IDLE, SuiteStatus.RUNNING)
+
+
+@dataclass(slots=True)
+class TestResult:
+    nodeid: str
+    outcome: str
+    worker: str
+    duration: float
+    record: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome in ("failed", "error")
+
+    def reason(self) -> str:
+        """A one-line reason for a failure: the crash message, else the last line of longrepr."""
+        for phase in ("setup", "call", "teardown", "???"):
+            stage = self.record.get(phase)
+            if not isinstance(stage, dict) or stage.get("outcome") not in ("failed",):
+                continue
+            crash = stage.get("crash")
+            if isinstance(crash, dict) and crash.get("message"):
+                return str(crash["message"]).strip().splitlines()[0] if str(crash["message"]).strip() else ""
+            longrepr = str(stage.get("longrepr") or "").strip()
+            if longrepr:
+                return longrepr.splitlines()[-1]
+        return self.outcome
+
+
+@dataclass(slots=True)
+class WorkerState:
+    id: str
+    current: str | None = None
+    """The test the worker is running now."""
+    done: int = 0
+    counts: dict[str, int] = field(default_factory=zero_counts)
+    crashed: bool = False
+    crashed_test: str | None = None
+    replaced_by: str | None = None
+    replaces: str | None = None
+    _planned: int | None = None
+
+    @property
+    def passed(self) -> int:
+        return self.counts["passed"]
+
+    @property
+    def failed(self) -> int:
+        return self.counts["failed"] + self.counts["error"]
+
+    @property
+    def total(self) -> int | None:
+        """Tests this worker has done plus those queued on it, where the scheduler tells."""
+        if self._planned is None:
+            return None
+        return max(self._planned, self.done)
+
+
+@dataclass(slots=True)
+class SuiteState:
+    name: str
+    status: SuiteStatus = SuiteStatus.IDLE
+    command: tuple[str, ...] = ()
+    runs: int = 0
+    """How many times this suite has been launched in this session."""
+    rerun_of: tuple[str, ...] = ()
+    """The nodeids of the current run when it is a rerun of some tests only."""
+    workers_planned: int | None = None
+    rootdir: str = ""
+    """pytest's rootdir for this suite (nodeids are relative to it)."""
+    collected: int | None = None
+    tests: dict[str, TestResult] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=zero_counts)
+    workers: dict[str, WorkerState] = field(default_factory=dict)
+    collect_errors: list[tuple[str, str]] = field(default_factory=list)
+    started_at: float | None = None
+    finished_at: float | None = None
+    returncode: int | None = None
+    exitstatus: int | None = None
+    """pytest's own exit status from the run_finished event (None if it never came)."""
+    error: str = ""
+    malformed: int = 0
+    oversized: int = 0
+    duplicates: int = 0
+    """test_finished events for a test already finished in this run (ignored, never counted)."""
+    output: deque[str] = field(default_factory=lambda: deque(maxlen=OUTPUT_LINES_KEPT))
+    finished_this_run: set[str] = field(default_factory=set, repr=False)
+
+    @property
+    def done(self) -> int:
+        return len(self.tests)
+
+    @property
+    def total(self) -> int | None:
+        """Tests expected in this suite: collected, plus kept results on a partial rerun."""
+        if self.collected is None:
+            return None
+        if self.rerun_of:
+            return self.collected + len(self.tests) - len(self.finished_this_run)
+        return self.collected
+
+    @property
+    def failed(self) -> int:
+        return self.counts["failed"] + self.counts["error"]
+
+    @property
+    def crashed_workers(self) -> list[WorkerState]:
+        return [w for w in self.workers.values() if w.crashed]
+
+    def duration(self, now: float) -> float:
+        if self.started_at is None:
+            return 0.0
+        end = self.finished_at if self.finished_at is not None else now
+        return max(0.0, end - self.started_at)
+
+    def failures(self) -> list[TestResult]:
+        return [t for t in self.tests.values() if t.failed]
+
+
+@dataclass(slots=True)
+class RunState:
+    """All suites of one zenboard session, in configuration order."""
+
+    suites: dict[str, SuiteState] = field(default_factory=dict)
+    revision: int = 0
+    """Bumped by every applied event, so views can tell cheaply whether to redraw."""
+
+    @classmethod
+    def for_suites(cls, names: list[str] | tuple[str, ...]) -> RunState:
+        return cls(suites={n: SuiteState(name=n) for n in names})
+
+    @property
+    def running(self) -> bool:
+        return any(s.status is SuiteStatus.RUNNING for s in self.suites.values())
+
+    @property
+    def status(self) -> SuiteStatus:
+        """The run's overall state: running, else the worst finished state."""
+        states = [s.status for s in self.suites.values()]
+        if SuiteStatus.RUNNING in states:
+            return SuiteStatus.RUNNING
+        for worst in (SuiteStatus.ERROR, SuiteStatus.FAILED, SuiteStatus.CANCELLED, SuiteStatus.PASSED, SuiteStatus.NO_TESTS):
+            if worst in states:
+                return worst
+        return SuiteStatus.IDLE
+
+    def exit_code(self) -> int:
+        """zenboard's exit code for the suites run: 0 passed, 1 failed or incomplete, 5 no tests."""
+        ran = [s for s in self.suites.values() if s.status is not SuiteStatus.IDLE]
+        if any(s.status in (SuiteStatus.FAILED, SuiteStatus.ERROR, SuiteStatus.CANCELLED) for s in ran):
+            return 1
+        if ran and all(s.status is SuiteStatus.NO_TESTS for s in ran):
+            return 5
+        return 0

@@ -1,0 +1,235 @@
+"""zenboard's pytest plugin: streams a suite run as versioned JSON lines, per xdist worker.
+
+Loaded through the `pytest11` entry point into every pytest process, it stays inert unless
+zenboard started that very process: zenboard passes the write end of a pipe and its own pid in
+`ZENBOARD_EVENTS=fd:<fd>:<pid>`, and the plugin activates only when its parent is that pid and
+the descriptor is a pipe. The variable is then removed from the environment, so tests that
+start pytest themselves never write into zenboard's stream.
+
+Only the controller writes (xdist workers never see the pipe): it is the one process that sees
+every report, so the stream is a single ordered sequence and a dying worker cannot corrupt it.
+"Test started" happens inside a worker; the controller learns of it through xdist's `logstart`
+event, which it handles in `DSession.worker_logstart(node, ...)`; wrapping that method gives the
+worker id without adding anything to the reports workers send (which must stay plain data).
+
+Each finished test carries pytest-json-report's own record for it (zenboard always runs with
+`--json-report`), so the stream is the JSON report, live; long failure texts are cut at a bound.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from typing import Any
+
+import pytest
+
+from zenboard.model.events import encode
+
+ENV_VAR = "ZENBOARD_EVENTS"
+TEXT_BOUND = 16_000
+"""Longest failure text (longrepr, crash message, captured output) sent in one event."""
+MAIN_WORKER = "main"
+
+
+def _stream_fd() -> int | None:
+    """The pipe to write to, if zenboard started this process; None otherwise (inert)."""
+    spec = os.environ.get(ENV_VAR, "")
+    parts = spec.split(":")
+    if len(parts) != 3 or parts[0] != "fd" or not parts[1].isdigit() or not parts[2].isdigit():
+        return None
+    fd, parent = int(parts[1]), int(parts[2])
+    if os.getppid() != parent:
+        return None
+    try:
+        if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+            return None
+    except OSError:
+        return None
+    return fd
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput"):
+        return
+    fd = _stream_fd()
+    if fd is None:
+        return
+    os.environ.pop(ENV_VAR, None)
+    config.pluginmanager.register(EventStream(config, fd), "zenboard-event-stream")
+
+
+def _cut(text: str) -> str:
+    if len(text) <= TEXT_BOUND:
+        return text
+    return text[:TEXT_BOUND] + f"\n... [{len(text) - TEXT_BOUND} more characters in the JSON report]"
+
+
+def _bounded(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with long texts cut; a shallow copy only when something is cut."""
+    copy: dict[str, Any] | None = None
+    for phase in ("setup", "call", "teardown"):
+        stage = record.get(phase)
+        if not isinstance(stage, dict):
+            continue
+        long_keys = [k for k in ("longrepr", "stdout", "stderr") if isinstance(stage.get(k), str) and len(stage[k]) > TEXT_BOUND]
+        if not long_keys:
+            continue
+        if copy is None:
+            copy = dict(record)
+        copy[phase] = {**stage, **{k: _cut(stage[k]) for k in long_keys}}
+    return copy if copy is not None else record
+
+
+def _worker_of(report: Any) -> str:
+    node = getattr(report, "node", None)
+    gateway = getattr(node, "gateway", None)
+    return str(getattr(gateway, "id", MAIN_WORKER)) if gateway is not None else MAIN_WORKER
+
+
+class EventStream:
+    """The active half of the plugin, registered only when zenboard started this process."""
+
+    def __init__(self, config: pytest.Config, fd: int) -> None:
+        self.config = config
+        self.fd: int | None = fd
+        self.started = time.monotonic()
+        self.xdist = False
+        self.current: dict[str, str] = {}
+        """worker id -> the test it is running."""
+        self.down_crashed: list[str] = []
+        """Crashed workers whose replacement has not appeared yet."""
+        self.own_outcomes: dict[str, str] = {}
+
+    # -- writing ---------------------------------------------------------------------------
+    def emit(self, kind: str, **fields: Any) -> None:
+        if self.fd is None:
+            return
+        data = encode(kind, **fields)
+        try:
+            while data:
+                written = os.write(self.fd, data)
+                data = data[written:]
+        except OSError:
+            self.fd = None  # zenboard went away: keep the run going, stop streaming
+
+    # -- run -------------------------------------------------------------------------------
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        dsession = self.config.pluginmanager.getplugin("dsession")
+        self.xdist = dsession is not None
+        planned = 0
+        if self.xdist:
+            numprocesses = self.config.getoption("numprocesses", None)
+            tx = self.config.getoption("tx", None) or []
+            planned = numprocesses if isinstance(numprocesses, int) and numprocesses > 0 else len(tx)
+            self._wrap_logstart(dsession)
+        self.emit("run_started", workers_planned=planned, rootdir=str(self.config.rootpath), pid=os.getpid())
+
+    def _wrap_logstart(self, dsession: Any) -> None:
+        original = getattr(dsession, "worker_logstart", None)
+        if original is None:
+            return
+
+        def worker_logstart(node: Any, nodeid: str, location: Any) -> None:
+            worker = str(node.gateway.id)
+            self.current[worker] = nodeid
+            pending = None
+            node2pending = getattr(getattr(dsession, "sched", None), "node2pending", None)
+            if isinstance(node2pending, dict):
+                pending = len(node2pending.get(node, ()))
+            self.emit("test_started", nodeid=nodeid, worker=worker, pending=pending)
+            original(node=node, nodeid=nodeid, location=location)
+
+        dsession.worker_logstart = worker_logstart
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.emit("run_finished", exitstatus=int(exitstatus), duration=time.monotonic() - self.started)
+
+    # -- collection ------------------------------------------------------------------------
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.emit("collect_failed", nodeid=report.nodeid, longrepr=_cut(str(report.longrepr)))
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if not self.xdist:
+            self.emit("worker_collected", worker=MAIN_WORKER, count=len(session.items))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self.emit("worker_collected", worker=str(node.gateway.id), count=len(ids))
+
+    # -- workers ---------------------------------------------------------------------------
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodeready(self, node: Any) -> None:
+        self.emit("worker_ready", worker=str(node.gateway.id))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object | None) -> None:
+        worker = str(node.gateway.id)
+        crashed = error is not None
+        test = self.current.pop(worker, None)
+        if crashed:
+            self.down_crashed.append(worker)
+        self.emit("worker_down", worker=worker, crashed=crashed, test=test, error=_cut(str(error or "")))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_newgateway(self, gateway: Any) -> None:
+        if self.down_crashed:
+            self.emit("worker_replaced", worker=self.down_crashed.pop(0), replacement=str(gateway.id))
+
+    # -- tests -----------------------------------------------------------------------------
+    def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
+        if not self.xdist:
+            self.current[MAIN_WORKER] = nodeid
+            self.emit("test_started", nodeid=nodeid, worker=MAIN_WORKER)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        when = report.when
+        if when not in ("teardown", "???"):
+            if when == "setup" or report.outcome != "passed":
+                self._own_outcome(report)
+            return
+        self._own_outcome(report)
+        nodeid = report.nodeid
+        worker = _worker_of(report)
+        if self.current.get(worker) == nodeid:
+            del self.current[worker]
+        record = self._record(report)
+        duration = sum(
+            float(stage.get("duration", 0.0))
+            for stage in (record.get("setup"), record.get("call"), record.get("teardown"))
+            if isinstance(stage, dict)
+        )
+        self.emit(
+            "test_finished", nodeid=nodeid, worker=worker, outcome=record.get("outcome", "failed"),
+            duration=duration, record=_bounded(record),
+        )
+
+    def _own_outcome(self, report: pytest.TestReport) -> None:
+        """Track the outcome as pytest-json-report does, for runs without its record."""
+        if getattr(self.config, "_json_report", None) is not None:
+            return
+        status = self.config.hook.pytest_report_teststatus(report=report, config=self.config)[0]
+        if report.when == "setup":
+            self.own_outcomes[report.nodeid] = "passed"
+        if status not in ("passed", ""):
+            self.own_outcomes[report.nodeid] = status
+
+    def _record(self, report: pytest.TestReport) -> dict[str, Any]:
+        json_report = getattr(self.config, "_json_report", None)
+        tests = getattr(json_report, "_json_tests", None)
+        if isinstance(tests, dict):
+            record = tests.get(report.nodeid)
+            if isinstance(record, dict):
+                return record
+        outcome = self.own_outcomes.pop(report.nodeid, "failed" if report.when == "???" else "passed")
+        return {
+            "nodeid": report.nodeid,
+            "outcome": outcome,
+            report.when: {"duration": report.duration, "outcome": report.outcome, "longrepr": str(report.longrepr or "")},
+        }
