@@ -1,0 +1,99 @@
+"""Per-worker isolation helpers for a project's own test settings.
+
+Parallel suites share one machine (and, on CI, sometimes one database server): two xdist
+workers writing to the same test database or media directory make tests fail in ways that
+depend on scheduling, the worst kind of flake. The cure is a name per worker. This module gives
+the spec's normalised worker suffix (section 3.1 of the parallel CI spec) and the names built
+from it, so a project's `settings_test.py` or `conftest.py` writes one line instead of copying
+the recipe::
+
+    from zenboard.isolation import db_name, media_dir
+
+    DATABASES["default"]["NAME"] = db_name("test_app")        # test_app_gw0 on worker gw0
+    MEDIA_ROOT = media_dir(tempfile.gettempdir(), "app_media")  # /tmp/app_media_gw0
+
+Where the suffix comes from:
+
+- `PYTEST_XDIST_WORKER` (set by pytest-xdist in each worker: `gw0`, `gw1`, ...);
+- `CI_NODE_INDEX` (set by CI systems that split a job over machines: `0`, `1`, ...);
+- neither: `"0"`, so a plain `pytest` run still has a stable name.
+
+The spec reads `CI_NODE_INDEX` *instead of* the xdist worker when both are set. That gives every
+xdist worker on one CI machine the same name, which is exactly the collision this exists to
+prevent, so here both are kept, machine first: `1_gw0`, `1_gw1`. Without `CI_NODE_INDEX` the
+result is the spec's (`gw0`).
+
+Normalising keeps ASCII letters, digits and `_`, lowercased (the spec keeps `isalnum()`
+characters, which lets non-ASCII letters into database names; they are dropped here). A value
+that normalises to nothing counts as absent.
+
+Hazard: pytest-django already suffixes *test* database names per xdist worker (`test_app` becomes
+`test_app_gw0` in worker gw0). A settings-level suffix on top doubles it: `test_app_gw0_gw0`.
+Harmless until a tool or a person looks for `test_app_gw0`, then confusing. With pytest-django,
+call `db_name(prefix, xdist=False)`: it keeps the CI machine part (which pytest-django does not
+add) and leaves the worker part to pytest-django.
+
+Everything here is pure standard library, so it can be imported from settings modules early,
+before Django or pytest are configured; `environ` parameters make the functions testable
+without touching `os.environ`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+XDIST_VARIABLE = "PYTEST_XDIST_WORKER"
+CI_NODE_VARIABLE = "CI_NODE_INDEX"
+DEFAULT_SUFFIX = "0"
+
+
+def normalise(raw: str) -> str:
+    """`raw` reduced to ASCII letters, digits and `_`, lowercased ("" when nothing is left)."""
+    return "".join(ch for ch in raw if ch.isascii() and (ch.isalnum() or ch == "_")).lower()
+
+
+def _part(environ: Mapping[str, str], variable: str) -> str:
+    return normalise(environ.get(variable, ""))
+
+
+def worker_suffix(environ: Mapping[str, str] | None = None, *, xdist: bool = True) -> str:
+    """This process's normalised worker suffix: `gw0`, `1_gw0`, `1` or `0`.
+
+    `xdist=False` leaves the xdist worker out (see the pytest-django hazard in the module
+    docstring); the CI machine index, when set, is always kept.
+    """
+    env = os.environ if environ is None else environ
+    parts = [_part(env, CI_NODE_VARIABLE)]
+    if xdist:
+        parts.append(_part(env, XDIST_VARIABLE))
+    return "_".join(p for p in parts if p) or DEFAULT_SUFFIX
+
+
+def db_name(prefix: str, environ: Mapping[str, str] | None = None, *, xdist: bool = True) -> str:
+    """A database name for this worker: `test_demo` -> `test_demo_gw0`.
+
+    With `xdist=False` and no CI machine index the name is `prefix` unchanged (pytest-django
+    then adds `_gw0` itself); it never ends in a bare `_0` added on top of a pytest-django suffix.
+    """
+    if not prefix:
+        raise ValueError("db_name: prefix must not be empty")
+    env = os.environ if environ is None else environ
+    if not xdist and not _part(env, CI_NODE_VARIABLE):
+        return prefix
+    return f"{prefix}_{worker_suffix(env, xdist=xdist)}"
+
+
+def media_dir(base: str | os.PathLike[str], prefix: str = "media",
+              environ: Mapping[str, str] | None = None) -> Path:
+    """This worker's media directory `<base>/<prefix>_<suffix>`, created if missing.
+
+    Only the directory is made here; emptying it between runs or tests is the caller's choice
+    (a leftover directory named after its worker is what makes a failed run easy to inspect).
+    """
+    if not prefix:
+        raise ValueError("media_dir: prefix must not be empty")
+    path = Path(base) / f"{prefix}_{worker_suffix(environ)}"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
