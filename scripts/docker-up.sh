@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Get a working Docker engine and a tiny local image on a fresh Debian machine.
+#
+# Why: zenboard's container tests use a real engine, and no image registry is reachable, so the
+# image is built locally from busybox-static with `docker import`. Idempotent: safe to run twice,
+# and when a daemon is already running it only checks the image.
+#
+#   bash scripts/docker-up.sh          # prints the image name on its last line
+#
+# Environment: ZENBOARD_DOCKER_IMAGE (default zenboard-busybox:latest),
+#              ZENBOARD_DOCKER_WAIT (seconds to wait for the daemon, default 60),
+#              ZENBOARD_DOCKERD_LOG (default /tmp/zenboard-dockerd.log).
+set -euo pipefail
+
+IMAGE="${ZENBOARD_DOCKER_IMAGE:-zenboard-busybox:latest}"
+WAIT="${ZENBOARD_DOCKER_WAIT:-60}"
+LOG="${ZENBOARD_DOCKERD_LOG:-/tmp/zenboard-dockerd.log}"
+SOCK=/var/run/docker.sock
+
+say() { echo "docker-up: $*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+daemon_answers() { docker info >/dev/null 2>&1; }
+
+install_missing() {
+    local missing=()
+    command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+    command -v docker >/dev/null 2>&1 || missing+=(docker.io)
+    [ -x /bin/busybox ] || command -v busybox >/dev/null 2>&1 || missing+=(busybox-static)
+    [ ${#missing[@]} -eq 0 ] && return 0
+    [ "$(id -u)" -eq 0 ] || die "missing ${missing[*]} and not root: install them or run as root"
+    say "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null || die "apt-get update failed"
+    # shellcheck disable=SC2046
+    apt-get install -y -qq $(printf '%s\n' "${missing[@]}" | sort -u) >/dev/null \
+        || die "apt-get install ${missing[*]} failed"
+}
+
+start_daemon() {
+    daemon_answers && return 0
+    if ! pgrep -x dockerd >/dev/null 2>&1; then
+        [ "$(id -u)" -eq 0 ] || die "no Docker daemon answers and not root: cannot start dockerd"
+        say "starting dockerd (log: $LOG)"
+        # setsid: the daemon outlives this script and the shell that ran it.
+        setsid dockerd >"$LOG" 2>&1 </dev/null &
+    else
+        say "dockerd is running but does not answer yet; waiting"
+    fi
+    local waited=0
+    until [ -S "$SOCK" ] && daemon_answers; do
+        if [ "$waited" -ge $((WAIT * 2)) ]; then
+            say "last lines of $LOG:"
+            tail -n 15 "$LOG" >&2 2>/dev/null || true
+            die "the Docker daemon did not answer on $SOCK within ${WAIT}s"
+        fi
+        sleep 0.5
+        waited=$((waited + 1))
+    done
+}
+
+build_image() {
+    if docker image inspect "$IMAGE" >/dev/null 2>&1; then
+        return 0
+    fi
+    local busybox root
+    busybox="$(command -v busybox || echo /bin/busybox)"
+    root="$(mktemp -d /tmp/zenboard-busybox-root.XXXXXX)"
+    mkdir -p "$root/bin" "$root/tmp" "$root/www" "$root/etc"
+    cp "$busybox" "$root/bin/busybox"
+    local tool
+    for tool in sh ash sleep httpd wget nc true false cat echo ls rm touch test mkdir \
+                ps kill env grep sed printf date id hostname uname seq head tail; do
+        ln -sf busybox "$root/bin/$tool"
+    done
+    echo "root:x:0:0:root:/:/bin/sh" >"$root/etc/passwd"
+    echo "zenboard" >"$root/www/index.html"
+    say "building $IMAGE from $busybox"
+    tar -C "$root" -c . | docker import \
+        --change 'ENV PATH=/bin' --change 'WORKDIR /www' --change 'CMD ["/bin/sh"]' \
+        - "$IMAGE" >/dev/null || { rm -rf "$root"; die "docker import of $IMAGE failed"; }
+    rm -rf "$root"
+}
+
+install_missing
+start_daemon
+build_image
+echo "$IMAGE"
