@@ -10,14 +10,14 @@ from __future__ import annotations
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
 from zenboard.config import ProjectConfig, SuiteConfig
 from zenboard.engine import Engine, EventBuffer
-from zenboard.integrations import reports
+from zenboard.integrations import recording, reports
 from zenboard.model import events as ev
 from zenboard.model.reducer import apply
 from zenboard.model.state import RunState, SuiteState, SuiteStatus
@@ -72,6 +72,8 @@ class HeadlessRun:
     def __init__(
         self, config: ProjectConfig, suites: tuple[SuiteConfig, ...], report_dir: Path | None = None,
         ci: bool = False, out: TextIO | None = None, extra_env: dict[str, str] | None = None,
+        selection: Mapping[str, tuple[tuple[str, ...], str]] | None = None, kind: str = "run",
+        shard: str | None = None, partial: bool | None = None,
     ) -> None:
         self.config = config
         self.suites = suites
@@ -82,6 +84,13 @@ class HeadlessRun:
         self.state = RunState.for_suites([s.name for s in suites])
         self._last_print: dict[str, tuple[float, int]] = {}
         self._interrupted = False
+        self.selection = dict(selection or {})
+        """suite -> (nodeids, rootdir) for suites that run only some tests (a shard, a plan)."""
+        self.kind = kind
+        """What the history records this run as (run, verify, compare ...)."""
+        self.shard = shard
+        self.partial = bool(self.selection) if partial is None else partial
+        """Whether the selected suites ran only some of their tests (False for a full run in planned order)."""
 
     def print(self, line: str) -> None:
         self.out.write(line + "\n")
@@ -91,7 +100,9 @@ class HeadlessRun:
         self.engine.check(self.suites)
         restore = self._install_signal_handlers()
         try:
-            self.engine.start_all(self.suites)
+            for suite in self.suites:
+                nodeids, rootdir = self.selection.get(suite.name, ((), ""))
+                self.engine.start(suite, nodeids, rootdir)
             while True:
                 self.buffer.wait(0.1)
                 self._consume(self.buffer.drain())
@@ -107,11 +118,16 @@ class HeadlessRun:
         self._print_progress(final=True)
         for line in final_table(self.state, now):
             self.print(line)
-        summary = reports.write_summary(self.state, self.engine.report_dir)
+        meta = recording.run_meta(self.config.root, self.shard)
+        summary = reports.write_summary(self.state, self.engine.report_dir, meta)
         self.print(f"reports: {summary.parent}")
         code = self.state.exit_code()
         if self._interrupted:
             code = max(code, 1)
+        partial = tuple(self.selection) if self.partial else ()
+        for line in recording.after_run(self.config.root, self.state, self.kind, code, partial,
+                                        self.shard, meta["commit"]):
+            self.print(line)
         return code
 
     def _consume(self, events: list[ev.Event]) -> None:

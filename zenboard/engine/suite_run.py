@@ -7,6 +7,7 @@ the last of its run and the model can settle the suite's final state from comple
 
 from __future__ import annotations
 
+import re
 import subprocess
 import threading
 import time
@@ -22,6 +23,7 @@ OUTPUT_LINE_CHARS = 2_000
 ERROR_TAIL_LINES = 6
 ENV_EVENTS = "ZENBOARD_EVENTS"
 ENV_SUITE = "ZENBOARD_SUITE"
+_ERROR_LINE = re.compile(r"(?i)(^|[\s:])error:|^E\s")
 
 
 class SuiteRun:
@@ -111,8 +113,9 @@ class SuiteRun:
 
 
 def _tail_summary(tail: deque[str], headline: str) -> str:
-    lines = [line for line in tail if line.strip()][-ERROR_TAIL_LINES:]
-    for line in reversed(lines):
-        if line.startswith(("ERROR:", "E ", "error:")) or "Error" in line:
-            return f"{headline}: {line.strip()}"
-    return f"{headline}: {lines[-1].strip()}" if lines else headline
+    """The headline plus the most telling line of pytest's last output (its error line)."""
+    lines = [line.strip() for line in tail if line.strip()]
+    telling = [line for line in lines if _ERROR_LINE.search(line) and "usage:" not in line.lower()]
+    if telling:
+        return f"{headline}: {telling[-1]}"
+    return f"{headline}: {lines[-1]}" if lines else headline

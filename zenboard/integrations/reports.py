@@ -11,6 +11,7 @@ import json
 import os
 import re
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -59,11 +60,13 @@ def suite_summary(suite: SuiteState, now: float | None = None) -> dict[str, Any]
     }
 
 
-def summary(state: RunState, now: float | None = None) -> dict[str, Any]:
+def summary(state: RunState, now: float | None = None, meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The run's summary; `meta` adds top-level keys (the git commit tested, the shard)."""
     ran = [s for s in state.suites.values() if s.runs]
     return {
         "version": SUMMARY_VERSION,
         "exit_code": state.exit_code(),
+        **(meta or {}),
         "suites": [suite_summary(s, now) for s in ran],
     }
 
@@ -75,9 +78,9 @@ def _atomic_write(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def write_summary(state: RunState, report_dir: Path) -> Path:
+def write_summary(state: RunState, report_dir: Path, meta: Mapping[str, Any] | None = None) -> Path:
     path = report_dir / "summary.json"
-    _atomic_write(path, json.dumps(summary(state), indent=2) + "\n")
+    _atomic_write(path, json.dumps(summary(state, meta=meta), indent=2) + "\n")
     return path
 
 

@@ -1,0 +1,89 @@
+"""The engine: concurrent suites, reruns of failed tests and of one test by nodeid."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from tests.helpers import suites_toml, write_project
+from zenboard.config import load_config
+from zenboard.engine import Engine, EventBuffer
+from zenboard.model.reducer import apply
+from zenboard.model.state import RunState, SuiteStatus
+
+
+def _settle(engine: Engine, buffer: EventBuffer, state: RunState, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        buffer.wait(0.1)
+        for event in buffer.drain():
+            apply(state, event)
+        if engine.all_done() and not engine.running():
+            for event in buffer.drain():
+                apply(state, event)
+            return
+    raise AssertionError("suites did not finish")
+
+
+def test_two_suites_run_concurrently_then_rerun_failed_and_one_test(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {
+        "pyproject.toml": suites_toml(
+            'name = "back"\ncwd = "backend"\nworkers = 2',
+            'name = "other"\ncwd = "other"\nworkers = 0',
+        ),
+        "backend/pytest.ini": "[pytest]\n",
+        "backend/pkg/test_a.py": '''
+            import os, pytest
+            @pytest.mark.parametrize("i", range(6))
+            def test_flip(i):
+                assert not (i in (1, 4) and os.environ.get("BREAK") == "1")
+            def test_p():
+                pass
+        ''',
+        "other/test_b.py": "def test_b():\n    pass\n",
+    })
+    config = load_config(project)
+    buffer = EventBuffer()
+    engine = Engine(config, buffer, tmp_path / "reports", extra_env={"BREAK": "1"})
+    state = RunState.for_suites(["back", "other"])
+    engine.start_all(config.suites)
+    _settle(engine, buffer, state)
+    back = state.suites["back"]
+    assert back.status is SuiteStatus.FAILED
+    assert state.suites["other"].status is SuiteStatus.PASSED
+    failed = tuple(t.nodeid for t in back.failures())
+    assert failed == ("pkg/test_a.py::test_flip[1]", "pkg/test_a.py::test_flip[4]") or sorted(failed) == [
+        "pkg/test_a.py::test_flip[1]", "pkg/test_a.py::test_flip[4]"]
+    assert Path(back.rootdir) == project / "backend"
+
+    # rerun only the failed tests, with the fault fixed
+    engine.extra_env = {"BREAK": "0"}
+    engine.start(config.suite("back"), nodeids=failed, rootdir=back.rootdir)
+    _settle(engine, buffer, state)
+    assert back.status is SuiteStatus.PASSED
+    assert back.runs == 2
+    assert back.counts["passed"] == 7  # results of the other tests are kept
+    assert sorted(back.finished_this_run) == sorted(failed)
+
+    # rerun one test by nodeid
+    engine.start(config.suite("back"), nodeids=("pkg/test_a.py::test_p",), rootdir=back.rootdir)
+    _settle(engine, buffer, state)
+    assert back.finished_this_run == {"pkg/test_a.py::test_p"}
+    assert back.status is SuiteStatus.PASSED
+    assert back.counts["passed"] == 7
+
+
+def test_many_nodeids_go_through_an_argsfile(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {
+        "pyproject.toml": suites_toml('name = "big"\nworkers = 2'),
+        "test_big.py": "import pytest\n\n@pytest.mark.parametrize('i', range(400))\ndef test_i(i):\n    pass\n",
+    })
+    config = load_config(project)
+    buffer = EventBuffer()
+    engine = Engine(config, buffer, tmp_path / "reports")
+    state = RunState.for_suites(["big"])
+    wanted = tuple(f"test_big.py::test_i[{i}]" for i in range(0, 400, 2))
+    run = engine.start(config.suite("big"), nodeids=wanted, rootdir=str(project))
+    assert any(arg.startswith("@") for arg in run.command.argv)
+    _settle(engine, buffer, state)
+    assert set(state.suites["big"].tests) == set(wanted)

@@ -1,0 +1,53 @@
+"""`zenboard launch`: open the dashboard on the project and (unless --no-run) start every suite."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+NAME = "launch"
+HELP = "open the live dashboard and run the suites (--no-run: open it idle)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "suites", nargs="*", metavar="SUITE", help="suites to show and run (default: all)"
+    )
+    parser.add_argument(
+        "--task", metavar="ID", help="the task id (default: ZENFLOW_TASK_ID, else from the path)"
+    )
+    parser.add_argument("--no-run", action="store_true", help="open the dashboard idle")
+    parser.add_argument(
+        "--report-dir",
+        type=Path,
+        metavar="DIR",
+        help="where reports go (default: PROJECT/.zenboard/reports/latest)",
+    )
+    parser.add_argument("--watch", action="store_true", help="start in watch mode")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.watch:
+        print("zenboard: watch mode is not available yet; opening the dashboard without it")
+    return launch_dashboard(
+        args.project,
+        run_at_start=not args.no_run,
+        suites=args.suites,
+        task=args.task,
+        report_dir=args.report_dir,
+    )
+
+
+def launch_dashboard(
+    project: Path,
+    run_at_start: bool = True,
+    suites: list[str] | None = None,
+    task: str | None = None,
+    report_dir: Path | None = None,
+) -> int:
+    """Open the dashboard on `project`; return zenboard's exit code for the runs it saw."""
+    from zenboard.ui.launcher import run_dashboard
+
+    return run_dashboard(
+        project, run_at_start=run_at_start, suites=suites or [], task=task, report_dir=report_dir
+    )

@@ -1,0 +1,1 @@
+"""gradebook: students, exams and scanned exam copies (zenboard's demo app)."""

@@ -1,0 +1,77 @@
+"""`.zenboard/durations.json`: how long each test took in the last full run of its suite.
+
+A plain file rather than the history database on purpose: shard plans must be the same on
+every CI machine, and a small JSON file is what a CI cache or a commit carries between
+machines. Shape: `{"version": 1, "suites": {suite: {nodeid: seconds}}}`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from zenboard.errors import InputError
+from zenboard.model.state import RunState, SuiteStatus
+
+DURATIONS_FILE = Path(".zenboard/durations.json")
+VERSION = 1
+
+Durations = dict[str, dict[str, float]]
+"""suite -> nodeid -> seconds."""
+
+
+def load(root: Path) -> Durations:
+    """The project's durations, or {} when there is no file yet (plans then count tests)."""
+    path = root / DURATIONS_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: expected a durations file written by zenboard ({exc})") from None
+    suites = data.get("suites") if isinstance(data, dict) else None
+    if not isinstance(suites, dict) or not all(
+        isinstance(tests, dict) and all(isinstance(v, int | float) for v in tests.values())
+        for tests in suites.values()
+    ):
+        raise InputError(f"{path}: suites: expected {{suite: {{nodeid: seconds}}}}")
+    return {name: {n: float(v) for n, v in tests.items()} for name, tests in suites.items()}
+
+
+def save(root: Path, durations: Durations) -> Path:
+    path = root / DURATIONS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"version": VERSION, "suites": {s: dict(sorted(t.items())) for s, t in sorted(durations.items())}}
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def from_state(state: RunState, full_suites: Iterable[str]) -> Durations:
+    """Durations of the suites that ran completely (passed or failed, not cut short)."""
+    result: Durations = {}
+    for name in full_suites:
+        suite = state.suites.get(name)
+        if suite is None or suite.status not in (SuiteStatus.PASSED, SuiteStatus.FAILED):
+            continue
+        result[name] = {t.nodeid: round(t.duration, 6) for t in suite.tests.values()}
+    return result
+
+
+def update(root: Path, fresh: Durations) -> Path | None:
+    """Replace the suites in `fresh`, keep the others; None when there was nothing to write."""
+    if not fresh:
+        return None
+    merged = load_or_empty(root)
+    merged.update(fresh)
+    return save(root, merged)
+
+
+def load_or_empty(root: Path) -> Durations:
+    try:
+        return load(root)
+    except InputError:
+        return {}

@@ -1,0 +1,309 @@
+"""The zenboard dashboard app: composes the widgets, folds events on a timer, maps keys to commands.
+
+Updates are batched on the app's clock: a timer (25 Hz) drains the engine's buffer, folds every
+event into the model and repaints only what the batch changed. Nothing calls into the UI per
+event, so thousands of events a second cost one repaint per tick. Engine commands never block
+the event loop: starts and cancels go to the session's commander thread, quitting cancels in a
+thread worker and exits when every process is gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+from typing import ClassVar
+
+from textual import events, on
+from textual.app import App, ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Footer, Input
+
+import zenboard
+from zenboard.ui.infra import InfraSource, StaticInfra
+from zenboard.ui.keys import bindings
+from zenboard.ui.palette import ZenboardCommands
+from zenboard.ui.screens.details import TestDetailsScreen
+from zenboard.ui.screens.help import HelpScreen
+from zenboard.ui.session import Batch, Session
+from zenboard.ui.widgets.infra_panels import ContainersPanel, PortsPanel
+from zenboard.ui.widgets.log_panel import LogPanel
+from zenboard.ui.widgets.run_header import RunHeader
+from zenboard.ui.widgets.suite_card import SuiteCard
+from zenboard.ui.widgets.tests_table import TestsTable
+
+TICK_SECONDS = 1 / 25
+INFRA_POLL_SECONDS = 0.5
+NARROW_WIDTH = 120
+WATCH_PLACEHOLDER = "watch mode is not available yet"
+
+
+def styles_dir() -> Path:
+    """`zenboard/styles` in an installed wheel, the repository's `styles/` in a checkout."""
+    packaged = Path(zenboard.__file__).resolve().parent / "styles"
+    return (
+        packaged
+        if packaged.is_dir()
+        else Path(zenboard.__file__).resolve().parent.parent / "styles"
+    )
+
+
+class ZenboardApp(App[int]):
+    """The dashboard. Returns zenboard's exit code for the runs it saw (as `zenboard run`)."""
+
+    CSS_PATH = [styles_dir() / "dashboard.tcss"]
+    TITLE = "zenboard"
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings())
+    COMMANDS = App.COMMANDS | {ZenboardCommands}
+
+    def __init__(
+        self, session: Session, run_at_start: bool = True, infra: InfraSource | None = None
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.run_at_start = run_at_start
+        self.infra = infra or StaticInfra()
+        self.selected_suite: str | None = session.suites[0].name if session.suites else None
+        self.quitting = False
+        self.watch_enabled = False
+        self.last_batch = Batch()
+        """The latest non-empty fold (tests and the benchmark read it)."""
+
+    # Layout
+
+    def compose(self) -> ComposeResult:
+        state = self.session.state
+        yield RunHeader(self.session.config.root.name, self.session.task, state, self.session.clock)
+        with Horizontal(id="main"):
+            with VerticalScroll(id="suites"):
+                for suite in self.session.suites:
+                    yield SuiteCard(suite, state.suites[suite.name], self.session.clock)
+            with Vertical(id="side"):
+                yield TestsTable(state)
+                with Horizontal(id="infra"):
+                    yield PortsPanel()
+                    yield ContainersPanel()
+                yield LogPanel(state)
+        yield Input(placeholder="filter tests by name (enter applies, escape clears)", id="filter")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#suites").border_title = "suites"
+        self.query_one(LogPanel).show_suite(self.selected_suite)
+        self.query_one(TestsTable).set_filter("")
+        self.refresh_all()
+        self.poll_infra()
+        cards = list(self.query(SuiteCard))
+        if cards:
+            cards[0].focus()
+        self.set_interval(TICK_SECONDS, self.tick)
+        self.set_interval(INFRA_POLL_SECONDS, self.poll_infra)
+        self._install_signal_handlers()
+        if self.run_at_start:
+            self.session.start()
+
+    def on_resize(self) -> None:
+        self.screen.set_class(self.size.width < NARROW_WIDTH, "-narrow")
+
+    def on_unmount(self) -> None:
+        self.session.shutdown()
+        self.infra.close()
+
+    def _install_signal_handlers(self) -> None:
+        """SIGTERM and SIGHUP quit as `q` does (runs cancelled, terminal restored)."""
+        try:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                loop.add_signal_handler(sig, self.action_quit_cleanly)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not the main thread (tests) or no signals on this platform
+
+    # The fold
+
+    def tick(self) -> None:
+        batch = self.session.fold()
+        while self.session.errors:
+            self.notify(self.session.errors.pop(0), title="engine", severity="error", timeout=8)
+        if batch.events:
+            self.last_batch = batch
+            self.apply_batch(batch)
+        for card in self.query(SuiteCard):
+            if card.state.status.value == "running":
+                card.sync()
+        self.query_one(RunHeader).sync()
+
+    def apply_batch(self, batch: Batch) -> None:
+        with self.batch_update():
+            for card in self.query(SuiteCard):
+                if card.config.name in batch.suites:
+                    card.sync(self.session.state.suites[card.config.name])
+            table = self.query_one(TestsTable)
+            if batch.launched:
+                table.drop_reset(batch.launched)
+            if batch.tests:
+                table.update_tests(batch.tests)
+            self.query_one(LogPanel).add(batch.launched, batch.output)
+
+    def refresh_all(self) -> None:
+        for card in self.query(SuiteCard):
+            card.sync()
+        self.query_one(RunHeader).sync()
+
+    def poll_infra(self) -> None:
+        snap = self.infra.snapshot()
+        self.query_one(PortsPanel).show(snap)
+        self.query_one(ContainersPanel).show(snap)
+
+    # Selection
+
+    @on(SuiteCard.Selected)
+    def suite_selected(self, message: SuiteCard.Selected) -> None:
+        self.select(message.suite)
+
+    @on(DataTable.RowHighlighted, "#tests")
+    def test_highlighted(self, message: DataTable.RowHighlighted) -> None:
+        table = self.query_one(TestsTable)
+        chosen = table.selected()
+        if table.has_focus and chosen is not None:
+            self.select(chosen[0])
+
+    @on(DataTable.RowSelected, "#tests")
+    def test_chosen(self, message: DataTable.RowSelected) -> None:
+        self.action_details()
+
+    def select(self, suite: str) -> None:
+        if suite != self.selected_suite and suite in self.session.state.suites:
+            self.selected_suite = suite
+            self.query_one(LogPanel).show_suite(suite)
+
+    def action_select_suite(self, suite: str) -> None:
+        self.query_one(f"#suite-{suite}", SuiteCard).focus()
+        self.select(suite)
+
+    def _move_card(self, step: int) -> None:
+        cards = list(self.query(SuiteCard))
+        if not cards:
+            return
+        names = [c.config.name for c in cards]
+        index = names.index(self.selected_suite) if self.selected_suite in names else 0
+        target = cards[(index + step) % len(cards)]
+        target.focus()
+        target.scroll_visible()
+
+    def action_next_card(self) -> None:
+        self._move_card(1)
+
+    def action_previous_card(self) -> None:
+        self._move_card(-1)
+
+    # Commands
+
+    def _need_suite(self) -> str | None:
+        if self.selected_suite is None:
+            self.notify("no suite selected", severity="warning")
+        return self.selected_suite
+
+    def action_rerun_suite(self) -> None:
+        if (name := self._need_suite()) is not None:
+            self.action_rerun_suite_named(name)
+
+    def action_rerun_suite_named(self, name: str) -> None:
+        self.session.start([name])
+        self.notify(f"running {name}", timeout=2)
+
+    def action_run_all(self) -> None:
+        self.session.start()
+        self.notify("running every suite", timeout=2)
+
+    def action_rerun_failed(self) -> None:
+        if (name := self._need_suite()) is not None:
+            self.action_rerun_failed_named(name)
+
+    def action_rerun_failed_named(self, name: str) -> None:
+        nodeids = self.session.failed_nodeids(name)
+        if not nodeids:
+            self.notify(f"no failed tests in {name}", timeout=3)
+            return
+        self.session.rerun_tests(name, nodeids)
+        self.notify(f"rerunning {len(nodeids)} failed test(s) of {name}", timeout=2)
+
+    def action_rerun_failed_all(self) -> None:
+        names = [s.name for s in self.session.suites if self.session.failed_nodeids(s.name)]
+        if not names:
+            self.notify("no failed tests", timeout=3)
+        for name in names:
+            self.action_rerun_failed_named(name)
+
+    def action_rerun_test(self) -> None:
+        chosen = self.query_one(TestsTable).selected()
+        if chosen is None:
+            self.notify("select a test in the list first (tab, then arrows)", severity="warning")
+            return
+        self.action_rerun_test_named(*chosen)
+
+    def action_rerun_test_named(self, suite: str, nodeid: str) -> None:
+        self.session.rerun_tests(suite, (nodeid,))
+        self.notify(f"rerunning {nodeid}", timeout=2)
+
+    def action_cancel_suite(self) -> None:
+        if (name := self._need_suite()) is not None:
+            self.action_cancel_suite_named(name)
+
+    def action_cancel_suite_named(self, name: str) -> None:
+        self.session.cancel(name)
+        self.notify(f"cancelling {name}", timeout=2)
+
+    def action_cancel_all(self) -> None:
+        self.notify("cancelling every run", timeout=2)
+        self.run_worker(self.session.cancel_all_now, thread=True, group="cancel", name="cancel-all")
+
+    def action_details(self) -> None:
+        chosen = self.query_one(TestsTable).selected()
+        if chosen is None:
+            return
+        suite, nodeid = chosen
+        test = self.session.state.suites[suite].tests.get(nodeid)
+        if test is not None:
+            self.push_screen(TestDetailsScreen(suite, test))
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = self.query_one(TestsTable).filter
+        box.add_class("-visible")
+        box.focus()
+
+    @on(Input.Submitted, "#filter")
+    def filter_submitted(self, message: Input.Submitted) -> None:
+        self._close_filter(message.value)
+
+    def on_key(self, event: events.Key) -> None:
+        box = self.query_one("#filter", Input)
+        if event.key == "escape" and box.has_class("-visible"):
+            self._close_filter("")
+
+    def _close_filter(self, text: str) -> None:
+        box = self.query_one("#filter", Input)
+        box.remove_class("-visible")
+        table = self.query_one(TestsTable)
+        table.set_filter(text)
+        table.focus()
+
+    def action_toggle_watch(self) -> None:
+        self.notify(WATCH_PLACEHOLDER, severity="warning", timeout=3)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_quit_cleanly(self) -> None:
+        """Cancel every run in a thread (the UI keeps drawing), then exit."""
+        if self.quitting:
+            return
+        self.quitting = True
+        if self.session.engine.running():
+            self.notify("cancelling runs before quitting...", timeout=10)
+        self.run_worker(self._shut_down_then_exit, thread=True, group="quit", name="quit")
+
+    def _shut_down_then_exit(self) -> None:
+        self.session.shutdown()
+        self.call_from_thread(self.exit, self.session.state.exit_code())

@@ -1,0 +1,67 @@
+"""What the dashboard shows about the task's ports and containers, as plain data.
+
+The task and container integrations own the facts; this module turns whatever they offer into
+rows the panels draw, so the widgets never talk to Docker or the port registry themselves and
+snapshot tests can feed fixed rows. `InfraSource` is polled from a timer on the UI side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class PortRow:
+    service: str
+    port: int
+    state: str
+    """"ok", "in use", "conflict", ... in the port integration's own words."""
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerRow:
+    service: str
+    state: str
+    """Docker's words: running, exited, restarting..."""
+    health: str
+    """"starting" | "healthy" | "unhealthy" | "none"."""
+    failing_streak: int = 0
+    restarts: int = 0
+    ports_ok: bool | None = None
+    """Published ports match the task's assignment (None: nothing to check)."""
+
+
+@dataclass(frozen=True, slots=True)
+class InfraSnapshot:
+    task: str = ""
+    ports: tuple[PortRow, ...] = ()
+    containers: tuple[ContainerRow, ...] = ()
+    docker_available: bool = True
+    docker_reason: str = ""
+    """Why Docker is unavailable (shown as "docker unavailable: <reason>")."""
+    has_tasks: bool = False
+    """False for a project without task isolation: the panels say so instead of staying blank."""
+    notes: tuple[str, ...] = field(default=())
+
+
+class InfraSource(Protocol):
+    def snapshot(self) -> InfraSnapshot: ...
+
+    def close(self) -> None: ...
+
+
+class StaticInfra:
+    """A source that always reports the same snapshot (projects without tasks, and tests)."""
+
+    def __init__(self, snapshot: InfraSnapshot | None = None) -> None:
+        self._snapshot = snapshot or InfraSnapshot()
+
+    def snapshot(self) -> InfraSnapshot:
+        return self._snapshot
+
+    def set(self, snapshot: InfraSnapshot) -> None:
+        self._snapshot = snapshot
+
+    def close(self) -> None:
+        return None

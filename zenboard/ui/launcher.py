@@ -1,0 +1,56 @@
+"""Build and run the dashboard for a project, and make sure nothing outlives it.
+
+Bad input (configuration, suite names, task id, an interpreter without pytest) is refused here,
+before the terminal switches to the app, so it stays one line and exit code 2. Whatever way the
+app ends (q, Ctrl+C, SIGTERM, a crash inside Textual), the `finally` and the atexit hook stop
+every suite's process tree.
+"""
+
+from __future__ import annotations
+
+import atexit
+from pathlib import Path
+
+from zenboard.config import load_config
+from zenboard.integrations.tasks import resolve_task
+from zenboard.ui.app import ZenboardApp
+from zenboard.ui.infra import InfraSource, StaticInfra
+from zenboard.ui.session import Session
+
+
+def make_app(
+    project: Path,
+    run_at_start: bool = True,
+    suites: list[str] | None = None,
+    task: str | None = None,
+    report_dir: Path | None = None,
+    infra: InfraSource | None = None,
+) -> ZenboardApp:
+    """The dashboard app for `project` (the CLI, the tests and the screenshot script use this)."""
+    config = load_config(project)
+    selected = config.select(suites or [])
+    task_info = resolve_task(config.root, task)
+    session = Session(
+        config, selected, report_dir=report_dir.resolve() if report_dir else None, task=task_info.id
+    )
+    session.engine.check(selected)
+    return ZenboardApp(session, run_at_start=run_at_start, infra=infra or StaticInfra())
+
+
+def run_dashboard(
+    project: Path,
+    run_at_start: bool = True,
+    suites: list[str] | None = None,
+    task: str | None = None,
+    report_dir: Path | None = None,
+) -> int:
+    app = make_app(project, run_at_start, suites, task, report_dir)
+    atexit.register(app.session.shutdown)
+    try:
+        code = app.run()
+    finally:
+        app.session.shutdown()
+        atexit.unregister(app.session.shutdown)
+    if app.return_code not in (None, 0) and code is None:
+        return 1  # the app crashed: Textual printed the traceback
+    return code if code is not None else app.session.state.exit_code()

@@ -1,0 +1,123 @@
+"""Pure drawing helpers: model values to Rich text (bars, counts, worker rows, states).
+
+Kept apart from the widgets so the look is decided in one place and can be tested without an
+app. Bars are drawn with text rather than a ProgressBar widget per worker: one card repaints as
+one unit, and nothing animates on its own (snapshots stay deterministic).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from zenboard.config import SuiteConfig
+from zenboard.model.state import SuiteState, SuiteStatus, WorkerState
+
+STATUS_STYLE: dict[SuiteStatus, str] = {
+    SuiteStatus.IDLE: "dim",
+    SuiteStatus.RUNNING: "bold cyan",
+    SuiteStatus.PASSED: "bold green",
+    SuiteStatus.FAILED: "bold red",
+    SuiteStatus.ERROR: "bold magenta",
+    SuiteStatus.NO_TESTS: "yellow",
+    SuiteStatus.CANCELLED: "yellow",
+}
+OUTCOME_LABELS = (
+    ("passed", "passed", "green"),
+    ("failed", "failed", "red"),
+    ("error", "error", "magenta"),
+    ("skipped", "skipped", "yellow"),
+    ("xfailed", "xfailed", "cyan"),
+    ("xpassed", "xpassed", "cyan"),
+)
+HEALTH_STYLE = {"healthy": "green", "starting": "yellow", "unhealthy": "bold red", "none": "dim"}
+
+
+def status_style(status: SuiteStatus) -> str:
+    return STATUS_STYLE[status]
+
+
+def bar(fraction: float | None, width: int, failed: bool = False) -> Text:
+    """A text progress bar; `None` draws an empty track (the total is not known yet)."""
+    width = max(width, 1)
+    style = "red" if failed else "green"
+    if fraction is None:
+        return Text("╌" * width, style="grey37")
+    fraction = min(max(fraction, 0.0), 1.0)
+    halves = round(fraction * width * 2)
+    full, half = divmod(halves, 2)
+    text = Text("━" * full, style=style)
+    if half:
+        text.append("╸", style=style)
+    text.append("━" * (width - full - half), style="grey23")
+    return text
+
+
+def fraction(done: int, total: int | None) -> float | None:
+    if total is None:
+        return None
+    return done / total if total else 1.0
+
+
+def counts_text(counts: dict[str, int], always: tuple[str, ...] = ("passed", "failed")) -> Text:
+    text = Text()
+    for key, label, style in OUTCOME_LABELS:
+        value = counts.get(key, 0)
+        if value or key in always:
+            if text:
+                text.append("  ")
+            text.append(f"{value}", style=style if value else "dim")
+            text.append(f" {label}", style="dim")
+    return text
+
+
+def duration_text(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}m{secs:02d}s"
+
+
+def worker_plan(suite: SuiteConfig) -> str:
+    if suite.kind == "playwright":
+        return f"plan: Playwright, {suite.workers} workers (lanes pw0...)"
+    if suite.workers == 0:
+        return "plan: one process, no xdist (lane main)"
+    dist = f", dist {suite.dist}" if suite.dist else ""
+    count = (
+        "as many xdist workers as CPUs"
+        if suite.workers == "auto"
+        else f"{suite.workers} xdist workers"
+    )
+    return f"plan: {count}{dist} (lanes gw0...)"
+
+
+def worker_total(suite: SuiteState, worker: WorkerState) -> int | None:
+    """The worker's expected total: its scheduler queue, or the whole suite for a single lane."""
+    if worker.total is not None:
+        return worker.total
+    if len(suite.workers) == 1 and suite.total is not None:
+        return suite.total
+    return None
+
+
+def worker_row(suite: SuiteState, worker: WorkerState, width: int) -> Text:
+    total = worker_total(suite, worker)
+    label = Text(f"  {worker.id:<5}", style="bold red" if worker.crashed else "bold")
+    bar_width = max(6, min(24, width // 5))
+    row = label + Text(" ") + bar(fraction(worker.done, total), bar_width, failed=worker.failed > 0)
+    row.append(f" {worker.done:>4}/{total if total is not None else '?':<4}")
+    row.append(f" ✓{worker.passed}", style="green")
+    row.append(f" ✗{worker.failed}", style="red" if worker.failed else "dim")
+    if worker.crashed:
+        row.append("  CRASHED", style="bold white on red")
+        if worker.crashed_test:
+            row.append(f" in {worker.crashed_test}", style="red")
+        if worker.replaced_by:
+            row.append(f" -> {worker.replaced_by}", style="yellow")
+    elif worker.replaces:
+        row.append(f"  replaces {worker.replaces}", style="yellow")
+    if worker.current and not worker.crashed:
+        row.append("  ")
+        row.append(worker.current, style="italic")
+    row.truncate(width, overflow="ellipsis")
+    return row

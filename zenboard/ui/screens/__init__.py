@@ -1,0 +1,1 @@
+"""The dashboard's screens besides the main one: test details and help."""

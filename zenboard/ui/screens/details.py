@@ -1,0 +1,86 @@
+"""A test's details: outcome, worker, duration, the full traceback per phase, captured output.
+
+Everything comes from the test's record (pytest-json-report's per-test shape, as streamed).
+`t` reruns this test from here too; escape goes back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Static
+
+from zenboard.model.state import TestResult
+from zenboard.ui.render import duration_text
+from zenboard.ui.widgets.tests_table import OUTCOME_STYLE
+
+PHASES = ("setup", "call", "teardown", "???")
+
+
+def details_text(suite: str, test: TestResult) -> Text:
+    text = Text()
+    text.append(f"{test.nodeid}\n", style="bold")
+    text.append(f"suite {suite}   worker {test.worker}   ", style="dim")
+    text.append(test.outcome, style=OUTCOME_STYLE.get(test.outcome, ""))
+    text.append(f"   duration {duration_text(test.duration)}\n", style="dim")
+    if test.failed:
+        text.append(f"\n{test.reason()}\n", style="bold red")
+    shown = False
+    for phase in PHASES:
+        stage: Any = test.record.get(phase)
+        if not isinstance(stage, dict):
+            continue
+        longrepr = str(stage.get("longrepr") or "")
+        if longrepr:
+            shown = True
+            text.append(f"\n── {phase}: traceback ──\n", style="bold yellow")
+            text.append(longrepr.rstrip() + "\n")
+        for stream in ("stdout", "stderr"):
+            captured = str(stage.get(stream) or "")
+            if captured:
+                shown = True
+                text.append(f"\n── {phase}: captured {stream} ──\n", style="bold cyan")
+                text.append(captured.rstrip() + "\n")
+    if not shown:
+        text.append("\nno traceback or captured output recorded\n", style="dim")
+    return text
+
+
+class TestDetailsScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,q", "dismiss", "Back", id="details.back", tooltip="Back to the dashboard"),
+        Binding(
+            "t", "rerun_test", "Rerun test", id="details.rerun-test", tooltip="Run this test again"
+        ),
+        Binding("j,down", "scroll('down')", "Down", show=False),
+        Binding("k,up", "scroll('up')", "Up", show=False),
+    ]
+
+    def __init__(self, suite: str, test: TestResult) -> None:
+        super().__init__(id="details")
+        self.suite = suite
+        self.test = test
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="details-body") as body:
+            body.border_title = f"{self.suite}: details"
+            yield Static(details_text(self.suite, self.test), id="details-text")
+        yield Footer()
+
+    def action_scroll(self, direction: str) -> None:
+        body = self.query_one("#details-body", VerticalScroll)
+        if direction == "down":
+            body.scroll_down(animate=False)
+        else:
+            body.scroll_up(animate=False)
+
+    def action_rerun_test(self) -> None:
+        self.dismiss()
+        self.app.call_later(
+            self.app.run_action, f"rerun_test_named({self.suite!r}, {self.test.nodeid!r})"
+        )

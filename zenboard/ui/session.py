@@ -1,0 +1,132 @@
+"""The dashboard's session: the model, the engine and the reports, without any Textual.
+
+The app owns one `Session`. A timer calls `fold()`, which drains the engine's buffer, applies
+every event to the model with the reducer and returns a `Batch` saying what changed, so the app
+repaints only those widgets. Commands go to the engine through the `Commander` thread. At the end
+of every suite run the session writes the same reports as `zenboard run` (the per-suite JUnit
+file and `summary.json`), from the same model, with the same functions.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from zenboard.config import ProjectConfig, SuiteConfig
+from zenboard.engine import Engine, EventBuffer
+from zenboard.integrations import reports
+from zenboard.model import events as ev
+from zenboard.model.reducer import apply
+from zenboard.model.state import RunState, SuiteState
+from zenboard.ui.commander import Commander
+
+Clock = Callable[[], float]
+
+
+@dataclass
+class Batch:
+    """What one fold changed, so views redraw only that."""
+
+    events: int = 0
+    suites: set[str] = field(default_factory=set)
+    tests: list[tuple[str, str]] = field(default_factory=list)
+    """(suite, nodeid) of every test that finished in this batch, in order."""
+    launched: set[str] = field(default_factory=set)
+    output: dict[str, list[str]] = field(default_factory=dict)
+    exited: list[str] = field(default_factory=list)
+
+
+class Session:
+    def __init__(
+        self,
+        config: ProjectConfig,
+        suites: tuple[SuiteConfig, ...] | None = None,
+        report_dir: Path | None = None,
+        extra_env: dict[str, str] | None = None,
+        clock: Clock = time.time,
+        task: str = "",
+    ) -> None:
+        self.config = config
+        self.suites = suites if suites is not None else config.suites
+        self.task = task
+        self.clock = clock
+        self.buffer = EventBuffer()
+        self.engine = Engine(config, self.buffer, report_dir, extra_env)
+        self.state = RunState.for_suites([s.name for s in self.suites])
+        self.errors: list[str] = []
+        """Faults of engine commands, for the app to show (never fatal)."""
+        self.commander = Commander(
+            on_error=lambda exc: self.errors.append(f"{type(exc).__name__}: {exc}")
+        )
+
+    @property
+    def report_dir(self) -> Path:
+        return self.engine.report_dir
+
+    def suite_config(self, name: str) -> SuiteConfig:
+        for suite in self.suites:
+            if suite.name == name:
+                return suite
+        return self.config.suite(name)
+
+    def fold(self, events: list[ev.Event] | None = None) -> Batch:
+        """Apply the buffered events (or `events`) to the model; write reports of ended runs."""
+        events = self.buffer.drain() if events is None else events
+        batch = Batch(events=len(events))
+        for event in events:
+            apply(self.state, event)
+            batch.suites.add(event.suite)
+            if isinstance(event, ev.TestFinished):
+                batch.tests.append((event.suite, event.nodeid))
+            elif isinstance(event, ev.OutputLine):
+                batch.output.setdefault(event.suite, []).append(event.text)
+            elif isinstance(event, ev.SuiteLaunched):
+                batch.launched.add(event.suite)
+                batch.output.pop(event.suite, None)
+            elif isinstance(event, ev.SuiteExited):
+                batch.exited.append(event.suite)
+                self.write_reports(self.state.suites[event.suite])
+        return batch
+
+    def write_reports(self, suite: SuiteState) -> None:
+        """The reports `zenboard run` writes, refreshed at the end of every suite run."""
+        try:
+            reports.write_suite_reports(suite, self.report_dir)
+            reports.write_summary(self.state, self.report_dir)
+        except OSError as exc:
+            self.errors.append(f"could not write reports to {self.report_dir}: {exc.strerror}")
+
+    # Commands: each returns at once; the engine work happens on the commander thread.
+
+    def start(self, names: list[str] | None = None) -> None:
+        for suite in self.suites if names is None else [self.suite_config(n) for n in names]:
+            self.commander.submit(partial(self._start, suite))
+
+    def rerun_tests(self, name: str, nodeids: tuple[str, ...]) -> None:
+        suite = self.suite_config(name)
+        rootdir = self.state.suites[name].rootdir
+        self.commander.submit(lambda: self._start(suite, nodeids, rootdir))
+
+    def failed_nodeids(self, name: str) -> tuple[str, ...]:
+        return tuple(t.nodeid for t in self.state.suites[name].failures())
+
+    def cancel(self, name: str) -> None:
+        self.commander.submit(lambda: self.engine.cancel(name))
+
+    def cancel_all_now(self) -> None:
+        """Stop every run and wait for it (blocking: call it from a thread, or at exit)."""
+        self.engine.cancel_all()
+
+    def shutdown(self) -> None:
+        """Refuse further commands and stop everything that runs. Safe to call twice."""
+        self.commander.close()
+        self.commander.join(15.0)
+        self.engine.cancel_all()
+
+    def _start(self, suite: SuiteConfig, nodeids: tuple[str, ...] = (), rootdir: str = "") -> None:
+        if self.commander.closed:
+            return
+        self.engine.start(suite, nodeids=nodeids, rootdir=rootdir)

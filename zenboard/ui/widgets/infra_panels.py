@@ -1,0 +1,76 @@
+"""The ports panel and the containers panel, drawn from an `InfraSnapshot` (plain data).
+
+Both repaint only when their part of the snapshot changed. Without Docker the containers panel
+says "docker unavailable: <reason>" and everything else keeps working.
+"""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from zenboard.ui.infra import InfraSnapshot
+from zenboard.ui.render import HEALTH_STYLE
+
+
+class PortsPanel(Static):
+    def __init__(self) -> None:
+        super().__init__(id="ports", classes="infra-panel")
+        self.border_title = "ports"
+        self._shown: object = None
+
+    def show(self, snap: InfraSnapshot) -> None:
+        key = (snap.has_tasks, snap.ports)
+        if key == self._shown:
+            return
+        self._shown = key
+        if not snap.has_tasks:
+            self.update(Text("no task ports configured", style="dim"))
+            return
+        table = Table.grid(padding=(0, 2))
+        for _ in range(3):
+            table.add_column()
+        for row in snap.ports:
+            style = (
+                "green" if row.state in ("ok", "free", "bound", "in use by task") else "bold red"
+            )
+            table.add_row(row.service, str(row.port), Text(row.state, style=style))
+        self.update(table if snap.ports else Text("no ports", style="dim"))
+
+
+class ContainersPanel(Static):
+    def __init__(self) -> None:
+        super().__init__(id="containers", classes="infra-panel")
+        self.border_title = "containers"
+        self._shown: object = None
+
+    def show(self, snap: InfraSnapshot) -> None:
+        key = (snap.has_tasks, snap.docker_available, snap.docker_reason, snap.containers)
+        if key == self._shown:
+            return
+        self._shown = key
+        if not snap.docker_available:
+            self.update(Text(f"docker unavailable: {snap.docker_reason}", style="yellow"))
+            return
+        if not snap.containers:
+            self.update(Text("no containers for this task", style="dim"))
+            return
+        table = Table.grid(padding=(0, 1))
+        for _ in range(6):
+            table.add_column()
+        for c in snap.containers:
+            ports = {
+                True: Text("ports ok", style="green"),
+                False: Text("ports MISMATCH", style="bold red"),
+                None: Text(""),
+            }[c.ports_ok]
+            streak = (
+                Text(f"streak {c.failing_streak}", style="red") if c.failing_streak else Text("")
+            )
+            restarts = Text(f"restarts {c.restarts}", style="yellow" if c.restarts else "dim")
+            health = Text(c.health, style=HEALTH_STYLE.get(c.health, ""))
+            table.add_row(
+                Text(c.service, style="bold"), Text(c.state), health, streak, restarts, ports
+            )
+        self.update(table)
