@@ -30,7 +30,7 @@ def write_project(root: Path, files: dict[str, str]) -> Path:
 
 def suites_toml(*suites: str) -> str:
     """A pyproject.toml with `[[tool.zenboard.suites]]` tables given as inline bodies."""
-    parts = ["[tool.pytest.ini_options]\nmarkers = [\"unit\", \"api\"]\n", "[tool.zenboard]\n"]
+    parts = ['[tool.pytest.ini_options]\nmarkers = ["unit", "api"]\n', "[tool.zenboard]\n"]
     for body in suites:
         parts.append("[[tool.zenboard.suites]]\n" + textwrap.dedent(body).strip() + "\n")
     return "\n".join(parts)
@@ -60,12 +60,20 @@ def run_in_process(project: Path, suites: list[str] | None = None, ci: bool = Tr
     return RunResult(code, run.state, report_dir, out.getvalue())
 
 
-def run_cli(args: list[str], cwd: Path, timeout: float = 300, env: dict[str, str] | None = None
-            ) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    args: list[str], cwd: Path, timeout: float = 300, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the real `zenboard` command line in a subprocess."""
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([*ZENBOARD, *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, env=full_env, check=False)
+    return subprocess.run(
+        [*ZENBOARD, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=full_env,
+        check=False,
+    )
 
 
 def pid_alive(pid: int) -> bool:

@@ -21,7 +21,9 @@ def test_lines_split_across_chunks_decode() -> None:
 
 def test_malformed_truncated_and_oversized_lines_are_counted() -> None:
     decoder = LineDecoder("s", max_line=100)
-    events = decoder.feed(b"garbage\n" + GOOD + b"{" * 150 + b"\n" + GOOD + b'{"v":1,"type":"worker_ready"}\n')
+    events = decoder.feed(
+        b"garbage\n" + GOOD + b"{" * 150 + b"\n" + GOOD + b'{"v":1,"type":"worker_ready"}\n'
+    )
     events += decoder.feed(b"x" * 60)
     events += decoder.feed(b"y" * 60 + b"\n" + GOOD)  # an oversized line that arrives in pieces
     events += decoder.feed(GOOD[:10])
@@ -53,7 +55,10 @@ def test_pipe_reports_damage_and_events_in_order() -> None:
     os.write(writer, GOOD + b"nonsense\n" + ev.encode("worker_ready", worker="gw1"))
     os.close(writer)
     pipe.join(5)
-    assert [e for e in received if isinstance(e, ev.WorkerReady)] == [ev.WorkerReady("s", "gw0"), ev.WorkerReady("s", "gw1")]
+    assert [e for e in received if isinstance(e, ev.WorkerReady)] == [
+        ev.WorkerReady("s", "gw0"),
+        ev.WorkerReady("s", "gw1"),
+    ]
     damage = [e for e in received if isinstance(e, ev.StreamDamaged)]
     assert sum(d.malformed for d in damage) == 1
     assert damage[0].sample == "nonsense"

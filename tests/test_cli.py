@@ -17,7 +17,7 @@ TWO_SUITES = suites_toml(
     'name = "fast"\nargs = ["-m", "unit"]\nworkers = 2',
     'name = "api"\nargs = ["-m", "api"]\nworkers = 0',
 )
-TESTS = '''
+TESTS = """
 import pytest
 
 @pytest.mark.unit
@@ -28,7 +28,7 @@ def test_unit(i):
 @pytest.mark.api
 def test_api():
     pass
-'''
+"""
 
 
 @pytest.fixture
@@ -38,12 +38,21 @@ def project(tmp_path: Path) -> Path:
 
 def test_run_passes_writes_reports_and_exits_0(project: Path, tmp_path: Path) -> None:
     reports = tmp_path / "out"
-    done = run_cli(["run", "--ci", "--project", str(project), "--report-dir", str(reports)], cwd=tmp_path)
+    done = run_cli(
+        ["run", "--ci", "--project", str(project), "--report-dir", str(reports)], cwd=tmp_path
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     summary = json.loads((reports / "summary.json").read_text())
     assert summary["version"] == 1
     rows = {s["name"]: s for s in summary["suites"]}
-    assert rows["fast"]["counts"] == {"passed": 8, "failed": 0, "skipped": 0, "error": 0, "xfailed": 0, "xpassed": 0}
+    assert rows["fast"]["counts"] == {
+        "passed": 8,
+        "failed": 0,
+        "skipped": 0,
+        "error": 0,
+        "xfailed": 0,
+        "xpassed": 0,
+    }
     assert set(rows["fast"]["workers"]) == {"gw0", "gw1"}
     assert set(rows["api"]["workers"]) == {"main"}
     assert rows["api"]["exit_code"] == 0
@@ -70,10 +79,13 @@ def test_run_selected_suite_only(project: Path) -> None:
 
 
 def test_ci_progress_is_not_a_flood(tmp_path: Path) -> None:
-    project = write_project(tmp_path, {
-        "pyproject.toml": suites_toml('name = "many"\nworkers = 2'),
-        "test_many.py": "import time, pytest\n\n@pytest.mark.parametrize('i', range(300))\ndef test_i(i):\n    time.sleep(0.01)\n",
-    })
+    project = write_project(
+        tmp_path,
+        {
+            "pyproject.toml": suites_toml('name = "many"\nworkers = 2'),
+            "test_many.py": "import time, pytest\n\n@pytest.mark.parametrize('i', range(300))\ndef test_i(i):\n    time.sleep(0.01)\n",
+        },
+    )
     done = run_cli(["run", "--ci"], cwd=project)
     assert done.returncode == 0
     progress = [line for line in done.stdout.splitlines() if line.startswith("[many] ")]
@@ -95,16 +107,34 @@ def test_no_tests_collected_exits_5(tmp_path: Path) -> None:
     assert done.returncode == 5, done.stdout
 
 
-@pytest.mark.parametrize(("toml", "fragment"), [
-    ("[tool.zenboard\n", "pyproject.toml: (syntax)"),
-    ('[[tool.zenboard.suites]]\nname = "a"\nworkers = "many"\n', "tool.zenboard.suites[0] (a).workers"),
-    ('[[tool.zenboard.suites]]\nname = "a"\ndist = "sideways"\n', "tool.zenboard.suites[0] (a).dist"),
-    ('[[tool.zenboard.suites]]\nname = "a b"\n', "tool.zenboard.suites[0].name"),
-    ('[[tool.zenboard.suites]]\nname = "a"\ncolour = "red"\n', "tool.zenboard.suites[0].colour"),
-    ('[[tool.zenboard.suites]]\nname = "a"\ncwd = "missing"\n', "tool.zenboard.suites[0] (a).cwd"),
-    ('[[tool.zenboard.suites]]\nname = "a"\n[[tool.zenboard.suites]]\nname = "a"\n', "suites[1].name"),
-    ('[tool.zenboard]\nsuites = 3\n', "tool.zenboard.suites"),
-])
+@pytest.mark.parametrize(
+    ("toml", "fragment"),
+    [
+        ("[tool.zenboard\n", "pyproject.toml: (syntax)"),
+        (
+            '[[tool.zenboard.suites]]\nname = "a"\nworkers = "many"\n',
+            "tool.zenboard.suites[0] (a).workers",
+        ),
+        (
+            '[[tool.zenboard.suites]]\nname = "a"\ndist = "sideways"\n',
+            "tool.zenboard.suites[0] (a).dist",
+        ),
+        ('[[tool.zenboard.suites]]\nname = "a b"\n', "tool.zenboard.suites[0].name"),
+        (
+            '[[tool.zenboard.suites]]\nname = "a"\ncolour = "red"\n',
+            "tool.zenboard.suites[0].colour",
+        ),
+        (
+            '[[tool.zenboard.suites]]\nname = "a"\ncwd = "missing"\n',
+            "tool.zenboard.suites[0] (a).cwd",
+        ),
+        (
+            '[[tool.zenboard.suites]]\nname = "a"\n[[tool.zenboard.suites]]\nname = "a"\n',
+            "suites[1].name",
+        ),
+        ("[tool.zenboard]\nsuites = 3\n", "tool.zenboard.suites"),
+    ],
+)
 def test_broken_config_is_one_line_and_exit_2(tmp_path: Path, toml: str, fragment: str) -> None:
     (tmp_path / "pyproject.toml").write_text(toml)
     done = run_cli(["run", "--ci"], cwd=tmp_path)
@@ -133,10 +163,13 @@ def test_bad_flags_and_missing_project_are_exit_2(tmp_path: Path) -> None:
 def test_interpreter_without_xdist_is_exit_2(tmp_path: Path) -> None:
     bare = tmp_path / "bare"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True)
-    project = write_project(tmp_path / "p", {
-        "pyproject.toml": suites_toml(f'name = "other"\npython = "{bare / "bin" / "python"}"'),
-        "test_x.py": "def test_x():\n    pass\n",
-    })
+    project = write_project(
+        tmp_path / "p",
+        {
+            "pyproject.toml": suites_toml(f'name = "other"\npython = "{bare / "bin" / "python"}"'),
+            "test_x.py": "def test_x():\n    pass\n",
+        },
+    )
     done = run_cli(["run", "--ci"], cwd=project)
     assert done.returncode == 2
     assert "lacks pytest, pytest-xdist, pytest-json-report" in done.stderr
@@ -151,7 +184,12 @@ def test_init_writes_four_suites_without_clobbering(tmp_path: Path) -> None:
     data = tomllib.loads(pyproject.read_text())
     assert data["project"]["name"] == "mine"
     assert data["tool"]["ruff"]["line-length"] == 99
-    assert [s["name"] for s in data["tool"]["zenboard"]["suites"]] == ["unit-fast", "integration", "processing", "e2e"]
+    assert [s["name"] for s in data["tool"]["zenboard"]["suites"]] == [
+        "unit-fast",
+        "integration",
+        "processing",
+        "e2e",
+    ]
     before = pyproject.read_text()
     again = run_cli(["init", "--project", str(tmp_path)], cwd=tmp_path)
     assert again.returncode == 0

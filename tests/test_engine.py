@@ -26,22 +26,25 @@ def _settle(engine: Engine, buffer: EventBuffer, state: RunState, timeout: float
 
 
 def test_two_suites_run_concurrently_then_rerun_failed_and_one_test(tmp_path: Path) -> None:
-    project = write_project(tmp_path, {
-        "pyproject.toml": suites_toml(
-            'name = "back"\ncwd = "backend"\nworkers = 2',
-            'name = "other"\ncwd = "other"\nworkers = 0',
-        ),
-        "backend/pytest.ini": "[pytest]\n",
-        "backend/pkg/test_a.py": '''
+    project = write_project(
+        tmp_path,
+        {
+            "pyproject.toml": suites_toml(
+                'name = "back"\ncwd = "backend"\nworkers = 2',
+                'name = "other"\ncwd = "other"\nworkers = 0',
+            ),
+            "backend/pytest.ini": "[pytest]\n",
+            "backend/pkg/test_a.py": """
             import os, pytest
             @pytest.mark.parametrize("i", range(6))
             def test_flip(i):
                 assert not (i in (1, 4) and os.environ.get("BREAK") == "1")
             def test_p():
                 pass
-        ''',
-        "other/test_b.py": "def test_b():\n    pass\n",
-    })
+        """,
+            "other/test_b.py": "def test_b():\n    pass\n",
+        },
+    )
     config = load_config(project)
     buffer = EventBuffer()
     engine = Engine(config, buffer, tmp_path / "reports", extra_env={"BREAK": "1"})
@@ -52,8 +55,9 @@ def test_two_suites_run_concurrently_then_rerun_failed_and_one_test(tmp_path: Pa
     assert back.status is SuiteStatus.FAILED
     assert state.suites["other"].status is SuiteStatus.PASSED
     failed = tuple(t.nodeid for t in back.failures())
-    assert failed == ("pkg/test_a.py::test_flip[1]", "pkg/test_a.py::test_flip[4]") or sorted(failed) == [
-        "pkg/test_a.py::test_flip[1]", "pkg/test_a.py::test_flip[4]"]
+    assert failed == ("pkg/test_a.py::test_flip[1]", "pkg/test_a.py::test_flip[4]") or sorted(
+        failed
+    ) == ["pkg/test_a.py::test_flip[1]", "pkg/test_a.py::test_flip[4]"]
     assert Path(back.rootdir) == project / "backend"
 
     # rerun only the failed tests, with the fault fixed
@@ -74,10 +78,13 @@ def test_two_suites_run_concurrently_then_rerun_failed_and_one_test(tmp_path: Pa
 
 
 def test_many_nodeids_go_through_an_argsfile(tmp_path: Path) -> None:
-    project = write_project(tmp_path, {
-        "pyproject.toml": suites_toml('name = "big"\nworkers = 2'),
-        "test_big.py": "import pytest\n\n@pytest.mark.parametrize('i', range(400))\ndef test_i(i):\n    pass\n",
-    })
+    project = write_project(
+        tmp_path,
+        {
+            "pyproject.toml": suites_toml('name = "big"\nworkers = 2'),
+            "test_big.py": "import pytest\n\n@pytest.mark.parametrize('i', range(400))\ndef test_i(i):\n    pass\n",
+        },
+    )
     config = load_config(project)
     buffer = EventBuffer()
     engine = Engine(config, buffer, tmp_path / "reports")

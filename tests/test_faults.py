@@ -14,7 +14,7 @@ from zenboard.model import events as ev
 from zenboard.model.reducer import apply
 from zenboard.model.state import RunState, SuiteStatus
 
-CRASHING_TESTS = '''
+CRASHING_TESTS = """
 import os
 import pytest
 
@@ -28,14 +28,17 @@ def test_kills_its_worker():
 @pytest.mark.parametrize("i", range(12))
 def test_after(i):
     pass
-'''
+"""
 
 
 def test_worker_crash_is_a_crashed_lane_and_the_rest_still_runs(tmp_path: Path) -> None:
-    project = write_project(tmp_path, {
-        "pyproject.toml": suites_toml('name = "crashy"\nworkers = 2'),
-        "test_crash.py": CRASHING_TESTS,
-    })
+    project = write_project(
+        tmp_path,
+        {
+            "pyproject.toml": suites_toml('name = "crashy"\nworkers = 2'),
+            "test_crash.py": CRASHING_TESTS,
+        },
+    )
     result = run_in_process(project)
     assert result.code == 1
     suite = result.state.suites["crashy"]
@@ -60,11 +63,14 @@ def test_worker_crash_is_a_crashed_lane_and_the_rest_still_runs(tmp_path: Path) 
 
 
 def test_collection_error_is_a_suite_error_not_a_hang(tmp_path: Path) -> None:
-    project = write_project(tmp_path, {
-        "pyproject.toml": suites_toml('name = "broken"\nworkers = 2'),
-        "test_ok.py": "def test_ok():\n    pass\n",
-        "test_broken.py": "import no_such_module_anywhere\n\ndef test_never():\n    pass\n",
-    })
+    project = write_project(
+        tmp_path,
+        {
+            "pyproject.toml": suites_toml('name = "broken"\nworkers = 2'),
+            "test_ok.py": "def test_ok():\n    pass\n",
+            "test_broken.py": "import no_such_module_anywhere\n\ndef test_never():\n    pass\n",
+        },
+    )
     result = run_in_process(project)
     assert result.code == 1
     suite = result.state.suites["broken"]
@@ -75,10 +81,15 @@ def test_collection_error_is_a_suite_error_not_a_hang(tmp_path: Path) -> None:
 
 
 def test_unknown_marker_with_strict_markers_is_a_suite_error(tmp_path: Path) -> None:
-    project = write_project(tmp_path, {
-        "pyproject.toml": suites_toml('name = "strict"\nworkers = 2\nargs = ["--strict-markers"]'),
-        "test_marked.py": "import pytest\n\n@pytest.mark.not_registered\ndef test_marked():\n    pass\n",
-    })
+    project = write_project(
+        tmp_path,
+        {
+            "pyproject.toml": suites_toml(
+                'name = "strict"\nworkers = 2\nargs = ["--strict-markers"]'
+            ),
+            "test_marked.py": "import pytest\n\n@pytest.mark.not_registered\ndef test_marked():\n    pass\n",
+        },
+    )
     result = run_in_process(project)
     assert result.code == 1
     suite = result.state.suites["strict"]
@@ -87,10 +98,15 @@ def test_unknown_marker_with_strict_markers_is_a_suite_error(tmp_path: Path) -> 
 
 
 def test_usage_error_is_a_suite_error_with_pytests_message(tmp_path: Path) -> None:
-    project = write_project(tmp_path, {
-        "pyproject.toml": suites_toml('name = "usage"\nworkers = 2\nargs = ["--no-such-pytest-option"]'),
-        "test_ok.py": "def test_ok():\n    pass\n",
-    })
+    project = write_project(
+        tmp_path,
+        {
+            "pyproject.toml": suites_toml(
+                'name = "usage"\nworkers = 2\nargs = ["--no-such-pytest-option"]'
+            ),
+            "test_ok.py": "def test_ok():\n    pass\n",
+        },
+    )
     result = run_in_process(project)
     assert result.code == 1
     suite = result.state.suites["usage"]
@@ -100,7 +116,7 @@ def test_usage_error_is_a_suite_error_with_pytests_message(tmp_path: Path) -> No
     assert summary["exit_code"] == 4
 
 
-SLOW_TESTS = '''
+SLOW_TESTS = """
 import subprocess, sys, time, pytest
 
 @pytest.mark.parametrize("i", range(6))
@@ -108,14 +124,17 @@ def test_slow(i, tmp_path):
     # a grandchild process, as a test that starts a server would
     subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
     time.sleep(60)
-'''
+"""
 
 
 def test_cancel_leaves_no_process_of_the_suite(tmp_path: Path) -> None:
-    project = write_project(tmp_path, {
-        "pyproject.toml": suites_toml('name = "slow"\nworkers = 2'),
-        "test_slow.py": SLOW_TESTS,
-    })
+    project = write_project(
+        tmp_path,
+        {
+            "pyproject.toml": suites_toml('name = "slow"\nworkers = 2'),
+            "test_slow.py": SLOW_TESTS,
+        },
+    )
     config = load_config(project)
     buffer = EventBuffer()
     engine = Engine(config, buffer, tmp_path / "reports")
@@ -129,7 +148,10 @@ def test_cancel_leaves_no_process_of_the_suite(tmp_path: Path) -> None:
         for event in buffer.drain():
             apply(state, event)
         tree = descendants(run.process.pid)
-        if sum(1 for w in state.suites["slow"].workers.values() if w.current) == 2 and len(tree) >= 4:
+        if (
+            sum(1 for w in state.suites["slow"].workers.values() if w.current) == 2
+            and len(tree) >= 4
+        ):
             break
         time.sleep(0.1)
     assert len(tree) >= 4, "expected 2 workers, each with a sleeper child"
@@ -141,10 +163,14 @@ def test_cancel_leaves_no_process_of_the_suite(tmp_path: Path) -> None:
     assert survivors == []
 
 
-def test_unserializable_log_extra_neither_crashes_a_worker_nor_loses_results(tmp_path: Path) -> None:
-    project = write_project(tmp_path, {
-        "pyproject.toml": suites_toml('name = "logs"\nworkers = 2'),
-        "test_logs.py": '''
+def test_unserializable_log_extra_neither_crashes_a_worker_nor_loses_results(
+    tmp_path: Path,
+) -> None:
+    project = write_project(
+        tmp_path,
+        {
+            "pyproject.toml": suites_toml('name = "logs"\nworkers = 2'),
+            "test_logs.py": '''
             import logging, socket, threading
             import pytest
 
@@ -162,7 +188,8 @@ def test_unserializable_log_extra_neither_crashes_a_worker_nor_loses_results(tmp
                 log.warning("socket", extra={"sock": socket.socket()})
                 assert i != 7
         ''',
-    })
+        },
+    )
     result = run_in_process(project)
     suite = result.state.suites["logs"]
     assert suite.crashed_workers == []
@@ -173,9 +200,11 @@ def test_unserializable_log_extra_neither_crashes_a_worker_nor_loses_results(tmp
 
 def test_malformed_stream_lines_are_counted_and_skipped(tmp_path: Path) -> None:
     """A test that writes garbage into zenboard's pipe cannot break the run."""
-    project = write_project(tmp_path, {
-        "pyproject.toml": suites_toml('name = "noisy"\nworkers = 0'),
-        "conftest.py": '''
+    project = write_project(
+        tmp_path,
+        {
+            "pyproject.toml": suites_toml('name = "noisy"\nworkers = 0'),
+            "conftest.py": """
             import os
 
             def pytest_configure(config):
@@ -189,16 +218,22 @@ def test_malformed_stream_lines_are_counted_and_skipped(tmp_path: Path) -> None:
                     os.write(fd, b'{"v": 1, "type": "test_finished", "nodeid": "x", "worker": "main", "outcome": "exploded", "duration": 0}\\n')
                     os.write(fd, b'{"v": 1, "type": "no_such_event"}\\n')
                     os.write(fd, b"[" * (2 << 20) + b"\\n")
-        ''',
-        "test_ok.py": "import pytest\n\n@pytest.mark.parametrize('i', range(5))\ndef test_ok(i):\n    pass\n",
-    })
+        """,
+            "test_ok.py": "import pytest\n\n@pytest.mark.parametrize('i', range(5))\ndef test_ok(i):\n    pass\n",
+        },
+    )
     result = run_in_process(project)
     suite = result.state.suites["noisy"]
     assert result.code == 0
     assert suite.malformed == 5
     assert suite.oversized == 1
     assert suite.counts["passed"] == 5
-    assert json.loads((result.report_dir / "summary.json").read_text())["suites"][0]["stream"]["malformed"] == 5
+    assert (
+        json.loads((result.report_dir / "summary.json").read_text())["suites"][0]["stream"][
+            "malformed"
+        ]
+        == 5
+    )
 
 
 def test_plugin_is_inert_when_zenboard_did_not_start_pytest(tmp_path: Path) -> None:
@@ -212,8 +247,12 @@ def test_plugin_is_inert_when_zenboard_did_not_start_pytest(tmp_path: Path) -> N
         fd = f.fileno()
         done = subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-            cwd=project, pass_fds=(fd,), env={**__import__("os").environ, "ZENBOARD_EVENTS": f"fd:{fd}:1"},
-            capture_output=True, text=True, check=False,
+            cwd=project,
+            pass_fds=(fd,),
+            env={**__import__("os").environ, "ZENBOARD_EVENTS": f"fd:{fd}:1"},
+            capture_output=True,
+            text=True,
+            check=False,
         )
     assert done.returncode == 0, done.stdout
     assert target.read_bytes() == b""

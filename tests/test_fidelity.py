@@ -10,7 +10,7 @@ import pytest
 from tests.helpers import run_in_process, suites_toml, write_project
 from zenboard.model.events import OUTCOMES
 
-MIXED_TESTS = '''
+MIXED_TESTS = """
 import pytest
 
 def test_passes():
@@ -68,16 +68,19 @@ class TestGroup:
     def test_prints(self):
         print("some captured output")
         assert False, "with output"
-'''
+"""
 
 
 def _mixed_project(root: Path, workers: int, dist: str | None = None) -> Path:
     dist_line = f'dist = "{dist}"' if dist else ""
-    return write_project(root, {
-        "pyproject.toml": suites_toml(f'name = "mixed"\nworkers = {workers}\n{dist_line}'),
-        "test_mixed.py": MIXED_TESTS,
-        "test_more.py": "import pytest\n\n@pytest.mark.parametrize('i', range(20))\ndef test_many(i):\n    assert i % 7 != 3\n",
-    })
+    return write_project(
+        root,
+        {
+            "pyproject.toml": suites_toml(f'name = "mixed"\nworkers = {workers}\n{dist_line}'),
+            "test_mixed.py": MIXED_TESTS,
+            "test_more.py": "import pytest\n\n@pytest.mark.parametrize('i', range(20))\ndef test_many(i):\n    assert i % 7 != 3\n",
+        },
+    )
 
 
 def assert_same_as_json_report(result_dir: Path, suite: str) -> None:
@@ -94,7 +97,9 @@ def assert_same_as_json_report(result_dir: Path, suite: str) -> None:
 
 
 @pytest.mark.parametrize(("workers", "dist"), [(2, None), (2, "loadscope"), (0, None)])
-def test_counts_and_outcomes_equal_json_report(tmp_path: Path, workers: int, dist: str | None) -> None:
+def test_counts_and_outcomes_equal_json_report(
+    tmp_path: Path, workers: int, dist: str | None
+) -> None:
     project = _mixed_project(tmp_path, workers, dist)
     result = run_in_process(project)
     assert result.code == 1
@@ -124,5 +129,7 @@ def test_failure_reason_and_worker_are_reported(tmp_path: Path) -> None:
     assert failed.outcome == "failed"
     assert "arithmetic is broken" in failed.reason()
     assert failed.worker in ("gw0", "gw1")
-    report_worker_lines = [line for line in result.output.splitlines() if "FAILED test_mixed.py::test_fails " in line]
+    report_worker_lines = [
+        line for line in result.output.splitlines() if "FAILED test_mixed.py::test_fails " in line
+    ]
     assert len(report_worker_lines) == 1

@@ -25,15 +25,22 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
-    parser = _Parser(prog="zenboard", description="Run a project's test suites in parallel and watch them live.")
+    parser = _Parser(
+        prog="zenboard", description="Run a project's test suites in parallel and watch them live."
+    )
     parser.add_argument("--version", action="version", version=f"zenboard {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     modules: dict[str, ModuleType] = {}
     for module_name in COMMANDS:
         module = importlib.import_module(f"zenboard.commands.{module_name}")
         command = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
-        command.add_argument("--project", type=Path, default=Path("."), metavar="DIR",
-                             help="the project's directory (default: the current directory)")
+        command.add_argument(
+            "--project",
+            type=Path,
+            default=Path("."),
+            metavar="DIR",
+            help="the project's directory (default: the current directory)",
+        )
         module.add_arguments(command)
         modules[module.NAME] = module
     return parser, modules

@@ -69,7 +69,9 @@ class ProjectConfig:
             if suite.name == name:
                 return suite
         known = ", ".join(s.name for s in self.suites)
-        raise ConfigError(self.source or self.root, "suites", f"no suite named {name!r} (known: {known})")
+        raise ConfigError(
+            self.source or self.root, "suites", f"no suite named {name!r} (known: {known})"
+        )
 
     def select(self, names: list[str]) -> tuple[SuiteConfig, ...]:
         """The named suites in the order given, or all of them when no name is given."""
@@ -123,12 +125,15 @@ def _parse(root: Path, path: Path, table: dict[str, Any], prefix: str) -> Projec
         if not isinstance(raw_suites, list) or not raw_suites:
             raise ConfigError(path, f"{prefix}suites", "expected a non-empty array of tables")
         suites = tuple(
-            _parse_suite(root, path, f"{prefix}suites[{i}]", raw) for i, raw in enumerate(raw_suites)
+            _parse_suite(root, path, f"{prefix}suites[{i}]", raw)
+            for i, raw in enumerate(raw_suites)
         )
         seen: set[str] = set()
         for i, suite in enumerate(suites):
             if suite.name in seen:
-                raise ConfigError(path, f"{prefix}suites[{i}].name", f"a unique name ({suite.name!r} repeats)")
+                raise ConfigError(
+                    path, f"{prefix}suites[{i}].name", f"a unique name ({suite.name!r} repeats)"
+                )
             seen.add(suite.name)
     return ProjectConfig(root=root, source=path, suites=suites, table=table)
 
@@ -138,7 +143,9 @@ def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:
         raise ConfigError(path, where, "expected a table")
     unknown = set(raw) - SUITE_KEYS
     if unknown:
-        raise ConfigError(path, f"{where}.{sorted(unknown)[0]}", f"a known key ({', '.join(sorted(SUITE_KEYS))})")
+        raise ConfigError(
+            path, f"{where}.{sorted(unknown)[0]}", f"a known key ({', '.join(sorted(SUITE_KEYS))})"
+        )
     name = raw.get("name")
     if not isinstance(name, str) or not name or not set(name) <= SUITE_NAME_CHARS:
         raise ConfigError(path, f"{where}.name", "a name of letters, digits, '.', '_' or '-'")
@@ -149,8 +156,13 @@ def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:
     args = _string_list(path, f"{where}.args", raw.get("args", []))
     paths = _string_list(path, f"{where}.paths", raw.get("paths", []))
     workers = raw.get("workers", "auto")
-    if not (workers == "auto" or (isinstance(workers, int) and not isinstance(workers, bool) and workers >= 0)):
-        raise ConfigError(path, f"{where}.workers", f"a whole number >= 0 or \"auto\", got {workers!r}")
+    if not (
+        workers == "auto"
+        or (isinstance(workers, int) and not isinstance(workers, bool) and workers >= 0)
+    ):
+        raise ConfigError(
+            path, f"{where}.workers", f'a whole number >= 0 or "auto", got {workers!r}'
+        )
     dist = raw.get("dist")
     if dist is not None and dist not in DIST_MODES:
         raise ConfigError(path, f"{where}.dist", f"one of {', '.join(DIST_MODES)}, got {dist!r}")
@@ -161,14 +173,23 @@ def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:
     if not cwd.is_dir():
         raise ConfigError(path, f"{where}.cwd", f"an existing directory, {cwd} is not one")
     env = raw.get("env", {})
-    if not isinstance(env, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in env.items()):
+    if not isinstance(env, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in env.items()
+    ):
         raise ConfigError(path, f"{where}.env", "a table of string values")
     python = raw.get("python")
     if python is not None and not isinstance(python, str):
         raise ConfigError(path, f"{where}.python", "a path to a Python interpreter (string)")
     return SuiteConfig(
-        name=name, kind=kind, args=tuple(args), workers=workers, dist=dist, cwd=cwd,
-        env=dict(env), python=python, paths=tuple(paths),
+        name=name,
+        kind=kind,
+        args=tuple(args),
+        workers=workers,
+        dist=dist,
+        cwd=cwd,
+        env=dict(env),
+        python=python,
+        paths=tuple(paths),
     )
 
 

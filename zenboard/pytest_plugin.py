@@ -64,7 +64,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def _cut(text: str) -> str:
     if len(text) <= TEXT_BOUND:
         return text
-    return text[:TEXT_BOUND] + f"\n... [{len(text) - TEXT_BOUND} more characters in the JSON report]"
+    return (
+        text[:TEXT_BOUND] + f"\n... [{len(text) - TEXT_BOUND} more characters in the JSON report]"
+    )
 
 
 def _bounded(record: dict[str, Any]) -> dict[str, Any]:
@@ -74,7 +76,11 @@ def _bounded(record: dict[str, Any]) -> dict[str, Any]:
         stage = record.get(phase)
         if not isinstance(stage, dict):
             continue
-        long_keys = [k for k in ("longrepr", "stdout", "stderr") if isinstance(stage.get(k), str) and len(stage[k]) > TEXT_BOUND]
+        long_keys = [
+            k
+            for k in ("longrepr", "stdout", "stderr")
+            if isinstance(stage.get(k), str) and len(stage[k]) > TEXT_BOUND
+        ]
         if not long_keys:
             continue
         if copy is None:
@@ -124,9 +130,16 @@ class EventStream:
         if self.xdist:
             numprocesses = self.config.getoption("numprocesses", None)
             tx = self.config.getoption("tx", None) or []
-            planned = numprocesses if isinstance(numprocesses, int) and numprocesses > 0 else len(tx)
+            planned = (
+                numprocesses if isinstance(numprocesses, int) and numprocesses > 0 else len(tx)
+            )
             self._wrap_logstart(dsession)
-        self.emit("run_started", workers_planned=planned, rootdir=str(self.config.rootpath), pid=os.getpid())
+        self.emit(
+            "run_started",
+            workers_planned=planned,
+            rootdir=str(self.config.rootpath),
+            pid=os.getpid(),
+        )
 
     def _wrap_logstart(self, dsession: Any) -> None:
         original = getattr(dsession, "worker_logstart", None)
@@ -147,7 +160,9 @@ class EventStream:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        self.emit("run_finished", exitstatus=int(exitstatus), duration=time.monotonic() - self.started)
+        self.emit(
+            "run_finished", exitstatus=int(exitstatus), duration=time.monotonic() - self.started
+        )
 
     # -- collection ------------------------------------------------------------------------
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -174,12 +189,16 @@ class EventStream:
         test = self.current.pop(worker, None)
         if crashed:
             self.down_crashed.append(worker)
-        self.emit("worker_down", worker=worker, crashed=crashed, test=test, error=_cut(str(error or "")))
+        self.emit(
+            "worker_down", worker=worker, crashed=crashed, test=test, error=_cut(str(error or ""))
+        )
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_newgateway(self, gateway: Any) -> None:
         if self.down_crashed:
-            self.emit("worker_replaced", worker=self.down_crashed.pop(0), replacement=str(gateway.id))
+            self.emit(
+                "worker_replaced", worker=self.down_crashed.pop(0), replacement=str(gateway.id)
+            )
 
     # -- tests -----------------------------------------------------------------------------
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
@@ -206,8 +225,12 @@ class EventStream:
             if isinstance(stage, dict)
         )
         self.emit(
-            "test_finished", nodeid=nodeid, worker=worker, outcome=record.get("outcome", "failed"),
-            duration=duration, record=_bounded(record),
+            "test_finished",
+            nodeid=nodeid,
+            worker=worker,
+            outcome=record.get("outcome", "failed"),
+            duration=duration,
+            record=_bounded(record),
         )
 
     def _own_outcome(self, report: pytest.TestReport) -> None:
@@ -227,9 +250,14 @@ class EventStream:
             record = tests.get(report.nodeid)
             if isinstance(record, dict):
                 return record
-        outcome = self.own_outcomes.pop(report.nodeid, "failed" if report.when == "???" else "passed")
+        crashed = str(report.when) == "???"
+        outcome = self.own_outcomes.pop(report.nodeid, "failed" if crashed else "passed")
         return {
             "nodeid": report.nodeid,
             "outcome": outcome,
-            report.when: {"duration": report.duration, "outcome": report.outcome, "longrepr": str(report.longrepr or "")},
+            report.when: {
+                "duration": report.duration,
+                "outcome": report.outcome,
+                "longrepr": str(report.longrepr or ""),
+            },
         }

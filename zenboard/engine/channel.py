@@ -8,6 +8,7 @@ batches; malformed and oversized lines are counted and skipped, never fatal.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable
@@ -106,19 +107,15 @@ class EventPipe:
     def close_unused(self) -> None:
         """The child never started: release both ends."""
         for fd in (self.write_fd, self.read_fd):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
 
     def join(self, timeout: float) -> None:
         self._thread.join(timeout)
         if self._thread.is_alive():
             # Something that inherited the write end outlived the run: stop reading.
-            try:
+            with contextlib.suppress(OSError):
                 os.close(self.read_fd)
-            except OSError:
-                pass
             self._thread.join(1.0)
 
     def _read(self) -> None:
@@ -140,10 +137,8 @@ class EventPipe:
             self._report_damage(tail)
             if tail:
                 self._sink(tail)
-            try:
+            with contextlib.suppress(OSError):
                 os.close(self.read_fd)
-            except OSError:
-                pass
 
     def _report_damage(self, events: list[ev.Event]) -> None:
         """Append a StreamDamaged delta to `events` when lines were skipped since the last one."""

@@ -39,15 +39,23 @@ def check_interpreter(suite: SuiteConfig) -> None:
     if python == sys.executable:
         missing = [m for m in REQUIRED_MODULES if importlib.util.find_spec(m) is None]
     else:
-        probe = "import importlib.util as u;print(' '.join(m for m in %r if u.find_spec(m) is None))" % (
-            (*REQUIRED_MODULES, "zenboard"),
+        modules = (*REQUIRED_MODULES, "zenboard")
+        probe = (
+            "import importlib.util as u;"
+            f"print(' '.join(m for m in {modules!r} if u.find_spec(m) is None))"
         )
         try:
-            done = subprocess.run([python, "-c", probe], capture_output=True, text=True, timeout=30, check=False)
+            done = subprocess.run(
+                [python, "-c", probe], capture_output=True, text=True, timeout=30, check=False
+            )
         except OSError as exc:
-            raise InputError(f"suite {suite.name}: python {python!r} cannot run: {exc.strerror}") from None
+            raise InputError(
+                f"suite {suite.name}: python {python!r} cannot run: {exc.strerror}"
+            ) from None
         if done.returncode != 0:
-            raise InputError(f"suite {suite.name}: python {python!r} failed: {done.stderr.strip()[-200:]}")
+            raise InputError(
+                f"suite {suite.name}: python {python!r} failed: {done.stderr.strip()[-200:]}"
+            )
         missing = done.stdout.split()
     if missing:
         names = {"xdist": "pytest-xdist", "pytest_jsonreport": "pytest-json-report"}
@@ -89,7 +97,14 @@ def build_pytest_command(
         argv += ["--dist", suite.dist]
     argv += ["--json-report", f"--json-report-file={report_file}", "--json-report-omit=log"]
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
-        argv += ["-p", "xdist.plugin", "-p", "pytest_jsonreport.plugin", "-p", "zenboard.pytest_plugin"]
+        argv += [
+            "-p",
+            "xdist.plugin",
+            "-p",
+            "pytest_jsonreport.plugin",
+            "-p",
+            "zenboard.pytest_plugin",
+        ]
     env = {**os.environ, **(extra_env or {}), **suite.env}
     env.pop("PYTEST_XDIST_WORKER", None)
     env.pop("PYTEST_XDIST_WORKER_COUNT", None)

@@ -20,7 +20,10 @@ DEFAULT_REPORT_DIR = Path(".zenboard/reports/latest")
 
 class Engine:
     def __init__(
-        self, config: ProjectConfig, buffer: EventBuffer, report_dir: Path | None = None,
+        self,
+        config: ProjectConfig,
+        buffer: EventBuffer,
+        report_dir: Path | None = None,
         extra_env: dict[str, str] | None = None,
     ) -> None:
         self.config = config
@@ -39,12 +42,19 @@ class Engine:
                 check_interpreter(suite)
                 checked.add(suite.python)
 
-    def start(self, suite: SuiteConfig, nodeids: tuple[str, ...] = (), rootdir: str = "") -> SuiteRun:
+    def start(
+        self, suite: SuiteConfig, nodeids: tuple[str, ...] = (), rootdir: str = ""
+    ) -> SuiteRun:
         """Start `suite` (cancelling a run of it already in flight); only `nodeids` if given."""
         self.cancel(suite.name)
         self.report_dir.mkdir(parents=True, exist_ok=True)
         command = build_pytest_command(
-            suite, self.report_dir / f"{suite.name}.json", nodeids, rootdir, self._scratch, self.extra_env
+            suite,
+            self.report_dir / f"{suite.name}.json",
+            nodeids,
+            rootdir,
+            self._scratch,
+            self.extra_env,
         )
         run = SuiteRun(suite.name, command, self.buffer.extend, nodeids)
         with self._lock:

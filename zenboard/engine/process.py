@@ -9,6 +9,7 @@ when zenboard is killed with SIGKILL.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import os
@@ -52,7 +53,7 @@ def spawn(
         stderr=subprocess.STDOUT,
         pass_fds=pass_fds,
         start_new_session=True,
-        preexec_fn=_die_with_parent if _LIBC is not None else None,  # noqa: PLW1509
+        preexec_fn=_die_with_parent if _LIBC is not None else None,
     )
 
 
@@ -83,19 +84,16 @@ def descendants(pid: int) -> list[int]:
 
 
 def _signal_all(pgid: int, pids: list[int], sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
     for pid in pids:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
 
 
-def terminate_tree(process: subprocess.Popen[bytes], grace: float = 3.0,
-                   alive: Callable[[], bool] | None = None) -> None:
+def terminate_tree(
+    process: subprocess.Popen[bytes], grace: float = 3.0, alive: Callable[[], bool] | None = None
+) -> None:
     """Stop `process`, its process group and every descendant: SIGTERM, then SIGKILL."""
     pgid = process.pid  # start_new_session: the group id is the leader's pid
     tree = descendants(process.pid)

@@ -28,8 +28,12 @@ _ERROR_LINE = re.compile(r"(?i)(^|[\s:])error:|^E\s")
 
 class SuiteRun:
     def __init__(
-        self, suite: str, command: SuiteCommand, sink: Callable[[list[ev.Event]], None],
-        nodeids: tuple[str, ...] = (), on_exit: Callable[[SuiteRun], None] | None = None,
+        self,
+        suite: str,
+        command: SuiteCommand,
+        sink: Callable[[list[ev.Event]], None],
+        nodeids: tuple[str, ...] = (),
+        on_exit: Callable[[SuiteRun], None] | None = None,
     ) -> None:
         self.suite = suite
         self.command = command
@@ -57,18 +61,35 @@ class SuiteRun:
         except OSError as exc:
             pipe.close_unused()
             now = time.time()
-            self._sink([
-                ev.SuiteLaunched(self.suite, self.command.argv, 0, now, self.nodeids),
-                ev.SuiteExited(self.suite, 127, now, error=f"could not start {self.command.argv[0]}: {exc.strerror}"),
-            ])
+            self._sink(
+                [
+                    ev.SuiteLaunched(self.suite, self.command.argv, 0, now, self.nodeids),
+                    ev.SuiteExited(
+                        self.suite,
+                        127,
+                        now,
+                        error=f"could not start {self.command.argv[0]}: {exc.strerror}",
+                    ),
+                ]
+            )
             self.returncode = 127
             self.done.set()
             return
-        self._sink([ev.SuiteLaunched(self.suite, self.command.argv, self.process.pid, time.time(), self.nodeids)])
+        self._sink(
+            [
+                ev.SuiteLaunched(
+                    self.suite, self.command.argv, self.process.pid, time.time(), self.nodeids
+                )
+            ]
+        )
         pipe.start()
-        output = threading.Thread(target=self._read_output, name=f"output-{self.suite}", daemon=True)
+        output = threading.Thread(
+            target=self._read_output, name=f"output-{self.suite}", daemon=True
+        )
         output.start()
-        threading.Thread(target=self._wait, args=(pipe, output), name=f"wait-{self.suite}", daemon=True).start()
+        threading.Thread(
+            target=self._wait, args=(pipe, output), name=f"wait-{self.suite}", daemon=True
+        ).start()
 
     def cancel(self) -> None:
         """Stop the whole process tree of this run (idempotent, blocks until it is gone)."""
@@ -78,7 +99,8 @@ class SuiteRun:
         process.terminate_tree(self.process)
 
     def _read_output(self) -> None:
-        assert self.process is not None and self.process.stdout is not None
+        assert self.process is not None
+        assert self.process.stdout is not None
         for raw in self.process.stdout:
             text = raw.decode(errors="replace").rstrip("\r\n")[:OUTPUT_LINE_CHARS]
             self._tail.append(text)
@@ -93,7 +115,13 @@ class SuiteRun:
             # A grandchild still holds our stdout: stop waiting for it.
             self.process.stdout.close()
         self.returncode = returncode
-        self._sink([ev.SuiteExited(self.suite, returncode, time.time(), self._cancelled, self._error(returncode))])
+        self._sink(
+            [
+                ev.SuiteExited(
+                    self.suite, returncode, time.time(), self._cancelled, self._error(returncode)
+                )
+            ]
+        )
         self.done.set()
         if self._on_exit is not None:
             self._on_exit(self)
@@ -106,7 +134,9 @@ class SuiteRun:
         if "RunStarted" not in self._saw:
             return _tail_summary(self._tail, "pytest stopped before the run started")
         if finished is None:
-            return _tail_summary(self._tail, f"pytest died (exit code {returncode}) before the run finished")
+            return _tail_summary(
+                self._tail, f"pytest died (exit code {returncode}) before the run finished"
+            )
         if isinstance(finished, ev.RunFinished) and finished.exitstatus in (3, 4):
             return _tail_summary(self._tail, f"pytest exit status {finished.exitstatus}")
         return ""

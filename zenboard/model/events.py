@@ -143,8 +143,18 @@ class StreamDamaged:
 
 
 Event = (
-    RunStarted | WorkerReady | WorkerCollected | CollectFailed | TestStarted | TestFinished
-    | WorkerDown | WorkerReplaced | RunFinished | SuiteLaunched | SuiteExited | OutputLine
+    RunStarted
+    | WorkerReady
+    | WorkerCollected
+    | CollectFailed
+    | TestStarted
+    | TestFinished
+    | WorkerDown
+    | WorkerReplaced
+    | RunFinished
+    | SuiteLaunched
+    | SuiteExited
+    | OutputLine
     | StreamDamaged
 )
 
@@ -165,12 +175,24 @@ _WIRE_FIELDS: dict[str, tuple[tuple[str, type | tuple[type, ...], bool], ...]] =
     "worker_ready": (("worker", str, True),),
     "worker_collected": (("worker", str, True), ("count", int, True)),
     "collect_failed": (("nodeid", str, True), ("longrepr", str, True)),
-    "test_started": (("nodeid", str, True), ("worker", str, True), ("pending", (int, type(None)), False)),
-    "test_finished": (
-        ("nodeid", str, True), ("worker", str, True), ("outcome", str, True),
-        ("duration", (int, float), True), ("record", dict, False),
+    "test_started": (
+        ("nodeid", str, True),
+        ("worker", str, True),
+        ("pending", (int, type(None)), False),
     ),
-    "worker_down": (("worker", str, True), ("crashed", bool, True), ("test", (str, type(None)), False), ("error", str, False)),
+    "test_finished": (
+        ("nodeid", str, True),
+        ("worker", str, True),
+        ("outcome", str, True),
+        ("duration", (int, float), True),
+        ("record", dict, False),
+    ),
+    "worker_down": (
+        ("worker", str, True),
+        ("crashed", bool, True),
+        ("test", (str, type(None)), False),
+        ("error", str, False),
+    ),
     "worker_replaced": (("worker", str, True), ("replacement", str, True)),
     "run_finished": (("exitstatus", int, True), ("duration", (int, float), True)),
 }
@@ -192,9 +214,9 @@ def decode(suite: str, line: bytes | str) -> Event:
     if obj.get("v") != EVENT_VERSION:
         raise MalformedEvent(f"unknown version {obj.get('v')!r}")
     kind = obj.get("type")
-    cls = _WIRE_TYPES.get(kind) if isinstance(kind, str) else None
-    if cls is None:
+    if not isinstance(kind, str) or kind not in _WIRE_TYPES:
         raise MalformedEvent(f"unknown type {kind!r}")
+    cls = _WIRE_TYPES[kind]
     kwargs: dict[str, Any] = {"suite": suite}
     for name, types, required in _WIRE_FIELDS[kind]:
         if name not in obj:
@@ -202,7 +224,9 @@ def decode(suite: str, line: bytes | str) -> Event:
                 raise MalformedEvent(f"{kind} without {name}")
             continue
         value = obj[name]
-        if not isinstance(value, types) or (isinstance(value, bool) and types in (int, (int, float))):
+        if not isinstance(value, types) or (
+            isinstance(value, bool) and types in (int, (int, float))
+        ):
             raise MalformedEvent(f"{kind}.{name} has the wrong type")
         kwargs[name] = value
     if kind == "test_finished" and kwargs["outcome"] not in OUTCOMES:

@@ -12,7 +12,14 @@ from collections.abc import Callable
 from typing import Any
 
 from zenboard.model import events as ev
-from zenboard.model.state import RunState, SuiteState, SuiteStatus, TestResult, WorkerState, zero_counts
+from zenboard.model.state import (
+    RunState,
+    SuiteState,
+    SuiteStatus,
+    TestResult,
+    WorkerState,
+    zero_counts,
+)
 
 MAIN_WORKER = "main"
 """The lane of a suite that runs without xdist."""
@@ -99,8 +106,11 @@ def _test_finished(suite: SuiteState, event: ev.TestFinished) -> None:
     if old is not None:
         suite.counts[old.outcome] -= 1
     suite.tests[event.nodeid] = TestResult(
-        nodeid=event.nodeid, outcome=event.outcome, worker=event.worker,
-        duration=event.duration, record=event.record,
+        nodeid=event.nodeid,
+        outcome=event.outcome,
+        worker=event.worker,
+        duration=event.duration,
+        record=event.record,
     )
     suite.counts[event.outcome] += 1
     worker = _worker(suite, event.worker)

@@ -55,7 +55,11 @@ class TestResult:
                 continue
             crash = stage.get("crash")
             if isinstance(crash, dict) and crash.get("message"):
-                return str(crash["message"]).strip().splitlines()[0] if str(crash["message"]).strip() else ""
+                return (
+                    str(crash["message"]).strip().splitlines()[0]
+                    if str(crash["message"]).strip()
+                    else ""
+                )
             longrepr = str(stage.get("longrepr") or "").strip()
             if longrepr:
                 return longrepr.splitlines()[-1]
@@ -174,7 +178,13 @@ class RunState:
         states = [s.status for s in self.suites.values()]
         if SuiteStatus.RUNNING in states:
             return SuiteStatus.RUNNING
-        for worst in (SuiteStatus.ERROR, SuiteStatus.FAILED, SuiteStatus.CANCELLED, SuiteStatus.PASSED, SuiteStatus.NO_TESTS):
+        for worst in (
+            SuiteStatus.ERROR,
+            SuiteStatus.FAILED,
+            SuiteStatus.CANCELLED,
+            SuiteStatus.PASSED,
+            SuiteStatus.NO_TESTS,
+        ):
             if worst in states:
                 return worst
         return SuiteStatus.IDLE
@@ -182,7 +192,9 @@ class RunState:
     def exit_code(self) -> int:
         """zenboard's exit code for the suites run: 0 passed, 1 failed or incomplete, 5 no tests."""
         ran = [s for s in self.suites.values() if s.status is not SuiteStatus.IDLE]
-        if any(s.status in (SuiteStatus.FAILED, SuiteStatus.ERROR, SuiteStatus.CANCELLED) for s in ran):
+        if any(
+            s.status in (SuiteStatus.FAILED, SuiteStatus.ERROR, SuiteStatus.CANCELLED) for s in ran
+        ):
             return 1
         if ran and all(s.status is SuiteStatus.NO_TESTS for s in ran):
             return 5
