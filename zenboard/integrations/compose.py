@@ -19,7 +19,9 @@ OVERRIDE_NAME = "docker-compose.zenflow.yml"
 def render_override(services: dict[str, int], task: Task | None = None) -> str:
     """The override file's text; service names must match the compose file's services."""
     env_file = (
-        f".zenflow/tasks/{task.id}/.env.task" if task is not None else ".zenflow/tasks/<task>/.env.task"
+        f".zenflow/tasks/{task.id}/.env.task"
+        if task is not None
+        else ".zenflow/tasks/<task>/.env.task"
     )
     lines = [
         "# Written by `zenboard compose-template`: per-task host ports (see `zenboard ports`).",

@@ -3,8 +3,8 @@
 The spec's runner script `source`s this file; zenboard never does. It parses each line and
 refuses anything a shell would execute or split (`$(...)`, backticks, `;`, `|`, `&`, redirections,
 unquoted spaces) anywhere, even inside quotes, naming the line, so a file that is safe for
-zenboard is also harmless to source. `${VAR}` / `$VAR` refer to keys defined above (with `${VAR:-default}` as in Compose);
-`$$` is a literal dollar; single-quoted values are taken literally.
+zenboard is also harmless to source. `${VAR}` / `$VAR` refer to keys defined above (with
+`${VAR:-default}` as in Compose); `$$` is a literal dollar; single quotes are literal.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from pathlib import Path
 from zenboard.errors import InputError
 
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_REF = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}$`]*))?\}|([A-Za-z_][A-Za-z0-9_]*)|(\$))")
+_REF = re.compile(
+    r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}$`]*))?\}|([A-Za-z_][A-Za-z0-9_]*)|(\$))"
+)
 _SHELL = ("$(", "`", ";", "|", "&", "<", ">", "\\")
 _SAFE_VALUE = re.compile(r"[A-Za-z0-9_./:@%+,=${}-]*")
 
@@ -57,7 +59,7 @@ def parse_env_text(text: str, where: str = "<env>") -> EnvFile:
             return InputError(f"{where}:{number}: {why}")
 
         if line.startswith("export "):
-            line = line[len("export "):].lstrip()
+            line = line[len("export ") :].lstrip()
         key, sep, value = line.partition("=")
         if not sep or not _KEY.fullmatch(key):
             raise fail("expected KEY=VALUE with KEY of letters, digits and '_'")
@@ -77,14 +79,14 @@ def _parse_value(value: str, defined: Mapping[str, str], fail: _Fail) -> str:
         end = value.find("'", 1)
         if end < 0:
             raise fail("unterminated single quote")
-        _check_rest(value[end + 1:], fail)
+        _check_rest(value[end + 1 :], fail)
         _refuse_shell(value[1:end], fail)
         return value[1:end]
     if value[:1] == '"':
         end = value.find('"', 1)
         if end < 0:
             raise fail("unterminated double quote")
-        _check_rest(value[end + 1:], fail)
+        _check_rest(value[end + 1 :], fail)
         inner = value[1:end]
         _refuse_shell(inner, fail)
         return _expand(inner, defined, fail)
@@ -106,7 +108,9 @@ def _check_rest(rest: str, fail: _Fail) -> None:
 def _refuse_shell(value: str, fail: _Fail) -> None:
     for token in _SHELL:
         if token in value:
-            raise fail(f"shell syntax {token!r} is not allowed (zenboard never executes .env files)")
+            raise fail(
+                f"shell syntax {token!r} is not allowed (zenboard never executes .env files)"
+            )
 
 
 def _expand(value: str, defined: Mapping[str, str], fail: _Fail) -> str:
@@ -120,16 +124,14 @@ def _expand(value: str, defined: Mapping[str, str], fail: _Fail) -> str:
         out.append(value[pos:dollar])
         match = _REF.match(value, dollar)
         if match is None:
-            raise fail(f"unsupported '$' reference at {value[dollar:dollar + 12]!r}")
+            raise fail(f"unsupported '$' reference at {value[dollar : dollar + 12]!r}")
         braced, op, default, plain, escaped = match.groups()
         if escaped:
             out.append("$")
         else:
             name = braced or plain
             current = defined.get(name)
-            if op == ":-" and not current:
-                current = default
-            elif op == "-" and current is None:
+            if (op == ":-" and not current) or (op == "-" and current is None):
                 current = default
             if current is None:
                 raise fail(f"${{{name}}} is not defined above")

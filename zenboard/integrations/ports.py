@@ -22,7 +22,12 @@ from zenboard.errors import ConfigError, InputError
 from zenboard.integrations.registry import Claim, locked_registry, registry_dir
 from zenboard.integrations.tasks import Task
 
-DEFAULT_SERVICES: dict[str, int] = {"postgres": 5432, "redis": 6379, "backend": 8000, "frontend": 5173}
+DEFAULT_SERVICES: dict[str, int] = {
+    "postgres": 5432,
+    "redis": 6379,
+    "backend": 8000,
+    "frontend": 5173,
+}
 PORT_RANGE = (20000, 32760)
 """Host ports handed out: below Linux's ephemeral range (32768-60999), above common services."""
 _SERVICE_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
@@ -39,7 +44,11 @@ class PortsConfig:
 def ports_config(config: ProjectConfig) -> PortsConfig:
     """Read `[tool.zenboard.ports]` (or `[ports]` in zenboard.toml); errors name file and key."""
     where = config.source or config.root
-    prefix = "tool.zenboard.ports" if config.source and config.source.name == "pyproject.toml" else "ports"
+    prefix = (
+        "tool.zenboard.ports"
+        if config.source and config.source.name == "pyproject.toml"
+        else "ports"
+    )
     table: Any = config.table.get("ports")
     if table is None:
         return PortsConfig(dict(DEFAULT_SERVICES), configured=False)
@@ -50,12 +59,18 @@ def ports_config(config: ProjectConfig) -> PortsConfig:
         raise ConfigError(where, f"{prefix}.{sorted(unknown)[0]}", "a known key (services)")
     services: Any = table.get("services", DEFAULT_SERVICES)
     if not isinstance(services, dict) or not services:
-        raise ConfigError(where, f"{prefix}.services", "a non-empty table of service = container port")
+        raise ConfigError(
+            where, f"{prefix}.services", "a non-empty table of service = container port"
+        )
     for name, port in services.items():
         if not set(name) <= _SERVICE_NAME_CHARS or not name[:1].isalnum():
-            raise ConfigError(where, f"{prefix}.services.{name}", "a service name of a-z, 0-9, '_' or '-'")
+            raise ConfigError(
+                where, f"{prefix}.services.{name}", "a service name of a-z, 0-9, '_' or '-'"
+            )
         if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-            raise ConfigError(where, f"{prefix}.services.{name}", f"a port number 1-65535, got {port!r}")
+            raise ConfigError(
+                where, f"{prefix}.services.{name}", f"a port number 1-65535, got {port!r}"
+            )
     return PortsConfig(dict(services), configured=True)
 
 
@@ -120,11 +135,16 @@ def _find_block(task_id: str, services: dict[str, int], taken: set[int]) -> dict
         ports = block_ports((start + step) % blocks, services)
         if taken.isdisjoint(ports.values()) and all(port_is_free(p) for p in ports.values()):
             return ports
-    raise InputError(f"no free block of {len(services)} ports left in {PORT_RANGE[0]}-{PORT_RANGE[1]}")
+    raise InputError(
+        f"no free block of {len(services)} ports left in {PORT_RANGE[0]}-{PORT_RANGE[1]}"
+    )
 
 
 def allocate(
-    task: Task, services: dict[str, int], *, move_off: frozenset[int] = frozenset(),
+    task: Task,
+    services: dict[str, int],
+    *,
+    move_off: frozenset[int] = frozenset(),
     directory: Path | None = None,
 ) -> Allocation:
     """Claim (or confirm) the task's ports; `move_off` lists claimed ports to give up."""
@@ -142,13 +162,19 @@ def allocate(
         if claim is not None and keep:
             claim.worktree = str(task.root)
         else:
-            avoid = taken | set(move_off) | (set(claim.ports.values()) if claim and move_off else set())
+            avoid = (
+                taken | set(move_off) | (set(claim.ports.values()) if claim and move_off else set())
+            )
             claim = Claim(task.id, str(task.root), _find_block(task.id, services, avoid))
             registry.claims[task.id] = claim
         others = tuple(c for c in registry.claims.values() if c.task != task.id)
         return Allocation(
-            task.id, dict(claim.ports), registry.path, others,
-            reclaimed=tuple(c.task for c in stale), moved=not keep,
+            task.id,
+            dict(claim.ports),
+            registry.path,
+            others,
+            reclaimed=tuple(c.task for c in stale),
+            moved=not keep,
         )
 
 

@@ -92,11 +92,15 @@ def _load(path: Path) -> Registry:
     try:
         data = json.loads(text)
         claims = {
-            task: Claim(task, str(raw["worktree"]), {str(k): int(v) for k, v in raw["ports"].items()})
+            task: Claim(
+                task, str(raw["worktree"]), {str(k): int(v) for k, v in raw["ports"].items()}
+            )
             for task, raw in data["tasks"].items()
         }
     except (ValueError, KeyError, TypeError, AttributeError):
-        raise InputError(f"{path}: the port registry is damaged (delete it to start afresh)") from None
+        raise InputError(
+            f"{path}: the port registry is damaged (delete it to start afresh)"
+        ) from None
     return Registry(path, claims)
 
 

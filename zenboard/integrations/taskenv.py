@@ -51,7 +51,10 @@ def read_existing(task: Task) -> EnvFile | None:
 
 
 def prepare_task(
-    config: ProjectConfig, task_arg: str | None, *, move_off: frozenset[int] = frozenset(),
+    config: ProjectConfig,
+    task_arg: str | None,
+    *,
+    move_off: frozenset[int] = frozenset(),
     environ: Mapping[str, str] | None = None,
 ) -> TaskSetup:
     """Resolve the task, allocate its ports, and (re)write its `.env.task` when it changed."""
@@ -64,7 +67,9 @@ def prepare_task(
     return TaskSetup(task, allocation, services, parse_env_file(task.env_file).values)
 
 
-def task_file_values(task: Task, allocation: Allocation, existing: EnvFile | None) -> dict[str, str]:
+def task_file_values(
+    task: Task, allocation: Allocation, existing: EnvFile | None
+) -> dict[str, str]:
     """The file's keys in file form: zenboard's first, then the user's own keys as written."""
     written = {
         "ZENFLOW_TASK_ID": task.id,
@@ -80,8 +85,10 @@ def task_file_values(task: Task, allocation: Allocation, existing: EnvFile | Non
     return {k: v if k not in MANAGED_KEYS else quote_value(v) for k, v in written.items()}
 
 
-def has_tasks(config: ProjectConfig, task_arg: str | None, environ: Mapping[str, str] | None = None) -> bool:
-    """A project has tasks when it configures ports, is given `--task`, or the task's file exists."""
+def has_tasks(
+    config: ProjectConfig, task_arg: str | None, environ: Mapping[str, str] | None = None
+) -> bool:
+    """True when the project configures ports, `--task` is given, or the task's file exists."""
     if task_arg is not None or ports_config(config).configured:
         return True
     return resolve_task(config.root, None, environ).env_file.exists()

@@ -74,7 +74,9 @@ def compose_project_name(task_id: str) -> str:
     return name or "default"
 
 
-def resolve_task(root: Path, explicit: str | None = None, environ: Mapping[str, str] | None = None) -> Task:
+def resolve_task(
+    root: Path, explicit: str | None = None, environ: Mapping[str, str] | None = None
+) -> Task:
     """Find the task: `--task`, else ZENFLOW_TASK_ID, else the path, else the worktree's name."""
     environ = os.environ if environ is None else environ
     root = root.resolve()

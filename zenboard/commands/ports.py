@@ -1,0 +1,82 @@
+"""`zenboard ports`: the task's ports, their states, its env file and the registry's other tasks."""
+
+from __future__ import annotations
+
+import argparse
+
+NAME = "ports"
+HELP = "show (and claim) the task's ports; write .zenflow/tasks/<id>/.env.task"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--task", metavar="ID", help="task id (default: ZENFLOW_TASK_ID, the path, the worktree)"
+    )
+    out = parser.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print JSON")
+    out.add_argument(
+        "--env", action="store_true", help="print the task's variables as KEY=VALUE lines"
+    )
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument(
+        "--reassign", action="store_true", help="move the task off ports that something else holds"
+    )
+    action.add_argument(
+        "--release", action="store_true", help="give the task's ports back to the registry"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from zenboard.config import load_config
+    from zenboard.integrations import taskstatus
+    from zenboard.integrations.ports import release
+    from zenboard.integrations.taskenv import prepare_task, read_existing
+    from zenboard.integrations.tasks import resolve_task
+
+    config = load_config(args.project)
+    if args.release:
+        task = resolve_task(config.root, args.task)
+        read_existing(task)  # refuse a damaged .env.task here too
+        released = release(task)
+        message = "released" if released else "had no claim"
+        print(
+            json.dumps({"task": task.id, "released": released})
+            if args.json
+            else f"task {task.id}: {message}"
+        )
+        return 0
+    setup = prepare_task(config, args.task)
+    states = taskstatus.current_port_states(setup)
+    moved_from: dict[str, int] = {}
+    if args.reassign and taskstatus.conflicts(states, setup):
+        before = dict(setup.allocation.ports)
+        setup = prepare_task(config, args.task, move_off=taskstatus.conflicts(states, setup))
+        moved_from = {s: p for s, p in before.items() if setup.allocation.ports.get(s) != p}
+        states = taskstatus.current_port_states(setup)
+    if args.json:
+        data = taskstatus.ports_json(setup, states)
+        data["moved_from"] = moved_from
+        print(json.dumps(data, indent=2))
+    elif args.env:
+        for key, value in setup.env.items():
+            print(f"{key}={value}")
+    else:
+        task = setup.task
+        print(f"task {task.id} ({task.source})  compose project {task.compose_project}")
+        print(f"env file {setup.env_file}")
+        print(f"registry {setup.allocation.registry}")
+        print(*taskstatus.port_lines(setup, states), sep="\n")
+        for service, port in moved_from.items():
+            print(f"  moved {service} off {port}")
+        if args.reassign and not moved_from:
+            print("  no conflicting port: nothing moved")
+        if setup.allocation.reclaimed:
+            print(f"reclaimed stale claims of: {', '.join(setup.allocation.reclaimed)}")
+        if setup.allocation.others:
+            print("other tasks:")
+            for claim in sorted(setup.allocation.others, key=lambda c: c.task):
+                ports = ",".join(str(p) for p in claim.ports.values())
+                print(f"  {claim.task}  {ports}  {claim.worktree}")
+    return 0

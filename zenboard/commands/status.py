@@ -1,0 +1,45 @@
+"""`zenboard status`: the task, its ports and its containers in one headless view."""
+
+from __future__ import annotations
+
+import argparse
+
+NAME = "status"
+HELP = "show the task's ports and the health of its containers"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--task", metavar="ID", help="task id (default: ZENFLOW_TASK_ID, the path, the worktree)"
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 when a container of the task is unhealthy or exited",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from zenboard.config import load_config
+    from zenboard.integrations import taskstatus
+    from zenboard.integrations.docker_watch import probe
+    from zenboard.integrations.taskenv import prepare_task
+
+    config = load_config(args.project)
+    setup = prepare_task(config, args.task)
+    snapshot = probe(setup.task.compose_project, taskstatus.expected_ports(setup))
+    states = taskstatus.port_states(setup, snapshot)
+    if args.json:
+        print(json.dumps(taskstatus.status_json(setup, snapshot, states), indent=2))
+    else:
+        task = setup.task
+        print(f"task {task.id} ({task.source})  compose project {task.compose_project}")
+        print(f"env file {setup.env_file}")
+        print("ports:")
+        print(*taskstatus.port_lines(setup, states), sep="\n")
+        print("containers:")
+        print(*taskstatus.container_lines(snapshot), sep="\n")
+    return 1 if args.check and snapshot.problems() else 0
