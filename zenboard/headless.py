@@ -156,7 +156,8 @@ class HeadlessRun:
             if not suite.runs:
                 continue
             last_time, last_rev = self._last_print.get(suite.name, (0.0, -1))
-            signature = suite.done * 8 + len(suite.workers) + (1 << 30 if suite.status.finished else 0)
+            finished = 1 << 30 if suite.status.finished else 0
+            signature = (suite.runs << 40) + suite.done * 8 + len(suite.workers) + finished
             if signature == last_rev:
                 continue
             if not final and now - last_time < interval and not (suite.status.finished and signature != last_rev):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from zenboard.config import ProjectConfig, SuiteConfig
@@ -16,6 +17,9 @@ from zenboard.engine.command import build_pytest_command, check_interpreter
 from zenboard.engine.suite_run import SuiteRun
 
 DEFAULT_REPORT_DIR = Path(".zenboard/reports/latest")
+
+Phase = tuple[SuiteConfig, tuple[str, ...]]
+"""One run of a phase sequence: the suite as this phase runs it, and its nodeids (empty: all)."""
 
 
 class Engine:
@@ -32,6 +36,10 @@ class Engine:
         self.extra_env = dict(extra_env or {})
         self._runs: dict[str, SuiteRun] = {}
         self._lock = threading.Lock()
+        self._generation: dict[str, int] = {}
+        """Bumped by every cancel of a suite: a phase sequence of an older generation stops."""
+        self._pending: set[str] = set()
+        """Suites whose phase sequence has a phase still to start."""
         self._scratch = Path(tempfile.mkdtemp(prefix="zenboard-"))  # 0700 by mkdtemp
 
     def check(self, suites: tuple[SuiteConfig, ...]) -> None:
@@ -46,8 +54,25 @@ class Engine:
         self, suite: SuiteConfig, nodeids: tuple[str, ...] = (), rootdir: str = ""
     ) -> SuiteRun:
         """Start `suite` (cancelling a run of it already in flight); only `nodeids` if given."""
-        self.cancel(suite.name)
+        return self.start_phases(((suite, nodeids),), rootdir)
+
+    def start_phases(self, phases: Sequence[Phase], rootdir: str = "") -> SuiteRun:
+        """Run phases of one suite one after another, each a run of its own (watch mode: the
+        failed and affected tests without xdist, then the rest). A phase may change the suite's
+        workers, args or env. Cancelling the suite, or starting it again, ends the sequence."""
+        name = phases[0][0].name
+        self.cancel(name)
         self.report_dir.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            generation = self._generation.get(name, 0)
+        run = self._launch(phases, 0, rootdir, generation)
+        assert run is not None
+        return run
+
+    def _launch(
+        self, phases: Sequence[Phase], index: int, rootdir: str, generation: int
+    ) -> SuiteRun | None:
+        suite, nodeids = phases[index]
         command = build_pytest_command(
             suite,
             self.report_dir / f"{suite.name}.json",
@@ -56,10 +81,26 @@ class Engine:
             self._scratch,
             self.extra_env,
         )
-        run = SuiteRun(suite.name, command, self.buffer.extend, nodeids)
+        on_exit: Callable[[SuiteRun], None] | None = None
+        if index + 1 < len(phases):
+
+            def on_exit(finished: SuiteRun) -> None:
+                self._launch(phases, index + 1, rootdir, generation)
+
+        run = SuiteRun(suite.name, command, self.buffer.extend, nodeids, on_exit)
         with self._lock:
+            # Started under the lock: a cancel either sees this run or ends the sequence.
+            if index > 0 and self._generation.get(suite.name, 0) != generation:
+                self._pending.discard(suite.name)
+                return None
+            if on_exit is None:
+                self._pending.discard(suite.name)
+            else:
+                self._pending.add(suite.name)
             self._runs[suite.name] = run
-        run.start()
+            run.start()
+            if run.process is None:  # could not start: the sequence ends here
+                self._pending.discard(suite.name)
         return run
 
     def start_all(self, suites: tuple[SuiteConfig, ...]) -> list[SuiteRun]:
@@ -74,13 +115,19 @@ class Engine:
             return [name for name, run in self._runs.items() if not run.done.is_set()]
 
     def cancel(self, name: str) -> None:
-        run = self.run(name)
+        with self._lock:
+            self._generation[name] = self._generation.get(name, 0) + 1
+            self._pending.discard(name)
+            run = self._runs.get(name)
         if run is not None:
             run.cancel()
             run.done.wait(10)
 
     def cancel_all(self) -> None:
         with self._lock:
+            for name in self._runs:
+                self._generation[name] = self._generation.get(name, 0) + 1
+            self._pending.clear()
             runs = list(self._runs.values())
         threads = [threading.Thread(target=r.cancel) for r in runs]
         for t in threads:
@@ -92,4 +139,4 @@ class Engine:
 
     def all_done(self) -> bool:
         with self._lock:
-            return all(run.done.is_set() for run in self._runs.values())
+            return not self._pending and all(run.done.is_set() for run in self._runs.values())

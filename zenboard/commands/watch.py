@@ -1,0 +1,51 @@
+"""`zenboard watch`: run the suites, then rerun what each saved change affects (headless)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+NAME = "watch"
+HELP = "run suites, then rerun what each file change affects: failed tests first (headless)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("suites", nargs="*", metavar="SUITE", help="suites to watch (default: all)")
+    parser.add_argument(
+        "--ci", action="store_true", help="CI output: at most one progress line per suite a second"
+    )
+    parser.add_argument(
+        "--report-dir",
+        type=Path,
+        metavar="DIR",
+        help="where reports go (default: PROJECT/.zenboard/reports/latest)",
+    )
+    parser.add_argument(
+        "--quiet-ms",
+        type=int,
+        metavar="N",
+        help="handle changes once the tree has been quiet this long (default: 100, or the config)",
+    )
+    parser.add_argument(
+        "--no-initial-run", action="store_true", help="wait for the first change before running"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from zenboard.config import load_config
+    from zenboard.headless_watch import HeadlessWatch
+    from zenboard.integrations.watch_settings import load_watch_settings
+
+    config = load_config(args.project)
+    suites = config.select(args.suites)
+    settings = load_watch_settings(config, args.quiet_ms)
+    report_dir = args.report_dir.resolve() if args.report_dir else None
+    watch = HeadlessWatch(
+        config,
+        suites,
+        settings,
+        report_dir=report_dir,
+        ci=args.ci,
+        initial_run=not args.no_initial_run,
+    )
+    return watch.run()
