@@ -66,35 +66,42 @@ class ZenboardApp(App[int]):
         self.infra = infra or StaticInfra()
         self.selected_suite: str | None = session.suites[0].name if session.suites else None
         self.quitting = False
+        self._signals: list[signal.Signals] = []
         self.watch_enabled = False
         self.last_batch = Batch()
         """The latest non-empty fold (tests and the benchmark read it)."""
+        # The main screen's widgets, kept so the timer reaches them whatever screen is on top.
+        state, clock = session.state, session.clock
+        self.header = RunHeader(session.config.root.name, session.task, state, clock)
+        self.cards = [SuiteCard(s, state.suites[s.name], clock) for s in session.suites]
+        self.table = TestsTable(state)
+        self.ports_panel = PortsPanel()
+        self.containers_panel = ContainersPanel()
+        self.log_panel = LogPanel(state)
 
     # Layout
 
     def compose(self) -> ComposeResult:
-        state = self.session.state
-        yield RunHeader(self.session.config.root.name, self.session.task, state, self.session.clock)
+        yield self.header
         with Horizontal(id="main"):
-            with VerticalScroll(id="suites"):
-                for suite in self.session.suites:
-                    yield SuiteCard(suite, state.suites[suite.name], self.session.clock)
+            with VerticalScroll(id="suites") as suites:
+                suites.border_title = "suites"
+                yield from self.cards
             with Vertical(id="side"):
-                yield TestsTable(state)
+                yield self.table
                 with Horizontal(id="infra"):
-                    yield PortsPanel()
-                    yield ContainersPanel()
-                yield LogPanel(state)
+                    yield self.ports_panel
+                    yield self.containers_panel
+                yield self.log_panel
         yield Input(placeholder="filter tests by name (enter applies, escape clears)", id="filter")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#suites").border_title = "suites"
-        self.query_one(LogPanel).show_suite(self.selected_suite)
-        self.query_one(TestsTable).set_filter("")
+        self.log_panel.show_suite(self.selected_suite)
+        self.table.set_filter("")
         self.refresh_all()
         self.poll_infra()
-        cards = list(self.query(SuiteCard))
+        cards = self.cards
         if cards:
             cards[0].focus()
         self.set_interval(TICK_SECONDS, self.tick)
@@ -107,6 +114,12 @@ class ZenboardApp(App[int]):
         self.screen.set_class(self.size.width < NARROW_WIDTH, "-narrow")
 
     def on_unmount(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+            for sig in self._signals:
+                loop.remove_signal_handler(sig)
+        except RuntimeError:
+            pass
         self.session.shutdown()
         self.infra.close()
 
@@ -116,6 +129,7 @@ class ZenboardApp(App[int]):
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGHUP):
                 loop.add_signal_handler(sig, self.action_quit_cleanly)
+                self._signals.append(sig)
         except (NotImplementedError, RuntimeError, ValueError):
             pass  # not the main thread (tests) or no signals on this platform
 
@@ -128,32 +142,32 @@ class ZenboardApp(App[int]):
         if batch.events:
             self.last_batch = batch
             self.apply_batch(batch)
-        for card in self.query(SuiteCard):
+        for card in self.cards:
             if card.state.status.value == "running":
                 card.sync()
-        self.query_one(RunHeader).sync()
+        self.header.sync()
 
     def apply_batch(self, batch: Batch) -> None:
         with self.batch_update():
-            for card in self.query(SuiteCard):
+            for card in self.cards:
                 if card.config.name in batch.suites:
                     card.sync(self.session.state.suites[card.config.name])
-            table = self.query_one(TestsTable)
+            table = self.table
             if batch.launched:
                 table.drop_reset(batch.launched)
             if batch.tests:
                 table.update_tests(batch.tests)
-            self.query_one(LogPanel).add(batch.launched, batch.output)
+            self.log_panel.add(batch.launched, batch.output)
 
     def refresh_all(self) -> None:
-        for card in self.query(SuiteCard):
+        for card in self.cards:
             card.sync()
-        self.query_one(RunHeader).sync()
+        self.header.sync()
 
     def poll_infra(self) -> None:
         snap = self.infra.snapshot()
-        self.query_one(PortsPanel).show(snap)
-        self.query_one(ContainersPanel).show(snap)
+        self.ports_panel.show(snap)
+        self.containers_panel.show(snap)
 
     # Selection
 
@@ -163,7 +177,7 @@ class ZenboardApp(App[int]):
 
     @on(DataTable.RowHighlighted, "#tests")
     def test_highlighted(self, message: DataTable.RowHighlighted) -> None:
-        table = self.query_one(TestsTable)
+        table = self.table
         chosen = table.selected()
         if table.has_focus and chosen is not None:
             self.select(chosen[0])
@@ -175,14 +189,16 @@ class ZenboardApp(App[int]):
     def select(self, suite: str) -> None:
         if suite != self.selected_suite and suite in self.session.state.suites:
             self.selected_suite = suite
-            self.query_one(LogPanel).show_suite(suite)
+            self.log_panel.show_suite(suite)
 
     def action_select_suite(self, suite: str) -> None:
-        self.query_one(f"#suite-{suite}", SuiteCard).focus()
+        for card in self.cards:
+            if card.config.name == suite:
+                card.focus()
         self.select(suite)
 
     def _move_card(self, step: int) -> None:
-        cards = list(self.query(SuiteCard))
+        cards = self.cards
         if not cards:
             return
         names = [c.config.name for c in cards]
@@ -236,7 +252,7 @@ class ZenboardApp(App[int]):
             self.action_rerun_failed_named(name)
 
     def action_rerun_test(self) -> None:
-        chosen = self.query_one(TestsTable).selected()
+        chosen = self.table.selected()
         if chosen is None:
             self.notify("select a test in the list first (tab, then arrows)", severity="warning")
             return
@@ -259,7 +275,7 @@ class ZenboardApp(App[int]):
         self.run_worker(self.session.cancel_all_now, thread=True, group="cancel", name="cancel-all")
 
     def action_details(self) -> None:
-        chosen = self.query_one(TestsTable).selected()
+        chosen = self.table.selected()
         if chosen is None:
             return
         suite, nodeid = chosen
@@ -269,7 +285,7 @@ class ZenboardApp(App[int]):
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
-        box.value = self.query_one(TestsTable).filter
+        box.value = self.table.filter
         box.add_class("-visible")
         box.focus()
 
@@ -285,7 +301,7 @@ class ZenboardApp(App[int]):
     def _close_filter(self, text: str) -> None:
         box = self.query_one("#filter", Input)
         box.remove_class("-visible")
-        table = self.query_one(TestsTable)
+        table = self.table
         table.set_filter(text)
         table.focus()
 

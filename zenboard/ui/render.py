@@ -91,6 +91,22 @@ def worker_plan(suite: SuiteConfig) -> str:
     return f"plan: {count}{dist} (lanes gw0...)"
 
 
+def short_nodeid(nodeid: str) -> str:
+    """`tests/api/test_x.py::test_y` -> `test_x.py::test_y`: the part that tells tests apart."""
+    path, sep, rest = nodeid.partition("::")
+    return path.rsplit("/", 1)[-1] + sep + rest
+
+
+def lane_order(worker: WorkerState) -> tuple[int, str]:
+    """gw2 before gw10: sort lanes by their number, then by name."""
+    digits = "".join(ch for ch in worker.id if ch.isdigit())
+    return (int(digits) if digits else -1, worker.id)
+
+
+def lanes(suite: SuiteState) -> list[WorkerState]:
+    return sorted(suite.workers.values(), key=lane_order)
+
+
 def worker_total(suite: SuiteState, worker: WorkerState) -> int | None:
     """The worker's expected total: its scheduler queue, or the whole suite for a single lane."""
     if worker.total is not None:
@@ -103,21 +119,21 @@ def worker_total(suite: SuiteState, worker: WorkerState) -> int | None:
 def worker_row(suite: SuiteState, worker: WorkerState, width: int) -> Text:
     total = worker_total(suite, worker)
     label = Text(f"  {worker.id:<5}", style="bold red" if worker.crashed else "bold")
-    bar_width = max(6, min(24, width // 5))
+    bar_width = max(6, min(20, width // 7))
     row = label + Text(" ") + bar(fraction(worker.done, total), bar_width, failed=worker.failed > 0)
     row.append(f" {worker.done:>4}/{total if total is not None else '?':<4}")
     row.append(f" ✓{worker.passed}", style="green")
     row.append(f" ✗{worker.failed}", style="red" if worker.failed else "dim")
     if worker.crashed:
         row.append("  CRASHED", style="bold white on red")
-        if worker.crashed_test:
-            row.append(f" in {worker.crashed_test}", style="red")
         if worker.replaced_by:
             row.append(f" -> {worker.replaced_by}", style="yellow")
+        if worker.crashed_test:
+            row.append(f" in {short_nodeid(worker.crashed_test)}", style="red")
     elif worker.replaces:
         row.append(f"  replaces {worker.replaces}", style="yellow")
     if worker.current and not worker.crashed:
         row.append("  ")
-        row.append(worker.current, style="italic")
+        row.append(short_nodeid(worker.current), style="italic")
     row.truncate(width, overflow="ellipsis")
     return row

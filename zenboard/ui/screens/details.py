@@ -36,7 +36,7 @@ def details_text(suite: str, test: TestResult) -> Text:
         if not isinstance(stage, dict):
             continue
         longrepr = str(stage.get("longrepr") or "")
-        if longrepr:
+        if longrepr and stage.get("outcome") != "passed":
             shown = True
             text.append(f"\n── {phase}: traceback ──\n", style="bold yellow")
             text.append(longrepr.rstrip() + "\n")
@@ -52,6 +52,7 @@ def details_text(suite: str, test: TestResult) -> Text:
 
 
 class TestDetailsScreen(ModalScreen[None]):
+    __test__ = False  # not a pytest class, whatever its name
     BINDINGS = [
         Binding("escape,q", "dismiss", "Back", id="details.back", tooltip="Back to the dashboard"),
         Binding(

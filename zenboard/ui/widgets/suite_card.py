@@ -123,7 +123,7 @@ class SuiteCard(Widget, can_focus=True):
         if s.rerun_of:
             head.append(f"  rerun of {len(s.rerun_of)}", style="yellow")
         lines: list[RenderableType] = [head, render.counts_text(s.counts)]
-        for worker in s.workers.values():
+        for worker in render.lanes(s):
             lines.append(render.worker_row(s, worker, width))
         notes = []
         if s.collect_errors:

@@ -35,6 +35,8 @@ def row_key(suite: str, nodeid: str) -> str:
 class TestsTable(DataTable[Text | str]):
     """Failures across all suites; `/` narrows to tests whose nodeid contains the filter."""
 
+    __test__ = False  # not a pytest class, whatever its name
+
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),

@@ -1,0 +1,296 @@
+"""The dashboard driving real runs: real pytest and xdist processes on small generated suites.
+
+Each test writes a tiny project into tmp_path, opens the app with `App.run_test` and presses keys
+as a person would; it then checks what the model, the widgets and the reports on disk say.
+Waiting loops have a generous deadline so a slow CI machine fails loudly instead of hanging.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+from textual.pilot import Pilot
+
+from zenboard.model.state import SuiteStatus
+from zenboard.ui.app import ZenboardApp
+from zenboard.ui.launcher import make_app
+from zenboard.ui.widgets.suite_card import SuiteCard
+from zenboard.ui.widgets.tests_table import TestsTable
+
+SIZE = (160, 45)
+DEADLINE = 90.0
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+PROJECT = {
+    "pyproject.toml": """
+        [tool.zenboard]
+        [[tool.zenboard.suites]]
+        name = "unit"
+        args = ["tests/test_unit.py", "-p", "no:cacheprovider"]
+        workers = 2
+
+        [[tool.zenboard.suites]]
+        name = "solo"
+        args = ["tests/test_solo.py", "-p", "no:cacheprovider"]
+        workers = 0
+    """,
+    "tests/test_unit.py": """
+        import pytest
+
+        @pytest.mark.parametrize("i", range(6))
+        def test_ok(i):
+            pass
+
+        def test_bad():
+            assert 1 == 2, "one is not two"
+
+        def test_skipped():
+            pytest.skip("not today")
+    """,
+    "tests/test_solo.py": """
+        def test_alpha():
+            pass
+
+        def test_beta():
+            print("beta speaks")
+            assert "a" == "b"
+    """,
+}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return write(tmp_path / "shop", PROJECT)
+
+
+async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + DEADLINE
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        await pilot.pause(0.05)
+
+
+def settled(app: ZenboardApp) -> bool:
+    """Every command ran, every process ended and every event was folded into the model."""
+    session = app.session
+    return (
+        session.commander.wait_idle(0)
+        and session.engine.all_done()
+        and not session.state.running
+        and not session.buffer.wait(0)
+    )
+
+
+def card_text(app: ZenboardApp, suite: str) -> str:
+    card = app.query_one(f"#suite-{suite}", SuiteCard)
+    console = Console(width=card.content_size.width or 100, record=True, file=open(os.devnull, "w"))
+    console.print(card.render())
+    return console.export_text()
+
+
+def summary(project: Path) -> dict[str, Any]:
+    data = json.loads((project / ".zenboard/reports/latest/summary.json").read_text())
+    return {s["name"]: s for s in data["suites"]}
+
+
+async def test_launch_runs_every_suite_and_matches_summary(project: Path) -> None:
+    app = make_app(project, run_at_start=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: settled(app), "both suites to finish")
+        await pilot.pause(0.1)
+        written = summary(project)
+        assert set(written) == {"unit", "solo"}
+        for name, suite in written.items():
+            text = card_text(app, name)
+            state = app.session.state.suites[name]
+            assert str(state.status) in text
+            assert f"{suite['counts']['passed']} passed" in text
+            for worker_id, worker in suite["workers"].items():
+                row = next(line for line in text.splitlines() if line.strip().startswith(worker_id))
+                assert f"{worker['done']}/" in row
+                assert f"✓{worker['passed']}" in row
+                assert f"✗{worker['failed']}" in row
+        assert set(written["unit"]["workers"]) == {"gw0", "gw1"}
+        assert set(written["solo"]["workers"]) == {"main"}
+        table = app.query_one(TestsTable)
+        failed = {
+            (n, t["nodeid"])
+            for n, s in written.items()
+            for t in s["tests"]
+            if t["outcome"] == "failed"
+        }
+        shown = {(str(table.get_row(k)[0]), str(table.get_row(k)[3])) for k in table.rows}
+        assert (
+            shown
+            == failed
+            == {("unit", "tests/test_unit.py::test_bad"), ("solo", "tests/test_solo.py::test_beta")}
+        )
+        assert (project / ".zenboard/reports/latest/unit.xml").is_file()
+    assert app.return_code in (None, 1)
+
+
+async def test_keys_start_rerun_failed_and_details(project: Path) -> None:
+    app = make_app(project, run_at_start=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert "idle" in card_text(app, "unit")
+        assert "pytest tests/test_unit.py -p no:cacheprovider -n 2" in card_text(app, "unit")
+        await pilot.press("r")  # the first card (unit) is selected
+        await wait_until(
+            pilot, lambda: settled(app) and app.session.state.suites["unit"].runs == 1, "unit"
+        )
+        assert app.session.state.suites["solo"].status is SuiteStatus.IDLE
+        assert app.session.state.suites["unit"].status is SuiteStatus.FAILED
+        await pilot.press("f")
+        await wait_until(
+            pilot, lambda: settled(app) and app.session.state.suites["unit"].runs == 2, "rerun"
+        )
+        unit = app.session.state.suites["unit"]
+        assert unit.rerun_of == ("tests/test_unit.py::test_bad",)
+        assert unit.done == 8  # the kept results plus the rerun one
+        await pilot.press("j", "r")  # next card: solo
+        await wait_until(
+            pilot, lambda: settled(app) and app.session.state.suites["solo"].runs == 1, "solo"
+        )
+        await pilot.press("tab")
+        table = app.query_one(TestsTable)
+        assert table.has_focus and table.row_count == 2
+        while table.selected() != ("solo", "tests/test_solo.py::test_beta"):
+            await pilot.press("j")
+        await pilot.press("enter")
+        text = str(app.screen.query_one("#details-text").render())
+        assert (
+            "tests/test_solo.py::test_beta" in text
+            and "beta speaks" in text
+            and "AssertionError" in text
+        )
+        await pilot.press("t")  # rerun this test from the details screen
+        await wait_until(
+            pilot, lambda: settled(app) and app.session.state.suites["solo"].runs == 2, "test"
+        )
+        assert app.session.state.suites["solo"].rerun_of == ("tests/test_solo.py::test_beta",)
+
+
+async def test_filter_shows_matching_tests(project: Path) -> None:
+    app = make_app(project, run_at_start=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: settled(app), "the run")
+        await pilot.press("slash", *"test_ok", "enter")
+        table = app.query_one(TestsTable)
+        nodeids = sorted(str(table.get_row(k)[3]) for k in table.rows)
+        assert nodeids == [f"tests/test_unit.py::test_ok[{i}]" for i in range(6)]
+        await pilot.press("slash", "escape")
+        assert table.row_count == 2 and table.filter == ""
+
+
+SLOW = {
+    "pyproject.toml": """
+        [tool.zenboard]
+        [[tool.zenboard.suites]]
+        name = "slow"
+        args = ["-p", "no:cacheprovider"]
+        workers = 2
+    """,
+    "tests/test_slow.py": """
+        import time
+        import pytest
+
+        @pytest.mark.parametrize("i", range(4))
+        def test_sleeps(i):
+            time.sleep(60)
+    """,
+}
+
+
+def alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2] != "Z"
+
+
+async def test_cancel_and_quit_leave_no_process(tmp_path: Path) -> None:
+    project = write(tmp_path / "slow", SLOW)
+    app = make_app(project, run_at_start=True)
+    async with app.run_test(size=SIZE) as pilot:
+        suite = app.session.state.suites["slow"]
+        await wait_until(
+            pilot, lambda: any(w.current for w in suite.workers.values()), "tests to start"
+        )
+        run = app.session.engine.run("slow")
+        assert run is not None and run.process is not None
+        first = run.process.pid
+        await pilot.press("c")
+        await wait_until(pilot, lambda: settled(app), "the cancel")
+        assert suite.status is SuiteStatus.CANCELLED
+        assert not alive(first)
+        await pilot.press("a")
+        await wait_until(
+            pilot, lambda: any(w.current for w in suite.workers.values()), "the second run"
+        )
+        second = app.session.engine.run("slow")
+        assert second is not None and second.process is not None and second.process.pid != first
+        pid = second.process.pid
+        await pilot.press("q")
+        await wait_until(pilot, lambda: not app.is_running, "quit")
+    assert not alive(pid)
+    assert app.session.engine.running() == []
+
+
+CRASH = {
+    "pyproject.toml": """
+        [tool.zenboard]
+        [[tool.zenboard.suites]]
+        name = "crashy"
+        args = ["-p", "no:cacheprovider"]
+        workers = 2
+    """,
+    "tests/test_crash.py": """
+        import os
+        import pytest
+
+        @pytest.mark.parametrize("i", range(4))
+        def test_fine(i):
+            pass
+
+        def test_dies():
+            os._exit(1)
+    """,
+}
+
+
+async def test_crashed_worker_shows(tmp_path: Path) -> None:
+    project = write(tmp_path / "crashy", CRASH)
+    app = make_app(project, run_at_start=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: settled(app), "the crashing run")
+        written = summary(project)["crashy"]
+        crashed = [w for w, data in written["workers"].items() if data["crashed"]]
+        assert len(crashed) == 1
+        text = card_text(app, "crashy")
+        row = next(line for line in text.splitlines() if line.strip().startswith(crashed[0]))
+        assert "CRASHED" in row and "test_dies" in row
+        replacement = written["workers"][crashed[0]]["replaced_by"]
+        if replacement:
+            assert any(
+                line.strip().startswith(replacement) and f"replaces {crashed[0]}" in line
+                for line in text.splitlines()
+            )
+        assert app.session.state.suites["crashy"].status is SuiteStatus.FAILED
