@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from zenboard.errors import InputError
 from zenboard.integrations.tasks import git_common_dir
@@ -105,14 +104,13 @@ def _load(path: Path) -> Registry:
 
 
 def _dump(registry: Registry) -> str:
-    data: dict[str, Any] = {
-        "version": REGISTRY_VERSION,
-        "tasks": {
-            c.task: {"worktree": c.worktree, "ports": c.ports}
-            for c in sorted(registry.claims.values(), key=lambda c: c.task)
-        },
-    }
-    return json.dumps(data, indent=1) + "\n"
+    """Valid JSON with one task per line (readable, and json's fast encoder: no `indent`)."""
+    rows = [
+        f"  {json.dumps(c.task)}: {json.dumps({'worktree': c.worktree, 'ports': c.ports})}"
+        for c in sorted(registry.claims.values(), key=lambda c: c.task)
+    ]
+    body = "\n" + ",\n".join(rows) + "\n" if rows else ""
+    return f'{{"version": {REGISTRY_VERSION}, "tasks": {{{body}}}}}\n'
 
 
 def _save(registry: Registry) -> None:

@@ -42,9 +42,10 @@ def port_states(setup: TaskSetup, snapshot: ContainerSnapshot | None) -> dict[st
 
 
 def conflicts(states: dict[str, str], setup: TaskSetup) -> frozenset[int]:
-    return frozenset(
-        setup.allocation.ports[s] for s, state in states.items() if state == "conflict"
-    )
+    """Claimed ports `--reassign` moves off: held by something else, or held while docker
+    cannot say by whom."""
+    moving = {"conflict", "in-use"}
+    return frozenset(setup.allocation.ports[s] for s, state in states.items() if state in moving)
 
 
 def ports_json(setup: TaskSetup, states: dict[str, str]) -> dict[str, Any]:
