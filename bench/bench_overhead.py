@@ -1,0 +1,108 @@
+"""Streaming overhead: `zenboard run --ci` against pytest producing the same JSON report.
+
+On a generated suite of 2,000 trivial tests with `-n 2`, alternating runs (so drift on the
+machine hits both sides alike), median of N pairs:
+
+  ratio_json = wall(zenboard run --ci) / wall(pytest -n 2 --json-report --json-report-file=...)
+  ratio_bare = wall(zenboard run --ci) / wall(pytest -n 2)
+
+Usage: python bench/bench_overhead.py [--pairs 9] [--tests 2000] [--write docs/performance.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SECTION = "## Streaming overhead (issue: core)"
+
+
+def make_suite(root: Path, tests: int) -> None:
+    per_file = 100
+    for f in range(tests // per_file):
+        body = "\n".join(f"def test_{i}():\n    pass\n" for i in range(per_file))
+        (root / f"test_gen_{f:03d}.py").write_text(body)
+    (root / "pyproject.toml").write_text(
+        '[tool.zenboard]\n[[tool.zenboard.suites]]\nname = "gen"\nworkers = 2\n'
+    )
+
+
+def timed(argv: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} exited {done.returncode}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pairs", type=int, default=9)
+    parser.add_argument("--tests", type=int, default=2000)
+    parser.add_argument("--write", type=Path, help="update this markdown file's section")
+    args = parser.parse_args()
+    python = sys.executable
+    zenboard = [python, "-m", "zenboard", "run", "--ci"]
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        make_suite(root, args.tests)
+        report = root / "plain-report.json"
+        json_cmd = [python, "-m", "pytest", "-n", "2", "--json-report", f"--json-report-file={report}", "-p", "no:cacheprovider"]
+        bare_cmd = [python, "-m", "pytest", "-n", "2", "-p", "no:cacheprovider"]
+        zb_cmd = [*zenboard, "--report-dir", str(root / "zb")]
+        env_note = os.environ.get("BENCH_NOTE", "")
+        timed(zb_cmd, root)  # warm caches (bytecode, page cache) once for all three
+        timed(json_cmd, root)
+        z, j, b = [], [], []
+        for _ in range(args.pairs):
+            z.append(timed(zb_cmd, root))
+            j.append(timed(json_cmd, root))
+            b.append(timed(bare_cmd, root))
+    mz, mj, mb = statistics.median(z), statistics.median(j), statistics.median(b)
+    ratios_json = sorted(zz / jj for zz, jj in zip(z, j, strict=True))
+    lines = [
+        SECTION,
+        "",
+        f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; {args.tests} trivial tests, `-n 2`, {args.pairs} alternating rounds. "
+        f"Command: `python bench/bench_overhead.py --pairs {args.pairs}`. {env_note}",
+        "",
+        "| run | median wall (s) |",
+        "|---|---|",
+        f"| `zenboard run --ci` | {mz:.3f} |",
+        f"| `pytest -n 2 --json-report --json-report-file=...` | {mj:.3f} |",
+        f"| `pytest -n 2` (bare) | {mb:.3f} |",
+        "",
+        f"- zenboard / pytest with the same JSON report: **{mz / mj:.3f}** (median of the per-pair ratios: "
+        f"{statistics.median(ratios_json):.3f}; target at most 1.05, aim 1.03)",
+        f"- zenboard / bare pytest: **{mz / mb:.3f}**; pytest-json-report alone / bare: {mj / mb:.3f}",
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if args.write:
+        replace_section(args.write, SECTION, text)
+
+
+def replace_section(path: Path, heading: str, text: str) -> None:
+    """Replace the `## ...` section starting with `heading` in `path` (append if missing)."""
+    old = path.read_text() if path.exists() else "# Performance\n\n"
+    start = old.find(heading)
+    if start < 0:
+        new = old.rstrip("\n") + "\n\n" + text
+    else:
+        end = old.find("\n## ", start + len(heading))
+        new = old[:start] + text + (old[end + 1 :] if end >= 0 else "")
+    path.write_text(new.rstrip("\n") + "\n")
+
+
+if __name__ == "__main__":
+    main()
