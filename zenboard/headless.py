@@ -104,7 +104,10 @@ class HeadlessRun:
                 nodeids, rootdir = self.selection.get(suite.name, ((), ""))
                 self.engine.start(suite, nodeids, rootdir)
             while True:
-                self.buffer.wait(0.1)
+                # Wake on a suite's exit or on the clock, not per event: the consumer must cost
+                # the test processes (sharing the same cores) next to nothing.
+                self.engine.exited.wait(0.1)
+                self.engine.exited.clear()
                 self._consume(self.buffer.drain())
                 self._print_progress(final=False)
                 if self.engine.all_done() and not self.engine.running():

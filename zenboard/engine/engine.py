@@ -41,6 +41,8 @@ class Engine:
         self._pending: set[str] = set()
         """Suites whose phase sequence has a phase still to start."""
         self._scratch = Path(tempfile.mkdtemp(prefix="zenboard-"))  # 0700 by mkdtemp
+        self.exited = threading.Event()
+        """Set whenever a suite run ends; consumers wait on it instead of polling busily."""
 
     def check(self, suites: tuple[SuiteConfig, ...]) -> None:
         """Refuse bad input (exit 2) before anything starts."""
@@ -102,6 +104,9 @@ class Engine:
             if run.process is None:  # could not start: the sequence ends here
                 self._pending.discard(suite.name)
         return run
+
+    def _run_exited(self, run: SuiteRun) -> None:
+        self.exited.set()
 
     def start_all(self, suites: tuple[SuiteConfig, ...]) -> list[SuiteRun]:
         return [self.start(s) for s in suites]
