@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zenboard.config import ProjectConfig, SuiteConfig
 
 NAME = "run"
 HELP = "run suites headless (for CI): progress lines, reports, exit code"
@@ -15,6 +19,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--report-dir", type=Path, metavar="DIR",
                         help="where reports go (default: PROJECT/.zenboard/reports/latest)")
     parser.add_argument("--task", metavar="ID", help="the task whose variables suites get")
+    parser.add_argument("--shard", metavar="K/N",
+                        help="run shard K of N of every suite (balanced by .zenboard/durations.json)")
+    parser.add_argument("--plan", choices=("fixed", "durations"), default="fixed",
+                        help="durations: size workers to the cores and run long files first (from durations.json)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -26,5 +34,26 @@ def run(args: argparse.Namespace) -> int:
     args.task_env = suite_environment(config, args.task)
     suites = config.select(args.suites)
     report_dir = args.report_dir.resolve() if args.report_dir else None
+    if args.shard or args.plan == "durations":
+        return _run_planned(args, config, suites, report_dir)
     return HeadlessRun(config, suites, report_dir=report_dir, ci=args.ci,
                        extra_env=args.task_env).run()
+
+
+def _run_planned(args: argparse.Namespace, config: ProjectConfig, suites: tuple[SuiteConfig, ...],
+                 report_dir: Path | None) -> int:
+    """A shard (`--shard K/N`) or the duration-aware plan: collect, plan, run the selection."""
+    from zenboard.headless import HeadlessRun
+    from zenboard.integrations import run_plan
+    from zenboard.integrations.shards import parse_shard
+
+    if args.shard:
+        k, n = parse_shard(args.shard)
+        plan = run_plan.shard_plan(config, suites, k, n, args.task_env)
+    else:
+        plan = run_plan.duration_plan(config, suites, extra_env=args.task_env)
+    for note in plan.notes:
+        print(note, flush=True)
+    shard = f"{k}/{n}" if args.shard else None
+    return HeadlessRun(config, plan.suites, report_dir=report_dir, ci=args.ci, selection=plan.selection,
+                       shard=shard, partial=bool(args.shard), extra_env=args.task_env).run()

@@ -185,14 +185,14 @@ class History:
 
     def flakiest_tests(self, limit: int = 10, last_runs: int = 50) -> list[dict[str, Any]]:
         """Tests whose outcome flipped between passing and failing, most flips first."""
-        flaky = []
+        flaky: list[dict[str, Any]] = []
         for (suite, nodeid), pattern in self.outcome_patterns(last_runs).items():
             verdicts = [c for c in pattern if c in "PF"]
             flips = sum(1 for a, b in zip(verdicts, verdicts[1:], strict=False) if a != b)
             if flips:
                 flaky.append({"suite": suite, "nodeid": nodeid, "flips": flips, "pattern": pattern,
                               "fail_rate": round(verdicts.count("F") / len(verdicts), 3)})
-        flaky.sort(key=lambda f: (-f["flips"], f["suite"], f["nodeid"]))
+        flaky.sort(key=lambda f: (-int(f["flips"]), str(f["suite"]), str(f["nodeid"])))
         return flaky[:limit]
 
     def last_full_durations(self) -> dict[str, dict[str, float]]:

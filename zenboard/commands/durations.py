@@ -1,0 +1,36 @@
+"""`zenboard durations`: show or refresh `.zenboard/durations.json`, which plans shards."""
+
+from __future__ import annotations
+
+import argparse
+
+NAME = "durations"
+HELP = "write .zenboard/durations.json from the last full run (--update), or show what it holds"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--update", action="store_true",
+                        help="rewrite it from each suite's last full, unsharded run in the history")
+
+
+def run(args: argparse.Namespace) -> int:
+    from zenboard.errors import InputError
+    from zenboard.integrations import durations
+    from zenboard.integrations.history import HISTORY_FILE, History
+
+    root = args.project.resolve()
+    if args.update:
+        if not (root / HISTORY_FILE).is_file():
+            raise InputError(f"{root / HISTORY_FILE}: no run history yet (run `zenboard run` once)")
+        with History(root) as db:
+            fresh = db.last_full_durations()
+        if not fresh:
+            raise InputError(f"{root / HISTORY_FILE}: no complete, unsharded run of any suite yet")
+        path = durations.update(root, fresh)
+        print(f"wrote {path}")
+    known = durations.load(root)
+    if not known:
+        print(f"{root / durations.DURATIONS_FILE}: none yet (shards then split by test count)")
+    for suite, tests in sorted(known.items()):
+        print(f"  {suite:<16} {len(tests):>5} tests {sum(tests.values()):>9.2f}s")
+    return 0

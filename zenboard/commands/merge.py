@@ -1,0 +1,26 @@
+"""`zenboard merge`: join CI shards' report dirs into one (summary.json, JSON and JUnit)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+NAME = "merge"
+HELP = "merge the report dirs of shards (zenboard run --shard K/N) into one report dir"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dirs", nargs="+", type=Path, metavar="DIR", help="report dirs of the shards")
+    parser.add_argument("--report-dir", type=Path, metavar="OUT", required=True, help="where the merged reports go")
+
+
+def run(args: argparse.Namespace) -> int:
+    from zenboard.integrations.merge import merge
+
+    merged = merge([d.resolve() for d in args.dirs], args.report_dir.resolve())
+    for suite in merged["suites"]:
+        counts = " ".join(f"{k}={v}" for k, v in suite["counts"].items() if v)
+        print(f"[{suite['name']}] {suite['status']} {len(suite['tests'])} tests {counts}")
+    print(f"merged {len(args.dirs)} report dirs into {args.report_dir.resolve()} (exit {merged['exit_code']})")
+    code: int = merged["exit_code"]
+    return code

@@ -1,0 +1,61 @@
+"""`zenboard verify`: N consecutive runs, a proof log each, and a stable/flaky verdict."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+NAME = "verify"
+HELP = "run the suites N times in a row (default 5): proof logs and a stable/flaky verdict"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("suites", nargs="*", metavar="SUITE", help="suites to run (default: all)")
+    parser.add_argument("--runs", type=int, default=5, metavar="N", help="consecutive runs (default 5)")
+    parser.add_argument("--task", metavar="ID", help="task whose .zenflow/tasks/<ID>/ gets the proof logs")
+    parser.add_argument("--json", action="store_true", help="print the verdict as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    from zenboard.config import load_config
+    from zenboard.errors import InputError
+    from zenboard.integrations.history import git_commit
+    from zenboard.integrations.tasks import resolve_task
+    from zenboard.verify import judge, proof_log, run_quietly
+
+    if args.runs < 1:
+        raise InputError(f"--runs {args.runs}: expected a whole number >= 1")
+    config = load_config(args.project)
+    suites = config.select(args.suites)
+    task = resolve_task(config.root, args.task)
+    proof_dir = config.root / ".zenflow" / "tasks" / task.id
+    commit = git_commit(config.root)
+    states = []
+    for k in range(1, args.runs + 1):
+        report_dir = config.root / ".zenboard" / "reports" / "verify" / f"run{k}"
+        done = run_quietly(config, suites, report_dir, "verify")
+        states.append(done.state)
+        proof_dir.mkdir(parents=True, exist_ok=True)
+        proof = proof_dir / f"proof_run{k}.txt"
+        proof.write_text(proof_log(k, args.runs, done, task.id, commit), encoding="utf-8")
+        counts = {o: sum(s.counts[o] for s in done.state.suites.values()) for o in ("passed", "failed", "error", "skipped")}
+        said = ", ".join(f"{n} {o}" for o, n in counts.items() if n) or "no tests"
+        if not args.json:
+            print(f"run {k}/{args.runs}: {said} in {done.wall:.1f}s (exit {done.exit_code}) -> {proof}", flush=True)
+    verdict = judge(states)
+    if args.json:
+        print(json.dumps({
+            "verdict": verdict.word, "runs": args.runs, "task": task.id, "proof_dir": str(proof_dir),
+            "flaky": [{"suite": t.suite, "nodeid": t.nodeid, "pattern": t.pattern} for t in verdict.flaky],
+            "failing": [{"suite": t.suite, "nodeid": t.nodeid, "pattern": t.pattern} for t in verdict.failing],
+            "suite_errors": verdict.suite_errors,
+        }, indent=2))
+    else:
+        print(f"verdict: {verdict.word} ({args.runs} runs, {len(verdict.tests)} tests)")
+        for t in verdict.flaky:
+            print(f"  flaky    {t.pattern}  [{t.suite}] {t.nodeid}")
+        for t in verdict.failing:
+            print(f"  failing  {t.pattern}  [{t.suite}] {t.nodeid}")
+        for line in verdict.suite_errors:
+            print(f"  error    {line}")
+    return 0 if verdict.word == "stable" else 1

@@ -1,0 +1,89 @@
+"""Turn a shard (`--shard K/N`) or the duration-aware plan into what the engine starts.
+
+The result is the suites to start (worker counts possibly resized) and, per suite, the test
+ids to pass in order. Suites are collected in parallel, one pytest process each, in their own
+interpreter and directory. A suite that cannot be collected is not planned: in a shard it runs
+whole in shard 1 (so its error is reported once) and is left out of the others.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from zenboard.config import ProjectConfig, SuiteConfig
+from zenboard.integrations import durations as durations_file
+from zenboard.integrations.collect import Collected, collect
+from zenboard.integrations.schedule import order_by_file, size_workers
+from zenboard.integrations.shards import shard_tests
+
+Selection = dict[str, tuple[tuple[str, ...], str]]
+
+
+@dataclass
+class Plan:
+    suites: tuple[SuiteConfig, ...]
+    selection: Selection = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    """Lines for the user: suites left out of this shard, collection problems."""
+
+
+def collect_all(suites: Sequence[SuiteConfig], extra_env: dict[str, str] | None = None) -> dict[str, Collected]:
+    pytest_suites = [s for s in suites if s.kind == "pytest"]
+    if not pytest_suites:
+        return {}
+    with ThreadPoolExecutor(max_workers=len(pytest_suites)) as pool:
+        found = pool.map(lambda s: collect(s, extra_env), pytest_suites)
+        return {s.name: c for s, c in zip(pytest_suites, found, strict=True)}
+
+
+def shard_plan(
+    config: ProjectConfig, suites: Sequence[SuiteConfig], k: int, n: int, extra_env: dict[str, str] | None = None,
+) -> Plan:
+    """Shard `k` of `n` of every suite, balanced by `.zenboard/durations.json`."""
+    known = durations_file.load(config.root)
+    collected = collect_all(suites, extra_env)
+    plan = Plan(suites=())
+    chosen: list[SuiteConfig] = []
+    for suite in suites:
+        if suite.kind == "playwright":
+            chosen.append(dataclasses.replace(suite, args=(*suite.args, f"--shard={k}/{n}")))
+            continue
+        found = collected[suite.name]
+        if found.error:
+            plan.notes.append(f"[{suite.name}] {found.error}" + ("; running it whole in shard 1" if k == 1 else ""))
+            if k == 1:
+                chosen.append(suite)
+            continue
+        tests = shard_tests(found.nodeids, known.get(suite.name, {}), k, n)
+        if not tests:
+            plan.notes.append(f"[{suite.name}] shard {k}/{n}: no tests of {len(found.nodeids)} fall in this shard")
+            continue
+        ordered = order_by_file(tests, known.get(suite.name, {}))
+        plan.selection[suite.name] = (tuple(ordered), found.rootdir)
+        plan.notes.append(f"[{suite.name}] shard {k}/{n}: {len(tests)} of {len(found.nodeids)} tests")
+        chosen.append(suite)
+    plan.suites = tuple(chosen)
+    return plan
+
+
+def duration_plan(
+    config: ProjectConfig, suites: Sequence[SuiteConfig], cores: int | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> Plan:
+    """Workers sized to the cores and files longest first, where durations are known."""
+    known = durations_file.load(config.root)
+    if not any(known.get(s.name) for s in suites):
+        return Plan(suites=tuple(suites), notes=["plan: no durations yet, using the fixed plan"])
+    sized = size_workers(suites, known, cores)
+    collected = collect_all([s for s in sized if known.get(s.name)], extra_env)
+    plan = Plan(suites=sized)
+    for suite in sized:
+        found = collected.get(suite.name)
+        if found is None or found.error or not found.nodeids:
+            continue
+        plan.selection[suite.name] = (tuple(order_by_file(found.nodeids, known[suite.name])), found.rootdir)
+        plan.notes.append(f"[{suite.name}] plan: workers={suite.workers}, files longest first")
+    return plan
