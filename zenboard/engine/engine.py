@@ -83,11 +83,12 @@ class Engine:
             self._scratch,
             self.extra_env,
         )
-        on_exit: Callable[[SuiteRun], None] | None = None
-        if index + 1 < len(phases):
+        last_phase = index + 1 >= len(phases)
 
-            def on_exit(finished: SuiteRun) -> None:
+        def on_exit(finished: SuiteRun) -> None:
+            if not last_phase:
                 self._launch(phases, index + 1, rootdir, generation)
+            self.exited.set()
 
         run = SuiteRun(suite.name, command, self.buffer.extend, nodeids, on_exit)
         with self._lock:
@@ -95,7 +96,7 @@ class Engine:
             if index > 0 and self._generation.get(suite.name, 0) != generation:
                 self._pending.discard(suite.name)
                 return None
-            if on_exit is None:
+            if last_phase:
                 self._pending.discard(suite.name)
             else:
                 self._pending.add(suite.name)
@@ -104,9 +105,6 @@ class Engine:
             if run.process is None:  # could not start: the sequence ends here
                 self._pending.discard(suite.name)
         return run
-
-    def _run_exited(self, run: SuiteRun) -> None:
-        self.exited.set()
 
     def start_all(self, suites: tuple[SuiteConfig, ...]) -> list[SuiteRun]:
         return [self.start(s) for s in suites]
