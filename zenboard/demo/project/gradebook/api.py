@@ -44,8 +44,9 @@ class Api:
             ("PUT", re.compile(r"/copies/(\d+)/scores"), self.put_scores),
         ]
 
-    def handle(self, method: str, path: str, body: Any = None, grader: str | None = None,
-               query: dict[str, str] | None = None) -> Response:
+    def handle(
+        self, method: str, path: str, body: Any = None, grader: str | None = None, query: dict[str, str] | None = None
+    ) -> Response:
         path, _, query_string = path.partition("?")
         query = {**dict(parse_qsl(query_string)), **(query or {})}
         matched_path = False
@@ -100,8 +101,15 @@ class Api:
 
     def get_exam(self, exam_id: int, body: Any, grader: str | None, query: dict[str, str]) -> Response:
         exam = self.store.exam(exam_id)
-        return Response(200, {"id": exam.id, "title": exam.title, "max_score": exam.max_score,
-                              "rubric": [[q.label, q.points] for q in exam.rubric]})
+        return Response(
+            200,
+            {
+                "id": exam.id,
+                "title": exam.title,
+                "max_score": exam.max_score,
+                "rubric": [[q.label, q.points] for q in exam.rubric],
+            },
+        )
 
     def exam_results(self, exam_id: int, body: Any, grader: str | None, query: dict[str, str]) -> Response:
         results = self.store.results(exam_id)
@@ -121,5 +129,12 @@ class Api:
         return Response(204)
 
     def put_scores(self, copy_id: int, body: Any, grader: str, query: dict[str, str]) -> Response:
-        raw = self.store.record_scores(copy_id, grader, {str(k): float(v) for k, v in body.items()})
+        raw = self.store.record_scores(copy_id, grader, {str(k): _number(k, v) for k, v in body.items()})
         return Response(200, {"copy": copy_id, "raw": raw})
+
+
+def _number(field: str, value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValidationError(f"scores: {field} = {value!r} is not a number") from None

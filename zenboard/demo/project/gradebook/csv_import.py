@@ -55,7 +55,8 @@ def parse_students(text: str) -> ImportResult:
             result.errors.append(RowError(line, f"expected {len(header)} columns, found {len(row)}"))
             continue
         try:
-            student = Student(*(row[index[c]] for c in COLUMNS)).validated()
+            cells = {c: row[index[c]] for c in COLUMNS}
+            student = Student(cells["last_name"], cells["first_name"], cells["email"], cells["group"]).validated()
         except ValidationError as exc:
             result.errors.append(RowError(line, str(exc)))
             continue

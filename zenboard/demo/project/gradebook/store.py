@@ -85,9 +85,11 @@ class Store:
         return Student(row["last_name"], row["first_name"], row["email"], row["student_group"], row["id"])
 
     def students(self, group: str | None = None) -> list[Student]:
-        query, args = "SELECT id FROM student ORDER BY last_name, first_name", ()
+        query = "SELECT id FROM student ORDER BY last_name, first_name"
+        args: tuple[str, ...] = ()
         if group:
-            query, args = "SELECT id FROM student WHERE student_group = ? ORDER BY last_name, first_name", (group.upper(),)
+            query = "SELECT id FROM student WHERE student_group = ? ORDER BY last_name, first_name"
+            args = (group.upper(),)
         return [self.student(row["id"]) for row in self.conn.execute(query, args).fetchall()]
 
     # exams
@@ -118,7 +120,7 @@ class Store:
         return cur.lastrowid
 
     def _copy(self, copy_id: int) -> sqlite3.Row:
-        row = self.conn.execute("SELECT * FROM copy WHERE id = ?", (copy_id,)).fetchone()
+        row: sqlite3.Row | None = self.conn.execute("SELECT * FROM copy WHERE id = ?", (copy_id,)).fetchone()
         if row is None:
             raise NotFound(f"copy {copy_id}")
         return row

@@ -19,17 +19,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from zenboard.isolation import db_name, media_dir
 
 from gradebook.api import Api
 from gradebook.store import Store, connect
-from zenboard.isolation import db_name, media_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = ROOT / ".zenboard"
 DB_DIR = STATE_DIR / "demo-db"
 MEDIA_ROOT = STATE_DIR / "demo-media"
 
-SIMULATED_COST = {"unit": (0.01, 0.06), "api": (0.06, 0.25), "processing": (0.08, 0.3)}
+SIMULATED_COST = {"unit": (0.01, 0.06), "api": (0.05, 0.2), "processing": (0.06, 0.25)}
 """Seconds (low, high) each test of a suite spends in the framework it stands in for."""
 SLOW_EXTRA = 0.6
 """What a test marked `slow` spends on top (a full workflow, a big scan)."""
@@ -76,22 +76,31 @@ def connection(database_path: Path) -> Iterator[sqlite3.Connection]:
     conn.close()
 
 
-@pytest.fixture
-def store(connection: sqlite3.Connection, request: pytest.FixtureRequest) -> Iterator[Store]:
-    """A store inside a transaction rolled back after the test (as Django's TestCase does).
+@pytest.fixture(autouse=True)
+def record_database_use(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each `api` test, commit its id and worker to this worker's `test_log` table.
 
-    The test's id and worker are then committed to `test_log`, which shows afterwards that each
-    worker really used its own file.
+    The log shows afterwards that each worker really used its own file (zenboard's own tests
+    check it). Being autouse, this is set up first and torn down last, after `store` rolled back.
     """
+    if not request.node.get_closest_marker("api"):
+        yield
+        return
+    connection: sqlite3.Connection = request.getfixturevalue("connection")
+    yield
+    connection.execute(
+        "INSERT INTO test_log (nodeid, worker, pid) VALUES (?, ?, ?)", (request.node.nodeid, worker(), os.getpid())
+    )
+
+
+@pytest.fixture
+def store(connection: sqlite3.Connection) -> Iterator[Store]:
+    """A store inside a transaction rolled back after the test (as Django's TestCase does)."""
     connection.execute("BEGIN")
     try:
         yield Store(connection)
     finally:
         connection.execute("ROLLBACK")
-        connection.execute(
-            "INSERT INTO test_log (nodeid, worker, pid) VALUES (?, ?, ?)",
-            (request.node.nodeid, worker(), os.getpid()),
-        )
 
 
 @pytest.fixture
