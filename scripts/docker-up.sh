@@ -59,6 +59,33 @@ start_daemon() {
     done
 }
 
+# A daemon whose default bridge interface was deleted under it (e.g. by another dockerd started
+# with `--bridge none`) answers but cannot start containers with ports: restart it once.
+bridge_missing() {
+    command -v ip >/dev/null 2>&1 || return 1
+    local name
+    name="$(docker network inspect bridge --format '{{index .Options "com.docker.network.bridge.name"}}' 2>/dev/null)" || return 1
+    [ -n "$name" ] && ! ip link show "$name" >/dev/null 2>&1
+}
+
+heal_bridge() {
+    bridge_missing || return 0
+    [ "$(id -u)" -eq 0 ] || die "the daemon's bridge interface is gone; restart dockerd as root"
+    local pid
+    pid="$(cat /var/run/docker.pid 2>/dev/null || true)"
+    [ -n "$pid" ] || die "the daemon's bridge interface is gone and /var/run/docker.pid is missing"
+    say "the daemon's bridge interface is gone: restarting dockerd (pid $pid)"
+    kill "$pid" 2>/dev/null || true
+    local waited=0
+    while kill -0 "$pid" 2>/dev/null; do
+        [ "$waited" -ge $((WAIT * 2)) ] && die "dockerd (pid $pid) did not stop within ${WAIT}s"
+        sleep 0.5
+        waited=$((waited + 1))
+    done
+    start_daemon
+    ! bridge_missing || die "the daemon's bridge interface is still missing after a restart"
+}
+
 build_image() {
     if docker image inspect "$IMAGE" >/dev/null 2>&1; then
         return 0
@@ -84,5 +111,6 @@ build_image() {
 
 install_missing
 start_daemon
+heal_bridge
 build_image
 echo "$IMAGE"
