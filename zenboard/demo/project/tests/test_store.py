@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from zenboard.isolation import worker_suffix
 
 from gradebook.models import Exam, Question, Student
 from gradebook.store import Store
@@ -16,7 +17,8 @@ pytestmark = pytest.mark.api
 
 def test_the_database_file_is_this_workers(database_path: Path) -> None:
     """zenboard.isolation names the file after the xdist worker: test_demo_gw0.sqlite3, ..."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "0")
+    worker = os.environ.get("PYTEST_XDIST_WORKER") or worker_suffix()
+    assert database_path.name.startswith("test_demo_")
     assert database_path.name.endswith(f"_{worker}.sqlite3")
     assert database_path.is_file()
 
