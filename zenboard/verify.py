@@ -59,6 +59,7 @@ def outcomes(state: RunState) -> dict[tuple[str, str], str]:
 
 @dataclass(frozen=True)
 class TestVerdict:
+    __test__ = False  # not a pytest test class
     suite: str
     nodeid: str
     pattern: str
