@@ -7,8 +7,8 @@ Waiting loops have a generous deadline so a slow CI machine fails loudly instead
 
 from __future__ import annotations
 
+import io
 import json
-import os
 import textwrap
 import time
 from collections.abc import Callable
@@ -100,7 +100,7 @@ def settled(app: ZenboardApp) -> bool:
 
 def card_text(app: ZenboardApp, suite: str) -> str:
     card = app.query_one(f"#suite-{suite}", SuiteCard)
-    console = Console(width=card.content_size.width or 100, record=True, file=open(os.devnull, "w"))
+    console = Console(width=card.content_size.width or 100, record=True, file=io.StringIO())
     console.print(card.render())
     return console.export_text()
 
@@ -136,7 +136,7 @@ async def test_launch_runs_every_suite_and_matches_summary(project: Path) -> Non
             for t in s["tests"]
             if t["outcome"] == "failed"
         }
-        shown = {(str(table.get_row(k)[0]), str(table.get_row(k)[3])) for k in table.rows}
+        shown = {tuple(str(k.value).split("::", 1)) for k in table.rows}
         assert (
             shown
             == failed
@@ -193,7 +193,7 @@ async def test_filter_shows_matching_tests(project: Path) -> None:
         await wait_until(pilot, lambda: settled(app), "the run")
         await pilot.press("slash", *"test_ok", "enter")
         table = app.query_one(TestsTable)
-        nodeids = sorted(str(table.get_row(k)[3]) for k in table.rows)
+        nodeids = sorted(str(k.value).split("::", 1)[1] for k in table.rows)
         assert nodeids == [f"tests/test_unit.py::test_ok[{i}]" for i in range(6)]
         await pilot.press("slash", "escape")
         assert table.row_count == 2 and table.filter == ""

@@ -18,6 +18,7 @@ from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input
 
 import zenboard
@@ -36,6 +37,7 @@ from zenboard.ui.widgets.tests_table import TestsTable
 TICK_SECONDS = 1 / 25
 INFRA_POLL_SECONDS = 0.5
 NARROW_WIDTH = 120
+SHORT_HEIGHT = 34
 WATCH_PLACEHOLDER = "watch mode is not available yet"
 
 
@@ -112,6 +114,7 @@ class ZenboardApp(App[int]):
 
     def on_resize(self) -> None:
         self.screen.set_class(self.size.width < NARROW_WIDTH, "-narrow")
+        self.screen.set_class(self.size.height < SHORT_HEIGHT, "-short")
 
     def on_unmount(self) -> None:
         try:
@@ -206,6 +209,19 @@ class ZenboardApp(App[int]):
         target = cards[(index + step) % len(cards)]
         target.focus()
         target.scroll_visible()
+
+    def action_next_pane(self) -> None:
+        """tab: the selected suite's card -> the test list -> the output -> the card."""
+        if self.screen is not self.screen_stack[0] or not self.cards:
+            self.screen.focus_next()
+            return
+        card = next((c for c in self.cards if c.config.name == self.selected_suite), self.cards[0])
+        panes: list[Widget] = [card, self.table, self.log_panel]
+        focused = self.focused
+        index = next((i for i, pane in enumerate(panes) if pane is focused), -1)
+        if index == -1 and isinstance(focused, SuiteCard):
+            index = 0
+        panes[(index + 1) % len(panes)].focus()
 
     def action_next_card(self) -> None:
         self._move_card(1)

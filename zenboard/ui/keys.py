@@ -73,11 +73,12 @@ KEYS: tuple[Key, ...] = (
     ),
     Key(
         "tab",
-        "focus_next",
-        "Next pane",
-        "move between suites and the test list",
-        "tab",
-        bound=False,
+        "next_pane",
+        "Pane",
+        "move between the selected suite, the test list and the output",
+        "pane",
+        show=False,
+        priority=True,
     ),
     Key("question_mark", "help", "Help", "show this help", "help"),
     Key(

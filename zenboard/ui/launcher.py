@@ -12,6 +12,7 @@ import atexit
 from pathlib import Path
 
 from zenboard.config import load_config
+from zenboard.integrations.taskenv import has_tasks, prepare_task
 from zenboard.integrations.tasks import resolve_task
 from zenboard.ui.app import ZenboardApp
 from zenboard.ui.infra import InfraSource, StaticInfra
@@ -29,9 +30,22 @@ def make_app(
     """The dashboard app for `project` (the CLI, the tests and the screenshot script use this)."""
     config = load_config(project)
     selected = config.select(suites or [])
-    task_info = resolve_task(config.root, task)
+    extra_env: dict[str, str] = {}
+    if has_tasks(config, task):
+        setup = prepare_task(config, task)
+        task_id, extra_env = setup.task.id, dict(setup.env)
+        if infra is None:
+            from zenboard.ui.task_infra import TaskInfra
+
+            infra = TaskInfra(setup)
+    else:
+        task_id = resolve_task(config.root, task).id
     session = Session(
-        config, selected, report_dir=report_dir.resolve() if report_dir else None, task=task_info.id
+        config,
+        selected,
+        report_dir=report_dir.resolve() if report_dir else None,
+        extra_env=extra_env,
+        task=task_id,
     )
     session.engine.check(selected)
     return ZenboardApp(session, run_at_start=run_at_start, infra=infra or StaticInfra())

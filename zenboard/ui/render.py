@@ -48,7 +48,7 @@ def bar(fraction: float | None, width: int, failed: bool = False) -> Text:
     text = Text("━" * full, style=style)
     if half:
         text.append("╸", style=style)
-    text.append("━" * (width - full - half), style="grey23")
+    text.append("─" * (width - full - half), style="grey35")
     return text
 
 
@@ -71,6 +71,8 @@ def counts_text(counts: dict[str, int], always: tuple[str, ...] = ("passed", "fa
 
 
 def duration_text(seconds: float) -> str:
+    if seconds < 1:
+        return f"{seconds * 1000:.0f}ms"
     if seconds < 60:
         return f"{seconds:.1f}s"
     minutes, secs = divmod(int(seconds), 60)

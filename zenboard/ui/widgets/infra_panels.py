@@ -32,9 +32,7 @@ class PortsPanel(Static):
         for _ in range(3):
             table.add_column()
         for row in snap.ports:
-            style = (
-                "green" if row.state in ("ok", "free", "bound", "in use by task") else "bold red"
-            )
+            style = "green" if row.state in ("free", "task") else "bold red"
             table.add_row(row.service, str(row.port), Text(row.state, style=style))
         self.update(table if snap.ports else Text("no ports", style="dim"))
 
@@ -53,24 +51,26 @@ class ContainersPanel(Static):
         if not snap.docker_available:
             self.update(Text(f"docker unavailable: {snap.docker_reason}", style="yellow"))
             return
+        if not snap.has_tasks:
+            self.update(Text("no task containers (no [tool.zenboard.ports])", style="dim"))
+            return
         if not snap.containers:
             self.update(Text("no containers for this task", style="dim"))
             return
         table = Table.grid(padding=(0, 1))
-        for _ in range(6):
-            table.add_column()
+        table.add_column(no_wrap=True, style="bold")
+        table.add_column(no_wrap=True)
+        table.add_column(no_wrap=True)
+        table.add_column(no_wrap=True)
         for c in snap.containers:
-            ports = {
-                True: Text("ports ok", style="green"),
-                False: Text("ports MISMATCH", style="bold red"),
-                None: Text(""),
-            }[c.ports_ok]
-            streak = (
-                Text(f"streak {c.failing_streak}", style="red") if c.failing_streak else Text("")
-            )
-            restarts = Text(f"restarts {c.restarts}", style="yellow" if c.restarts else "dim")
             health = Text(c.health, style=HEALTH_STYLE.get(c.health, ""))
-            table.add_row(
-                Text(c.service, style="bold"), Text(c.state), health, streak, restarts, ports
-            )
+            if c.failing_streak:
+                health.append(f" ({c.failing_streak} failing)", style="red")
+            extra = Text(f"↻{c.restarts}", style="yellow" if c.restarts else "dim")
+            if c.ports_ok is not None:
+                extra.append("  ports ")
+                extra.append(
+                    "ok" if c.ports_ok else "WRONG", style="green" if c.ports_ok else "bold red"
+                )
+            table.add_row(c.service, c.state, health, extra)
         self.update(table)

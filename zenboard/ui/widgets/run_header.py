@@ -54,7 +54,10 @@ class RunHeader(Widget):
         text.append(f"  {done} tests", style="bold")
         if failed:
             text.append(f"  {failed} failed", style="bold red")
-        text.append(f"  {render.duration_text(elapsed(self.state, self.clock()))}", style="bold")
+        if status is not SuiteStatus.IDLE:
+            text.append(
+                f"  {render.duration_text(elapsed(self.state, self.clock()))}", style="bold"
+            )
         if self.watch_note:
             text.append(f"  {self.watch_note}", style="yellow")
         text.truncate(max(self.size.width, 10), overflow="ellipsis")

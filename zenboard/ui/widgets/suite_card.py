@@ -117,11 +117,11 @@ class SuiteCard(Widget, can_focus=True):
         head = Text(f"{s.status}", style=render.status_style(s.status))
         total = s.total
         head.append(f"  {s.done}/{total if total is not None else '?'} ")
-        bar_width = max(8, width - len(head.plain) - 16)
+        rerun = f"  rerun of {len(s.rerun_of)}" if s.rerun_of else ""
+        bar_width = max(8, width - len(head.plain) - 9 - len(rerun))
         head.append_text(render.bar(render.fraction(s.done, total), bar_width, failed=s.failed > 0))
         head.append(f"  {render.duration_text(s.duration(self.clock())):>7}", style="bold")
-        if s.rerun_of:
-            head.append(f"  rerun of {len(s.rerun_of)}", style="yellow")
+        head.append(rerun, style="yellow")
         lines: list[RenderableType] = [head, render.counts_text(s.counts)]
         for worker in render.lanes(s):
             lines.append(render.worker_row(s, worker, width))

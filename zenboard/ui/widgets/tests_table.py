@@ -15,7 +15,16 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from zenboard.model.state import RunState, TestResult
+from zenboard.ui.render import short_nodeid
 
+OUTCOME_MARK = {
+    "failed": "✗",
+    "error": "E",
+    "passed": "✓",
+    "skipped": "s",
+    "xfailed": "x",
+    "xpassed": "X",
+}
 MAX_ROWS = 2_000
 """A filter that matches more tests than this shows the first ones only (the table stays fast)."""
 OUTCOME_STYLE = {
@@ -49,9 +58,9 @@ class TestsTable(DataTable[Text | str]):
         self.truncated = False
 
     def on_mount(self) -> None:
+        self.add_column("", key="outcome")
         self.add_column("suite", key="suite")
         self.add_column("worker", key="worker")
-        self.add_column("outcome", key="outcome")
         self.add_column("test", key="test")
         self.add_column("reason", key="reason")
         self.update_title()
@@ -63,13 +72,8 @@ class TestsTable(DataTable[Text | str]):
 
     def cells(self, suite: str, test: TestResult) -> tuple[Text | str, ...]:
         reason = test.reason() if test.failed else ""
-        return (
-            suite,
-            test.worker,
-            Text(test.outcome, style=OUTCOME_STYLE.get(test.outcome, "")),
-            test.nodeid,
-            reason,
-        )
+        mark = Text(OUTCOME_MARK.get(test.outcome, "?"), style=OUTCOME_STYLE.get(test.outcome, ""))
+        return (mark, suite, test.worker, short_nodeid(test.nodeid), reason)
 
     def update_tests(self, changed: Iterable[tuple[str, str]]) -> None:
         """Add, update or remove the rows of the tests that finished in a batch."""
@@ -84,7 +88,7 @@ class TestsTable(DataTable[Text | str]):
                 continue
             if present:
                 for column, value in zip(
-                    ("suite", "worker", "outcome", "test", "reason"),
+                    ("outcome", "suite", "worker", "test", "reason"),
                     self.cells(suite_name, test),
                     strict=True,
                 ):
