@@ -25,6 +25,8 @@ from zenboard.integrations.watch_settings import WatchSettings
 from zenboard.model import events as ev
 
 POLL_SECONDS = 0.05
+READY_TIMEOUT = 60.0
+"""Longest wait for the watcher to arm (it scans the import graph first) before going on."""
 
 
 class HeadlessWatch(HeadlessRun):
@@ -40,12 +42,13 @@ class HeadlessWatch(HeadlessRun):
         out: TextIO | None = None,
         extra_env: dict[str, str] | None = None,
         initial_run: bool = True,
-        on_event: Callable[[ev.Event], None] | None = None,
+        on_event: Callable[[ev.Event | WatchTrigger], None] | None = None,
     ) -> None:
         super().__init__(config, suites, report_dir=report_dir, ci=ci, out=out, extra_env=extra_env)
         self.settings = settings
         self.initial_run = initial_run
         self._on_event = on_event
+        """Observer of the timeline: every event consumed, and each trigger before its runs."""
         self._triggers: queue.Queue[WatchTrigger] = queue.Queue()
         self._errors: queue.Queue[str] = queue.Queue()
         self._stopped = threading.Event()
@@ -70,6 +73,7 @@ class HeadlessWatch(HeadlessRun):
         restore = self._install_signal_handlers() if on_main else (lambda: None)
         try:
             self.session.start()
+            self.session.ready.wait(READY_TIMEOUT)
             paths = ", ".join(self._shown(p) for p in self.settings.paths)
             self.print(f"watch: watching {paths} (quiet {self.settings.quiet_ms} ms); Ctrl+C stops")
             if self.initial_run:
@@ -106,6 +110,8 @@ class HeadlessWatch(HeadlessRun):
                 return
             self.triggers.append(trigger)
             self.print(trigger.describe())
+            if self._on_event is not None:
+                self._on_event(trigger)
             for plan in trigger.plan:
                 suite = self.config.suite(plan.suite)
                 phases = [(phase_suite(suite, p), p.nodeids) for p in plan.phases]
@@ -124,7 +130,7 @@ class HeadlessWatch(HeadlessRun):
         except ValueError:
             return str(path)
 
-    def wait_ready(self, timeout: float = 30.0) -> bool:
+    def wait_ready(self, timeout: float = 60.0) -> bool:
         """Block until the watcher is armed (for tests and the benchmark)."""
         deadline = time.monotonic() + timeout
         while not self.session.active and time.monotonic() < deadline:
