@@ -113,6 +113,8 @@ def worker_total(suite: SuiteState, worker: WorkerState) -> int | None:
     """The worker's expected total: its scheduler queue, or the whole suite for a single lane."""
     if worker.total is not None:
         return worker.total
+    if suite.status.finished:
+        return worker.done
     if len(suite.workers) == 1 and suite.total is not None:
         return suite.total
     return None
