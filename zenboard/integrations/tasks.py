@@ -114,14 +114,49 @@ def _git(root: Path, *args: str) -> str | None:
     return out.stdout.strip() or None
 
 
+def _dot_git(root: Path) -> Path | None:
+    """The `.git` (directory, or file of a linked worktree) governing `root`, if any."""
+    for directory in (root, *root.parents):
+        candidate = directory / ".git"
+        if candidate.exists():
+            return candidate
+    return None
+
+
 def git_toplevel(root: Path) -> Path | None:
     """The top of the git worktree containing `root`, or None outside git."""
-    top = _git(root, "rev-parse", "--show-toplevel")
-    return Path(top) if top else None
+    if "GIT_DIR" in os.environ or "GIT_WORK_TREE" in os.environ:
+        top = _git(root, "rev-parse", "--show-toplevel")
+        return Path(top) if top else None
+    dot_git = _dot_git(root.resolve())
+    return dot_git.parent if dot_git is not None else None
 
 
 def git_common_dir(root: Path) -> Path | None:
-    """The directory all worktrees of the repository share (`.git` of the main worktree)."""
+    """The directory all worktrees of the repository share (`.git` of the main worktree).
+
+    Read from the files git itself uses (`.git` -> `gitdir:` -> `commondir`), which costs
+    microseconds instead of a `git` process; anything unusual is left to `git rev-parse`.
+    """
+    if "GIT_DIR" in os.environ:
+        dot_git = None
+    else:
+        dot_git = _dot_git(root.resolve())
+        if dot_git is None:
+            return None
+    if dot_git is not None:
+        try:
+            if dot_git.is_dir():
+                return dot_git.resolve()
+            text = dot_git.read_text(encoding="utf-8").strip()
+            if text.startswith("gitdir:"):
+                gitdir = (dot_git.parent / text[len("gitdir:"):].strip()).resolve()
+                commondir = gitdir / "commondir"
+                if commondir.is_file():
+                    return (gitdir / commondir.read_text(encoding="utf-8").strip()).resolve()
+                return gitdir
+        except (OSError, UnicodeDecodeError):
+            pass
     common = _git(root, "rev-parse", "--git-common-dir")
     if common is None:
         return None
