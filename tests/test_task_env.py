@@ -187,3 +187,40 @@ def test_run_gives_every_suite_the_task_variables(tmp_path: Path) -> None:
     result = _zenboard("run", "--ci", "--task", "run-task", cwd=root)
     assert result.returncode == 0, result.stdout + result.stderr
     assert (root / ".zenflow" / "tasks" / "run-task" / ".env.task").is_file()
+
+
+def test_unwritable_project_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    _project_with_ports(root)
+    (root / ".zenflow").write_text("a file where a directory should be\n")
+    result = _zenboard("ports", "--task", "t1", cwd=root)
+    assert result.returncode == 2
+    assert "cannot write" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_env_lines_are_safe_to_eval(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    _project_with_ports(root)
+    env_file = root / ".zenflow" / "tasks" / "t1" / ".env.task"
+    env_file.parent.mkdir(parents=True)
+    env_file.write_text("GREETING='hello world'\n")
+    printed = _zenboard("ports", "--env", "--task", "t1", cwd=root).stdout
+    shell = subprocess.run(["sh", "-c", f'{printed}\nprintf "%s|%s" "$GREETING" "$E2E_BASE_URL"'],
+                           capture_output=True, text=True, check=True)
+    assert shell.stdout.startswith("hello world|http://localhost:")
+
+
+def test_task_commands_never_import_textual(tmp_path: Path) -> None:
+    code = (
+        "import sys, contextlib, io\n"
+        "from zenboard.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    for cmd in (['ports'], ['status', '--json'], ['compose-template']):\n"
+        "        assert main([*cmd, '--task', 'hl']) == 0\n"
+        "assert 'textual' not in sys.modules, 'textual was imported'\n"
+    )
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "docker-compose.zenflow.yml").is_file()

@@ -28,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import json
+    import shlex
 
     from zenboard.config import load_config
     from zenboard.integrations import taskstatus
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=2))
     elif args.env:
         for key, value in setup.env.items():
-            print(f"{key}={value}")
+            print(f"{key}={shlex.quote(value)}")
     else:
         task = setup.task
         print(f"task {task.id} ({task.source})  compose project {task.compose_project}")

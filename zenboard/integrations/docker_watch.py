@@ -160,6 +160,8 @@ class ContainerWatcher:
                 continue
             try:
                 self._follow(client)
+                if self._closed.is_set():
+                    return
                 client.ping()  # the stream ended: reconnect at once if the daemon is still there
             except Exception as exc:
                 if not self._closed.is_set():

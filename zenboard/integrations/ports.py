@@ -155,7 +155,7 @@ def allocate(
         taken = registry.ports_of_others(task.id)
         keep = (
             claim is not None
-            and list(claim.ports) == list(services)
+            and set(claim.ports) == set(services)
             and taken.isdisjoint(claim.ports.values())
             and move_off.isdisjoint(claim.ports.values())
         )

@@ -67,9 +67,13 @@ def registry_dir(root: Path) -> Path:
 @contextmanager
 def locked_registry(directory: Path, write: bool = True) -> Iterator[Registry]:
     """Hold the lock while the caller reads (and, with `write`, changes) the registry."""
-    directory.mkdir(parents=True, exist_ok=True)
     path = directory / "ports.json"
-    with (directory / "ports.lock").open("a+") as lock:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        lock = (directory / "ports.lock").open("a+")
+    except OSError as exc:
+        raise InputError(f"{directory}: cannot open the port registry ({exc.strerror})") from None
+    with lock:
         fcntl.flock(lock, fcntl.LOCK_EX if write else fcntl.LOCK_SH)
         try:
             registry = _load(path)
@@ -115,5 +119,8 @@ def _dump(registry: Registry) -> str:
 
 def _save(registry: Registry) -> None:
     tmp = registry.path.with_name(f".{registry.path.name}.{os.getpid()}.tmp")
-    tmp.write_text(_dump(registry), encoding="utf-8")
-    os.replace(tmp, registry.path)
+    try:
+        tmp.write_text(_dump(registry), encoding="utf-8")
+        os.replace(tmp, registry.path)
+    except OSError as exc:
+        raise InputError(f"{registry.path}: cannot write ({exc.strerror})") from None
