@@ -27,6 +27,7 @@ install_missing() {
     command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
     command -v docker >/dev/null 2>&1 || missing+=(docker.io)
     [ -x /bin/busybox ] || command -v busybox >/dev/null 2>&1 || missing+=(busybox-static)
+    command -v ip >/dev/null 2>&1 || missing+=(iproute2)  # the tests' second daemon's bridge
     [ ${#missing[@]} -eq 0 ] && return 0
     [ "$(id -u)" -eq 0 ] || die "missing ${missing[*]} and not root: install them or run as root"
     say "installing ${missing[*]}"
