@@ -241,3 +241,22 @@ def test_phase_suite_runs_serial_phases_without_xdist_and_failed_first(tmp_path:
     assert changed.args == ("-m", "unit", "-p", "zenboard.integrations.run_first")
     assert changed.env == {"A": "1", ENV_RUN_FIRST: "t.py::x"}
     assert phase_suite(suite, impact_plan.phases[1]) == suite
+
+
+def test_a_module_a_conftest_imports_reruns_the_suites_under_that_conftest(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/db.py": "",
+            "app/calc.py": "",
+            "backend/conftest.py": "from app import db\n",
+            "backend/test_api.py": "",
+            "frontend/test_ui.py": "from app import calc\n",
+        },
+    )
+    graph = _graph(root)
+    suites = [SuiteConfig("api", cwd=root / "backend"), SuiteConfig("ui", cwd=root / "frontend")]
+    changed = {root / "app/db.py"}
+    plans = plan_reruns(suites, changed, graph.importers(changed), {}, set())
+    assert [(p.suite, [ph.nodeids for ph in p.phases]) for p in plans] == [("api", [()])]

@@ -27,14 +27,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.watch:
-        print("zenboard: watch mode is not available yet; opening the dashboard without it")
     return launch_dashboard(
         args.project,
         run_at_start=not args.no_run,
         suites=args.suites,
         task=args.task,
         report_dir=args.report_dir,
+        watch=args.watch,
     )
 
 
@@ -44,10 +43,16 @@ def launch_dashboard(
     suites: list[str] | None = None,
     task: str | None = None,
     report_dir: Path | None = None,
+    watch: bool = False,
 ) -> int:
     """Open the dashboard on `project`; return zenboard's exit code for the runs it saw."""
     from zenboard.ui.launcher import run_dashboard
 
     return run_dashboard(
-        project, run_at_start=run_at_start, suites=suites or [], task=task, report_dir=report_dir
+        project,
+        run_at_start=run_at_start,
+        suites=suites or [],
+        task=task,
+        report_dir=report_dir,
+        watch=watch,
     )

@@ -4,7 +4,8 @@ Pure logic (no watcher, no processes), so it is tested with plain values. A suit
 a change to its configured `paths`, to one of its test files, or to a module its test files
 import (the import graph); its test files are those its last run collected (which is how a suite
 selected by marker, `-m unit`, is mapped) or, before any run, the `test_*.py` files under its
-directory. `conftest.py`, `pyproject.toml` and the other configuration files affect everything.
+directory. `conftest.py`, `pyproject.toml` and the other configuration files affect everything;
+a module a conftest imports affects every suite with tests under that conftest.
 
 A rerun has up to two phases, each a run of its own: first the previously failed tests and the
 affected test files (without xdist when they are few, since xdist's start costs most of a
@@ -94,8 +95,11 @@ def suite_impact(
         return SuiteImpact(suite.name, whole=True)
     if suite.kind != "pytest":
         return None
-    known = record.test_files() if record and record.outcomes else None
     roots = search_roots(suite)
+    conftests = [p.parent for p in importers if p.name == "conftest.py"]
+    if any(_under(r, (c,)) or _under(c, roots) for c in conftests for r in roots):
+        return SuiteImpact(suite.name, whole=True)  # a conftest's imports reach all its tests
+    known = record.test_files() if record and record.outcomes else None
     if known is None:
         affected = {p for p in importers if is_test_file(p) and _under(p, roots)}
     else:

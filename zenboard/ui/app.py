@@ -22,12 +22,14 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input
 
 import zenboard
+from zenboard.errors import InputError
 from zenboard.ui.infra import InfraSource, StaticInfra
 from zenboard.ui.keys import bindings
 from zenboard.ui.palette import ZenboardCommands
 from zenboard.ui.screens.details import TestDetailsScreen
 from zenboard.ui.screens.help import HelpScreen
 from zenboard.ui.session import Batch, Session
+from zenboard.ui.watch_mode import WatchMode
 from zenboard.ui.widgets.infra_panels import ContainersPanel, PortsPanel
 from zenboard.ui.widgets.log_panel import LogPanel
 from zenboard.ui.widgets.run_header import RunHeader
@@ -38,7 +40,6 @@ TICK_SECONDS = 1 / 25
 INFRA_POLL_SECONDS = 0.5
 NARROW_WIDTH = 120
 SHORT_HEIGHT = 34
-WATCH_PLACEHOLDER = "watch mode is not available yet"
 
 
 def styles_dir() -> Path:
@@ -60,7 +61,11 @@ class ZenboardApp(App[int]):
     COMMANDS = App.COMMANDS | {ZenboardCommands}
 
     def __init__(
-        self, session: Session, run_at_start: bool = True, infra: InfraSource | None = None
+        self,
+        session: Session,
+        run_at_start: bool = True,
+        infra: InfraSource | None = None,
+        watch_at_start: bool = False,
     ) -> None:
         super().__init__()
         self.session = session
@@ -70,6 +75,8 @@ class ZenboardApp(App[int]):
         self.quitting = False
         self._signals: list[signal.Signals] = []
         self.watch_enabled = False
+        self.watch_mode = WatchMode(session)
+        self.watch_at_start = watch_at_start
         self.last_batch = Batch()
         """The latest non-empty fold (tests and the benchmark read it)."""
         # The main screen's widgets, kept so the timer reaches them whatever screen is on top.
@@ -111,6 +118,8 @@ class ZenboardApp(App[int]):
         self._install_signal_handlers()
         if self.run_at_start:
             self.session.start()
+        if self.watch_at_start:
+            self.action_toggle_watch()
 
     def on_resize(self) -> None:
         self.screen.set_class(self.size.width < NARROW_WIDTH, "-narrow")
@@ -123,6 +132,7 @@ class ZenboardApp(App[int]):
                 loop.remove_signal_handler(sig)
         except RuntimeError:
             pass
+        self.watch_mode.stop()
         self.session.shutdown()
         self.infra.close()
 
@@ -140,6 +150,11 @@ class ZenboardApp(App[int]):
 
     def tick(self) -> None:
         batch = self.session.fold()
+        for trigger in self.watch_mode.after_fold(batch):
+            self.header.watch_note = trigger.describe()
+            self.notify(trigger.describe(), title="watch", timeout=6)
+        while self.watch_mode.errors:
+            self.notify(self.watch_mode.errors.pop(0), title="watch", severity="error")
         while self.session.errors:
             self.notify(self.session.errors.pop(0), title="engine", severity="error", timeout=8)
         if batch.events:
@@ -322,7 +337,21 @@ class ZenboardApp(App[int]):
         table.focus()
 
     def action_toggle_watch(self) -> None:
-        self.notify(WATCH_PLACEHOLDER, severity="warning", timeout=3)
+        """w: watch the project and rerun what each change affects, failed tests first."""
+        if self.watch_mode.on:
+            self.watch_mode.stop()
+            self.watch_enabled = False
+            self.header.watch_note = ""
+            self.notify("watch mode off", title="watch", timeout=3)
+            return
+        try:
+            watched = self.watch_mode.start()
+        except InputError as exc:
+            self.notify(str(exc), title="watch", severity="error", timeout=10)
+            return
+        self.watch_enabled = True
+        self.header.watch_note = f"watching {watched}"
+        self.notify(f"watch mode on: watching {watched}", title="watch", timeout=3)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

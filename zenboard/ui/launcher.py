@@ -26,6 +26,7 @@ def make_app(
     task: str | None = None,
     report_dir: Path | None = None,
     infra: InfraSource | None = None,
+    watch: bool = False,
 ) -> ZenboardApp:
     """The dashboard app for `project` (the CLI, the tests and the screenshot script use this)."""
     config = load_config(project)
@@ -48,7 +49,13 @@ def make_app(
         task=task_id,
     )
     session.engine.check(selected)
-    return ZenboardApp(session, run_at_start=run_at_start, infra=infra or StaticInfra())
+    if watch:
+        from zenboard.integrations.watch_settings import load_watch_settings
+
+        load_watch_settings(config)  # bad watch settings: one line, exit 2, before the app opens
+    return ZenboardApp(
+        session, run_at_start=run_at_start, infra=infra or StaticInfra(), watch_at_start=watch
+    )
 
 
 def run_dashboard(
@@ -57,8 +64,9 @@ def run_dashboard(
     suites: list[str] | None = None,
     task: str | None = None,
     report_dir: Path | None = None,
+    watch: bool = False,
 ) -> int:
-    app = make_app(project, run_at_start, suites, task, report_dir)
+    app = make_app(project, run_at_start, suites, task, report_dir, watch=watch)
     atexit.register(app.session.shutdown)
     try:
         code = app.run()
