@@ -260,3 +260,15 @@ def test_a_module_a_conftest_imports_reruns_the_suites_under_that_conftest(tmp_p
     changed = {root / "app/db.py"}
     plans = plan_reruns(suites, changed, graph.importers(changed), {}, set())
     assert [(p.suite, [ph.nodeids for ph in p.phases]) for p in plans] == [("api", [()])]
+
+
+def test_the_trigger_line_names_a_few_files_and_the_suites() -> None:
+    from zenboard.integrations.watch import WatchTrigger
+
+    many = WatchTrigger(("a.py", "b.py", "c.py", "d.py"), ("unit-fast", "integration"), (), 0.0)
+    assert many.describe() == (
+        "watch: 4 files changed (a.py, b.py, c.py, ...) -> rerun: unit-fast, integration"
+    )
+    assert WatchTrigger(("README.md",), (), (), 0.0).describe() == (
+        "watch: 1 file changed (README.md) -> rerun: nothing"
+    )
