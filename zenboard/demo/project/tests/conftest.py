@@ -29,9 +29,9 @@ STATE_DIR = ROOT / ".zenboard"
 DB_DIR = STATE_DIR / "demo-db"
 MEDIA_ROOT = STATE_DIR / "demo-media"
 
-SIMULATED_COST = {"unit": (0.01, 0.06), "api": (0.05, 0.2), "processing": (0.06, 0.25)}
+SIMULATED_COST = {"unit": (0.01, 0.06), "api": (0.04, 0.16), "processing": (0.05, 0.2)}
 """Seconds (low, high) each test of a suite spends in the framework it stands in for."""
-SLOW_EXTRA = 0.6
+SLOW_EXTRA = 0.5
 """What a test marked `slow` spends on top (a full workflow, a big scan)."""
 
 
