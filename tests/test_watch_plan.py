@@ -79,6 +79,7 @@ def test_filter_ignores_what_runs_write_but_not_sources(tmp_path: Path) -> None:
         ".zenflow/tasks/t/.env.task",
         "test-results/a.png",
         "media_gw1/upload.png",
+        "media_0/upload.png",
         "db_gw0.sqlite3",
         "app.sqlite3-journal",
         ".git/index",

@@ -40,6 +40,7 @@ RUN_OUTPUT_PATTERNS = (
     r"\.sqlite3?(-journal|-wal|-shm)?$",
     r"\.db(-journal|-wal|-shm)?$",
     r"(^|[_.-])gw\d+([_.-]|$)",
+    r"^media_\d+(_gw\d+)?$",
     r"^\.coverage(\..*)?$",
     r"\.egg-info$",
     r"^zenboard-.*\.tmp$",

@@ -139,6 +139,16 @@ class WatchSession:
     def _skip_dir(self, directory: Path) -> bool:
         return self._filter.ignores(str(directory))
 
+    def _hand_over(self, batch: set[str]) -> None:
+        try:
+            trigger = self.handle(batch)
+        except Exception as exc:  # one bad batch (an unreadable file, say) stops nothing
+            if self._on_error is not None:
+                self._on_error(f"could not map {len(batch)} changed file(s): {exc}")
+            return
+        if trigger is not None:
+            self._on_trigger(trigger)
+
     def _watch(self) -> None:
         try:
             self._graph.scan()
@@ -163,9 +173,7 @@ class WatchSession:
                         continue  # wait until the tree has been quiet for the window
                 if pending:
                     batch, pending = pending, set()
-                    trigger = self.handle(batch)
-                    if trigger is not None:
-                        self._on_trigger(trigger)
+                    self._hand_over(batch)
         except Exception as exc:  # a fault of the watched tree is shown, never fatal
             if self._on_error is not None:
                 self._on_error(f"watching stopped: {type(exc).__name__}: {exc}")
