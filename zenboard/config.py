@@ -15,7 +15,10 @@ from zenboard.errors import ConfigError
 
 SUITE_KINDS = ("pytest", "playwright")
 DIST_MODES = ("load", "loadscope", "loadfile", "loadgroup", "worksteal", "each", "no")
-SUITE_KEYS = {"name", "kind", "args", "workers", "dist", "cwd", "env", "python", "paths"}
+SUITE_KEYS = {
+    "name", "kind", "args", "workers", "dist", "cwd", "env", "python", "paths", "project", "grep"
+}
+PLAYWRIGHT_ONLY_KEYS = ("project", "grep")
 SUITE_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
 
 Workers = int | Literal["auto"]
@@ -39,11 +42,21 @@ class SuiteConfig:
     """Interpreter for the suite; None means the one zenboard runs in."""
     paths: tuple[str, ...] = ()
     """Extra paths (relative to cwd) whose changes affect this suite, for watch mode."""
+    project: tuple[str, ...] = ()
+    """Playwright only: the projects to run (`--project`); empty runs them all."""
+    grep: str | None = None
+    """Playwright only: run the tests whose title matches this regular expression (`--grep`)."""
 
     def command_preview(self) -> str:
         """The suite's command as a person would type it (for cards of suites not yet run)."""
         if self.kind == "playwright":
-            parts = ["npx", "playwright", "test", f"--workers={self.workers}", *self.args]
+            parts = ["npx", "playwright", "test"]
+            if self.workers != "auto":
+                parts.append(f"--workers={max(1, self.workers)}")
+            parts += [f"--project={p}" for p in self.project]
+            if self.grep:
+                parts.append(f"--grep={self.grep}")
+            parts += self.args
         else:
             parts = ["pytest", *self.args]
             if self.workers != 0:
@@ -180,6 +193,16 @@ def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:
     python = raw.get("python")
     if python is not None and not isinstance(python, str):
         raise ConfigError(path, f"{where}.python", "a path to a Python interpreter (string)")
+    for key in PLAYWRIGHT_ONLY_KEYS:
+        if key in raw and kind != "playwright":
+            raise ConfigError(path, f"{where}.{key}", 'a key of kind = "playwright" suites only')
+    project = raw.get("project", [])
+    if isinstance(project, str):
+        project = [project]
+    project = _string_list(path, f"{where}.project", project)
+    grep = raw.get("grep")
+    if grep is not None and (not isinstance(grep, str) or not grep):
+        raise ConfigError(path, f"{where}.grep", "a non-empty regular expression (string)")
     return SuiteConfig(
         name=name,
         kind=kind,
@@ -190,6 +213,8 @@ def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:
         env=dict(env),
         python=python,
         paths=tuple(paths),
+        project=tuple(project),
+        grep=grep,
     )
 
 

@@ -27,6 +27,10 @@ class SuiteCommand:
     cwd: Path
     env: dict[str, str]
     report_file: Path
+    unavailable: str = ""
+    """Why the suite cannot run on this machine (no Node.js, say); "" when it can."""
+    tool: str = "pytest"
+    """The runner's name, for messages about a run that stopped early."""
 
 
 def interpreter(suite: SuiteConfig) -> str:
@@ -109,3 +113,22 @@ def build_pytest_command(
     env.pop("PYTEST_XDIST_WORKER", None)
     env.pop("PYTEST_XDIST_WORKER_COUNT", None)
     return SuiteCommand(argv=tuple(argv), cwd=suite.cwd, env=env, report_file=report_file)
+
+
+def build_suite_command(
+    suite: SuiteConfig,
+    report_file: Path,
+    nodeids: tuple[str, ...] = (),
+    rootdir: str = "",
+    scratch: Path | None = None,
+    extra_env: dict[str, str] | None = None,
+    project_root: Path | None = None,
+) -> SuiteCommand:
+    """The command for `suite`, by its kind (pytest, or Playwright: playwright_command.py)."""
+    if suite.kind == "playwright":
+        from zenboard.engine.playwright_command import build_playwright_command
+
+        return build_playwright_command(
+            suite, report_file, nodeids, scratch, extra_env, project_root
+        )
+    return build_pytest_command(suite, report_file, nodeids, rootdir, scratch, extra_env)

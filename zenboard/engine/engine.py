@@ -14,7 +14,7 @@ from pathlib import Path
 
 from zenboard.config import ProjectConfig, SuiteConfig
 from zenboard.engine.buffer import EventBuffer
-from zenboard.engine.command import build_pytest_command, check_interpreter
+from zenboard.engine.command import build_suite_command, check_interpreter
 from zenboard.engine.suite_run import SuiteRun
 
 DEFAULT_REPORT_DIR = Path(".zenboard/reports/latest")
@@ -81,13 +81,14 @@ class Engine:
         self, phases: Sequence[Phase], index: int, rootdir: str, generation: int
     ) -> SuiteRun | None:
         suite, nodeids = phases[index]
-        command = build_pytest_command(
+        command = build_suite_command(
             suite,
             self.report_dir / f"{suite.name}.json",
             nodeids,
             rootdir,
             self._scratch,
             self.extra_env,
+            self.config.root,
         )
         last_phase = index + 1 >= len(phases)
 

@@ -54,6 +54,19 @@ class SuiteRun:
         self._sink(events)
 
     def start(self) -> None:
+        if self.command.unavailable:
+            now = time.time()
+            self._sink(
+                [
+                    ev.SuiteLaunched(self.suite, self.command.argv, 0, now, self.nodeids),
+                    ev.SuiteExited(
+                        self.suite, 127, now, error=f"unavailable: {self.command.unavailable}"
+                    ),
+                ]
+            )
+            self.returncode = 127
+            self.done.set()
+            return
         pipe = EventPipe(self.suite, self._observe)
         env = {**self.command.env, ENV_EVENTS: pipe.env_value(), ENV_SUITE: self.suite}
         try:
@@ -131,14 +144,15 @@ class SuiteRun:
         if self._cancelled:
             return ""
         finished = self._saw.get("RunFinished")
+        tool = self.command.tool
         if "RunStarted" not in self._saw:
-            return _tail_summary(self._tail, "pytest stopped before the run started")
+            return _tail_summary(self._tail, f"{tool} stopped before the run started")
         if finished is None:
             return _tail_summary(
-                self._tail, f"pytest died (exit code {returncode}) before the run finished"
+                self._tail, f"{tool} died (exit code {returncode}) before the run finished"
             )
         if isinstance(finished, ev.RunFinished) and finished.exitstatus in (3, 4):
-            return _tail_summary(self._tail, f"pytest exit status {finished.exitstatus}")
+            return _tail_summary(self._tail, f"{tool} exit status {finished.exitstatus}")
         return ""
 
 
