@@ -43,20 +43,20 @@ def test_verify_reports_the_flaky_test_and_calls_a_broken_one_failing(tmp_path: 
     project = write_project(tmp_path / "proj", {
         "pyproject.toml": suites_toml('name = "unit"\nworkers = 2'),
         "tests/test_fine.py": PASSING,
-        "tests/test_flaky.py": counter_flaky((2, 4)),
+        "tests/test_flaky.py": counter_flaky((2,)),
         "tests/test_broken.py": "def test_always_broken():\n    assert 1 + 1 == 3\n",
     })
-    done = run_cli(["verify", "--runs", "4", "--task", "t-42", "--json"], project)
+    done = run_cli(["verify", "--runs", "3", "--task", "t-42", "--json"], project)
     assert done.returncode == 1, done.stdout + done.stderr
     verdict = json.loads(done.stdout)
     assert verdict["verdict"] == "flaky"
-    assert verdict["flaky"] == [{"suite": "unit", "nodeid": "tests/test_flaky.py::test_counter_flaky", "pattern": "PFPF"}]
+    assert verdict["flaky"] == [{"suite": "unit", "nodeid": "tests/test_flaky.py::test_counter_flaky", "pattern": "PFP"}]
     assert verdict["failing"] == [{"suite": "unit", "nodeid": "tests/test_broken.py::test_always_broken",
-                                   "pattern": "FFFF"}]
+                                   "pattern": "FFF"}]
     proofs = sorted((project / ".zenflow" / "tasks" / "t-42").glob("proof_run*.txt"))
-    assert [p.name for p in proofs] == [f"proof_run{k}.txt" for k in range(1, 5)]
+    assert [p.name for p in proofs] == [f"proof_run{k}.txt" for k in range(1, 4)]
     second = proofs[1].read_text()
-    assert "run 2 of 4" in second and "test_counter_flaky" in second and "test_always_broken" in second
+    assert "run 2 of 3" in second and "test_counter_flaky" in second and "test_always_broken" in second
     assert "test_counter_flaky" not in proofs[0].read_text()
 
 
@@ -87,11 +87,11 @@ def test_compare_tells_the_isolation_leak_from_the_flaky_test(tmp_path: Path) ->
             'name = "unit"\nargs = ["-k", "not isolation_leak"]\nworkers = 2',
         ),
         "tests/test_fine.py": PASSING,
-        # invocations: 1 sequential, 2 parallel, then per rerun round one of each
+        # invocations: 1 sequential, 2 parallel, 3 sequential rerun, 4 parallel rerun
         "tests/test_flaky.py": counter_flaky((2, 3)),
     })
     shutil.copy(DEMO_SOURCE / "tests" / "test_isolation_leak.py", project / "tests" / "test_isolation_leak.py")
-    done = run_cli(["compare", "--json"], project)
+    done = run_cli(["compare", "--reruns", "1", "--json"], project)
     assert done.returncode == 1, done.stdout + done.stderr
     result = json.loads(done.stdout)
     assert result["identical"] is False and result["tests"] == 7
@@ -103,7 +103,9 @@ def test_compare_tells_the_isolation_leak_from_the_flaky_test(tmp_path: Path) ->
         "tests/test_flaky.py::test_counter_flaky": "flaky",
     }
     leak = next(d for d in result["differences"] if d["kind"] == "isolation leak")
-    assert leak["sequential"] == ["passed"] * 3 and leak["parallel"] == ["failed"] * 3
+    assert leak["sequential"] == ["passed"] * 2 and leak["parallel"] == ["failed"] * 2
+    flaky = next(d for d in result["differences"] if d["kind"] == "flaky")
+    assert flaky["sequential"] == ["passed", "failed"] and flaky["parallel"] == ["failed", "passed"]
 
 
 def test_compare_finds_the_demos_isolation_leak_and_nothing_else(tmp_path: Path) -> None:
