@@ -75,3 +75,18 @@ def load_or_empty(root: Path) -> Durations:
         return load(root)
     except InputError:
         return {}
+
+
+def from_summary(report_dir: Path) -> Durations:
+    """Durations of the completed suites in a report dir's summary.json (a merged one, say)."""
+    path = report_dir / "summary.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {
+            suite["name"]: {t["nodeid"]: round(float(t["duration"]), 6) for t in suite["tests"]}
+            for suite in data["suites"] if suite.get("status") in ("passed", "failed")
+        }
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it ({exc.strerror})") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"{path}: expected a zenboard summary ({exc})") from None

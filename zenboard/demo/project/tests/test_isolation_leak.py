@@ -9,7 +9,8 @@ which is how `zenboard compare` tells it from a flaky test. They run in their ow
 
 To make the overlap reliable rather than a matter of timing, the two tests meet at two
 rendezvous (files under `.zenboard/demo-leak/<run id>/`) when the run has two or more workers:
-after clearing the file, and after appending. Without xdist there is no partner to wait for.
+after clearing the file, and after appending. They wait only when a partner can be running:
+under xdist with two or more workers, and with the other test in the same run.
 The fix, walked through in zenboard's docs/verify-and-shards.md: export to `tmp_path`.
 """
 
@@ -26,7 +27,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_EXPORT = Path(tempfile.gettempdir()) / f"gradebook-export-{zlib.crc32(str(ROOT).encode()):08x}.csv"
 """The leak: one path for every test of every worker (per project copy, so demos do not meet)."""
-RENDEZVOUS_WAIT = 10.0
+RENDEZVOUS_WAIT = 5.0
 PAIR = ("maths", "physics")
 
 
@@ -36,9 +37,9 @@ def export_grades(path: Path, rows: list[str]) -> None:
         f.writelines(row + "\n" for row in rows)
 
 
-def rendezvous(run_id: str, step: str, me: str) -> None:
+def rendezvous(run_id: str, step: str, me: str, partner_collected: bool) -> None:
     """Wait (bounded) for the partner test to reach `step`, when a partner can be running."""
-    if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0")) < 2:
+    if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0")) < 2 or not partner_collected:
         return
     folder = ROOT / ".zenboard" / "demo-leak" / run_id
     folder.mkdir(parents=True, exist_ok=True)
@@ -49,23 +50,25 @@ def rendezvous(run_id: str, step: str, me: str) -> None:
         time.sleep(0.02)
 
 
-def check_export(run_id: str, subject: str) -> None:
+def check_export(request: pytest.FixtureRequest, run_id: str, subject: str) -> None:
+    partner = next(name for name in PAIR if name != subject)
+    collected = any(f"isolation_leak_{partner}_" in item.nodeid for item in request.session.items)
     rows = [f"{subject},student{i},{10 + i}" for i in range(3)]
     SHARED_EXPORT.write_text("", encoding="utf-8")
-    rendezvous(run_id, "cleared", subject)
+    rendezvous(run_id, "cleared", subject, collected)
     export_grades(SHARED_EXPORT, rows)
-    rendezvous(run_id, "appended", subject)
+    rendezvous(run_id, "appended", subject, collected)
     assert SHARED_EXPORT.read_text(encoding="utf-8").splitlines() == rows
 
 
-def test_isolation_leak_maths_export(testrun_uid: str) -> None:
+def test_isolation_leak_maths_export(request: pytest.FixtureRequest, testrun_uid: str) -> None:
     """demo: isolation leak (with the physics export): passes alone, fails beside it."""
-    check_export(testrun_uid, "maths")
+    check_export(request, testrun_uid, "maths")
 
 
-def test_isolation_leak_physics_export(testrun_uid: str) -> None:
+def test_isolation_leak_physics_export(request: pytest.FixtureRequest, testrun_uid: str) -> None:
     """demo: isolation leak (with the maths export): passes alone, fails beside it."""
-    check_export(testrun_uid, "physics")
+    check_export(request, testrun_uid, "physics")
 
 
 @pytest.fixture(autouse=True)
