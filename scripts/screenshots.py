@@ -32,7 +32,9 @@ def progress(app: ZenboardApp) -> float:
 
 def settled(app: ZenboardApp) -> bool:
     session = app.session
-    return session.engine.all_done() and not session.state.running and session.commander.wait_idle(0)
+    return (
+        session.engine.all_done() and not session.state.running and session.commander.wait_idle(0)
+    )
 
 
 async def shoot(out: Path, size: tuple[int, int]) -> None:
@@ -59,12 +61,16 @@ async def shoot(out: Path, size: tuple[int, int]) -> None:
         await pilot.pause(0.2)
         app.save_screenshot("details.svg", str(out))
         await pilot.press("escape", "q")
-    print(f"wrote {', '.join(str(out / n) for n in ('running.svg', 'failures.svg', 'details.svg'))}")
+    print(
+        f"wrote {', '.join(str(out / n) for n in ('running.svg', 'failures.svg', 'details.svg'))}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "screenshots")
+    parser.add_argument(
+        "--out", type=Path, default=Path(__file__).resolve().parent.parent / "screenshots"
+    )
     parser.add_argument("--size", default="160x45", help="terminal size WIDTHxHEIGHT")
     args = parser.parse_args(argv)
     width, height = (int(n) for n in args.size.split("x"))

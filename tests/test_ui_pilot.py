@@ -279,7 +279,7 @@ CRASH = {
 async def test_crashed_worker_shows(tmp_path: Path) -> None:
     project = write(tmp_path / "crashy", CRASH)
     app = make_app(project, run_at_start=True)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(200, 50)) as pilot:
         await wait_until(pilot, lambda: settled(app), "the crashing run")
         written = summary(project)["crashy"]
         crashed = [w for w, data in written["workers"].items() if data["crashed"]]

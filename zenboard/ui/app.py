@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import time
 from pathlib import Path
 from typing import ClassVar
 
@@ -23,6 +24,7 @@ from textual.widgets import DataTable, Footer, Input
 
 import zenboard
 from zenboard.errors import InputError
+from zenboard.model.state import SuiteStatus
 from zenboard.ui.infra import InfraSource, StaticInfra
 from zenboard.ui.keys import bindings
 from zenboard.ui.palette import ZenboardCommands
@@ -37,6 +39,10 @@ from zenboard.ui.widgets.suite_card import SuiteCard
 from zenboard.ui.widgets.tests_table import TestsTable
 
 TICK_SECONDS = 1 / 25
+PAINT_SECONDS = 1 / 10
+"""Cards, header and log repaint at most this often (the fold runs every tick)."""
+TABLE_SECONDS = 1.0
+"""The test list takes new rows at most this often while suites run."""
 INFRA_POLL_SECONDS = 0.5
 NARROW_WIDTH = 120
 SHORT_HEIGHT = 34
@@ -78,6 +84,10 @@ class ZenboardApp(App[int]):
         self.watch_mode = WatchMode(session)
         self.watch_at_start = watch_at_start
         self.last_batch = Batch()
+        self.pending = Batch()
+        """What changed since the views were last painted (folds merge into it)."""
+        self._painted = 0.0
+        self._table_painted = 0.0
         """The latest non-empty fold (tests and the benchmark read it)."""
         # The main screen's widgets, kept so the timer reaches them whatever screen is on top.
         state, clock = session.state, session.clock
@@ -159,23 +169,35 @@ class ZenboardApp(App[int]):
             self.notify(self.session.errors.pop(0), title="engine", severity="error", timeout=8)
         if batch.events:
             self.last_batch = batch
-            self.apply_batch(batch)
-        for card in self.cards:
-            if card.state.status.value == "running":
-                card.sync()
+            self.pending.merge(batch)
+        now = time.monotonic()
+        if now - self._painted < PAINT_SECONDS:
+            return
+        self._painted = now
+        table_due = now - self._table_painted >= TABLE_SECONDS or not self.session.state.running
+        if table_due:
+            self._table_painted = now
+        self.apply_batch(self.pending, table=table_due)
         self.header.sync()
 
-    def apply_batch(self, batch: Batch) -> None:
+    def apply_batch(self, batch: Batch, table: bool = True) -> None:
+        """Repaint what `batch` changed. The test list may wait (`table=False`): adding rows
+        re-lays out the screen, so under a heavy stream it is refreshed at a lower rate."""
         with self.batch_update():
             for card in self.cards:
-                if card.config.name in batch.suites:
+                if card.config.name in batch.suites or card.state.status is SuiteStatus.RUNNING:
                     card.sync(self.session.state.suites[card.config.name])
-            table = self.table
-            if batch.launched:
-                table.drop_reset(batch.launched)
-            if batch.tests:
-                table.update_tests(batch.tests)
-            self.log_panel.add(batch.launched, batch.output)
+            self.log_panel.add(batch.log_reset, batch.output)
+            batch.log_reset.clear()
+            batch.output.clear()
+            batch.suites.clear()
+            if table:
+                if batch.launched:
+                    self.table.drop_reset(batch.launched)
+                if batch.tests:
+                    self.table.update_tests(batch.tests)
+                batch.launched.clear()
+                batch.tests.clear()
 
     def refresh_all(self) -> None:
         for card in self.cards:

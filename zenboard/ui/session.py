@@ -37,6 +37,21 @@ class Batch:
     launched: set[str] = field(default_factory=set)
     output: dict[str, list[str]] = field(default_factory=dict)
     exited: list[str] = field(default_factory=list)
+    log_reset: set[str] = field(default_factory=set)
+    """Suites launched since the log panel last painted (their output starts over)."""
+
+    def merge(self, other: Batch) -> None:
+        """Add a later fold's changes to this one (the app paints less often than it folds)."""
+        self.events += other.events
+        self.suites |= other.suites
+        self.tests += other.tests
+        self.launched |= other.launched
+        self.log_reset |= other.launched
+        for suite in other.launched:
+            self.output.pop(suite, None)
+        for suite, lines in other.output.items():
+            self.output.setdefault(suite, []).extend(lines)
+        self.exited += other.exited
 
 
 class Session:
