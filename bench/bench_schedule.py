@@ -33,7 +33,9 @@ SECTION = "## Duration-aware plan and shard balance (issue 8)"
 
 def timed(args: list[str], cwd: Path) -> float:
     start = time.monotonic()
-    subprocess.run([sys.executable, "-m", "zenboard", *args], cwd=cwd, capture_output=True, check=False)
+    subprocess.run(
+        [sys.executable, "-m", "zenboard", *args], cwd=cwd, capture_output=True, check=False
+    )
     return time.monotonic() - start
 
 
@@ -70,17 +72,24 @@ def main() -> None:
         shards: dict[int, list[float]] = {}
         balance: dict[int, list[float]] = {}
         for n in (2, 4):
-            shards[n] = [timed(["run", "--ci", "--shard", f"{k}/{n}", "--report-dir", f"{scratch}/s{n}_{k}"], demo)
-                         for k in range(1, n + 1)]
+            shards[n] = [
+                timed(
+                    ["run", "--ci", "--shard", f"{k}/{n}", "--report-dir", f"{scratch}/s{n}_{k}"],
+                    demo,
+                )
+                for k in range(1, n + 1)
+            ]
             balance[n] = plan_balance(demo, n)
     load_after = os.getloadavg()
     ratio = statistics.median(planned) / unsharded
     lines = [
-        SECTION, "",
+        SECTION,
+        "",
         f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores. Load average before "
         f"{load_before[0]:.1f}, after {load_after[0]:.1f}: other engineers' test runs were loading the machine, "
         "so absolute times are inflated and noisy; the ratios are what to read. Reproduce with "
-        "`.venv/bin/python bench/bench_schedule.py --write docs/performance.md`.", "",
+        "`.venv/bin/python bench/bench_schedule.py --write docs/performance.md`.",
+        "",
         f"- Fixed plan (configuration as written), median of {args.pairs}: **{unsharded:.1f}s** "
         f"({', '.join(f'{t:.1f}' for t in fixed)}).",
         f"- Duration-aware plan (`--plan durations`): **{statistics.median(planned):.1f}s** "
@@ -93,7 +102,8 @@ def main() -> None:
             f"- {n} shards, wall time over the ideal ({unsharded:.1f}s / {n} = {ideal:.1f}s): "
             + ", ".join(f"shard {k}: {t / ideal:.2f}" for k, t in enumerate(shards[n], start=1))
             + "; the plan's own balance (expected seconds over total / N): "
-            + ", ".join(f"{b:.2f}" for b in balance[n]) + "."
+            + ", ".join(f"{b:.2f}" for b in balance[n])
+            + "."
         )
     text = "\n".join(lines) + "\n"
     print(text)
@@ -109,7 +119,7 @@ def replace_section(path: Path, text: str) -> None:
         new = old.rstrip("\n") + "\n\n" + text
     else:
         end = old.find("\n## ", start + len(SECTION))
-        new = old[:start] + text + (old[end + 1:] if end >= 0 else "")
+        new = old[:start] + text + (old[end + 1 :] if end >= 0 else "")
     path.write_text(new.rstrip("\n") + "\n", encoding="utf-8")
 
 

@@ -39,14 +39,27 @@ def test_an_old_database_gets_only_the_missing_migrations(tmp_path: Path) -> Non
     with History(tmp_path) as db:
         assert history_schema.version(db.conn) == history_schema.LATEST
         assert db.conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 1
-        indexes = {r[0] for r in db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        indexes = {
+            r[0] for r in db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        }
         assert "test_results_by_nodeid" in indexes
 
 
 def _run(pattern_outcome: str, started: float) -> RunRecord:
-    tests = (TestRecord("t.py::flaky", pattern_outcome, 0.1, "gw0"), TestRecord("t.py::slow", "passed", 2.0, "gw1"))
-    return RunRecord(started, started + 3, "run", 0, "abc", None, None,
-                     (SuiteRecord("unit", "passed", 3.0, 2, False, tests),))
+    tests = (
+        TestRecord("t.py::flaky", pattern_outcome, 0.1, "gw0"),
+        TestRecord("t.py::slow", "passed", 2.0, "gw1"),
+    )
+    return RunRecord(
+        started,
+        started + 3,
+        "run",
+        0,
+        "abc",
+        None,
+        None,
+        (SuiteRecord("unit", "passed", 3.0, 2, False, tests),),
+    )
 
 
 def test_flakiest_and_slowest_tests(tmp_path: Path) -> None:
@@ -54,7 +67,9 @@ def test_flakiest_and_slowest_tests(tmp_path: Path) -> None:
         for i, outcome in enumerate(["passed", "failed", "passed", "passed"]):
             db.record(_run(outcome, 1000.0 + i))
         flaky = db.flakiest_tests()
-        assert [(f["nodeid"], f["pattern"], f["flips"]) for f in flaky] == [("t.py::flaky", "PFPP", 2)]
+        assert [(f["nodeid"], f["pattern"], f["flips"]) for f in flaky] == [
+            ("t.py::flaky", "PFPP", 2)
+        ]
         assert db.slowest_tests(1)[0]["nodeid"] == "t.py::slow"
         assert [r["id"] for r in db.recent_runs(2)] == [4, 3]
         assert db.last_full_durations() == {"unit": {"t.py::flaky": 0.1, "t.py::slow": 2.0}}
@@ -76,8 +91,14 @@ WRITER = textwrap.dedent("""
 def test_two_concurrent_writers_leave_the_history_intact(tmp_path: Path) -> None:
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
-    writers = [subprocess.Popen([sys.executable, str(script), str(tmp_path), who, "25"],
-                                stderr=subprocess.PIPE, text=True) for who in ("alpha", "beta")]
+    writers = [
+        subprocess.Popen(
+            [sys.executable, str(script), str(tmp_path), who, "25"],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for who in ("alpha", "beta")
+    ]
     for w in writers:
         _, err = w.communicate(timeout=300)
         assert w.returncode == 0, err
@@ -91,10 +112,14 @@ def test_two_concurrent_writers_leave_the_history_intact(tmp_path: Path) -> None
         assert len(per_run) == 50 and {n for (n,) in per_run} == {40}
 
 
-def test_every_run_is_recorded_with_outcomes_workers_commit_and_task(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    project = write_project(tmp_path / "proj", {
-        "pyproject.toml": suites_toml('name = "fast"\nargs = ["-m", "unit"]\nworkers = 2'),
-        "test_things.py": """
+def test_every_run_is_recorded_with_outcomes_workers_commit_and_task(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = write_project(
+        tmp_path / "proj",
+        {
+            "pyproject.toml": suites_toml('name = "fast"\nargs = ["-m", "unit"]\nworkers = 2'),
+            "test_things.py": """
             import pytest
 
             @pytest.mark.unit
@@ -102,21 +127,47 @@ def test_every_run_is_recorded_with_outcomes_workers_commit_and_task(tmp_path: P
             def test_unit(i):
                 assert i != 3
         """,
-    })
+        },
+    )
     subprocess.run(["git", "init", "-q"], cwd=project, check=True)
-    subprocess.run(["git", "-c", "user.email=a@b", "-c", "user.name=a", "commit", "-q", "--allow-empty", "-m", "x"],
-                   cwd=project, check=True)
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True).stdout.strip()
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.email=a@b",
+            "-c",
+            "user.name=a",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "x",
+        ],
+        cwd=project,
+        check=True,
+    )
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True
+    ).stdout.strip()
     monkeypatch.setenv("ZENFLOW_TASK_ID", "task-7")
     result = run_in_process(project)
     assert result.code == 1
     assert result.summary()["commit"] == head
     with History(project) as db:
         (run,) = db.recent_runs()
-        assert (run["kind"], run["commit"], run["task"], run["tests"], run["failed"]) == ("run", head, "task-7", 4, 1)
-        rows = db.conn.execute("SELECT nodeid, outcome, worker FROM test_results ORDER BY nodeid").fetchall()
-        assert [(n, o) for n, o, _ in rows] == [(f"test_things.py::test_unit[{i}]", "failed" if i == 3 else "passed")
-                                                for i in range(4)]
+        assert (run["kind"], run["commit"], run["task"], run["tests"], run["failed"]) == (
+            "run",
+            head,
+            "task-7",
+            4,
+            1,
+        )
+        rows = db.conn.execute(
+            "SELECT nodeid, outcome, worker FROM test_results ORDER BY nodeid"
+        ).fetchall()
+        assert [(n, o) for n, o, _ in rows] == [
+            (f"test_things.py::test_unit[{i}]", "failed" if i == 3 else "passed") for i in range(4)
+        ]
         assert {w for _, _, w in rows} <= {"gw0", "gw1"}
     listed = run_cli(["history", "--json"], project)
     assert listed.returncode == 0, listed.stderr

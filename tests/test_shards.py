@@ -70,7 +70,11 @@ def test_files_run_longest_first() -> None:
 def test_worker_counts_follow_expected_durations() -> None:
     from zenboard.config import SuiteConfig
 
-    suites = (SuiteConfig("big", workers=4), SuiteConfig("small", workers=4), SuiteConfig("new", workers=2))
+    suites = (
+        SuiteConfig("big", workers=4),
+        SuiteConfig("small", workers=4),
+        SuiteConfig("new", workers=2),
+    )
     known = {"big": {f"t::{i}": 1.0 for i in range(20)}, "small": {"t::a": 0.5}}
     sized = {s.name: s.workers for s in size_workers(suites, known, cores=6)}
     assert sized == {"big": 3, "small": 0, "new": 2}
@@ -93,17 +97,28 @@ def test_api(i):
 
 
 def test_shards_cover_every_test_once_and_merge_to_the_unsharded_run(tmp_path: Path) -> None:
-    project = write_project(tmp_path / "proj", {
-        "pyproject.toml": suites_toml('name = "fast"\nargs = ["-m", "unit"]\nworkers = 0',
-                                      'name = "api"\nargs = ["-m", "api"]\nworkers = 0'),
-        "tests/test_things.py": SHARD_TESTS,
-        "tests/test_more.py": SHARD_TESTS.replace("range(9)", "range(3)").replace("range(4)", "range(2)"),
-    })
+    project = write_project(
+        tmp_path / "proj",
+        {
+            "pyproject.toml": suites_toml(
+                'name = "fast"\nargs = ["-m", "unit"]\nworkers = 0',
+                'name = "api"\nargs = ["-m", "api"]\nworkers = 0',
+            ),
+            "tests/test_things.py": SHARD_TESTS,
+            "tests/test_more.py": SHARD_TESTS.replace("range(9)", "range(3)").replace(
+                "range(4)", "range(2)"
+            ),
+        },
+    )
     full = run_cli(["run", "--ci"], project)
     assert full.returncode == 1, full.stdout + full.stderr
-    expected = {(s["name"], t["nodeid"]): t["outcome"]
-                for s in json.loads((project / ".zenboard/reports/latest/summary.json").read_text())["suites"]
-                for t in s["tests"]}
+    expected = {
+        (s["name"], t["nodeid"]): t["outcome"]
+        for s in json.loads((project / ".zenboard/reports/latest/summary.json").read_text())[
+            "suites"
+        ]
+        for t in s["tests"]
+    }
     assert len(expected) == 18
     known = durations.load(project)
     assert set(known) == {"fast", "api"}, "a full unsharded run writes durations.json"
@@ -125,26 +140,37 @@ def test_shards_cover_every_test_once_and_merge_to_the_unsharded_run(tmp_path: P
     merged = run_cli(["merge", *dirs, "--report-dir", str(merged_dir)], project)
     assert merged.returncode == 1, merged.stdout + merged.stderr
     summary = json.loads((merged_dir / "summary.json").read_text())
-    assert {(s["name"], t["nodeid"]): t["outcome"] for s in summary["suites"] for t in s["tests"]} == expected
+    assert {
+        (s["name"], t["nodeid"]): t["outcome"] for s in summary["suites"] for t in s["tests"]
+    } == expected
     fast = next(s for s in summary["suites"] if s["name"] == "fast")
     assert fast["counts"]["failed"] == 1 and fast["status"] == "failed"
     report = json.loads((merged_dir / "fast.json").read_text())
-    assert sorted(t["nodeid"] for t in report["tests"]) == sorted(n for s, n in expected if s == "fast")
+    assert sorted(t["nodeid"] for t in report["tests"]) == sorted(
+        n for s, n in expected if s == "fast"
+    )
     assert report["summary"]["failed"] == 1
     junit = (merged_dir / "api.xml").read_text()
     assert junit.count("<testcase") == 6
 
 
 def test_merge_refuses_duplicates_and_other_commits(tmp_path: Path) -> None:
-    project = write_project(tmp_path / "proj", {
-        "pyproject.toml": suites_toml('name = "fast"\nargs = ["-m", "unit"]\nworkers = 0'),
-        "test_things.py": "import pytest\n\n@pytest.mark.unit\ndef test_one():\n    pass\n",
-    })
+    project = write_project(
+        tmp_path / "proj",
+        {
+            "pyproject.toml": suites_toml('name = "fast"\nargs = ["-m", "unit"]\nworkers = 0'),
+            "test_things.py": "import pytest\n\n@pytest.mark.unit\ndef test_one():\n    pass\n",
+        },
+    )
     out = tmp_path / "a"
     assert run_cli(["run", "--ci", "--report-dir", str(out)], project).returncode == 0
     twice = run_cli(["merge", str(out), str(out), "--report-dir", str(tmp_path / "m")], project)
     assert twice.returncode == 2
-    assert twice.stderr.count("\n") == 1 and "test_one" in twice.stderr and "Traceback" not in twice.stderr
+    assert (
+        twice.stderr.count("\n") == 1
+        and "test_one" in twice.stderr
+        and "Traceback" not in twice.stderr
+    )
     other = tmp_path / "b"
     other.mkdir()
     summary = json.loads((out / "summary.json").read_text())
@@ -153,15 +179,20 @@ def test_merge_refuses_duplicates_and_other_commits(tmp_path: Path) -> None:
     mixed = run_cli(["merge", str(out), str(other), "--report-dir", str(tmp_path / "m")], project)
     assert mixed.returncode == 2
     assert "0123abcd" in mixed.stderr and "same commit" in mixed.stderr
-    missing = run_cli(["merge", str(tmp_path / "nowhere"), "--report-dir", str(tmp_path / "m")], project)
+    missing = run_cli(
+        ["merge", str(tmp_path / "nowhere"), "--report-dir", str(tmp_path / "m")], project
+    )
     assert missing.returncode == 2 and "summary.json" in missing.stderr
 
 
 def test_collection_gives_rootdir_relative_ids_from_the_suites_cwd(tmp_path: Path) -> None:
-    project = write_project(tmp_path / "proj", {
-        "pyproject.toml": suites_toml('name = "sub"\ncwd = "backend"\nworkers = 0'),
-        "backend/tests/test_x.py": "def test_a():\n    pass\n\ndef test_b():\n    pass\n",
-    })
+    project = write_project(
+        tmp_path / "proj",
+        {
+            "pyproject.toml": suites_toml('name = "sub"\ncwd = "backend"\nworkers = 0'),
+            "backend/tests/test_x.py": "def test_a():\n    pass\n\ndef test_b():\n    pass\n",
+        },
+    )
     found = collect(load_config(project).suite("sub"))
     assert found.error == ""
     assert found.nodeids == ("backend/tests/test_x.py::test_a", "backend/tests/test_x.py::test_b")

@@ -40,30 +40,42 @@ PASSING = """
 
 
 def test_verify_reports_the_flaky_test_and_calls_a_broken_one_failing(tmp_path: Path) -> None:
-    project = write_project(tmp_path / "proj", {
-        "pyproject.toml": suites_toml('name = "unit"\nworkers = 2'),
-        "tests/test_fine.py": PASSING,
-        "tests/test_flaky.py": counter_flaky((2,)),
-        "tests/test_broken.py": "def test_always_broken():\n    assert 1 + 1 == 3\n",
-    })
+    project = write_project(
+        tmp_path / "proj",
+        {
+            "pyproject.toml": suites_toml('name = "unit"\nworkers = 2'),
+            "tests/test_fine.py": PASSING,
+            "tests/test_flaky.py": counter_flaky((2,)),
+            "tests/test_broken.py": "def test_always_broken():\n    assert 1 + 1 == 3\n",
+        },
+    )
     done = run_cli(["verify", "--runs", "3", "--task", "t-42", "--json"], project)
     assert done.returncode == 1, done.stdout + done.stderr
     verdict = json.loads(done.stdout)
     assert verdict["verdict"] == "flaky"
-    assert verdict["flaky"] == [{"suite": "unit", "nodeid": "tests/test_flaky.py::test_counter_flaky", "pattern": "PFP"}]
-    assert verdict["failing"] == [{"suite": "unit", "nodeid": "tests/test_broken.py::test_always_broken",
-                                   "pattern": "FFF"}]
+    assert verdict["flaky"] == [
+        {"suite": "unit", "nodeid": "tests/test_flaky.py::test_counter_flaky", "pattern": "PFP"}
+    ]
+    assert verdict["failing"] == [
+        {"suite": "unit", "nodeid": "tests/test_broken.py::test_always_broken", "pattern": "FFF"}
+    ]
     proofs = sorted((project / ".zenflow" / "tasks" / "t-42").glob("proof_run*.txt"))
     assert [p.name for p in proofs] == [f"proof_run{k}.txt" for k in range(1, 4)]
     second = proofs[1].read_text()
-    assert "run 2 of 3" in second and "test_counter_flaky" in second and "test_always_broken" in second
+    assert (
+        "run 2 of 3" in second and "test_counter_flaky" in second and "test_always_broken" in second
+    )
     assert "test_counter_flaky" not in proofs[0].read_text()
 
 
 def test_verify_is_stable_when_everything_passes_every_run(tmp_path: Path) -> None:
-    project = write_project(tmp_path / "proj", {
-        "pyproject.toml": suites_toml('name = "unit"\nworkers = 0'), "tests/test_fine.py": PASSING,
-    })
+    project = write_project(
+        tmp_path / "proj",
+        {
+            "pyproject.toml": suites_toml('name = "unit"\nworkers = 0'),
+            "tests/test_fine.py": PASSING,
+        },
+    )
     done = run_cli(["verify", "--runs", "2", "--task", "ok"], project)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "verdict: stable (2 runs, 4 tests)" in done.stdout
@@ -74,23 +86,37 @@ def test_verify_refuses_zero_runs(tmp_path: Path) -> None:
     assert done.returncode == 2 and "--runs 0" in done.stderr
 
 
-@pytest.mark.parametrize(("pattern", "kind"), [("PPFPP", "flaky"), ("FFFFF", "failing"), ("PPSPP", "passing"),
-                                               ("F-FFF", "failing"), ("PPPP-", "passing")])
+@pytest.mark.parametrize(
+    ("pattern", "kind"),
+    [
+        ("PPFPP", "flaky"),
+        ("FFFFF", "failing"),
+        ("PPSPP", "passing"),
+        ("F-FFF", "failing"),
+        ("PPPP-", "passing"),
+    ],
+)
 def test_a_pattern_is_flaky_only_when_it_both_passes_and_fails(pattern: str, kind: str) -> None:
     assert TestVerdict("s", "t", pattern).kind == kind
 
 
 def test_compare_tells_the_isolation_leak_from_the_flaky_test(tmp_path: Path) -> None:
-    project = write_project(tmp_path / "proj", {
-        "pyproject.toml": suites_toml(
-            'name = "isolation"\nargs = ["-k", "isolation_leak"]\nworkers = 2\ndist = "load"',
-            'name = "unit"\nargs = ["-k", "not isolation_leak"]\nworkers = 2',
-        ),
-        "tests/test_fine.py": PASSING,
-        # invocations: 1 sequential, 2 parallel, 3 sequential rerun, 4 parallel rerun
-        "tests/test_flaky.py": counter_flaky((2, 3)),
-    })
-    shutil.copy(DEMO_SOURCE / "tests" / "test_isolation_leak.py", project / "tests" / "test_isolation_leak.py")
+    project = write_project(
+        tmp_path / "proj",
+        {
+            "pyproject.toml": suites_toml(
+                'name = "isolation"\nargs = ["-k", "isolation_leak"]\nworkers = 2\ndist = "load"',
+                'name = "unit"\nargs = ["-k", "not isolation_leak"]\nworkers = 2',
+            ),
+            "tests/test_fine.py": PASSING,
+            # invocations: 1 sequential, 2 parallel, 3 sequential rerun, 4 parallel rerun
+            "tests/test_flaky.py": counter_flaky((2, 3)),
+        },
+    )
+    shutil.copy(
+        DEMO_SOURCE / "tests" / "test_isolation_leak.py",
+        project / "tests" / "test_isolation_leak.py",
+    )
     done = run_cli(["compare", "--reruns", "1", "--json"], project)
     assert done.returncode == 1, done.stdout + done.stderr
     result = json.loads(done.stdout)
@@ -114,17 +140,29 @@ def test_compare_finds_the_demos_isolation_leak_and_nothing_else(tmp_path: Path)
     assert done.returncode == 1, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert "outcomes: 2 tests differ" in lines
-    blamed = [line.split("]")[-1].strip() for line in lines if line.strip().startswith(("isolation leak", "flaky"))]
-    assert blamed == ["tests/test_isolation_leak.py::test_isolation_leak_maths_export",
-                      "tests/test_isolation_leak.py::test_isolation_leak_physics_export"]
-    assert all(line.strip().startswith("isolation leak") for line in lines if "test_isolation_leak" in line)
+    blamed = [
+        line.split("]")[-1].strip()
+        for line in lines
+        if line.strip().startswith(("isolation leak", "flaky"))
+    ]
+    assert blamed == [
+        "tests/test_isolation_leak.py::test_isolation_leak_maths_export",
+        "tests/test_isolation_leak.py::test_isolation_leak_physics_export",
+    ]
+    assert all(
+        line.strip().startswith("isolation leak") for line in lines if "test_isolation_leak" in line
+    )
     assert "reduction:" in lines[0]
 
 
 def test_compare_exits_0_when_outcomes_are_identical(tmp_path: Path) -> None:
-    project = write_project(tmp_path / "proj", {
-        "pyproject.toml": suites_toml('name = "unit"\nworkers = 2'), "tests/test_fine.py": PASSING,
-    })
+    project = write_project(
+        tmp_path / "proj",
+        {
+            "pyproject.toml": suites_toml('name = "unit"\nworkers = 2'),
+            "tests/test_fine.py": PASSING,
+        },
+    )
     done = run_cli(["compare"], project)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "outcomes: identical" in done.stdout

@@ -57,7 +57,9 @@ def sequential(suites: tuple[SuiteConfig, ...]) -> tuple[SuiteConfig, ...]:
 
 
 def run_sequentially(
-    config: ProjectConfig, suites: tuple[SuiteConfig, ...], report_dir: Path,
+    config: ProjectConfig,
+    suites: tuple[SuiteConfig, ...],
+    report_dir: Path,
     selection: dict[str, tuple[tuple[str, ...], str]] | None = None,
 ) -> tuple[dict[tuple[str, str], str], float]:
     """Each suite alone without xdist, one after another: outcomes and total wall time."""
@@ -80,7 +82,9 @@ def compare(config: ProjectConfig, suites: tuple[SuiteConfig, ...], reruns: int 
     par = outcomes(par_run.state)
     rootdirs = {s.name: s.rootdir for s in par_run.state.suites.values()}
     differing = sorted(k for k in set(seq) | set(par) if seq.get(k, ABSENT) != par.get(k, ABSENT))
-    differences = [Difference(s, n, [seq.get((s, n), ABSENT)], [par.get((s, n), ABSENT)]) for s, n in differing]
+    differences = [
+        Difference(s, n, [seq.get((s, n), ABSENT)], [par.get((s, n), ABSENT)]) for s, n in differing
+    ]
     if differences:
         names = {d.suite for d in differences}
         selection = {
@@ -89,8 +93,12 @@ def compare(config: ProjectConfig, suites: tuple[SuiteConfig, ...], reruns: int 
         }
         affected = tuple(s for s in suites if s.name in names)
         for _ in range(reruns):
-            seq_again, _wall = run_sequentially(config, affected, base / "rerun-sequential", selection)
-            par_again = outcomes(run_quietly(config, affected, base / "rerun-parallel", "compare").state)
+            seq_again, _wall = run_sequentially(
+                config, affected, base / "rerun-sequential", selection
+            )
+            par_again = outcomes(
+                run_quietly(config, affected, base / "rerun-parallel", "compare").state
+            )
             for d in differences:
                 d.sequential.append(seq_again.get((d.suite, d.nodeid), ABSENT))
                 d.parallel.append(par_again.get((d.suite, d.nodeid), ABSENT))

@@ -90,7 +90,7 @@ class HeadlessRun:
         """What the history records this run as (run, verify, compare ...)."""
         self.shard = shard
         self.partial = bool(self.selection) if partial is None else partial
-        """Whether the selected suites ran only some of their tests (False for a full run in planned order)."""
+        """Whether the selected suites ran only some of their tests (False: a planned full run)."""
 
     def print(self, line: str) -> None:
         self.out.write(line + "\n")

@@ -37,8 +37,12 @@ class QuietRun:
 
 
 def run_quietly(
-    config: ProjectConfig, suites: tuple[SuiteConfig, ...], report_dir: Path, kind: str,
-    selection: Mapping[str, tuple[tuple[str, ...], str]] | None = None, extra_env: dict[str, str] | None = None,
+    config: ProjectConfig,
+    suites: tuple[SuiteConfig, ...],
+    report_dir: Path,
+    kind: str,
+    selection: Mapping[str, tuple[tuple[str, ...], str]] | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> QuietRun:
     """A headless run whose progress lines go to a buffer instead of the terminal."""
     from zenboard.headless import HeadlessRun
@@ -46,8 +50,16 @@ def run_quietly(
     out = io.StringIO()
     started = time.time()
     clock = time.monotonic()
-    run = HeadlessRun(config, suites, report_dir=report_dir, ci=True, out=out, extra_env=extra_env,
-                      selection=selection, kind=kind)
+    run = HeadlessRun(
+        config,
+        suites,
+        report_dir=report_dir,
+        ci=True,
+        out=out,
+        extra_env=extra_env,
+        selection=selection,
+        kind=kind,
+    )
     code = run.run()
     return QuietRun(run.state, code, started, time.monotonic() - clock, out.getvalue())
 
@@ -104,16 +116,24 @@ def judge(runs: Sequence[RunState]) -> Verdict:
     per_run = [outcomes(state) for state in runs]
     keys = sorted({key for run in per_run for key in run})
     tests = [
-        TestVerdict(suite, nodeid, "".join(
-            outcome_letter(run[(suite, nodeid)]) if (suite, nodeid) in run else MISSING for run in per_run
-        ))
+        TestVerdict(
+            suite,
+            nodeid,
+            "".join(
+                outcome_letter(run[(suite, nodeid)]) if (suite, nodeid) in run else MISSING
+                for run in per_run
+            ),
+        )
         for suite, nodeid in keys
     ]
     errors = []
     for k, state in enumerate(runs, start=1):
         for suite in state.suites.values():
             if suite.status in (SuiteStatus.ERROR, SuiteStatus.CANCELLED):
-                errors.append(f"run {k}: suite {suite.name} {suite.status}: {suite.error or 'see its reports'}")
+                errors.append(
+                    f"run {k}: suite {suite.name} {suite.status}: "
+                    f"{suite.error or 'see its reports'}"
+                )
     return Verdict(tests, errors)
 
 
@@ -139,10 +159,13 @@ def proof_log(k: int, runs: int, run: QuietRun, task: str, commit: str | None) -
         workers = len([w for w in suite.workers.values() if not w.crashed])
         lines.append(
             f"{suite.name:<16} {suite.status!s:<10} {workers:>7} {suite.done:>6} {c['passed']:>7} "
-            f"{c['failed'] + c['error']:>7} {c['skipped']:>8} {suite.duration(run.started + run.wall):>7.2f}s"
+            f"{c['failed'] + c['error']:>7} {c['skipped']:>8} "
+            f"{suite.duration(run.started + run.wall):>7.2f}s"
         )
-        failures += [f"  [{suite.name}] {t.outcome.upper()} {t.nodeid} ({t.worker}): {t.reason()}"
-                     for t in suite.failures()]
+        failures += [
+            f"  [{suite.name}] {t.outcome.upper()} {t.nodeid} ({t.worker}): {t.reason()}"
+            for t in suite.failures()
+        ]
         if suite.error:
             failures.append(f"  [{suite.name}] ERROR {suite.error}")
     lines += ["", f"failures: {len(failures)}", *failures]

@@ -6,13 +6,22 @@ import argparse
 import json
 
 NAME = "compare"
-HELP = "run the suites sequentially (-n 0) and in parallel: differing outcomes, leak or flaky, time saved"
+HELP = (
+    "run suites sequentially (-n 0) and in parallel: differing outcomes, leak or flaky, time saved"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("suites", nargs="*", metavar="SUITE", help="suites to compare (default: all)")
-    parser.add_argument("--reruns", type=int, default=2, metavar="R",
-                        help="reruns of differing tests in each mode, to tell leaks from flakes (default 2)")
+    parser.add_argument(
+        "suites", nargs="*", metavar="SUITE", help="suites to compare (default: all)"
+    )
+    parser.add_argument(
+        "--reruns",
+        type=int,
+        default=2,
+        metavar="R",
+        help="reruns of differing tests in each mode, to tell leaks from flakes (default 2)",
+    )
     parser.add_argument("--json", action="store_true", help="print the comparison as JSON")
 
 
@@ -27,19 +36,38 @@ def run(args: argparse.Namespace) -> int:
     chosen = config.select(args.suites)
     suites = tuple(s for s in chosen if s.kind == "pytest")
     for skipped in (s for s in chosen if s.kind != "pytest"):
-        print(f"[{skipped.name}] not compared: only pytest suites can run without xdist", flush=True)
+        print(
+            f"[{skipped.name}] not compared: only pytest suites can run without xdist", flush=True
+        )
     result = compare(config, suites, args.reruns)
     if args.json:
-        print(json.dumps({
-            "identical": not result.differences, "tests": result.tests,
-            "sequential_wall": round(result.sequential_wall, 3), "parallel_wall": round(result.parallel_wall, 3),
-            "reduction_percent": round(result.reduction, 1),
-            "differences": [{"suite": d.suite, "nodeid": d.nodeid, "kind": d.kind,
-                             "sequential": d.sequential, "parallel": d.parallel} for d in result.differences],
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "identical": not result.differences,
+                    "tests": result.tests,
+                    "sequential_wall": round(result.sequential_wall, 3),
+                    "parallel_wall": round(result.parallel_wall, 3),
+                    "reduction_percent": round(result.reduction, 1),
+                    "differences": [
+                        {
+                            "suite": d.suite,
+                            "nodeid": d.nodeid,
+                            "kind": d.kind,
+                            "sequential": d.sequential,
+                            "parallel": d.parallel,
+                        }
+                        for d in result.differences
+                    ],
+                },
+                indent=2,
+            )
+        )
     else:
-        print(f"sequential: {result.sequential_wall:.1f}s  parallel: {result.parallel_wall:.1f}s  "
-              f"reduction: {result.reduction:.0f}%  ({result.tests} tests)")
+        print(
+            f"sequential: {result.sequential_wall:.1f}s  parallel: {result.parallel_wall:.1f}s  "
+            f"reduction: {result.reduction:.0f}%  ({result.tests} tests)"
+        )
         if not result.differences:
             print("outcomes: identical")
         else:

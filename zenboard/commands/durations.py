@@ -10,11 +10,19 @@ HELP = "write .zenboard/durations.json from the last full run (--update), or sho
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--update", action="store_true",
-                        help="rewrite it from each suite's last full, unsharded run in the history")
-    parser.add_argument("--from", dest="source", type=Path, metavar="REPORT_DIR",
-                        help="with --update: take the durations from REPORT_DIR/summary.json instead "
-                             "(e.g. the merged reports of all shards)")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="rewrite it from each suite's last full, unsharded run in the history",
+    )
+    parser.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        metavar="REPORT_DIR",
+        help="with --update: take the durations from REPORT_DIR/summary.json instead "
+        "(e.g. the merged reports of all shards)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,7 +33,9 @@ def run(args: argparse.Namespace) -> int:
     root = args.project.resolve()
     if args.update and args.source is not None:
         path = durations.update(root, durations.from_summary(args.source.resolve()))
-        print(f"wrote {path}" if path else f"{args.source}: no complete suite to take durations from")
+        print(
+            f"wrote {path}" if path else f"{args.source}: no complete suite to take durations from"
+        )
     elif args.update:
         if not (root / HISTORY_FILE).is_file():
             raise InputError(f"{root / HISTORY_FILE}: no run history yet (run `zenboard run` once)")

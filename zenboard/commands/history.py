@@ -5,14 +5,19 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from typing import Any
 
 NAME = "history"
 HELP = "show recent runs, the slowest tests and the flakiest tests from the run history"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--limit", type=int, default=10, metavar="N", help="rows per table (default 10)")
-    parser.add_argument("--json", action="store_true", help="print {runs, slowest, flakiest} as JSON")
+    parser.add_argument(
+        "--limit", type=int, default=10, metavar="N", help="rows per table (default 10)"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print {runs, slowest, flakiest} as JSON"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -20,11 +25,14 @@ def run(args: argparse.Namespace) -> int:
 
     root = args.project.resolve()
     if not (root / HISTORY_FILE).is_file():
-        data: dict[str, list[dict[str, object]]] = {"runs": [], "slowest": [], "flakiest": []}
+        data: dict[str, list[dict[str, Any]]] = {"runs": [], "slowest": [], "flakiest": []}
     else:
         with History(root) as db:
-            data = {"runs": db.recent_runs(args.limit), "slowest": db.slowest_tests(args.limit),
-                    "flakiest": db.flakiest_tests(args.limit)}
+            data = {
+                "runs": db.recent_runs(args.limit),
+                "slowest": db.slowest_tests(args.limit),
+                "flakiest": db.flakiest_tests(args.limit),
+            }
     if args.json:
         print(json.dumps(data, indent=2))
         return 0
@@ -35,8 +43,11 @@ def run(args: argparse.Namespace) -> int:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(str(r["started"]))))
         shard = f" shard {r['shard']}" if r["shard"] else ""
         commit = str(r["commit"] or "")[:10]
-        print(f"  #{r['id']:<5} {when} {r['kind']:<8}{shard} exit {r['exit_code']} {r['tests']} tests "
-              f"{r['failed']} failed {r['duration']:.1f}s {commit} {','.join(map(str, r['suites']))}")  # type: ignore[call-overload]
+        print(
+            f"  #{r['id']:<5} {when} {r['kind']:<8}{shard} exit {r['exit_code']} "
+            f"{r['tests']} tests "
+            f"{r['failed']} failed {r['duration']:.1f}s {commit} {','.join(r['suites'])}"
+        )
     print("slowest tests (mean over recent runs)")
     for t in data["slowest"]:
         print(f"  {t['mean']:>8.3f}s  [{t['suite']}] {t['nodeid']}")

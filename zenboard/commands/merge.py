@@ -10,8 +10,12 @@ HELP = "merge the report dirs of shards (zenboard run --shard K/N) into one repo
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("dirs", nargs="+", type=Path, metavar="DIR", help="report dirs of the shards")
-    parser.add_argument("--report-dir", type=Path, metavar="OUT", required=True, help="where the merged reports go")
+    parser.add_argument(
+        "dirs", nargs="+", type=Path, metavar="DIR", help="report dirs of the shards"
+    )
+    parser.add_argument(
+        "--report-dir", type=Path, metavar="OUT", required=True, help="where the merged reports go"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -21,6 +25,9 @@ def run(args: argparse.Namespace) -> int:
     for suite in merged["suites"]:
         counts = " ".join(f"{k}={v}" for k, v in suite["counts"].items() if v)
         print(f"[{suite['name']}] {suite['status']} {len(suite['tests'])} tests {counts}")
-    print(f"merged {len(args.dirs)} report dirs into {args.report_dir.resolve()} (exit {merged['exit_code']})")
+    print(
+        f"merged {len(args.dirs)} report dirs into {args.report_dir.resolve()} "
+        f"(exit {merged['exit_code']})"
+    )
     code: int = merged["exit_code"]
     return code

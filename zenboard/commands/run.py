@@ -20,9 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="where reports go (default: PROJECT/.zenboard/reports/latest)")
     parser.add_argument("--task", metavar="ID", help="the task whose variables suites get")
     parser.add_argument("--shard", metavar="K/N",
-                        help="run shard K of N of every suite (balanced by .zenboard/durations.json)")
+                        help="run shard K of N of each suite (balanced by .zenboard/durations.json)")
     parser.add_argument("--plan", choices=("fixed", "durations"), default="fixed",
-                        help="durations: size workers to the cores and run long files first (from durations.json)")
+                        help="durations: size workers to the cores, long files first (durations.json)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,5 +55,6 @@ def _run_planned(args: argparse.Namespace, config: ProjectConfig, suites: tuple[
     for note in plan.notes:
         print(note, flush=True)
     shard = f"{k}/{n}" if args.shard else None
-    return HeadlessRun(config, plan.suites, report_dir=report_dir, ci=args.ci, selection=plan.selection,
-                       shard=shard, partial=bool(args.shard), extra_env=args.task_env).run()
+    return HeadlessRun(config, plan.suites, report_dir=report_dir, ci=args.ci,
+                       selection=plan.selection, shard=shard, partial=bool(args.shard),
+                       extra_env=args.task_env).run()

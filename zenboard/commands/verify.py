@@ -11,8 +11,12 @@ HELP = "run the suites N times in a row (default 5): proof logs and a stable/fla
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("suites", nargs="*", metavar="SUITE", help="suites to run (default: all)")
-    parser.add_argument("--runs", type=int, default=5, metavar="N", help="consecutive runs (default 5)")
-    parser.add_argument("--task", metavar="ID", help="task whose .zenflow/tasks/<ID>/ gets the proof logs")
+    parser.add_argument(
+        "--runs", type=int, default=5, metavar="N", help="consecutive runs (default 5)"
+    )
+    parser.add_argument(
+        "--task", metavar="ID", help="task whose .zenflow/tasks/<ID>/ gets the proof logs"
+    )
     parser.add_argument("--json", action="store_true", help="print the verdict as JSON")
 
 
@@ -38,18 +42,39 @@ def run(args: argparse.Namespace) -> int:
         proof_dir.mkdir(parents=True, exist_ok=True)
         proof = proof_dir / f"proof_run{k}.txt"
         proof.write_text(proof_log(k, args.runs, done, task.id, commit), encoding="utf-8")
-        counts = {o: sum(s.counts[o] for s in done.state.suites.values()) for o in ("passed", "failed", "error", "skipped")}
+        counts = {
+            o: sum(s.counts[o] for s in done.state.suites.values())
+            for o in ("passed", "failed", "error", "skipped")
+        }
         said = ", ".join(f"{n} {o}" for o, n in counts.items() if n) or "no tests"
         if not args.json:
-            print(f"run {k}/{args.runs}: {said} in {done.wall:.1f}s (exit {done.exit_code}) -> {proof}", flush=True)
+            print(
+                f"run {k}/{args.runs}: {said} in {done.wall:.1f}s (exit {done.exit_code})"
+                f" -> {proof}",
+                flush=True,
+            )
     verdict = judge(states)
     if args.json:
-        print(json.dumps({
-            "verdict": verdict.word, "runs": args.runs, "task": task.id, "proof_dir": str(proof_dir),
-            "flaky": [{"suite": t.suite, "nodeid": t.nodeid, "pattern": t.pattern} for t in verdict.flaky],
-            "failing": [{"suite": t.suite, "nodeid": t.nodeid, "pattern": t.pattern} for t in verdict.failing],
-            "suite_errors": verdict.suite_errors,
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "verdict": verdict.word,
+                    "runs": args.runs,
+                    "task": task.id,
+                    "proof_dir": str(proof_dir),
+                    "flaky": [
+                        {"suite": t.suite, "nodeid": t.nodeid, "pattern": t.pattern}
+                        for t in verdict.flaky
+                    ],
+                    "failing": [
+                        {"suite": t.suite, "nodeid": t.nodeid, "pattern": t.pattern}
+                        for t in verdict.failing
+                    ],
+                    "suite_errors": verdict.suite_errors,
+                },
+                indent=2,
+            )
+        )
     else:
         print(f"verdict: {verdict.word} ({args.runs} runs, {len(verdict.tests)} tests)")
         for t in verdict.flaky:

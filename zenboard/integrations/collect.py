@@ -24,8 +24,10 @@ out = sys.argv[1]
 class Collector:
     def pytest_collection_finish(self, session):
         with open(out, "w", encoding="utf-8") as f:
-            json.dump({"rootdir": str(session.config.rootpath), "nodeids": [i.nodeid for i in session.items]}, f)
-sys.exit(pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", *sys.argv[2:]], plugins=[Collector()]))
+            ids = [i.nodeid for i in session.items]
+            json.dump({"rootdir": str(session.config.rootpath), "nodeids": ids}, f)
+args = ["--collect-only", "-q", "-p", "no:cacheprovider", *sys.argv[2:]]
+sys.exit(pytest.main(args, plugins=[Collector()]))
 """
 
 
@@ -47,13 +49,24 @@ def collect(suite: SuiteConfig, extra_env: dict[str, str] | None = None) -> Coll
         out = Path(scratch) / "collected.json"
         argv = [interpreter(suite), "-c", _SCRIPT, str(out), *suite.args, *extra, "-n", "0"]
         try:
-            done = subprocess.run(argv, cwd=suite.cwd, env=env, capture_output=True, text=True,
-                                  timeout=COLLECT_TIMEOUT, check=False)
+            done = subprocess.run(
+                argv,
+                cwd=suite.cwd,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=COLLECT_TIMEOUT,
+                check=False,
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             return Collected((), "", f"collection of {suite.name} did not run: {exc}")
         if done.returncode not in (0, 5) or not out.is_file():
             tail = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()][-1:]
-            return Collected((), "", f"collection of {suite.name} failed (exit {done.returncode}): "
-                                     f"{tail[0] if tail else 'no output'}")
+            return Collected(
+                (),
+                "",
+                f"collection of {suite.name} failed (exit {done.returncode}): "
+                f"{tail[0] if tail else 'no output'}",
+            )
         data = json.loads(out.read_text(encoding="utf-8"))
     return Collected(tuple(data["nodeids"]), str(data["rootdir"]))

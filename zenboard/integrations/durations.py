@@ -43,7 +43,10 @@ def load(root: Path) -> Durations:
 def save(root: Path, durations: Durations) -> Path:
     path = root / DURATIONS_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"version": VERSION, "suites": {s: dict(sorted(t.items())) for s, t in sorted(durations.items())}}
+    data = {
+        "version": VERSION,
+        "suites": {s: dict(sorted(t.items())) for s, t in sorted(durations.items())},
+    }
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     tmp.replace(path)
@@ -84,7 +87,8 @@ def from_summary(report_dir: Path) -> Durations:
         data = json.loads(path.read_text(encoding="utf-8"))
         return {
             suite["name"]: {t["nodeid"]: round(float(t["duration"]), 6) for t in suite["tests"]}
-            for suite in data["suites"] if suite.get("status") in ("passed", "failed")
+            for suite in data["suites"]
+            if suite.get("status") in ("passed", "failed")
         }
     except OSError as exc:
         raise InputError(f"{path}: cannot read it ({exc.strerror})") from None

@@ -10,6 +10,7 @@ instead of failing.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sqlite3
 import subprocess
@@ -63,7 +64,12 @@ def git_commit(root: Path) -> str | None:
     """`git rev-parse HEAD` in `root`, or None outside a repository (or without git)."""
     try:
         done = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=False
+            ["git", "rev-parse", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -76,8 +82,14 @@ def task_id() -> str | None:
 
 
 def record_from_state(
-    state: RunState, kind: str, exit_code: int, partial: set[str], started: float | None = None,
-    commit: str | None = None, task: str | None = None, shard: str | None = None,
+    state: RunState,
+    kind: str,
+    exit_code: int,
+    partial: set[str],
+    started: float | None = None,
+    commit: str | None = None,
+    task: str | None = None,
+    shard: str | None = None,
 ) -> RunRecord:
     """A run as the history stores it, from the model the views read."""
     now = time.time()
@@ -85,13 +97,30 @@ def record_from_state(
     for suite in state.suites.values():
         if suite.status is SuiteStatus.IDLE or not suite.runs:
             continue
-        tests = tuple(TestRecord(t.nodeid, t.outcome, t.duration, t.worker) for t in suite.tests.values())
-        suites.append(SuiteRecord(
-            suite.name, str(suite.status), suite.duration(now), suite.workers_planned,
-            suite.name in partial, tests,
-        ))
+        tests = tuple(
+            TestRecord(t.nodeid, t.outcome, t.duration, t.worker) for t in suite.tests.values()
+        )
+        suites.append(
+            SuiteRecord(
+                suite.name,
+                str(suite.status),
+                suite.duration(now),
+                suite.workers_planned,
+                suite.name in partial,
+                tests,
+            )
+        )
     first = min((s.started_at for s in state.suites.values() if s.started_at), default=now)
-    return RunRecord(started if started is not None else first, now, kind, exit_code, commit, task, shard, tuple(suites))
+    return RunRecord(
+        started if started is not None else first,
+        now,
+        kind,
+        exit_code,
+        commit,
+        task,
+        shard,
+        tuple(suites),
+    )
 
 
 class History:
@@ -123,19 +152,38 @@ class History:
             cur = c.execute(
                 "INSERT INTO runs (started, finished, kind, git_commit, task, shard, exit_code)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (run.started, run.finished, run.kind, run.git_commit, run.task, run.shard, run.exit_code),
+                (
+                    run.started,
+                    run.finished,
+                    run.kind,
+                    run.git_commit,
+                    run.task,
+                    run.shard,
+                    run.exit_code,
+                ),
             )
             run_id = int(cur.lastrowid or 0)
             for suite in run.suites:
                 cur = c.execute(
                     "INSERT INTO suite_runs (run_id, suite, status, duration, workers, partial)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
-                    (run_id, suite.name, suite.status, suite.duration, suite.workers, int(suite.partial)),
+                    (
+                        run_id,
+                        suite.name,
+                        suite.status,
+                        suite.duration,
+                        suite.workers,
+                        int(suite.partial),
+                    ),
                 )
                 suite_run_id = cur.lastrowid
                 c.executemany(
-                    "INSERT INTO test_results (suite_run_id, nodeid, outcome, duration, worker) VALUES (?, ?, ?, ?, ?)",
-                    [(suite_run_id, t.nodeid, t.outcome, t.duration, t.worker) for t in suite.tests],
+                    "INSERT INTO test_results (suite_run_id, nodeid, outcome, duration, worker)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (suite_run_id, t.nodeid, t.outcome, t.duration, t.worker)
+                        for t in suite.tests
+                    ],
                 )
             c.execute("COMMIT")
         except BaseException:
@@ -145,19 +193,36 @@ class History:
 
     def recent_runs(self, limit: int = 10) -> list[dict[str, Any]]:
         rows = self.conn.execute(
-            "SELECT r.id, r.started, r.finished, r.kind, r.git_commit, r.task, r.shard, r.exit_code,"
+            "SELECT r.id, r.started, r.finished, r.kind, r.git_commit, r.task, r.shard,"
+            " r.exit_code,"
             " COUNT(t.nodeid), SUM(t.outcome IN ('failed', 'error'))"
             " FROM runs r LEFT JOIN suite_runs s ON s.run_id = r.id"
             " LEFT JOIN test_results t ON t.suite_run_id = s.id"
-            " GROUP BY r.id ORDER BY r.id DESC LIMIT ?", (limit,),
+            " GROUP BY r.id ORDER BY r.id DESC LIMIT ?",
+            (limit,),
         ).fetchall()
-        keys = ("id", "started", "finished", "kind", "commit", "task", "shard", "exit_code", "tests", "failed")
+        keys = (
+            "id",
+            "started",
+            "finished",
+            "kind",
+            "commit",
+            "task",
+            "shard",
+            "exit_code",
+            "tests",
+            "failed",
+        )
         runs = [dict(zip(keys, row, strict=True)) for row in rows]
         for run in runs:
             run["failed"] = int(run["failed"] or 0)
             run["duration"] = round(run["finished"] - run["started"], 3)
-            run["suites"] = [s for (s,) in self.conn.execute(
-                "SELECT suite FROM suite_runs WHERE run_id = ? ORDER BY id", (run["id"],))]
+            run["suites"] = [
+                s
+                for (s,) in self.conn.execute(
+                    "SELECT suite FROM suite_runs WHERE run_id = ? ORDER BY id", (run["id"],)
+                )
+            ]
         return runs
 
     def slowest_tests(self, limit: int = 10, last_runs: int = 20) -> list[dict[str, Any]]:
@@ -166,15 +231,25 @@ class History:
             "SELECT s.suite, t.nodeid, AVG(t.duration), MAX(t.duration), COUNT(*)"
             " FROM test_results t JOIN suite_runs s ON s.id = t.suite_run_id"
             " WHERE s.run_id > (SELECT COALESCE(MAX(id), 0) - ? FROM runs)"
-            " GROUP BY s.suite, t.nodeid ORDER BY AVG(t.duration) DESC LIMIT ?", (last_runs, limit),
+            " GROUP BY s.suite, t.nodeid ORDER BY AVG(t.duration) DESC LIMIT ?",
+            (last_runs, limit),
         ).fetchall()
-        return [{"suite": r[0], "nodeid": r[1], "mean": round(r[2], 4), "max": round(r[3], 4), "runs": r[4]}
-                for r in rows]
+        return [
+            {
+                "suite": r[0],
+                "nodeid": r[1],
+                "mean": round(r[2], 4),
+                "max": round(r[3], 4),
+                "runs": r[4],
+            }
+            for r in rows
+        ]
 
     def outcome_patterns(self, last_runs: int = 50) -> dict[tuple[str, str], str]:
         """(suite, nodeid) -> its outcomes oldest first, one letter a run (P, F, S, ...)."""
         rows = self.conn.execute(
-            "SELECT s.suite, t.nodeid, t.outcome FROM test_results t JOIN suite_runs s ON s.id = t.suite_run_id"
+            "SELECT s.suite, t.nodeid, t.outcome"
+            " FROM test_results t JOIN suite_runs s ON s.id = t.suite_run_id"
             " WHERE s.run_id > (SELECT COALESCE(MAX(id), 0) - ? FROM runs) ORDER BY s.run_id, s.id",
             (last_runs,),
         ).fetchall()
@@ -189,10 +264,17 @@ class History:
         flaky: list[dict[str, Any]] = []
         for (suite, nodeid), pattern in self.outcome_patterns(last_runs).items():
             verdicts = [c for c in pattern if c in "PF"]
-            flips = sum(1 for a, b in zip(verdicts, verdicts[1:], strict=False) if a != b)
+            flips = sum(1 for a, b in itertools.pairwise(verdicts) if a != b)
             if flips:
-                flaky.append({"suite": suite, "nodeid": nodeid, "flips": flips, "pattern": pattern,
-                              "fail_rate": round(verdicts.count("F") / len(verdicts), 3)})
+                flaky.append(
+                    {
+                        "suite": suite,
+                        "nodeid": nodeid,
+                        "flips": flips,
+                        "pattern": pattern,
+                        "fail_rate": round(verdicts.count("F") / len(verdicts), 3),
+                    }
+                )
         flaky.sort(key=lambda f: (-int(f["flips"]), str(f["suite"]), str(f["nodeid"])))
         return flaky[:limit]
 
@@ -200,7 +282,8 @@ class History:
         """suite -> nodeid -> duration, from each suite's latest complete, unsharded run."""
         result: dict[str, dict[str, float]] = {}
         latest = self.conn.execute(
-            "SELECT suite, MAX(id) FROM suite_runs WHERE partial = 0 AND status IN ('passed', 'failed')"
+            "SELECT suite, MAX(id) FROM suite_runs"
+            " WHERE partial = 0 AND status IN ('passed', 'failed')"
             " GROUP BY suite"
         ).fetchall()
         for suite, suite_run_id in latest:
@@ -212,4 +295,11 @@ class History:
 
 
 def outcome_letter(outcome: str) -> str:
-    return {"passed": "P", "failed": "F", "error": "F", "skipped": "S", "xfailed": "x", "xpassed": "X"}.get(outcome, "?")
+    return {
+        "passed": "P",
+        "failed": "F",
+        "error": "F",
+        "skipped": "S",
+        "xfailed": "x",
+        "xpassed": "X",
+    }.get(outcome, "?")

@@ -12,7 +12,9 @@ from __future__ import annotations
 import sqlite3
 
 MIGRATIONS: tuple[tuple[int, str], ...] = (
-    (1, """
+    (
+        1,
+        """
         CREATE TABLE runs (
             id INTEGER PRIMARY KEY,
             started REAL NOT NULL,
@@ -41,11 +43,15 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         );
         CREATE INDEX suite_runs_by_run ON suite_runs(run_id);
         CREATE INDEX test_results_by_suite_run ON test_results(suite_run_id);
-    """),
-    (2, """
+    """,
+    ),
+    (
+        2,
+        """
         CREATE INDEX suite_runs_by_suite ON suite_runs(suite, id);
         CREATE INDEX test_results_by_nodeid ON test_results(nodeid);
-    """),
+    """,
+    ),
 )
 LATEST = MIGRATIONS[-1][0]
 

@@ -60,7 +60,9 @@ def check_compatible(summaries: Sequence[tuple[Path, dict[str, Any]]]) -> None:
             for test in suite.get("tests", []):
                 key = (suite["name"], test["nodeid"])
                 if key in seen:
-                    raise InputError(f"merge: [{key[0]}] {key[1]} is in both {seen[key]} and {folder}")
+                    raise InputError(
+                        f"merge: [{key[0]}] {key[1]} is in both {seen[key]} and {folder}"
+                    )
                 seen[key] = folder
 
 
@@ -69,13 +71,25 @@ def merge_summaries(summaries: Sequence[tuple[Path, dict[str, Any]]]) -> dict[st
     for index, (_folder, data) in enumerate(summaries, start=1):
         label = str(data.get("shard") or index).replace("/", "of")
         for suite in data["suites"]:
-            merged = suites.setdefault(suite["name"], {
-                "name": suite["name"], "status": "idle", "exit_code": 0, "duration": 0.0, "collected": 0,
-                "counts": dict.fromkeys(OUTCOMES, 0), "workers": {}, "tests": [], "errors": [],
-                "stream": {"malformed": 0, "oversized": 0, "duplicates": 0},
-            })
+            merged = suites.setdefault(
+                suite["name"],
+                {
+                    "name": suite["name"],
+                    "status": "idle",
+                    "exit_code": 0,
+                    "duration": 0.0,
+                    "collected": 0,
+                    "counts": dict.fromkeys(OUTCOMES, 0),
+                    "workers": {},
+                    "tests": [],
+                    "errors": [],
+                    "stream": {"malformed": 0, "oversized": 0, "duplicates": 0},
+                },
+            )
             status = str(suite.get("status", "error"))
-            if STATUS_RANK.index(status if status in STATUS_RANK else "error") < STATUS_RANK.index(merged["status"]):
+            if STATUS_RANK.index(status if status in STATUS_RANK else "error") < STATUS_RANK.index(
+                merged["status"]
+            ):
                 merged["status"] = status
             merged["exit_code"] = max(merged["exit_code"] or 0, suite.get("exit_code") or 0)
             merged["duration"] = max(merged["duration"], float(suite.get("duration") or 0))
@@ -96,8 +110,12 @@ def merge_summaries(summaries: Sequence[tuple[Path, dict[str, Any]]]) -> dict[st
     else:
         exit_code = 0
     return {
-        "version": SUMMARY_VERSION, "exit_code": exit_code, "commit": summaries[0][1].get("commit"),
-        "shard": None, "merged_from": [str(folder) for folder, _ in summaries], "suites": list(suites.values()),
+        "version": SUMMARY_VERSION,
+        "exit_code": exit_code,
+        "commit": summaries[0][1].get("commit"),
+        "shard": None,
+        "merged_from": [str(folder) for folder, _ in summaries],
+        "suites": list(suites.values()),
     }
 
 
@@ -116,10 +134,13 @@ def merge_json_reports(paths: Sequence[Path]) -> dict[str, Any]:
     summary["collected"] = sum(int(r.get("summary", {}).get("collected", 0)) for r in reports)
     first = reports[0]
     return {
-        **first, "created": min(float(r.get("created", 0)) for r in reports),
+        **first,
+        "created": min(float(r.get("created", 0)) for r in reports),
         "duration": max(float(r.get("duration", 0)) for r in reports),
         "exitcode": max(int(r.get("exitcode", 0)) for r in reports),
-        "summary": summary, "collectors": list(collectors.values()), "tests": tests,
+        "summary": summary,
+        "collectors": list(collectors.values()),
+        "tests": tests,
         "warnings": [w for r in reports for w in r.get("warnings", [])],
     }
 
@@ -132,12 +153,22 @@ def merge_junit(paths: Sequence[Path], suite: str) -> str:
         except (OSError, ET.ParseError) as exc:
             raise InputError(f"{path}: not a readable JUnit XML file ({exc})") from None
         cases += root.iter("testcase")
-    count = {kind: sum(1 for c in cases if c.find(kind) is not None) for kind in ("failure", "error", "skipped")}
+    count = {
+        kind: sum(1 for c in cases if c.find(kind) is not None)
+        for kind in ("failure", "error", "skipped")
+    }
     time_total = sum(float(c.get("time", "0") or 0) for c in cases)
-    attrs = {"tests": str(len(cases)), "failures": str(count["failure"]), "errors": str(count["error"])}
+    attrs = {
+        "tests": str(len(cases)),
+        "failures": str(count["failure"]),
+        "errors": str(count["error"]),
+    }
     root = ET.Element("testsuites", {"name": "zenboard", **attrs})
-    element = ET.SubElement(root, "testsuite", {"name": suite, **attrs, "skipped": str(count["skipped"]),
-                                                "time": f"{time_total:.3f}"})
+    element = ET.SubElement(
+        root,
+        "testsuite",
+        {"name": suite, **attrs, "skipped": str(count["skipped"]), "time": f"{time_total:.3f}"},
+    )
     element.extend(cases)
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

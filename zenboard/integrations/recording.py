@@ -16,13 +16,19 @@ from zenboard.model.state import RunState
 
 
 def run_meta(root: Path, shard: str | None = None) -> dict[str, Any]:
-    """Top-level keys for summary.json: the commit tested (merge refuses to mix commits) and the shard."""
+    """Top-level keys for summary.json: the commit tested (merge refuses mixed ones), the shard."""
     return {"commit": history.git_commit(root), "shard": shard}
 
 
 def after_run(
-    root: Path, state: RunState, kind: str, exit_code: int, partial: Collection[str] = (),
-    shard: str | None = None, commit: str | None = None, started: float | None = None,
+    root: Path,
+    state: RunState,
+    kind: str,
+    exit_code: int,
+    partial: Collection[str] = (),
+    shard: str | None = None,
+    commit: str | None = None,
+    started: float | None = None,
 ) -> list[str]:
     """Record the run in the history; after a full unsharded run, refresh durations.json.
 

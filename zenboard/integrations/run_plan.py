@@ -30,7 +30,9 @@ class Plan:
     """Lines for the user: suites left out of this shard, collection problems."""
 
 
-def collect_all(suites: Sequence[SuiteConfig], extra_env: dict[str, str] | None = None) -> dict[str, Collected]:
+def collect_all(
+    suites: Sequence[SuiteConfig], extra_env: dict[str, str] | None = None
+) -> dict[str, Collected]:
     pytest_suites = [s for s in suites if s.kind == "pytest"]
     if not pytest_suites:
         return {}
@@ -40,7 +42,11 @@ def collect_all(suites: Sequence[SuiteConfig], extra_env: dict[str, str] | None 
 
 
 def shard_plan(
-    config: ProjectConfig, suites: Sequence[SuiteConfig], k: int, n: int, extra_env: dict[str, str] | None = None,
+    config: ProjectConfig,
+    suites: Sequence[SuiteConfig],
+    k: int,
+    n: int,
+    extra_env: dict[str, str] | None = None,
 ) -> Plan:
     """Shard `k` of `n` of every suite, balanced by `.zenboard/durations.json`."""
     known = durations_file.load(config.root)
@@ -53,24 +59,33 @@ def shard_plan(
             continue
         found = collected[suite.name]
         if found.error:
-            plan.notes.append(f"[{suite.name}] {found.error}" + ("; running it whole in shard 1" if k == 1 else ""))
+            plan.notes.append(
+                f"[{suite.name}] {found.error}"
+                + ("; running it whole in shard 1" if k == 1 else "")
+            )
             if k == 1:
                 chosen.append(suite)
             continue
         tests = shard_tests(found.nodeids, known.get(suite.name, {}), k, n)
         if not tests:
-            plan.notes.append(f"[{suite.name}] shard {k}/{n}: no tests of {len(found.nodeids)} fall in this shard")
+            plan.notes.append(
+                f"[{suite.name}] shard {k}/{n}: no tests of {len(found.nodeids)} fall in this shard"
+            )
             continue
         ordered = order_by_file(tests, known.get(suite.name, {}))
         plan.selection[suite.name] = (tuple(ordered), found.rootdir)
-        plan.notes.append(f"[{suite.name}] shard {k}/{n}: {len(tests)} of {len(found.nodeids)} tests")
+        plan.notes.append(
+            f"[{suite.name}] shard {k}/{n}: {len(tests)} of {len(found.nodeids)} tests"
+        )
         chosen.append(suite)
     plan.suites = tuple(chosen)
     return plan
 
 
 def duration_plan(
-    config: ProjectConfig, suites: Sequence[SuiteConfig], cores: int | None = None,
+    config: ProjectConfig,
+    suites: Sequence[SuiteConfig],
+    cores: int | None = None,
     extra_env: dict[str, str] | None = None,
 ) -> Plan:
     """Workers sized to the cores and files longest first, where durations are known."""
@@ -84,6 +99,9 @@ def duration_plan(
         found = collected.get(suite.name)
         if found is None or found.error or not found.nodeids:
             continue
-        plan.selection[suite.name] = (tuple(order_by_file(found.nodeids, known[suite.name])), found.rootdir)
+        plan.selection[suite.name] = (
+            tuple(order_by_file(found.nodeids, known[suite.name])),
+            found.rootdir,
+        )
         plan.notes.append(f"[{suite.name}] plan: workers={suite.workers}, files longest first")
     return plan

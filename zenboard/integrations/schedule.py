@@ -35,13 +35,17 @@ def order_by_file(nodeids: Sequence[str], known: Mapping[str, float]) -> list[st
 
 
 def size_workers(
-    suites: Sequence[SuiteConfig], durations: Mapping[str, Mapping[str, float]], cores: int | None = None,
+    suites: Sequence[SuiteConfig],
+    durations: Mapping[str, Mapping[str, float]],
+    cores: int | None = None,
 ) -> tuple[SuiteConfig, ...]:
     """The suites with worker counts sized to the cores by their expected durations."""
     cores = cores or os.cpu_count() or 1
     planned = [s for s in suites if s.kind == "pytest" and durations.get(s.name)]
     fixed = [s for s in suites if s not in planned]
-    budget = cores - sum(min(cores, s.workers if isinstance(s.workers, int) else cores) or 1 for s in fixed)
+    budget = cores - sum(
+        min(cores, s.workers if isinstance(s.workers, int) else cores) or 1 for s in fixed
+    )
     total = {s.name: sum(durations[s.name].values()) for s in planned}
     cap = {s.name: max(1, len(durations[s.name])) for s in planned}
     workers = {s.name: 1 for s in planned}
@@ -52,6 +56,8 @@ def size_workers(
         slowest = max(open_suites, key=lambda s: (total[s.name] / workers[s.name], s.name))
         workers[slowest.name] += 1
     return tuple(
-        dataclasses.replace(s, workers=workers[s.name] if workers[s.name] > 1 else 0) if s in planned else s
+        dataclasses.replace(s, workers=workers[s.name] if workers[s.name] > 1 else 0)
+        if s in planned
+        else s
         for s in suites
     )
