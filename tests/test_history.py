@@ -73,6 +73,8 @@ def test_flakiest_and_slowest_tests(tmp_path: Path) -> None:
         assert db.slowest_tests(1)[0]["nodeid"] == "t.py::slow"
         assert [r["id"] for r in db.recent_runs(2)] == [4, 3]
         assert db.last_full_durations() == {"unit": {"t.py::flaky": 0.1, "t.py::slow": 2.0}}
+        assert db.flaky_tests() == {("unit", "t.py::flaky")}
+        assert db.suite_trends(3) == {"unit": [3.0, 3.0, 3.0]}
 
 
 WRITER = textwrap.dedent("""

@@ -278,6 +278,27 @@ class History:
         flaky.sort(key=lambda f: (-int(f["flips"]), str(f["suite"]), str(f["nodeid"])))
         return flaky[:limit]
 
+    def suite_trends(self, last_runs: int = 10) -> dict[str, list[float]]:
+        """suite -> its wall durations over its last complete runs, oldest first (for a trend)."""
+        rows = self.conn.execute(
+            "SELECT suite, duration FROM suite_runs"
+            " WHERE partial = 0 AND status IN ('passed', 'failed') ORDER BY id DESC"
+        ).fetchall()
+        trends: dict[str, list[float]] = {}
+        for suite, duration in rows:
+            kept = trends.setdefault(suite, [])
+            if len(kept) < last_runs:
+                kept.append(round(duration, 3))
+        return {suite: kept[::-1] for suite, kept in trends.items()}
+
+    def flaky_tests(self, last_runs: int = 50) -> set[tuple[str, str]]:
+        """(suite, nodeid) of tests with a mixed history: both passed and failed lately."""
+        return {
+            key
+            for key, pattern in self.outcome_patterns(last_runs).items()
+            if "F" in pattern and "P" in pattern
+        }
+
     def last_full_durations(self) -> dict[str, dict[str, float]]:
         """suite -> nodeid -> duration, from each suite's latest complete, unsharded run."""
         result: dict[str, dict[str, float]] = {}
