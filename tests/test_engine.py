@@ -94,3 +94,22 @@ def test_many_nodeids_go_through_an_argsfile(tmp_path: Path) -> None:
     assert any(arg.startswith("@") for arg in run.command.argv)
     _settle(engine, buffer, state)
     assert set(state.suites["big"].tests) == set(wanted)
+
+
+def test_a_suite_started_from_a_short_lived_thread_survives_it(tmp_path: Path) -> None:
+    """PR_SET_PDEATHSIG fires when the forking *thread* exits: the engine must fork elsewhere."""
+    import threading
+
+    project = write_project(tmp_path, {
+        "pyproject.toml": suites_toml('name = "t"\nworkers = 0'),
+        "test_t.py": "import time\n\ndef test_t():\n    time.sleep(1.0)\n",
+    })
+    config = load_config(project)
+    buffer = EventBuffer()
+    engine = Engine(config, buffer, tmp_path / "reports")
+    state = RunState.for_suites(["t"])
+    starter = threading.Thread(target=lambda: engine.start(config.suite("t")))
+    starter.start()
+    starter.join()
+    _settle(engine, buffer, state)
+    assert state.suites["t"].status is SuiteStatus.PASSED, state.suites["t"].error

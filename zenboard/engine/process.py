@@ -13,9 +13,11 @@ import contextlib
 import ctypes
 import ctypes.util
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -40,21 +42,79 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
         _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+class _Spawner:
+    """One long-lived thread from which every suite process is started.
+
+    Linux delivers PR_SET_PDEATHSIG when the *thread* that forked the child exits, not the
+    process: a suite started from a short-lived thread (a UI worker, the waiter thread that
+    launches a watch run's next phase) would be killed as soon as that thread returned. Forking
+    from this thread, which lives as long as zenboard, makes "dies with zenboard" mean exactly that.
+    """
+
+    def __init__(self) -> None:
+        self._requests: queue.SimpleQueue[tuple[Callable[[], subprocess.Popen[bytes]], _Result]] = (
+            queue.SimpleQueue()
+        )
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def run(self, start: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
+        if threading.current_thread() is self._thread:
+            return start()
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._loop, name="zenboard-spawner", daemon=True
+                )
+                self._thread.start()
+        result = _Result()
+        self._requests.put((start, result))
+        result.done.wait()
+        if result.error is not None:
+            raise result.error
+        assert result.value is not None
+        return result.value
+
+    def _loop(self) -> None:
+        while True:
+            start, result = self._requests.get()
+            try:
+                result.value = start()
+            except BaseException as exc:  # handed to the caller's thread
+                result.error = exc
+            result.done.set()
+
+
+class _Result:
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: subprocess.Popen[bytes] | None = None
+        self.error: BaseException | None = None
+
+
+_SPAWNER = _Spawner()
+
+
 def spawn(
     argv: Iterable[str], cwd: Path, env: dict[str, str], pass_fds: tuple[int, ...]
 ) -> subprocess.Popen[bytes]:
     """Start `argv` in its own session with stdout and stderr merged into one pipe."""
-    return subprocess.Popen(
-        list(argv),
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        pass_fds=pass_fds,
-        start_new_session=True,
-        preexec_fn=_die_with_parent if _LIBC is not None else None,
-    )
+    args = list(argv)
+
+    def start() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            args,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            pass_fds=pass_fds,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if _LIBC is not None else None,  # noqa: PLW1509
+        )
+
+    return _SPAWNER.run(start)
 
 
 def descendants(pid: int) -> list[int]:

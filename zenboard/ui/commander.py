@@ -1,12 +1,10 @@
 """One long-lived thread that carries out the dashboard's engine commands, in order.
 
-Why not a Textual thread worker per command: the engine starts each suite with
-PR_SET_PDEATHSIG, and Linux delivers that signal when the *thread* that spawned the child exits,
-not the process. A suite started from a short-lived worker thread would be killed the moment the
-worker returned. This thread lives as long as the app, so suites live as long as the app, and die
-with it if the app is killed outright. Commands queue here instead of blocking the event loop
-(`Engine.start` first cancels a run in flight, which can take seconds).
-"""
+Engine commands can block for seconds (`Engine.start` first cancels a run in flight, and a
+cancel waits for the process tree to go), so they must not run on the event loop; queueing them
+on one thread also keeps them in the order the user pressed the keys. (The engine itself forks
+every suite from its own long-lived spawner thread, so which thread submits does not matter for
+the processes' lifetime.)"""
 
 from __future__ import annotations
 
