@@ -111,7 +111,7 @@ def spawn(
             stderr=subprocess.STDOUT,
             pass_fds=pass_fds,
             start_new_session=True,
-            preexec_fn=_die_with_parent if _LIBC is not None else None,  # noqa: PLW1509
+            preexec_fn=_die_with_parent if _LIBC is not None else None,
         )
 
     return _SPAWNER.run(start)
