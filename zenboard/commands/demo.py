@@ -38,6 +38,10 @@ def copy_demo(target: Path | None) -> Path:
 def run(args: argparse.Namespace) -> int:
     target = copy_demo(args.dir)
     print(f"demo project: {target}", flush=True)
+    from zenboard.integrations.npm_setup import prepare_demo_e2e
+
+    for line in prepare_demo_e2e(target):
+        print(line, flush=True)
     if args.headless:
         from zenboard.config import load_config
         from zenboard.headless import HeadlessRun

@@ -65,7 +65,7 @@ def unavailable_reason(suite: SuiteConfig, env: dict[str, str]) -> str:
     return ""
 
 
-def test_list_lines(nodeid: str) -> list[str]:
+def selection_lines(nodeid: str) -> list[str]:
     """`--test-list` lines selecting the test of `nodeid` (`file::describe::title[project]`).
 
     A trailing `[name]` is a project when the suite has several; a title may end in brackets
@@ -104,7 +104,7 @@ def build_playwright_command(
         argv.append(f"--grep={suite.grep}")
     argv += suite.args
     if nodeids:
-        lines = [line for n in nodeids for line in test_list_lines(n)]
+        lines = [line for n in nodeids for line in selection_lines(n)]
         listing = (scratch or report_file.parent) / f"{suite.name}-tests.txt"
         listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
         argv.append(f"--test-list={listing}")

@@ -6,9 +6,11 @@
  * zenboard adds it next to the project's own reporters (`--add-reporter`), never instead of
  * them. Like the pytest plugin it is inert unless zenboard started this run: zenboard passes the
  * write end of a pipe and its own pid in ZENBOARD_EVENTS=fd:<fd>:<pid>; the reporter writes only
- * when that pid is its parent (or an ancestor, for a launcher such as npx in between) and the
- * descriptor is a pipe. The variable is then removed, so Playwright's workers and anything the
- * tests start never see it.
+ * when that pid is its parent and the descriptor is a pipe. The variable is then removed, so
+ * Playwright's workers and anything the tests start never see it. Only the direct parent counts:
+ * a launcher in between (npx: npm's node, then sh) does not pass the pipe on, and the same
+ * descriptor number is then one of Node's own pipes, which must never be written to. That is
+ * why zenboard starts Playwright's cli.js itself rather than through npx.
  *
  * Lanes are Playwright's stable slots, `pw<parallelIndex>`; after a failure Playwright stops the
  * worker and starts a fresh one (a new workerIndex) in the same slot, which is reported as
@@ -19,36 +21,15 @@ const path = require('path');
 
 const ENV_VAR = 'ZENBOARD_EVENTS';
 const TEXT_BOUND = 16000;
-const ANCESTOR_DEPTH = 4;
 const UNSCHEDULED = 'unscheduled';
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
-
-function parentOf(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[1]);
-  } catch {
-    return 0;
-  }
-}
-
-/** True when `pid` is this process's parent, or (where /proc tells) a close ancestor. */
-function startedBy(pid) {
-  let current = process.ppid;
-  for (let depth = 0; depth < ANCESTOR_DEPTH && current > 1; depth++) {
-    if (current === pid) return true;
-    current = parentOf(current);
-  }
-  return false;
-}
 
 function streamFd() {
   const match = /^fd:(\d+):(\d+)$/.exec(process.env[ENV_VAR] || '');
   if (!match) return null;
   const fd = Number(match[1]);
-  if (!startedBy(Number(match[2]))) return null;
+  if (process.ppid !== Number(match[2])) return null;
   try {
     if (!fs.fstatSync(fd).isFIFO()) return null;
   } catch {
@@ -126,7 +107,8 @@ class ZenboardReporter {
   }
 
   onTestBegin(test, result) {
-    if (result.parallelIndex >= 0) this.noteWorker(result);
+    if (result.parallelIndex < 0) return; // skipped without a worker (a static test.skip)
+    this.noteWorker(result);
     this.emit('test_started', { nodeid: this.nodeid(test), worker: this.lane(result) });
   }
 
