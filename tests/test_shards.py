@@ -77,7 +77,14 @@ def test_worker_counts_follow_expected_durations() -> None:
     )
     known = {"big": {f"t::{i}": 1.0 for i in range(20)}, "small": {"t::a": 0.5}}
     sized = {s.name: s.workers for s in size_workers(suites, known, cores=6)}
-    assert sized == {"big": 3, "small": 0, "new": 2}
+    assert sized == {"big": 7, "small": 0, "new": 2}, "the configured 8 workers, re-dealt"
+    scoped = (SuiteConfig("scoped", workers=1, dist="loadscope"),)
+    files = {f"f{i}.py::t{j}": 1.0 for i in range(3) for j in range(2)}
+    assert [s.workers for s in size_workers(scoped, {"scoped": files}, cores=8)] == [3], (
+        "one per file"
+    )
+    tiny = (SuiteConfig("tiny", workers=4),)
+    assert [s.workers for s in size_workers(tiny, {"tiny": {"a": 0.3, "b": 0.3}}, cores=8)] == [0]
 
 
 SHARD_TESTS = """
@@ -122,6 +129,14 @@ def test_shards_cover_every_test_once_and_merge_to_the_unsharded_run(tmp_path: P
     assert len(expected) == 18
     known = durations.load(project)
     assert set(known) == {"fast", "api"}, "a full unsharded run writes durations.json"
+    planned = run_cli(["run", "--ci", "--plan", "durations"], project)
+    assert planned.returncode == 1, planned.stdout + planned.stderr
+    assert "files longest first" in planned.stdout
+    summary = json.loads((project / ".zenboard/reports/latest/summary.json").read_text())
+    assert {
+        (s["name"], t["nodeid"]): t["outcome"] for s in summary["suites"] for t in s["tests"]
+    } == expected
+    known = durations.load(project)  # the planned run was full and unsharded: it refreshed them
     dirs = []
     seen: list[tuple[str, str]] = []
     for k in (1, 2, 3):

@@ -3,9 +3,9 @@
 Two levers, both chosen from how long things took last time:
 - within a suite, test files run longest first (xdist hands out work in collection order, so
   the long files start early instead of finishing last on one worker);
-- across suites that run at once, worker counts are sized so their sum matches the machine's
-  cores and each suite's expected time (total / workers) is as even as it can be. A suite sized
-  to one worker runs without xdist, which saves a worker's start-up.
+- across suites that run at once, worker counts are re-dealt (see `size_workers`) so each
+  suite's expected time (total / workers) is as even as it can be. A suite sized to one
+  worker runs without xdist, which saves a worker's start-up.
 The fixed plan is the configuration as written; this one departs from it only where
 durations are known.
 """
@@ -18,6 +18,10 @@ from collections.abc import Mapping, Sequence
 
 from zenboard.config import SuiteConfig
 from zenboard.integrations.shards import weights
+
+MIN_WORK = 1.0
+"""Seconds of expected work below which another xdist worker costs more than it saves."""
+GROUPED_DIST = ("loadscope", "loadfile", "loadgroup")
 
 
 def file_of(nodeid: str) -> str:
@@ -39,15 +43,22 @@ def size_workers(
     durations: Mapping[str, Mapping[str, float]],
     cores: int | None = None,
 ) -> tuple[SuiteConfig, ...]:
-    """The suites with worker counts sized to the cores by their expected durations."""
+    """The suites with worker counts sized by their expected durations.
+
+    The budget is the machine's cores or the workers the configuration gives these suites,
+    whichever is more: tests that wait on I/O (a database, a browser) gain from more workers
+    than cores, and the configuration says how many the project tolerates. Each suite gets one
+    process; the rest go one at a time to the suite with the most expected seconds per worker,
+    but never a worker for less than MIN_WORK seconds, nor more workers than xdist can use
+    (one per test; one per file under loadscope, loadfile or loadgroup).
+    """
     cores = cores or os.cpu_count() or 1
     planned = [s for s in suites if s.kind == "pytest" and durations.get(s.name)]
     fixed = [s for s in suites if s not in planned]
-    budget = cores - sum(
-        min(cores, s.workers if isinstance(s.workers, int) else cores) or 1 for s in fixed
-    )
+    fixed_used = sum(_configured(s, cores) for s in fixed)
+    budget = max(cores - fixed_used, sum(_configured(s, cores) for s in planned))
     total = {s.name: sum(durations[s.name].values()) for s in planned}
-    cap = {s.name: max(1, len(durations[s.name])) for s in planned}
+    cap = {s.name: _usable_workers(s, durations[s.name], total[s.name]) for s in planned}
     workers = {s.name: 1 for s in planned}
     for _ in range(max(0, budget - len(planned))):
         open_suites = [s for s in planned if workers[s.name] < cap[s.name]]
@@ -61,3 +72,12 @@ def size_workers(
         else s
         for s in suites
     )
+
+
+def _configured(suite: SuiteConfig, cores: int) -> int:
+    return max(1, suite.workers if isinstance(suite.workers, int) else cores)
+
+
+def _usable_workers(suite: SuiteConfig, known: Mapping[str, float], total: float) -> int:
+    units = len({file_of(n) for n in known}) if suite.dist in GROUPED_DIST else len(known)
+    return max(1, min(units, int(total / MIN_WORK)))
