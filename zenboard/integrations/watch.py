@@ -11,6 +11,7 @@ marker are mapped and how the failed tests are known. The session never touches 
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -111,7 +112,8 @@ class WatchSession:
         """Filter and map one batch of changed paths (absolute) into a trigger, or None."""
         candidates = sorted({p for p in changed if not self._filter.ignores(p)})
         ignored = self._git.ignored(candidates)
-        paths = {Path(p) for p in candidates if p not in ignored}
+        # A directory's own change says nothing the changes of its files do not say.
+        paths = {Path(p) for p in candidates if p not in ignored and not os.path.isdir(p)}
         if not paths:
             return None
         self._graph.update(paths)
