@@ -67,14 +67,15 @@ class EngineRun:
         return [e for e in self.events if isinstance(e, kind)]
 
 
-def run_engine(project: Path, suite: str, deadline: float = 240.0) -> EngineRun:
+def run_engine(project: Path, suite: str, nodeids: tuple[str, ...] = (), report: str = "latest",
+               deadline: float = 240.0) -> EngineRun:
     config = load_config(project)
     buffer = EventBuffer()
-    report_dir = project / ".zenboard" / "reports" / "latest"
+    report_dir = project / ".zenboard" / "reports" / report
     engine = Engine(config, buffer, report_dir)
     state = RunState.for_suites([suite])
     events: list[ev.Event] = []
-    engine.start(config.suite(suite))
+    engine.start(config.suite(suite), nodeids)
     end = time.monotonic() + deadline
     while not (engine.all_done() and not engine.running()):
         assert time.monotonic() < end, "the Playwright suite did not finish"
@@ -204,6 +205,15 @@ def test_a_failing_spec_shows_its_error(mixed: EngineRun) -> None:
     assert "the total is the answer" in failed.reason()
     xfail = mixed.state.suites["e2e"].tests["mixed.spec.js::expected to fail"]
     assert xfail.outcome == "xfailed" and "toBe" in xfail.record["call"]["longrepr"]
+
+
+def test_a_rerun_runs_only_the_chosen_tests(mixed: EngineRun) -> None:
+    project = mixed.report_dir.parents[2]
+    chosen = ("mixed.spec.js::fails with a clear error", "mixed.spec.js::a group::two")
+    rerun = run_engine(project, "e2e", chosen, report="rerun")
+    assert {e.nodeid for e in rerun.of(ev.TestFinished)} == set(chosen)
+    assert {n: t.outcome for n, t in rerun.state.suites["e2e"].tests.items()} == {chosen[0]: "failed", chosen[1]: "passed"}
+    assert set(playwright_report(rerun.report_dir / "e2e.json")) == set(chosen)
 
 
 def test_demo_workers_never_share_a_port_or_a_database(

@@ -27,9 +27,15 @@ const DEFAULT_PREFIX = 'test_e2e_w';
 const READY_TIMEOUT_MS = 15000;
 const STOP_GRACE_MS = 3000;
 
+let warned = false;
+
 /** The worker's slot, port (if zenboard claimed one) and database name. */
 function workerIdentity(workerInfo, options = {}) {
   const slot = workerInfo.parallelIndex;
+  if (process.env.ZENBOARD_E2E_PORTS_ERROR && !warned) {
+    warned = true;
+    console.warn(`zenboard: no per-worker ports from the registry (${process.env.ZENBOARD_E2E_PORTS_ERROR}); using ports the OS picks`);
+  }
   const ports = (process.env[PORTS_ENV] || '').split(',').filter(Boolean).map(Number);
   return {
     slot,
