@@ -132,6 +132,11 @@ def test_shards_cover_every_test_once_and_merge_to_the_unsharded_run(tmp_path: P
     planned = run_cli(["run", "--ci", "--plan", "durations"], project)
     assert planned.returncode == 1, planned.stdout + planned.stderr
     assert "files longest first" in planned.stdout
+    api_order = [
+        t["nodeid"]
+        for t in json.loads((project / ".zenboard/reports/latest/api.json").read_text())["tests"]
+    ]
+    assert api_order[0].startswith("tests/test_things.py"), "the longer file (sleeps) runs first"
     summary = json.loads((project / ".zenboard/reports/latest/summary.json").read_text())
     assert {
         (s["name"], t["nodeid"]): t["outcome"] for s in summary["suites"] for t in s["tests"]

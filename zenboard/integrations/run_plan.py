@@ -9,6 +9,7 @@ whole in shard 1 (so its error is reported once) and is left out of the others.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -16,7 +17,8 @@ from dataclasses import dataclass, field
 from zenboard.config import ProjectConfig, SuiteConfig
 from zenboard.integrations import durations as durations_file
 from zenboard.integrations.collect import Collected, collect
-from zenboard.integrations.schedule import order_by_file, size_workers
+from zenboard.integrations.order_plugin import ENV_VAR
+from zenboard.integrations.schedule import file_of, order_by_file, size_workers
 from zenboard.integrations.shards import shard_tests
 
 Selection = dict[str, tuple[tuple[str, ...], str]]
@@ -88,20 +90,30 @@ def duration_plan(
     cores: int | None = None,
     extra_env: dict[str, str] | None = None,
 ) -> Plan:
-    """Workers sized to the cores and files longest first, where durations are known."""
+    """Workers sized by expected durations and files longest first, where durations are known.
+
+    No collection run: the file order is applied inside pytest by `order_plugin`, from a small
+    JSON file of seconds per test file under `.zenboard/plan/`.
+    """
     known = durations_file.load(config.root)
     if not any(known.get(s.name) for s in suites):
         return Plan(suites=tuple(suites), notes=["plan: no durations yet, using the fixed plan"])
-    sized = size_workers(suites, known, cores)
-    collected = collect_all([s for s in sized if known.get(s.name)], extra_env)
-    plan = Plan(suites=sized)
-    for suite in sized:
-        found = collected.get(suite.name)
-        if found is None or found.error or not found.nodeids:
+    plan_dir = config.root / ".zenboard" / "plan"
+    plan_dir.mkdir(parents=True, exist_ok=True)
+    chosen = []
+    notes = []
+    for suite in size_workers(suites, known, cores):
+        tests = known.get(suite.name)
+        if suite.kind != "pytest" or not tests:
+            chosen.append(suite)
             continue
-        plan.selection[suite.name] = (
-            tuple(order_by_file(found.nodeids, known[suite.name])),
-            found.rootdir,
-        )
-        plan.notes.append(f"[{suite.name}] plan: workers={suite.workers}, files longest first")
-    return plan
+        per_file: dict[str, float] = {}
+        for nodeid, seconds in tests.items():
+            per_file[file_of(nodeid)] = per_file.get(file_of(nodeid), 0.0) + seconds
+        order_file = plan_dir / f"{suite.name}.json"
+        order_file.write_text(json.dumps(per_file), encoding="utf-8")
+        env = {**suite.env, ENV_VAR: str(order_file)}
+        args = (*suite.args, "-p", "zenboard.integrations.order_plugin")
+        chosen.append(dataclasses.replace(suite, args=args, env=env))
+        notes.append(f"[{suite.name}] plan: workers={suite.workers}, files longest first")
+    return Plan(suites=tuple(chosen), notes=notes)
