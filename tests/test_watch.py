@@ -27,7 +27,12 @@ from zenboard.integrations.watch_settings import load_watch_settings
 from zenboard.model import events as ev
 from zenboard.model.state import SuiteStatus
 
+pytestmark = pytest.mark.slow
+
 WAIT = 240.0
+QUIET_MS = 300
+"""Wider than the default 100 ms, so a writer descheduled mid-save on a loaded machine is still
+one batch (the tests count triggers); the window's own behaviour is the same."""
 NO_CACHE = '"-p", "no:cacheprovider"'
 
 Item = ev.Event | WatchTrigger
@@ -36,7 +41,7 @@ Item = ev.Event | WatchTrigger
 class Watching:
     """A HeadlessWatch in a thread, with its timeline."""
 
-    def __init__(self, project: Path, quiet_ms: int = 100) -> None:
+    def __init__(self, project: Path, quiet_ms: int = QUIET_MS) -> None:
         config = load_config(project)
         self.project = project
         self.timeline: list[Item] = []
@@ -301,7 +306,7 @@ def test_a_missing_watched_path_is_one_line_and_exit_2(tmp_path: Path) -> None:
 
 def test_cli_prints_one_line_per_trigger_and_stops_cleanly_on_ctrl_c(project: Path) -> None:
     child = subprocess.Popen(
-        [*ZENBOARD, "watch", "--ci", "--project", str(project)],
+        [*ZENBOARD, "watch", "--ci", "--quiet-ms", str(QUIET_MS), "--project", str(project)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
