@@ -184,7 +184,7 @@ def phase_suite(suite: SuiteConfig, phase: PlannedPhase) -> SuiteConfig:
     """The suite as this phase runs it: without xdist if serial, failed tests first if any."""
     if phase.serial and suite.workers != 0:
         suite = replace(suite, workers=0)
-    if phase.first:
+    if phase.first and suite.kind != "playwright":  # pytest's plugin; Playwright has no `-p`
         suite = replace(
             suite,
             args=(*suite.args, "-p", RUN_FIRST_PLUGIN),
