@@ -26,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="handle changes once the tree has been quiet this long (default: 100, or the config)",
     )
+    parser.add_argument("--task", metavar="ID", help="the task whose variables suites get")
     parser.add_argument(
         "--no-initial-run", action="store_true", help="wait for the first change before running"
     )
@@ -34,11 +35,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from zenboard.config import load_config
     from zenboard.headless_watch import HeadlessWatch
+    from zenboard.integrations.taskenv import suite_environment
     from zenboard.integrations.watch_settings import load_watch_settings
 
     config = load_config(args.project)
     suites = config.select(args.suites)
-    settings = load_watch_settings(config, args.quiet_ms)
+    settings = load_watch_settings(config, args.quiet_ms)  # bad input refused before any task file
+    task_env = suite_environment(config, args.task)
     report_dir = args.report_dir.resolve() if args.report_dir else None
     watch = HeadlessWatch(
         config,
@@ -46,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         settings,
         report_dir=report_dir,
         ci=args.ci,
+        extra_env=task_env,
         initial_run=not args.no_initial_run,
     )
     return watch.run()
