@@ -20,7 +20,7 @@ from zenboard.engine import Engine, EventBuffer
 from zenboard.integrations import recording, reports
 from zenboard.model import events as ev
 from zenboard.model.reducer import apply
-from zenboard.model.state import RunState, SuiteState, SuiteStatus
+from zenboard.model.state import RunState, SuiteState
 
 PROGRESS_INTERVAL_CI = 1.0
 PROGRESS_INTERVAL_TTY = 0.5
@@ -33,36 +33,66 @@ def progress_line(suite: SuiteState, now: float) -> str:
     workers = len([w for w in suite.workers.values() if not w.crashed])
     crashed = len(suite.crashed_workers)
     lane = f"workers={workers}" + (f" crashed={crashed}" if crashed else "")
-    return f"[{suite.name}] {suite.status} {done} {counts or 'no results yet'} {lane} {suite.duration(now):.1f}s"
+    elapsed = f"{suite.duration(now):.1f}s"
+    return f"[{suite.name}] {suite.status} {done} {counts or 'no results yet'} {lane} {elapsed}"
+
+
+_COLUMNS = (
+    ("suite", "<16"),
+    ("worker", "<8"),
+    ("status", "<10"),
+    ("done", ">6"),
+    ("pass", ">6"),
+    ("fail", ">6"),
+    ("skip", ">6"),
+    ("xfail", ">6"),
+    ("xpass", ">6"),
+    ("time", ">8"),
+)
+
+
+def _row(*cells: object) -> str:
+    return " ".join(f"{cell!s:{spec}}" for cell, (_, spec) in zip(cells, _COLUMNS, strict=False))
+
+
+def _outcome_cells(counts: dict[str, int]) -> tuple[int, ...]:
+    failed = counts["failed"] + counts["error"]
+    return counts["passed"], failed, counts["skipped"], counts["xfailed"], counts["xpassed"]
 
 
 def final_table(state: RunState, now: float) -> list[str]:
-    header = f"{'suite':<16} {'worker':<8} {'status':<10} {'done':>6} {'pass':>6} {'fail':>6} {'skip':>6} {'xfail':>6} {'xpass':>6} {'time':>8}"
+    """The table printed at the end of a headless run: a row per suite, then one per worker."""
+    header = _row(*(name for name, _ in _COLUMNS))
     lines = [header, "-" * len(header)]
+    indent = " " * 16
     for suite in state.suites.values():
         if not suite.runs:
             continue
-        c = suite.counts
+        time_cell = f"{suite.duration(now):.1f}s"
         lines.append(
-            f"{suite.name:<16} {'all':<8} {suite.status!s:<10} {suite.done:>6} {c['passed']:>6} "
-            f"{c['failed'] + c['error']:>6} {c['skipped']:>6} {c['xfailed']:>6} {c['xpassed']:>6} "
-            f"{suite.duration(now):>7.1f}s"
+            _row(
+                suite.name,
+                "all",
+                suite.status,
+                suite.done,
+                *_outcome_cells(suite.counts),
+                time_cell,
+            )
         )
         for worker in suite.workers.values():
-            wc = worker.counts
             mark = "crashed" if worker.crashed else ""
             if worker.replaces:
                 mark = f"(for {worker.replaces})"
-            lines.append(
-                f"{'':<16} {worker.id:<8} {mark:<10} {worker.done:>6} {wc['passed']:>6} "
-                f"{wc['failed'] + wc['error']:>6} {wc['skipped']:>6} {wc['xfailed']:>6} {wc['xpassed']:>6}"
-            )
+            lines.append(_row("", worker.id, mark, worker.done, *_outcome_cells(worker.counts)))
         for nodeid, _ in suite.collect_errors:
-            lines.append(f"{'':<16} collection error: {nodeid}")
+            lines.append(f"{indent} collection error: {nodeid}")
         if suite.error:
-            lines.append(f"{'':<16} error: {suite.error}")
+            lines.append(f"{indent} error: {suite.error}")
         if suite.malformed or suite.oversized:
-            lines.append(f"{'':<16} skipped event lines: {suite.malformed} malformed, {suite.oversized} oversized")
+            lines.append(
+                f"{indent} skipped event lines: {suite.malformed} malformed, "
+                f"{suite.oversized} oversized"
+            )
     return lines
 
 
@@ -70,10 +100,17 @@ class HeadlessRun:
     """Runs suites to completion, printing as it goes; `run()` returns zenboard's exit code."""
 
     def __init__(
-        self, config: ProjectConfig, suites: tuple[SuiteConfig, ...], report_dir: Path | None = None,
-        ci: bool = False, out: TextIO | None = None, extra_env: dict[str, str] | None = None,
-        selection: Mapping[str, tuple[tuple[str, ...], str]] | None = None, kind: str = "run",
-        shard: str | None = None, partial: bool | None = None,
+        self,
+        config: ProjectConfig,
+        suites: tuple[SuiteConfig, ...],
+        report_dir: Path | None = None,
+        ci: bool = False,
+        out: TextIO | None = None,
+        extra_env: dict[str, str] | None = None,
+        selection: Mapping[str, tuple[tuple[str, ...], str]] | None = None,
+        kind: str = "run",
+        shard: str | None = None,
+        partial: bool | None = None,
     ) -> None:
         self.config = config
         self.suites = suites
@@ -128,8 +165,9 @@ class HeadlessRun:
         if self._interrupted:
             code = max(code, 1)
         partial = tuple(self.selection) if self.partial else ()
-        for line in recording.after_run(self.config.root, self.state, self.kind, code, partial,
-                                        self.shard, meta["commit"]):
+        for line in recording.after_run(
+            self.config.root, self.state, self.kind, code, partial, self.shard, meta["commit"]
+        ):
             self.print(line)
         return code
 
@@ -138,9 +176,11 @@ class HeadlessRun:
             apply(self.state, event)
             if isinstance(event, ev.TestFinished) and event.outcome in ("failed", "error"):
                 reason = self.state.suites[event.suite].tests[event.nodeid].reason()
-                self.print(f"[{event.suite}] {event.outcome.upper()} {event.nodeid} ({event.worker}): {reason}")
+                outcome = event.outcome.upper()
+                self.print(f"[{event.suite}] {outcome} {event.nodeid} ({event.worker}): {reason}")
             elif isinstance(event, ev.WorkerDown) and event.crashed:
-                self.print(f"[{event.suite}] CRASHED worker {event.worker} while running {event.test or '?'}")
+                running = event.test or "?"
+                self.print(f"[{event.suite}] CRASHED worker {event.worker} while running {running}")
             elif isinstance(event, ev.WorkerReplaced):
                 self.print(f"[{event.suite}] worker {event.worker} replaced by {event.replacement}")
             elif isinstance(event, ev.CollectFailed):
@@ -163,7 +203,11 @@ class HeadlessRun:
             signature = (suite.runs << 40) + suite.done * 8 + len(suite.workers) + finished
             if signature == last_rev:
                 continue
-            if not final and now - last_time < interval and not (suite.status.finished and signature != last_rev):
+            if (
+                not final
+                and now - last_time < interval
+                and not (suite.status.finished and signature != last_rev)
+            ):
                 continue
             self._last_print[suite.name] = (now, signature)
             self.print(progress_line(suite, now))
@@ -172,7 +216,10 @@ class HeadlessRun:
         def interrupted(signum: int, frame: FrameType | None) -> None:
             self._interrupted = True
 
-        previous = {sig: signal.signal(sig, interrupted) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+        previous = {
+            sig: signal.signal(sig, interrupted)
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+        }
 
         def restore() -> None:
             for sig, handler in previous.items():

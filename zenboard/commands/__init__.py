@@ -5,5 +5,18 @@ Modules here import only what parsing needs at top level; heavy imports happen i
 
 from __future__ import annotations
 
-COMMANDS: tuple[str, ...] = ("run", "init", "demo", "launch", "ports", "status", "compose_template", "watch",
-                             "history", "verify", "compare", "merge", "durations")
+COMMANDS: tuple[str, ...] = (
+    "run",
+    "init",
+    "demo",
+    "launch",
+    "ports",
+    "status",
+    "compose_template",
+    "watch",
+    "history",
+    "verify",
+    "compare",
+    "merge",
+    "durations",
+)

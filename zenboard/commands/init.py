@@ -55,7 +55,9 @@ def run(args: argparse.Namespace) -> int:
         try:
             data = tomllib.loads(existing)
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(pyproject, "(syntax)", f"valid TOML before zenboard adds to it ({exc})") from None
+            raise ConfigError(
+                pyproject, "(syntax)", f"valid TOML before zenboard adds to it ({exc})"
+            ) from None
         if "zenboard" in data.get("tool", {}):
             print(f"{pyproject}: [tool.zenboard] exists already; left as it is")
             return 0

@@ -51,16 +51,27 @@ def suite_summary(suite: SuiteState, now: float | None = None) -> dict[str, Any]
             for w in suite.workers.values()
         },
         "tests": [
-            {"nodeid": t.nodeid, "outcome": t.outcome, "worker": t.worker, "duration": round(t.duration, 6)}
+            {
+                "nodeid": t.nodeid,
+                "outcome": t.outcome,
+                "worker": t.worker,
+                "duration": round(t.duration, 6),
+            }
             for t in suite.tests.values()
         ],
         "errors": [{"nodeid": n, "longrepr": r} for n, r in suite.collect_errors]
         + ([{"nodeid": "", "longrepr": suite.error}] if suite.error else []),
-        "stream": {"malformed": suite.malformed, "oversized": suite.oversized, "duplicates": suite.duplicates},
+        "stream": {
+            "malformed": suite.malformed,
+            "oversized": suite.oversized,
+            "duplicates": suite.duplicates,
+        },
     }
 
 
-def summary(state: RunState, now: float | None = None, meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def summary(
+    state: RunState, now: float | None = None, meta: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """The run's summary; `meta` adds top-level keys (the git commit tested, the shard)."""
     ran = [s for s in state.suites.values() if s.runs]
     return {
@@ -97,12 +108,19 @@ def junit_xml(suite: SuiteState) -> str:
     """A JUnit XML document for one suite, in the shape CI test-report viewers read."""
     counts = suite.counts
     root = ET.Element(
-        "testsuites", name="zenboard", tests=str(len(suite.tests)),
-        failures=str(counts["failed"]), errors=str(counts["error"]),
+        "testsuites",
+        name="zenboard",
+        tests=str(len(suite.tests)),
+        failures=str(counts["failed"]),
+        errors=str(counts["error"]),
     )
     element = ET.SubElement(
-        root, "testsuite", name=suite.name, tests=str(len(suite.tests)),
-        failures=str(counts["failed"]), errors=str(counts["error"]),
+        root,
+        "testsuite",
+        name=suite.name,
+        tests=str(len(suite.tests)),
+        failures=str(counts["failed"]),
+        errors=str(counts["error"]),
         skipped=str(counts["skipped"] + counts["xfailed"]),
         time=f"{sum(t.duration for t in suite.tests.values()):.3f}",
     )
@@ -112,17 +130,33 @@ def junit_xml(suite: SuiteState) -> str:
         if "::" in name:
             cls, _, name = name.rpartition("::")
             classname = f"{classname}.{cls.replace('::', '.')}"
-        case = ET.SubElement(element, "testcase", classname=classname, name=name or path,
-                             time=f"{test.duration:.3f}", file=path)
+        case = ET.SubElement(
+            element,
+            "testcase",
+            classname=classname,
+            name=name or path,
+            time=f"{test.duration:.3f}",
+            file=path,
+        )
         case.set("worker", test.worker)
         if test.outcome == "failed":
-            ET.SubElement(case, "failure", message=_xml_text(test.reason()[:500])).text = _stage_text(test)
+            ET.SubElement(
+                case, "failure", message=_xml_text(test.reason()[:500])
+            ).text = _stage_text(test)
         elif test.outcome == "error":
-            ET.SubElement(case, "error", message=_xml_text(test.reason()[:500])).text = _stage_text(test)
+            ET.SubElement(case, "error", message=_xml_text(test.reason()[:500])).text = _stage_text(
+                test
+            )
         elif test.outcome in ("skipped", "xfailed"):
-            ET.SubElement(case, "skipped", message=_xml_text(test.reason()[:500]) if test.outcome == "skipped" else "xfail")
+            ET.SubElement(
+                case,
+                "skipped",
+                message=_xml_text(test.reason()[:500]) if test.outcome == "skipped" else "xfail",
+            )
     for nodeid, longrepr in suite.collect_errors:
-        case = ET.SubElement(element, "testcase", classname="collection", name=nodeid or "collection")
+        case = ET.SubElement(
+            element, "testcase", classname="collection", name=nodeid or "collection"
+        )
         ET.SubElement(case, "error", message="collection error").text = _xml_text(longrepr)
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
