@@ -6,7 +6,6 @@ builds from the events the engine puts into its `EventBuffer`.
 
 from __future__ import annotations
 
-import queue
 import tempfile
 import threading
 from collections.abc import Sequence
@@ -41,9 +40,6 @@ class Engine:
         """Bumped by every cancel of a suite: a phase sequence of an older generation stops."""
         self._pending: set[str] = set()
         """Suites whose phase sequence has a phase still to start."""
-        self._next_phases: queue.SimpleQueue[tuple[Sequence[Phase], int, str, int]]
-        self._next_phases = queue.SimpleQueue()
-        self._launcher: threading.Thread | None = None
         self._scratch = Path(tempfile.mkdtemp(prefix="zenboard-"))  # 0700 by mkdtemp
         self.exited = threading.Event()
         """Set whenever a suite run ends; consumers wait on it instead of polling busily."""
@@ -67,8 +63,6 @@ class Engine:
         failed and affected tests without xdist, then the rest). A phase may change the suite's
         workers, args or env. Cancelling the suite, or starting it again, ends the sequence."""
         name = phases[0][0].name
-        if len(phases) > 1:
-            self._start_launcher()
         self.cancel(name)
         self.report_dir.mkdir(parents=True, exist_ok=True)
         with self._lock:
@@ -94,7 +88,9 @@ class Engine:
 
         def on_exit(finished: SuiteRun) -> None:
             if not last_phase:
-                self._next_phases.put((phases, index + 1, rootdir, generation))
+                # Safe from this short-lived waiter thread: process.spawn forks every suite
+                # from the engine's long-lived spawner thread (PR_SET_PDEATHSIG).
+                self._launch(phases, index + 1, rootdir, generation)
             self.exited.set()
 
         run = SuiteRun(suite.name, command, self.buffer.extend, nodeids, on_exit)
@@ -112,19 +108,6 @@ class Engine:
             if run.process is None:  # could not start: the sequence ends here
                 self._pending.discard(suite.name)
         return run
-
-    def _start_launcher(self) -> None:
-        """Later phases start from one long-lived thread: a child dies with the thread that
-        started it (PR_SET_PDEATHSIG), so never from a run's short-lived waiter thread."""
-        with self._lock:
-            if self._launcher is not None:
-                return
-            self._launcher = threading.Thread(target=self._launch_next, name="phases", daemon=True)
-            self._launcher.start()
-
-    def _launch_next(self) -> None:
-        while True:
-            self._launch(*self._next_phases.get())
 
     def start_all(self, suites: tuple[SuiteConfig, ...]) -> list[SuiteRun]:
         return [self.start(s) for s in suites]
