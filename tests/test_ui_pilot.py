@@ -7,7 +7,6 @@ Waiting loops have a generous deadline so a slow CI machine fails loudly instead
 
 from __future__ import annotations
 
-import io
 import json
 import textwrap
 import time
@@ -16,14 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rich.console import Console
 from textual.pilot import Pilot
 
 from zenboard.model.state import SuiteStatus
 from zenboard.ui.app import ZenboardApp
 from zenboard.ui.launcher import make_app
 from zenboard.ui.widgets.suite_card import SuiteCard
-from zenboard.ui.widgets.tests_table import TestsTable
+from zenboard.ui.widgets.tests_list import TestsList
 
 SIZE = (160, 45)
 DEADLINE = 90.0
@@ -99,10 +97,9 @@ def settled(app: ZenboardApp) -> bool:
 
 
 def card_text(app: ZenboardApp, suite: str) -> str:
+    """The card's lines as drawn on screen."""
     card = app.query_one(f"#suite-{suite}", SuiteCard)
-    console = Console(width=card.content_size.width or 100, record=True, file=io.StringIO())
-    console.print(card.render())
-    return console.export_text()
+    return "\n".join(card.render_line(y).text for y in range(len(card.lines())))
 
 
 def summary(project: Path) -> dict[str, Any]:
@@ -129,14 +126,14 @@ async def test_launch_runs_every_suite_and_matches_summary(project: Path) -> Non
                 assert f"✗{worker['failed']}" in row
         assert set(written["unit"]["workers"]) == {"gw0", "gw1"}
         assert set(written["solo"]["workers"]) == {"main"}
-        table = app.query_one(TestsTable)
+        table = app.query_one(TestsList)
         failed = {
             (n, t["nodeid"])
             for n, s in written.items()
             for t in s["tests"]
             if t["outcome"] == "failed"
         }
-        shown = {tuple(str(k.value).split("::", 1)) for k in table.rows}
+        shown = set(table.row_keys())
         assert (
             shown
             == failed
@@ -169,7 +166,7 @@ async def test_keys_start_rerun_failed_and_details(project: Path) -> None:
             pilot, lambda: settled(app) and app.session.state.suites["solo"].runs == 1, "solo"
         )
         await pilot.press("tab")
-        table = app.query_one(TestsTable)
+        table = app.query_one(TestsList)
         assert table.has_focus and table.row_count == 2
         while table.selected() != ("solo", "tests/test_solo.py::test_beta"):
             await pilot.press("j")
@@ -192,8 +189,8 @@ async def test_filter_shows_matching_tests(project: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: settled(app), "the run")
         await pilot.press("slash", *"test_ok", "enter")
-        table = app.query_one(TestsTable)
-        nodeids = sorted(str(k.value).split("::", 1)[1] for k in table.rows)
+        table = app.query_one(TestsList)
+        nodeids = sorted(nodeid for _suite, nodeid in table.row_keys())
         assert nodeids == [f"tests/test_unit.py::test_ok[{i}]" for i in range(6)]
         await pilot.press("slash", "escape")
         assert table.row_count == 2 and table.filter == ""

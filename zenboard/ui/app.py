@@ -20,11 +20,12 @@ from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import Input
 
 import zenboard
 from zenboard.errors import InputError
 from zenboard.model.state import SuiteStatus
+from zenboard.ui.gc_pacing import CollectorPacing
 from zenboard.ui.infra import InfraSource, StaticInfra
 from zenboard.ui.keys import bindings
 from zenboard.ui.palette import ZenboardCommands
@@ -33,16 +34,15 @@ from zenboard.ui.screens.help import HelpScreen
 from zenboard.ui.session import Batch, Session
 from zenboard.ui.watch_mode import WatchMode
 from zenboard.ui.widgets.infra_panels import ContainersPanel, PortsPanel
+from zenboard.ui.widgets.keys_footer import KeysFooter
 from zenboard.ui.widgets.log_panel import LogPanel
 from zenboard.ui.widgets.run_header import RunHeader
 from zenboard.ui.widgets.suite_card import SuiteCard
-from zenboard.ui.widgets.tests_table import TestsTable
+from zenboard.ui.widgets.tests_list import TestsList
 
 TICK_SECONDS = 1 / 25
 PAINT_SECONDS = 1 / 10
-"""Cards, header and log repaint at most this often (the fold runs every tick)."""
-TABLE_SECONDS = 1.0
-"""The test list takes new rows at most this often while suites run."""
+"""Cards, header, test list and log repaint at most this often (the fold runs every tick)."""
 INFRA_POLL_SECONDS = 0.5
 NARROW_WIDTH = 120
 SHORT_HEIGHT = 34
@@ -84,16 +84,16 @@ class ZenboardApp(App[int]):
         self.watch_mode = WatchMode(session)
         self.watch_at_start = watch_at_start
         self.last_batch = Batch()
+        """The latest non-empty fold (tests and the benchmark read it)."""
         self.pending = Batch()
         """What changed since the views were last painted (folds merge into it)."""
         self._painted = 0.0
-        self._table_painted = 0.0
-        """The latest non-empty fold (tests and the benchmark read it)."""
+        self.gc_pacing = CollectorPacing()
         # The main screen's widgets, kept so the timer reaches them whatever screen is on top.
         state, clock = session.state, session.clock
         self.header = RunHeader(session.config.root.name, session.task, state, clock)
         self.cards = [SuiteCard(s, state.suites[s.name], clock) for s in session.suites]
-        self.table = TestsTable(state)
+        self.table = TestsList(state)
         self.ports_panel = PortsPanel()
         self.containers_panel = ContainersPanel()
         self.log_panel = LogPanel(state)
@@ -113,7 +113,7 @@ class ZenboardApp(App[int]):
                     yield self.containers_panel
                 yield self.log_panel
         yield Input(placeholder="filter tests by name (enter applies, escape clears)", id="filter")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.log_panel.show_suite(self.selected_suite)
@@ -132,8 +132,14 @@ class ZenboardApp(App[int]):
             self.action_toggle_watch()
 
     def on_resize(self) -> None:
-        self.screen.set_class(self.size.width < NARROW_WIDTH, "-narrow")
+        narrow = self.size.width < NARROW_WIDTH
+        self.screen.set_class(narrow, "-narrow")
         self.screen.set_class(self.size.height < SHORT_HEIGHT, "-short")
+        # At 80 columns every key fits only without the footer's spacing and palette hint
+        # (ctrl+p still opens the palette; `?` lists it).
+        footer = self.query_one(KeysFooter)
+        footer.compact = narrow
+        footer.show_command_palette = not narrow
 
     def on_unmount(self) -> None:
         try:
@@ -145,6 +151,7 @@ class ZenboardApp(App[int]):
         self.watch_mode.stop()
         self.session.shutdown()
         self.infra.close()
+        self.gc_pacing.release()
 
     def _install_signal_handlers(self) -> None:
         """SIGTERM and SIGHUP quit as `q` does (runs cancelled, terminal restored)."""
@@ -171,18 +178,17 @@ class ZenboardApp(App[int]):
             self.last_batch = batch
             self.pending.merge(batch)
         now = time.monotonic()
+        self.gc_pacing.after_fold(self.session.state.running, now)
         if now - self._painted < PAINT_SECONDS:
             return
         self._painted = now
-        table_due = now - self._table_painted >= TABLE_SECONDS or not self.session.state.running
-        if table_due:
-            self._table_painted = now
-        self.apply_batch(self.pending, table=table_due)
+        self.apply_batch(self.pending)
         self.header.sync()
 
-    def apply_batch(self, batch: Batch, table: bool = True) -> None:
-        """Repaint what `batch` changed. The test list may wait (`table=False`): adding rows
-        re-lays out the screen, so under a heavy stream it is refreshed at a lower rate."""
+    def apply_batch(self, batch: Batch) -> None:
+        """Repaint what `batch` changed. Every widget here keeps its size while tests stream
+        (cards change height only when their lanes do), so this repaints them in place and
+        never lays out the screen: a key press never waits behind a layout."""
         with self.batch_update():
             for card in self.cards:
                 if card.config.name in batch.suites or card.state.status is SuiteStatus.RUNNING:
@@ -191,13 +197,12 @@ class ZenboardApp(App[int]):
             batch.log_reset.clear()
             batch.output.clear()
             batch.suites.clear()
-            if table:
-                if batch.launched:
-                    self.table.drop_reset(batch.launched)
-                if batch.tests:
-                    self.table.update_tests(batch.tests)
-                batch.launched.clear()
-                batch.tests.clear()
+            if batch.launched:
+                self.table.drop_reset(batch.launched)
+            if batch.tests:
+                self.table.update_tests(batch.tests)
+            batch.launched.clear()
+            batch.tests.clear()
 
     def refresh_all(self) -> None:
         for card in self.cards:
@@ -215,16 +220,14 @@ class ZenboardApp(App[int]):
     def suite_selected(self, message: SuiteCard.Selected) -> None:
         self.select(message.suite)
 
-    @on(DataTable.RowHighlighted, "#tests")
-    def test_highlighted(self, message: DataTable.RowHighlighted) -> None:
-        table = self.table
-        chosen = table.selected()
-        if table.has_focus and chosen is not None:
-            self.select(chosen[0])
+    @on(TestsList.Highlighted)
+    def test_highlighted(self, message: TestsList.Highlighted) -> None:
+        if self.table.has_focus:
+            self.select(message.suite)
 
-    @on(DataTable.RowSelected, "#tests")
-    def test_chosen(self, message: DataTable.RowSelected) -> None:
-        self.action_details()
+    @on(TestsList.Chosen)
+    def test_chosen(self, message: TestsList.Chosen) -> None:
+        self.show_details(message.suite, message.nodeid)
 
     def select(self, suite: str) -> None:
         if suite != self.selected_suite and suite in self.session.state.suites:
@@ -329,9 +332,10 @@ class ZenboardApp(App[int]):
 
     def action_details(self) -> None:
         chosen = self.table.selected()
-        if chosen is None:
-            return
-        suite, nodeid = chosen
+        if chosen is not None:
+            self.show_details(*chosen)
+
+    def show_details(self, suite: str, nodeid: str) -> None:
         test = self.session.state.suites[suite].tests.get(nodeid)
         if test is not None:
             self.push_screen(TestDetailsScreen(suite, test))

@@ -29,6 +29,22 @@ OUTCOME_LABELS = (
     ("xfailed", "xfailed", "cyan"),
     ("xpassed", "xpassed", "cyan"),
 )
+OUTCOME_MARK = {
+    "failed": "✗",
+    "error": "E",
+    "passed": "✓",
+    "skipped": "s",
+    "xfailed": "x",
+    "xpassed": "X",
+}
+OUTCOME_STYLE = {
+    "failed": "bold red",
+    "error": "bold magenta",
+    "passed": "green",
+    "skipped": "yellow",
+    "xfailed": "cyan",
+    "xpassed": "cyan",
+}
 HEALTH_STYLE = {"healthy": "green", "starting": "yellow", "unhealthy": "bold red", "none": "dim"}
 
 

@@ -16,8 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from zenboard.model.state import TestResult
-from zenboard.ui.render import duration_text
-from zenboard.ui.widgets.tests_table import OUTCOME_STYLE
+from zenboard.ui.render import OUTCOME_STYLE, duration_text
 
 PHASES = ("setup", "call", "teardown", "???")
 

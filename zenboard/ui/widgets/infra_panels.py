@@ -1,6 +1,8 @@
 """The ports panel and the containers panel, drawn from an `InfraSnapshot` (plain data).
 
-Both repaint only when their part of the snapshot changed. Without Docker the containers panel
+Both repaint only when their part of the snapshot changed. A container's row: service, Docker's
+state, health in colour, the failing streak of its health check (`3✗`), restarts (`↻1`) and
+whether its published ports are the task's. Without Docker the containers panel
 says "docker unavailable: <reason>" and everything else keeps working.
 """
 
@@ -58,19 +60,18 @@ class ContainersPanel(Static):
             self.update(Text("no containers for this task", style="dim"))
             return
         table = Table.grid(padding=(0, 1))
-        table.add_column(no_wrap=True, style="bold")
-        table.add_column(no_wrap=True)
-        table.add_column(no_wrap=True)
-        table.add_column(no_wrap=True)
+        for _ in range(6):
+            table.add_column(no_wrap=True)
         for c in snap.containers:
+            state = Text(c.state, style="" if c.state == "running" else "bold red")
             health = Text(c.health, style=HEALTH_STYLE.get(c.health, ""))
-            if c.failing_streak:
-                health.append(f" ({c.failing_streak} failing)", style="red")
-            extra = Text(f"↻{c.restarts}", style="yellow" if c.restarts else "dim")
+            streak = Text(f"{c.failing_streak}✗" if c.failing_streak else "", style="red")
+            restarts = Text(f"↻{c.restarts}", style="yellow" if c.restarts else "dim")
+            ports = Text()
             if c.ports_ok is not None:
-                extra.append("  ports ")
-                extra.append(
+                ports.append("ports ")
+                ports.append(
                     "ok" if c.ports_ok else "WRONG", style="green" if c.ports_ok else "bold red"
                 )
-            table.add_row(c.service, c.state, health, extra)
+            table.add_row(Text(c.service, style="bold"), state, health, streak, restarts, ports)
         self.update(table)

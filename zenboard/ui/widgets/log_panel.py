@@ -1,29 +1,42 @@
 """The selected suite's raw output (pytest's own lines), for what goes wrong outside tests.
 
 It shows `SuiteState.output` (the model keeps the last lines); new lines are appended from each
-fold's batch, and switching suite reloads the kept lines once.
+fold's batch, and switching suite reloads the kept lines once. It is a `LineView`, not Textual's
+`Log`: appending lines or switching suite repaints this panel only, never the whole screen (the
+switch happens on every `j`/`k`, and output arrives while tests stream). It follows the end of
+the output unless the person scrolled up; long lines are cut at the panel's edge.
 """
 
 from __future__ import annotations
 
-from textual.widgets import Log
+from collections import deque
+
+from rich.segment import Segment
+from textual.strip import Strip
 
 from zenboard.model.state import RunState
+from zenboard.ui.widgets.line_view import LineView
+
+MAX_LINES = 2_000
+CONTROL = {code: "?" for code in (*range(0, 9), *range(10, 32), 127)}
+"""Control characters would move the terminal's cursor: they are shown as `?`."""
 
 
-class LogPanel(Log):
+class LogPanel(LineView, can_focus=True):
     def __init__(self, state: RunState) -> None:
-        super().__init__(id="log", max_lines=2_000, auto_scroll=True)
+        super().__init__(id="log")
         self.state = state
         self.suite: str | None = None
+        self.lines: deque[str] = deque(maxlen=MAX_LINES)
 
     def show_suite(self, name: str | None) -> None:
         self.suite = name
-        self.clear()
         self.border_title = f"output: {name}" if name else "output"
         suite = self.state.suites.get(name) if name else None
-        if suite is not None and suite.output:
-            self.write_lines(list(suite.output))
+        self.lines.clear()
+        if suite is not None:
+            self.lines.extend(suite.output)
+        self._follow(True)
 
     def add(self, launched: set[str], output: dict[str, list[str]]) -> None:
         if self.suite is None:
@@ -31,4 +44,23 @@ class LogPanel(Log):
         if self.suite in launched:
             self.show_suite(self.suite)
         elif output.get(self.suite):
-            self.write_lines(output[self.suite])
+            following = self.at_end()
+            self.lines.extend(output[self.suite])
+            self._follow(following)
+
+    def _follow(self, to_end: bool) -> None:
+        self.set_line_count(len(self.lines))
+        if to_end:
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        index = round(self.scroll_y) + y
+        width = self.scrollable_content_region.width
+        style = self.rich_style
+        if 0 <= index < len(self.lines):
+            strip = Strip([Segment(self.lines[index].expandtabs(8).translate(CONTROL), style)])
+            if strip.cell_length > width:
+                strip = Strip([*strip.crop(0, max(width - 1, 0)), Segment("…", style)])
+            return strip.adjust_cell_length(width, style)
+        return Strip.blank(width, style)

@@ -1,17 +1,21 @@
 """A suite's card: state, progress, counts, duration, and one row per worker lane.
 
-The card draws itself from the model in `render()`; the app calls `sync()` on every fold and the
-card repaints only when its signature (what it would draw) changed. Idle cards show the command
-that would run and the worker plan, so a person sees what `r` will do before pressing it.
+The card draws itself from the model, a line at a time (Textual's Line API); the app calls
+`sync()` on every paint and the card repaints only the lines whose text changed, in place: its
+height changes only when lanes come or go, so streaming results never re-lay out the screen.
+Idle cards show the command that would run and the worker plan, so a person sees what `r` will
+do before pressing it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from rich.console import Group, RenderableType
+from rich.segment import Segment
 from rich.text import Text
+from textual.geometry import Region, Size
 from textual.message import Message
+from textual.strip import Strip
 from textual.widget import Widget
 
 from zenboard.config import SuiteConfig
@@ -35,7 +39,9 @@ class SuiteCard(Widget, can_focus=True):
         self.state = state
         self.clock = clock
         self._signature: tuple[object, ...] = ()
-        self._lines = 0
+        self._texts: list[Text] = []
+        """The lines on screen; `render_line` draws them (a `Strip` each, kept until changed)."""
+        self._strips: list[Strip | None] = []
         self.border_title = config.name
 
     def signature(self) -> tuple[object, ...]:
@@ -71,26 +77,32 @@ class SuiteCard(Widget, can_focus=True):
         )
 
     def sync(self, suite: SuiteState | None = None) -> None:
-        """Repaint if what the card shows changed (cheap to call on every fold)."""
+        """Repaint what changed (cheap to call on every fold)."""
         if suite is not None:
             self.state = suite
         signature = self.signature()
         if signature == self._signature:
             return
         self._signature = signature
-        lines = self._line_count()
-        self.refresh(layout=lines != self._lines)
-        self._lines = lines
+        self._redraw()
         self.set_class(self.state.status is SuiteStatus.RUNNING, "-running")
         self.set_class(self.state.status in (SuiteStatus.FAILED, SuiteStatus.ERROR), "-failed")
         self.set_class(self.state.status is SuiteStatus.PASSED, "-passed")
 
-    def _line_count(self) -> int:
-        s = self.state
-        if s.status is SuiteStatus.IDLE:
-            return 3
-        notes = bool(s.collect_errors) + bool(s.error) + bool(s.malformed or s.oversized)
-        return 2 + len(s.workers) + notes
+    def _redraw(self) -> None:
+        """Lay the screen out only when the card's height changes (lanes come or go); otherwise
+        repaint just the lines whose text changed, in place."""
+        texts = self.lines()
+        if len(texts) != len(self._texts):
+            self._texts, self._strips = texts, [None] * len(texts)
+            self.refresh(layout=True)
+            return
+        width = self.content_size.width
+        for y, (old, new) in enumerate(zip(self._texts, texts, strict=True)):
+            if old != new:
+                self._strips[y] = None
+                self.refresh(Region(0, y, width, 1))
+        self._texts = texts
 
     def on_focus(self) -> None:
         self.post_message(self.Selected(self.config.name))
@@ -98,22 +110,36 @@ class SuiteCard(Widget, can_focus=True):
     def on_resize(self) -> None:
         self.sync()
 
-    def render(self) -> RenderableType:
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips = [None] * len(self._texts)  # focus changes the background
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._texts) if self._texts else len(self.lines())
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_size.width
+        if not 0 <= y < len(self._texts):
+            return Strip.blank(width, self.rich_style)
+        strip = self._strips[y]
+        if strip is None or strip.cell_length != width:
+            text = self._texts[y].copy()
+            text.truncate(width, overflow="ellipsis")
+            segments = Segment.apply_style(text.render(self.app.console), self.rich_style)
+            strip = Strip(segments).adjust_cell_length(width, self.rich_style)
+            self._strips[y] = strip
+        return strip
+
+    def lines(self) -> list[Text]:
+        """What the card shows, a line each (the tests read it as the person would)."""
         s = self.state
         width = max(self.content_size.width, 20)
         if s.status is SuiteStatus.IDLE:
-            return Group(
+            return [
                 Text.assemble(("idle", render.status_style(s.status)), "  not run yet"),
-                Text(
-                    f"$ {self.config.command_preview()}",
-                    style="italic",
-                    overflow="ellipsis",
-                    no_wrap=True,
-                ),
-                Text(
-                    render.worker_plan(self.config), style="dim", overflow="ellipsis", no_wrap=True
-                ),
-            )
+                Text(f"$ {self.config.command_preview()}", style="italic"),
+                Text(render.worker_plan(self.config), style="dim"),
+            ]
         head = Text(f"{s.status}", style=render.status_style(s.status))
         total = s.total
         head.append(f"  {s.done}/{total if total is not None else '?'} ")
@@ -122,7 +148,7 @@ class SuiteCard(Widget, can_focus=True):
         head.append_text(render.bar(render.fraction(s.done, total), bar_width, failed=s.failed > 0))
         head.append(f"  {render.duration_text(s.duration(self.clock())):>7}", style="bold")
         head.append(rerun, style="yellow")
-        lines: list[RenderableType] = [head, render.counts_text(s.counts)]
+        lines = [head, render.counts_text(s.counts)]
         for worker in render.lanes(s):
             lines.append(render.worker_row(s, worker, width))
         notes = []
@@ -132,6 +158,5 @@ class SuiteCard(Widget, can_focus=True):
             notes.append(s.error)
         if s.malformed or s.oversized:
             notes.append(f"skipped event lines: {s.malformed} malformed, {s.oversized} oversized")
-        for note in notes:
-            lines.append(Text(note, style="magenta", overflow="ellipsis", no_wrap=True))
-        return Group(*lines)
+        lines += [Text(note, style="magenta") for note in notes]
+        return lines
