@@ -140,8 +140,9 @@ async def test_containers_panel_shows_health_and_follows_a_flip(
         assert app.containers_panel.border_title == "containers"
         await wait_until(
             pilot,
-            lambda: (health_shown(app, "web"), health_shown(app, "api"))
-            == ("healthy", "unhealthy"),
+            lambda: (
+                (health_shown(app, "web"), health_shown(app, "api")) == ("healthy", "unhealthy")
+            ),
             "web healthy and api unhealthy on screen",
         )
         rows = panel_rows(app)
