@@ -10,14 +10,28 @@ from pathlib import Path
 from zenboard.errors import InputError
 
 NAME = "demo"
-HELP = "copy the bundled demo project to DIR and open the dashboard on it (--headless: run it as CI would)"
+HELP = (
+    "copy the bundled demo project to DIR and open the dashboard on it"
+    " (--headless: run it as CI would)"
+)
 DEMO_SOURCE = Path(__file__).resolve().parent.parent / "demo" / "project"
-_IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".zenboard", ".zenflow", "node_modules", "test-results")
+_IGNORED = shutil.ignore_patterns(
+    "__pycache__", ".pytest_cache", ".zenboard", ".zenflow", "node_modules", "test-results"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dir", type=Path, metavar="DIR", help="where to copy the demo (default: a new temporary directory)")
-    parser.add_argument("--headless", action="store_true", help="run it like `zenboard run --ci` instead of opening the dashboard")
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        metavar="DIR",
+        help="where to copy the demo (default: a new temporary directory)",
+    )
+    parser.add_argument(
+        "--headless",
+        action="store_true",
+        help="run it like `zenboard run --ci` instead of opening the dashboard",
+    )
     parser.add_argument("--no-run", action="store_true", help="open the dashboard idle")
 
 

@@ -15,14 +15,27 @@ HELP = "run suites headless (for CI): progress lines, reports, exit code"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("suites", nargs="*", metavar="SUITE", help="suites to run (default: all)")
-    parser.add_argument("--ci", action="store_true", help="CI output: at most one progress line per suite a second")
-    parser.add_argument("--report-dir", type=Path, metavar="DIR",
-                        help="where reports go (default: PROJECT/.zenboard/reports/latest)")
+    parser.add_argument(
+        "--ci", action="store_true", help="CI output: at most one progress line per suite a second"
+    )
+    parser.add_argument(
+        "--report-dir",
+        type=Path,
+        metavar="DIR",
+        help="where reports go (default: PROJECT/.zenboard/reports/latest)",
+    )
     parser.add_argument("--task", metavar="ID", help="the task whose variables suites get")
-    parser.add_argument("--shard", metavar="K/N",
-                        help="run shard K of N of each suite (balanced by .zenboard/durations.json)")
-    parser.add_argument("--plan", choices=("fixed", "durations"), default="fixed",
-                        help="durations: size workers to the cores, long files first (durations.json)")
+    parser.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="run shard K of N of each suite (balanced by .zenboard/durations.json)",
+    )
+    parser.add_argument(
+        "--plan",
+        choices=("fixed", "durations"),
+        default="fixed",
+        help="durations: size workers to the cores, long files first (durations.json)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,12 +49,17 @@ def run(args: argparse.Namespace) -> int:
     report_dir = args.report_dir.resolve() if args.report_dir else None
     if args.shard or args.plan == "durations":
         return _run_planned(args, config, suites, report_dir)
-    return HeadlessRun(config, suites, report_dir=report_dir, ci=args.ci,
-                       extra_env=args.task_env).run()
+    return HeadlessRun(
+        config, suites, report_dir=report_dir, ci=args.ci, extra_env=args.task_env
+    ).run()
 
 
-def _run_planned(args: argparse.Namespace, config: ProjectConfig, suites: tuple[SuiteConfig, ...],
-                 report_dir: Path | None) -> int:
+def _run_planned(
+    args: argparse.Namespace,
+    config: ProjectConfig,
+    suites: tuple[SuiteConfig, ...],
+    report_dir: Path | None,
+) -> int:
     """A shard (`--shard K/N`) or the duration-aware plan: collect, plan, run the selection."""
     from zenboard.headless import HeadlessRun
     from zenboard.integrations import run_plan
@@ -55,6 +73,13 @@ def _run_planned(args: argparse.Namespace, config: ProjectConfig, suites: tuple[
     for note in plan.notes:
         print(note, flush=True)
     shard = f"{k}/{n}" if args.shard else None
-    return HeadlessRun(config, plan.suites, report_dir=report_dir, ci=args.ci,
-                       selection=plan.selection, shard=shard, partial=bool(args.shard),
-                       extra_env=args.task_env).run()
+    return HeadlessRun(
+        config,
+        plan.suites,
+        report_dir=report_dir,
+        ci=args.ci,
+        selection=plan.selection,
+        shard=shard,
+        partial=bool(args.shard),
+        extra_env=args.task_env,
+    ).run()
