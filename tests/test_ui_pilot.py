@@ -184,6 +184,21 @@ async def test_keys_start_rerun_failed_and_details(project: Path) -> None:
         assert app.session.state.suites["solo"].rerun_of == ("tests/test_solo.py::test_beta",)
 
 
+async def test_j_and_k_move_one_card_per_press(project: Path) -> None:
+    app = make_app(project, run_at_start=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.focused, SuiteCard) and app.focused.config.name == "unit"
+        await pilot.press("j", "j", "j")
+        assert app.focused.config.name == "solo" and app.selected_suite == "solo"
+        app.action_next_card()  # two presses handled before the focus messages arrive
+        app.action_next_card()
+        await pilot.pause()
+        assert app.focused.config.name == "solo" and app.selected_suite == "solo"
+        await pilot.press("k")
+        assert app.focused.config.name == "unit" and app.selected_suite == "unit"
+        assert app.query_one("#log").border_title == "output: unit"
+
+
 async def test_filter_shows_matching_tests(project: Path) -> None:
     app = make_app(project, run_at_start=True)
     async with app.run_test(size=SIZE) as pilot:

@@ -218,6 +218,9 @@ class ZenboardApp(App[int]):
 
     @on(SuiteCard.Selected)
     def suite_selected(self, message: SuiteCard.Selected) -> None:
+        focused = self.focused
+        if isinstance(focused, SuiteCard) and focused.config.name != message.suite:
+            return  # focus moved on before this card's message arrived (keys typed fast)
         self.select(message.suite)
 
     @on(TestsList.Highlighted)
@@ -249,6 +252,9 @@ class ZenboardApp(App[int]):
         target = cards[(index + step) % len(cards)]
         target.focus()
         target.scroll_visible()
+        # Select now: focus (and its Selected message) lands later, and a second press typed
+        # before it would otherwise move from the old card again.
+        self.select(target.config.name)
 
     def action_next_pane(self) -> None:
         """tab: the selected suite's card -> the test list -> the output -> the card."""

@@ -44,7 +44,7 @@ class RunHeader(Widget):
     def render(self) -> Text:
         status = self.state.status
         text = Text.assemble(("zenboard", "bold"), "  ", (self.project, "bold cyan"))
-        if self.task_id:
+        if self.task_id and self.task_id != self.project:  # a worktree named after its task
             text.append(f"  task {self.task_id}", style="cyan")
         text.append("  ")
         label = "ready" if status is SuiteStatus.IDLE else str(status)

@@ -96,6 +96,7 @@ class TestsList(LineView, can_focus=True):
         """Drawn rows by (key, look); dropped when a row, the widths or the styles change."""
         self._widest_test = 4
         self._widest_worker = 6
+        self._widest_reason = 0
 
     # The rows
 
@@ -124,6 +125,7 @@ class TestsList(LineView, can_focus=True):
             gone.discard(key)
             if key in self._index:
                 self._forget(key)
+                self._measure(test)
             elif len(self._rows) < MAX_ROWS:
                 self._append(key, test)
             else:
@@ -150,6 +152,7 @@ class TestsList(LineView, can_focus=True):
         self.filter = text.strip()
         self.truncated = False
         self._rows, self._index = [], {}
+        self._widest_test, self._widest_worker, self._widest_reason = 4, 6, 0
         self._strips.clear()
         for suite in self.state.suites.values():
             for test in suite.tests.values():
@@ -165,10 +168,17 @@ class TestsList(LineView, can_focus=True):
     def _append(self, key: RowKey, test: TestResult) -> None:
         self._index[key] = len(self._rows)
         self._rows.append(key)
+        self._measure(test)
+
+    def _measure(self, test: TestResult) -> None:
+        """Widen the columns for `test` (they never narrow while the list fills)."""
         name = cell_len(short_nodeid(test.nodeid))
-        if name > self._widest_test or cell_len(test.worker) > self._widest_worker:
-            self._widest_test = max(self._widest_test, name)
-            self._widest_worker = max(self._widest_worker, cell_len(test.worker))
+        reason = cell_len(test.reason()) if test.failed else 0
+        widest = (self._widest_test, self._widest_worker, self._widest_reason)
+        self._widest_test = max(self._widest_test, name)
+        self._widest_worker = max(self._widest_worker, cell_len(test.worker))
+        self._widest_reason = max(self._widest_reason, reason)
+        if widest != (self._widest_test, self._widest_worker, self._widest_reason):
             self._strips.clear()
 
     def _forget(self, key: RowKey) -> None:
@@ -266,7 +276,8 @@ class TestsList(LineView, can_focus=True):
         suite = min(max([5, *(cell_len(name) for name in self.state.suites)]), 20)
         worker = min(self._widest_worker, 10)
         rest = max(width - 5 - suite - worker, 2)  # " m " + gaps between columns
-        test = min(self._widest_test, max(rest * 3 // 5, 12), rest - 1)
+        reason = min(self._widest_reason, rest * 2 // 5)  # names first; reasons get what is left
+        test = min(self._widest_test, max(rest - 1 - reason, 12), rest - 1)
         return suite, worker, max(test, 1), max(rest - test - 1, 0)
 
     def render_line(self, y: int) -> Strip:
