@@ -2,7 +2,8 @@
 
     .venv/bin/python scripts/screenshots.py [--out screenshots] [--size 160x45]
 
-It copies the demo to a temporary directory, opens the app headless (Textual's Pilot) with real
+It copies the demo to a temporary directory (with the e2e suite's npm packages, as `zenboard
+demo` does), opens the app headless (Textual's Pilot) with real
 suite runs, and saves what the app itself draws (`App.save_screenshot`) at three moments:
 running (a third of the tests done), failures (all suites ended, the test list focused) and
 details (enter on the first failure). Timings on screen are whatever the run took.
@@ -18,6 +19,7 @@ import time
 from pathlib import Path
 
 from zenboard.commands.demo import copy_demo
+from zenboard.integrations.npm_setup import prepare_demo_e2e
 from zenboard.ui.app import ZenboardApp
 from zenboard.ui.launcher import make_app
 
@@ -39,6 +41,8 @@ def settled(app: ZenboardApp) -> bool:
 
 async def shoot(out: Path, size: tuple[int, int]) -> None:
     project = copy_demo(Path(tempfile.mkdtemp(prefix="zenboard-shots-")) / "gradebook")
+    for line in prepare_demo_e2e(project):  # as `zenboard demo` does: npm packages for e2e
+        print(line)
     app = make_app(project, run_at_start=True)
     out.mkdir(parents=True, exist_ok=True)
     async with app.run_test(size=size) as pilot:
