@@ -8,6 +8,7 @@ Waiting loops have a generous deadline so a slow CI machine fails loudly instead
 from __future__ import annotations
 
 import json
+import sqlite3
 import textwrap
 import time
 from collections.abc import Callable
@@ -17,9 +18,11 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from tests.helpers import run_cli
 from zenboard.model.state import SuiteStatus
 from zenboard.ui.app import ZenboardApp
 from zenboard.ui.launcher import make_app
+from zenboard.ui.render import sparkline
 from zenboard.ui.widgets.suite_card import SuiteCard
 from zenboard.ui.widgets.tests_list import TestsList
 
@@ -306,3 +309,119 @@ async def test_crashed_worker_shows(tmp_path: Path) -> None:
                 for line in text.splitlines()
             )
         assert app.session.state.suites["crashy"].status is SuiteStatus.FAILED
+
+
+COUNTED = {
+    "pyproject.toml": """
+        [tool.zenboard]
+        [[tool.zenboard.suites]]
+        name = "unit"
+        args = ["tests", "-p", "no:cacheprovider"]
+        workers = 0
+    """,
+    "tests/test_counted.py": """
+        from pathlib import Path
+
+        RUNS = Path(__file__).resolve().parent.parent / "runs.txt"
+
+        def test_counted():
+            run = int(RUNS.read_text()) + 1 if RUNS.exists() else 1
+            RUNS.write_text(str(run))
+            assert run % 2 == 1, f"run {run} fails (every even run does)"
+
+        def test_steady():
+            pass
+    """,
+}
+COUNTED_KEY = ("unit", "tests/test_counted.py::test_counted")
+
+
+def history_rows(project: Path, sql: str) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(project / ".zenboard/history.db")
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+async def test_history_badge_trend_and_the_launch_recorded(tmp_path: Path) -> None:
+    project = write(tmp_path / "counted", COUNTED)
+    for expected in (0, 1, 0):  # the test passes, fails, passes: a mixed history
+        done = run_cli(["run", "--ci"], cwd=project)
+        assert done.returncode == expected, done.stdout + done.stderr
+    app = make_app(project, run_at_start=True)  # the fourth run: the test fails again
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: settled(app), "the launch")
+        await wait_until(
+            pilot,
+            lambda: app.history_view.flaky.get(COUNTED_KEY) == "PFPF",
+            "the launch to be recorded and read back",
+        )
+        table = app.query_one(TestsList)
+        assert table.row_keys() == [COUNTED_KEY]
+        assert table.flaky == {COUNTED_KEY}
+        row = table.render_line(1).text  # below the column titles
+        assert "⚑" in row and "test_counted" in row
+        assert "1 flaky" in str(table.border_title)
+        card = app.query_one("#suite-unit", SuiteCard)
+        assert len(card.trend) == 4  # three `run`s and this launch, all complete
+        assert sparkline(list(card.trend)) in card_text(app, "unit")
+        await pilot.press("tab")
+        assert table.has_focus
+        await pilot.press("enter")
+        text = str(app.screen.query_one("#details-text").render())
+        assert "flaky: passed 2 of last 4 runs" in text and "PFPF" in text
+    runs = history_rows(project, "SELECT kind, exit_code FROM runs ORDER BY id")
+    assert runs == [("run", 0), ("run", 1), ("run", 0), ("launch", 1)]
+    launch_tests = history_rows(
+        project,
+        "SELECT t.nodeid, t.outcome FROM test_results t JOIN suite_runs s ON s.id = t.suite_run_id"
+        " JOIN runs r ON r.id = s.run_id WHERE r.kind = 'launch' ORDER BY t.nodeid",
+    )
+    assert launch_tests == [
+        ("tests/test_counted.py::test_counted", "failed"),
+        ("tests/test_counted.py::test_steady", "passed"),
+    ]
+
+
+async def test_a_rerun_records_only_the_tests_it_ran(tmp_path: Path) -> None:
+    project = write(tmp_path / "counted", COUNTED)
+    (project / "runs.txt").write_text("1")  # the launch is run 2: the counted test fails
+    app = make_app(project, run_at_start=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: settled(app), "the launch")
+        await wait_until(pilot, lambda: app.history_view.runs == 1, "the launch recorded")
+        await pilot.press("f")  # rerun the failed test: run 3 passes
+        await wait_until(
+            pilot, lambda: settled(app) and app.session.state.suites["unit"].runs == 2, "rerun"
+        )
+        await wait_until(pilot, lambda: app.history_view.runs == 2, "the rerun recorded")
+        assert app.history_view.flaky == {COUNTED_KEY: "FP"}
+        assert list(app.query_one("#suite-unit", SuiteCard).trend) == app.history_view.trends["unit"]
+        assert len(app.history_view.trends["unit"]) == 1  # a partial rerun is no suite time
+    rerun = history_rows(
+        project,
+        "SELECT s.partial, t.nodeid, t.outcome FROM test_results t"
+        " JOIN suite_runs s ON s.id = t.suite_run_id WHERE s.run_id = 2",
+    )
+    assert rerun == [(1, "tests/test_counted.py::test_counted", "passed")]
+
+
+async def test_history_that_cannot_be_written_is_shown_once(project: Path) -> None:
+    (project / ".zenboard/history.db").mkdir(parents=True)  # a directory: sqlite cannot open it
+    app = make_app(project, run_at_start=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: settled(app), "the launch")
+        await wait_until(
+            pilot,
+            lambda: any("run not recorded" in n.message for n in app._notifications),
+            "the history problem to be shown",
+        )
+        await pilot.press("a")
+        await wait_until(
+            pilot, lambda: settled(app) and app.session.state.suites["unit"].runs == 2, "rerun"
+        )
+        await pilot.pause(0.5)
+        shown = [n.message for n in app._notifications if "history" in n.message]
+        assert len([m for m in shown if "run not recorded" in m]) == 1
+        assert app.is_running and app.session.state.suites["unit"].status is SuiteStatus.FAILED

@@ -4,14 +4,18 @@ Updates are batched on the app's clock: a timer (25 Hz) drains the engine's buff
 event into the model and repaints only what the batch changed. Nothing calls into the UI per
 event, so thousands of events a second cost one repaint per tick. Engine commands never block
 the event loop: starts and cancels go to the session's commander thread, quitting cancels in a
-thread worker and exits when every process is gone.
+thread worker and exits when every process is gone. The run history is read and written only on
+thread workers (`history_feed.py`): at start, and when a launch ends (recorded, then read again
+for the flaky badges and the cards' duration trends).
 """
 
 from __future__ import annotations
 
 import asyncio
 import signal
+import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
@@ -26,8 +30,17 @@ import zenboard
 from zenboard.errors import InputError
 from zenboard.model.state import SuiteStatus
 from zenboard.ui.gc_pacing import CollectorPacing
+from zenboard.ui.history_feed import (
+    HistoryLoaded,
+    HistoryProblem,
+    HistorySource,
+    HistoryView,
+    ProjectHistory,
+    load_quietly,
+)
 from zenboard.ui.infra import InfraSource, StaticInfra
 from zenboard.ui.keys import bindings
+from zenboard.ui.launch_window import FinishedLaunch
 from zenboard.ui.palette import ZenboardCommands
 from zenboard.ui.screens.details import TestDetailsScreen
 from zenboard.ui.screens.help import HelpScreen
@@ -72,6 +85,7 @@ class ZenboardApp(App[int]):
         run_at_start: bool = True,
         infra: InfraSource | None = None,
         watch_at_start: bool = False,
+        history: HistorySource | None = None,
     ) -> None:
         super().__init__()
         self.session = session
@@ -97,6 +111,12 @@ class ZenboardApp(App[int]):
         self.ports_panel = PortsPanel()
         self.containers_panel = ContainersPanel()
         self.log_panel = LogPanel(state)
+        self.history = history or ProjectHistory(session.config.root)
+        self.history_view = HistoryView()
+        """The latest read of the history (flaky tests, suite trends); empty until read."""
+        self._history_order = threading.RLock()
+        """A record and the read after it post their results in the order they ran."""
+        self._history_problems: set[str] = set()
 
     # Layout
 
@@ -126,6 +146,13 @@ class ZenboardApp(App[int]):
         self.set_interval(TICK_SECONDS, self.tick)
         self.set_interval(INFRA_POLL_SECONDS, self.poll_infra)
         self._install_signal_handlers()
+        self.run_worker(
+            self._read_history,
+            thread=True,
+            group="history",
+            name="history-read",
+            exit_on_error=False,
+        )
         if self.run_at_start:
             self.session.start()
         if self.watch_at_start:
@@ -167,6 +194,11 @@ class ZenboardApp(App[int]):
 
     def tick(self) -> None:
         batch = self.session.fold()
+        if batch.finished_launch is not None and not self.quitting:
+            record = partial(self._record_history, batch.finished_launch)
+            self.run_worker(
+                record, thread=True, group="history", name="history-record", exit_on_error=False
+            )
         for trigger in self.watch_mode.after_fold(batch):
             self.header.watch_note = trigger.describe()
             self.notify(trigger.describe(), title="watch", timeout=6)
@@ -208,6 +240,40 @@ class ZenboardApp(App[int]):
         for card in self.cards:
             card.sync()
         self.header.sync()
+
+    # History (thread workers post messages; handlers only hand plain data to the widgets)
+
+    def _read_history(self) -> None:
+        with self._history_order:
+            view, problem = load_quietly(self.history)
+            if problem:
+                self.post_message(HistoryProblem(problem))
+            if view is not None:
+                self.post_message(HistoryLoaded(view))
+
+    def _record_history(self, launch: FinishedLaunch) -> None:
+        with self._history_order:
+            try:
+                problems = self.history.record(launch)
+            except Exception as exc:  # a fault is shown, never fatal
+                problems = [f"history: run not recorded ({type(exc).__name__}: {exc})"]
+            for problem in problems:
+                self.post_message(HistoryProblem(problem))
+            self._read_history()
+
+    @on(HistoryLoaded)
+    def history_loaded(self, message: HistoryLoaded) -> None:
+        view = self.history_view = message.view
+        with self.batch_update():
+            self.table.set_flaky(view.flaky)
+            for card in self.cards:
+                card.set_trend(view.trends.get(card.config.name, ()))
+
+    @on(HistoryProblem)
+    def history_problem(self, message: HistoryProblem) -> None:
+        if message.text not in self._history_problems:  # once, not after every run
+            self._history_problems.add(message.text)
+            self.notify(message.text, title="history", severity="warning", timeout=10)
 
     def poll_infra(self) -> None:
         snap = self.infra.snapshot()
@@ -344,7 +410,8 @@ class ZenboardApp(App[int]):
     def show_details(self, suite: str, nodeid: str) -> None:
         test = self.session.state.suites[suite].tests.get(nodeid)
         if test is not None:
-            self.push_screen(TestDetailsScreen(suite, test))
+            pattern = self.history_view.flaky.get((suite, nodeid))
+            self.push_screen(TestDetailsScreen(suite, test, pattern))
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)

@@ -157,3 +157,46 @@ def worker_row(suite: SuiteState, worker: WorkerState, width: int) -> Text:
         row.append(short_nodeid(worker.current), style="italic")
     row.truncate(width, overflow="ellipsis")
     return row
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+TREND_FLAT = 0.05
+"""Within 5 % of the median, the last duration counts as unchanged (no arrow colour)."""
+
+
+def sparkline(values: list[float]) -> str:
+    """One cell per value, scaled between the smallest and the largest (flat: mid-height)."""
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    if high - low <= 1e-9:
+        return SPARKS[3] * len(values)
+    top = len(SPARKS) - 1
+    return "".join(SPARKS[round((v - low) / (high - low) * top)] for v in values)
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def trend_text(durations: list[float]) -> Text:
+    """A suite's recent wall times: `▂▃▂▅▇ 12.3s ▲ +12%` (the last run against the median of
+    those shown; slower is yellow, faster green). Empty without history."""
+    if not durations:
+        return Text()
+    last = durations[-1]
+    text = Text(sparkline(durations), style="cyan")
+    text.append(f" {duration_text(last)}", style="dim")
+    if len(durations) < 2:
+        return text
+    middle = median(durations)
+    change = (last - middle) / middle if middle > 0 else 0.0
+    if abs(change) < TREND_FLAT:
+        text.append(f" = {change:+.0%}", style="dim")
+    elif change > 0:
+        text.append(f" ▲ {change:+.0%}", style="yellow")
+    else:
+        text.append(f" ▼ {change:+.0%}", style="green")
+    return text

@@ -22,6 +22,7 @@ from zenboard.model import events as ev
 from zenboard.model.reducer import apply
 from zenboard.model.state import RunState, SuiteState
 from zenboard.ui.commander import Commander
+from zenboard.ui.launch_window import FinishedLaunch, LaunchWindow
 
 Clock = Callable[[], float]
 
@@ -39,6 +40,8 @@ class Batch:
     exited: list[str] = field(default_factory=list)
     log_reset: set[str] = field(default_factory=set)
     """Suites launched since the log panel last painted (their output starts over)."""
+    finished_launch: FinishedLaunch | None = None
+    """Set on the fold that ended a launch (every suite of it exited): the history records it."""
 
     def merge(self, other: Batch) -> None:
         """Add a later fold's changes to this one (the app paints less often than it folds)."""
@@ -76,6 +79,8 @@ class Session:
         self.commander = Commander(
             on_error=lambda exc: self.errors.append(f"{type(exc).__name__}: {exc}")
         )
+        self.launch = LaunchWindow()
+        """The suites of the launch in progress (recorded in the history when it ends)."""
 
     @property
     def report_dir(self) -> Path:
@@ -96,15 +101,28 @@ class Session:
             batch.suites.add(event.suite)
             if isinstance(event, ev.TestFinished):
                 batch.tests.append((event.suite, event.nodeid))
+                self.launch.finished(event.suite, event.nodeid)
             elif isinstance(event, ev.OutputLine):
                 batch.output.setdefault(event.suite, []).append(event.text)
             elif isinstance(event, ev.SuiteLaunched):
                 batch.launched.add(event.suite)
                 batch.output.pop(event.suite, None)
+                self.launch.launched(event)
             elif isinstance(event, ev.SuiteExited):
                 batch.exited.append(event.suite)
                 self.write_reports(self.state.suites[event.suite])
+        if self.launch.open and self.quiet():
+            batch.finished_launch = self.launch.close(self.state)
         return batch
+
+    def quiet(self) -> bool:
+        """Nothing runs, nothing is queued to start, no event is waiting: the launch is over."""
+        return (
+            not self.state.running
+            and self.commander.wait_idle(0)
+            and self.engine.all_done()
+            and not self.buffer.wait(0)
+        )
 
     def write_reports(self, suite: SuiteState) -> None:
         """The reports `zenboard run` writes, refreshed at the end of every suite run."""

@@ -1,6 +1,7 @@
 """A test's details: outcome, worker, duration, the full traceback per phase, captured output.
 
-Everything comes from the test's record (pytest-json-report's per-test shape, as streamed).
+Everything comes from the test's record (pytest-json-report's per-test shape, as streamed),
+plus, for a test with a mixed history, how often it passed lately and its pass/fail pattern.
 `t` reruns this test from here too; escape goes back.
 """
 
@@ -16,17 +17,32 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from zenboard.model.state import TestResult
+from zenboard.ui.history_feed import flaky_summary
 from zenboard.ui.render import OUTCOME_STYLE, duration_text
 
 PHASES = ("setup", "call", "teardown", "???")
+PATTERN_STYLE = {"P": "green", "F": "bold red"}
 
 
-def details_text(suite: str, test: TestResult) -> Text:
+def flaky_text(pattern: str) -> Text:
+    """`flaky: passed 3 of last 4 runs  PFPP` (oldest first; P passed, F failed or error)."""
+    text = Text("⚑ flaky", style="bold yellow")
+    text.append(f": {flaky_summary(pattern)}  ")
+    for letter in pattern:
+        text.append(letter, style=PATTERN_STYLE.get(letter, "dim"))
+    text.append("  (oldest first)", style="dim")
+    return text
+
+
+def details_text(suite: str, test: TestResult, flaky_pattern: str | None = None) -> Text:
     text = Text()
     text.append(f"{test.nodeid}\n", style="bold")
     text.append(f"suite {suite}   worker {test.worker}   ", style="dim")
     text.append(test.outcome, style=OUTCOME_STYLE.get(test.outcome, ""))
     text.append(f"   duration {duration_text(test.duration)}\n", style="dim")
+    if flaky_pattern:
+        text.append_text(flaky_text(flaky_pattern))
+        text.append("\n")
     if test.failed:
         text.append(f"\n{test.reason()}\n", style="bold red")
     shown = False
@@ -61,15 +77,17 @@ class TestDetailsScreen(ModalScreen[None]):
         Binding("k,up", "scroll('up')", "Up", show=False),
     ]
 
-    def __init__(self, suite: str, test: TestResult) -> None:
+    def __init__(self, suite: str, test: TestResult, flaky_pattern: str | None = None) -> None:
         super().__init__(id="details")
         self.suite = suite
         self.test = test
+        self.flaky_pattern = flaky_pattern
+        """The test's recent outcomes when its history is mixed (None: not flaky)."""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="details-body") as body:
             body.border_title = f"{self.suite}: details"
-            yield Static(details_text(self.suite, self.test), id="details-text")
+            yield Static(details_text(self.suite, self.test, self.flaky_pattern), id="details-text")
         yield Footer()
 
     def action_scroll(self, direction: str) -> None:

@@ -4,7 +4,9 @@ The card draws itself from the model, a line at a time (Textual's Line API); the
 `sync()` on every paint and the card repaints only the lines whose text changed, in place: its
 height changes only when lanes come or go, so streaming results never re-lay out the screen.
 Idle cards show the command that would run and the worker plan, so a person sees what `r` will
-do before pressing it.
+do before pressing it. With a history, the right end of the counts line (the state line when
+idle) shows the suite's recent wall times as a sparkline and the last one against their median:
+it takes no line of its own, so the trend arriving or changing never changes the card's height.
 """
 
 from __future__ import annotations
@@ -43,6 +45,23 @@ class SuiteCard(Widget, can_focus=True):
         """The lines on screen; `render_line` draws them (a `Strip` each, kept until changed)."""
         self._strips: list[Strip | None] = []
         self.border_title = config.name
+        self.trend: tuple[float, ...] = ()
+        """Wall times of the suite's last complete recorded runs, oldest first (none: no trend)."""
+
+    def set_trend(self, durations: list[float] | tuple[float, ...]) -> None:
+        """Show these recent durations (read from the history on a thread); repaints one line."""
+        trend = tuple(durations)
+        if trend == self.trend:
+            return
+        self.trend = trend
+        self.tooltip = (
+            f"last {len(trend)} complete runs: "
+            + ", ".join(render.duration_text(d) for d in trend)
+            + f" (median {render.duration_text(render.median(list(trend)))})"
+            if trend
+            else None
+        )
+        self.sync()
 
     def signature(self) -> tuple[object, ...]:
         s = self.state
@@ -73,6 +92,7 @@ class SuiteCard(Widget, can_focus=True):
             s.error,
             len(s.collect_errors),
             s.malformed + s.oversized,
+            self.trend,
             self.size.width,
         )
 
@@ -136,7 +156,9 @@ class SuiteCard(Widget, can_focus=True):
         width = max(self.content_size.width, 20)
         if s.status is SuiteStatus.IDLE:
             return [
-                Text.assemble(("idle", render.status_style(s.status)), "  not run yet"),
+                self._with_trend(
+                    Text.assemble(("idle", render.status_style(s.status)), "  not run yet"), width
+                ),
                 Text(f"$ {self.config.command_preview()}", style="italic"),
                 Text(render.worker_plan(self.config), style="dim"),
             ]
@@ -148,7 +170,7 @@ class SuiteCard(Widget, can_focus=True):
         head.append_text(render.bar(render.fraction(s.done, total), bar_width, failed=s.failed > 0))
         head.append(f"  {render.duration_text(s.duration(self.clock())):>7}", style="bold")
         head.append(rerun, style="yellow")
-        lines = [head, render.counts_text(s.counts)]
+        lines = [head, self._with_trend(render.counts_text(s.counts), width)]
         for worker in render.lanes(s):
             lines.append(render.worker_row(s, worker, width))
         notes = []
@@ -160,3 +182,11 @@ class SuiteCard(Widget, can_focus=True):
             notes.append(f"skipped event lines: {s.malformed} malformed, {s.oversized} oversized")
         lines += [Text(note, style="magenta") for note in notes]
         return lines
+
+    def _with_trend(self, line: Text, width: int) -> Text:
+        """`line` with the duration trend at its right end (cut first when room runs out)."""
+        trend = render.trend_text(list(self.trend))
+        if not trend:
+            return line
+        gap = max(width - line.cell_len - trend.cell_len, 3)
+        return Text.assemble(line, " " * gap, trend)

@@ -5,6 +5,10 @@ from the model only when visible, with no widget per row. A batch of finished te
 updates or removes keys and repaints this list alone (no screen layout, see `line_view.py`), so
 it can take every batch while thousands of tests a second stream. There is no clear-and-refill
 while tests stream, so the cursor stays on the test the person put it on.
+
+Tests with a mixed pass/fail history (read from the history on a thread, see
+`ui/history_feed.py`) carry a `⚑` in a narrow column of their own, which exists only while the
+history knows of a flaky test; the title counts the flaky rows shown.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ MAX_ROWS = 50_000
 HEADER = 1
 """Lines above the rows (the column titles), which stay put while the rows scroll."""
 MARK_STYLE = {outcome: Style.parse(style) for outcome, style in OUTCOME_STYLE.items()}
+FLAKY_BADGE = "⚑"
 
 
 def fit(text: str, width: int) -> str:
@@ -66,6 +71,7 @@ class TestsList(LineView, can_focus=True):
         "tests-list--cursor",
         "tests-list--even-row",
         "tests-list--empty",
+        "tests-list--flaky",
     }
 
     class Highlighted(Message):
@@ -97,6 +103,9 @@ class TestsList(LineView, can_focus=True):
         self._widest_test = 4
         self._widest_worker = 6
         self._widest_reason = 0
+        self.flaky: frozenset[RowKey] = frozenset()
+        """Tests with a mixed pass/fail history: their rows carry the flaky badge."""
+        self._flaky_rows = 0
 
     # The rows
 
@@ -147,11 +156,22 @@ class TestsList(LineView, can_focus=True):
             self._remove(gone)
             self._changed()
 
+    def set_flaky(self, keys: Iterable[RowKey]) -> None:
+        """Mark these tests flaky (a fresh read of the history); redraws only if it changed."""
+        flaky = frozenset(keys)
+        if flaky == self.flaky:
+            return
+        self.flaky = flaky
+        self._flaky_rows = sum(1 for key in self._rows if key in flaky)
+        self._strips.clear()
+        self._changed()
+
     def set_filter(self, text: str) -> None:
         """Show failures (empty filter) or every test matching `text`; rebuilt once, here."""
         self.filter = text.strip()
         self.truncated = False
         self._rows, self._index = [], {}
+        self._flaky_rows = 0
         self._widest_test, self._widest_worker, self._widest_reason = 4, 6, 0
         self._strips.clear()
         for suite in self.state.suites.values():
@@ -168,6 +188,7 @@ class TestsList(LineView, can_focus=True):
     def _append(self, key: RowKey, test: TestResult) -> None:
         self._index[key] = len(self._rows)
         self._rows.append(key)
+        self._flaky_rows += key in self.flaky
         self._measure(test)
 
     def _measure(self, test: TestResult) -> None:
@@ -188,6 +209,7 @@ class TestsList(LineView, can_focus=True):
     def _remove(self, gone: set[RowKey]) -> None:
         under_cursor = self.selected()
         self._rows = [key for key in self._rows if key not in gone]
+        self._flaky_rows -= sum(1 for key in gone if key in self.flaky)
         self._index = {key: i for i, key in enumerate(self._rows)}
         self._strips.clear()  # stripes shift below the first removed row
         if under_cursor is not None and under_cursor in self._index:
@@ -201,6 +223,8 @@ class TestsList(LineView, can_focus=True):
 
     def update_title(self) -> None:
         more = f" (first {MAX_ROWS:,})" if self.truncated else ""
+        if self._flaky_rows:
+            more += f"  {FLAKY_BADGE} {self._flaky_rows} flaky"
         if self.filter:
             self.border_title = f"tests matching {self.filter!r}: {len(self._rows)}{more}"
         else:
@@ -271,11 +295,16 @@ class TestsList(LineView, can_focus=True):
 
     # Drawing
 
+    @property
+    def badge_width(self) -> int:
+        """Cells of the flaky column (a gap and the badge), none while no test is flaky."""
+        return 2 if self.flaky else 0
+
     def _widths(self, width: int) -> tuple[int, int, int, int]:
-        """Cells for suite, worker, test and reason (mark and gaps take the rest)."""
+        """Cells for suite, worker, test and reason (mark, badge and gaps take the rest)."""
         suite = min(max([5, *(cell_len(name) for name in self.state.suites)]), 20)
         worker = min(self._widest_worker, 10)
-        rest = max(width - 5 - suite - worker, 2)  # " m " + gaps between columns
+        rest = max(width - 5 - self.badge_width - suite - worker, 2)  # " m " + gaps
         reason = min(self._widest_reason, rest * 2 // 5)  # names first; reasons get what is left
         test = min(self._widest_test, max(rest - 1 - reason, 12), rest - 1)
         return suite, worker, max(test, 1), max(rest - test - 1, 0)
@@ -302,7 +331,8 @@ class TestsList(LineView, can_focus=True):
     def _header(self, width: int) -> Strip:
         suite, worker, test, reason = self._widths(width)
         style = self.get_component_rich_style("tests-list--header")
-        text = f"   {fit('suite', suite)} {fit('worker', worker)} {fit('test', test)} "
+        text = " " * (3 + self.badge_width)
+        text += f"{fit('suite', suite)} {fit('worker', worker)} {fit('test', test)} "
         text += fit("reason", reason)
         return Strip([Segment(text, style)]).adjust_cell_length(width, style)
 
@@ -326,6 +356,14 @@ class TestsList(LineView, can_focus=True):
         segments = [
             Segment(" "),
             Segment(OUTCOME_MARK.get(test.outcome, "?"), MARK_STYLE.get(test.outcome)),
+        ]
+        if self.badge_width:
+            if key in self.flaky:
+                badge = self.get_component_rich_style("tests-list--flaky", partial=True)
+                segments += [Segment(" "), Segment(FLAKY_BADGE, badge)]
+            else:
+                segments.append(Segment("  "))
+        segments += [
             Segment(f" {fit(key[0], suite_w)} {fit(test.worker, worker_w)} "),
             Segment(fit(short_nodeid(test.nodeid), test_w)),
             Segment(" " + fit(reason.replace("\n", " "), reason_w)),
