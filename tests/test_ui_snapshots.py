@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 
 from zenboard.config import load_config
 from zenboard.model import events as ev
 from zenboard.ui.app import ZenboardApp
+from zenboard.ui.history_feed import HistorySource, HistoryView, StaticHistory
 from zenboard.ui.infra import ContainerRow, InfraSnapshot, PortRow, StaticInfra
 from zenboard.ui.session import Session
 
@@ -177,13 +179,17 @@ def make(tmp_path: Path) -> Callable[..., ZenboardApp]:
     root.mkdir()
     (root / "pyproject.toml").write_text(textwrap.dedent(PYPROJECT), encoding="utf-8")
 
-    def build(events: list[ev.Event] = (), infra: InfraSnapshot = WITH_DOCKER) -> ZenboardApp:  # type: ignore[assignment]
+    def build(
+        events: list[ev.Event] = (),  # type: ignore[assignment]
+        infra: InfraSnapshot = WITH_DOCKER,
+        history: HistorySource | None = None,
+    ) -> ZenboardApp:
         config = load_config(root)
         session = Session(
             config, report_dir=tmp_path / "reports", clock=lambda: NOW, task="task-42"
         )
         session.fold(list(events))
-        return ZenboardApp(session, run_at_start=False, infra=StaticInfra(infra))
+        return ZenboardApp(session, run_at_start=False, infra=StaticInfra(infra), history=history)
 
     return build
 
@@ -214,3 +220,37 @@ def test_narrow_terminal(snap_compare: Any, make: Callable[..., ZenboardApp]) ->
 
 def test_help(snap_compare: Any, make: Callable[..., ZenboardApp]) -> None:
     assert snap_compare(make(), press=["question_mark"], terminal_size=(100, 34))
+
+
+FLAKY = ("unit-fast", "tests/unit/test_cart_gw1.py::test_item[2]")
+HISTORY = HistoryView(
+    flaky={FLAKY: "PPPFPPFPPP"},
+    trends={
+        "unit-fast": [10.2, 10.8, 10.4, 11.0, 10.6, 10.9, 10.5, 11.3, 10.7, 12.1],
+        "integration": [14.0, 12.5, 12.9, 12.2, 11.8, 11.0],
+        "processing": [3.1],
+    },
+    runs=10,
+)
+"""A fixed history: one flaky failure, three suites with trends (rising, falling, one run), e2e
+none (its card shows no trend)."""
+
+
+def history_ready(app: ZenboardApp) -> Callable[[Pilot[Any]], Any]:
+    async def wait(pilot: Pilot[Any]) -> None:
+        while app.history_view is not HISTORY:  # read on a thread worker at start
+            await pilot.pause(0.01)
+
+    return wait
+
+
+def test_history_badge_and_trends(snap_compare: Any, make: Callable[..., ZenboardApp]) -> None:
+    app = make(finished_events(), history=StaticHistory(HISTORY))
+    assert snap_compare(app, run_before=history_ready(app), terminal_size=(160, 45))
+
+
+def test_history_flaky_details(snap_compare: Any, make: Callable[..., ZenboardApp]) -> None:
+    app = make(finished_events(), history=StaticHistory(HISTORY))
+    assert snap_compare(
+        app, run_before=history_ready(app), press=["tab", "enter"], terminal_size=(160, 45)
+    )

@@ -26,7 +26,8 @@ PATTERN_STYLE = {"P": "green", "F": "bold red"}
 
 def flaky_text(pattern: str) -> Text:
     """`flaky: passed 3 of last 4 runs  PFPP` (oldest first; P passed, F failed or error)."""
-    text = Text("⚑ flaky", style="bold yellow")
+    text = Text()
+    text.append("⚑ flaky", style="bold yellow")
     text.append(f": {flaky_summary(pattern)}  ")
     for letter in pattern:
         text.append(letter, style=PATTERN_STYLE.get(letter, "dim"))
