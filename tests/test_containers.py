@@ -163,6 +163,8 @@ def test_zenboard_view_equals_docker_inspect(image: str, project: str) -> None:
     assert views["slow"].health == "starting"
     assert (views["job"].state, views["job"].exit_code, views["job"].restarts) == ("exited", 3, 2)
     assert views["job"].health == "none"
+    # no port assigned and none of the task's published: nothing to compare, not a mismatch
+    assert (views["slow"].ports_ok, views["job"].ports_ok) == (None, None)
     assert {c.service for c in probe(project, expected).problems()} == {"api", "job"}
 
 
@@ -207,6 +209,13 @@ def test_status_command_reports_ports_and_health(image: str, project: str, tmp_p
     assert {k: container[k] for k in ("service", "state", "health", "restarts", "ports_ok")} == {
         "service": "web", "state": "running", "health": "healthy", "restarts": 0, "ports_ok": True}
     assert json.loads(zenboard("ports", "--json").stdout)["port_states"]["web"] == "task"
+
+    _start(image, project, "worker", "sleep", "300")  # a service the task assigns no port
+    status = json.loads(zenboard("status", "--json").stdout)
+    worker = next(c for c in status["containers"] if c["service"] == "worker")
+    assert worker["ports_ok"] is None and worker["ports"] == []
+    line = next(ln for ln in zenboard("status").stdout.splitlines() if ln.strip().startswith("worker"))
+    assert "ports=-" in line and "NOT the assigned ports" not in line
 
     bad = _start(image, project, "api", "sleep", "300", options=(
         "--health-cmd", "false", "--health-interval", "1s", "--health-retries", "1"))

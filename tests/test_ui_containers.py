@@ -134,6 +134,7 @@ async def test_containers_panel_shows_health_and_follows_a_flip(
         image, task, "web", "test -f /tmp/healthy", "sh", "-c", "touch /tmp/healthy; sleep 300"
     )
     start(image, task, "api", "false", "sleep", "300")
+    start(image, task, "worker", "true", "sleep", "300")  # a service the task assigns no port
 
     app = make_app(project, run_at_start=False, task=task)
     async with app.run_test(size=(160, 45)) as pilot:
@@ -141,12 +142,17 @@ async def test_containers_panel_shows_health_and_follows_a_flip(
         await wait_until(
             pilot,
             lambda: (
-                (health_shown(app, "web"), health_shown(app, "api")) == ("healthy", "unhealthy")
+                (health_shown(app, "web"), health_shown(app, "api"), health_shown(app, "worker"))
+                == ("healthy", "unhealthy", "healthy")
             ),
-            "web healthy and api unhealthy on screen",
+            "web healthy, api unhealthy and worker healthy on screen",
         )
         rows = panel_rows(app)
-        assert set(rows) == {"web", "api"}
+        assert set(rows) == {"web", "api", "worker"}
+        # web and api were assigned ports but publish none: a real mismatch; worker has nothing
+        # to compare, so it gets the neutral mark
+        assert "ports WRONG" in rows["web"] and "ports WRONG" in rows["api"]
+        assert "ports —" in rows["worker"] and "WRONG" not in rows["worker"]
         assert "running" in rows["web"] and "running" in rows["api"]
         assert "✗" in rows["api"]  # the failing streak of its health check
 

@@ -41,8 +41,10 @@ class ContainerView:
     restarts: int
     exit_code: int
     ports: tuple[PortBinding, ...]
-    ports_ok: bool
-    """False when a service's port is published on another host port than the task's."""
+    ports_ok: bool | None
+    """True when every port the task assigned to this container is published on the task's
+    host port; False on a mismatch (another host port, or not published at all); None when
+    there is nothing to compare (the task assigned this container no port)."""
 
     @property
     def is_problem(self) -> bool:
@@ -138,7 +140,9 @@ def view_from_inspect(attrs: dict[str, Any], expected: ExpectedPorts) -> Contain
         restarts=int(attrs.get("RestartCount", 0) or 0),
         exit_code=int(state.get("ExitCode", 0) or 0),
         ports=ports,
-        ports_ok=all(published.get(cport) == {hport} for cport, hport in want.items()),
+        ports_ok=(
+            all(published.get(cport) == {hport} for cport, hport in want.items()) if want else None
+        ),
     )
 
 

@@ -97,7 +97,7 @@ def container_lines(snapshot: ContainerSnapshot) -> list[str]:
     for c in snapshot.containers:
         ports = ",".join(f"{p.host_port}->{p.container_port}" for p in c.ports) or "-"
         health = c.health if c.health != "unhealthy" else f"UNHEALTHY x{c.failing_streak}"
-        mismatch = "" if c.ports_ok else " (NOT the assigned ports)"
+        mismatch = " (NOT the assigned ports)" if c.ports_ok is False else ""
         line = (
             f"  {c.service or '-':<12} {c.name:<28} {c.state:<10} {health:<14} "
             f"restarts={c.restarts} ports={ports}{mismatch}"

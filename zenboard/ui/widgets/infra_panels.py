@@ -2,8 +2,9 @@
 
 Both repaint only when their part of the snapshot changed. A container's row: service, Docker's
 state, health in colour, the failing streak of its health check (`3✗`), restarts (`↻1`) and
-whether its published ports are the task's. Without Docker the containers panel
-says "docker unavailable: <reason>" and everything else keeps working.
+whether its published ports are the task's (`ports ok`, `ports WRONG`, or `ports —` when the
+task assigned the container no port, so there is nothing to compare). Without Docker the
+containers panel says "docker unavailable: <reason>" and everything else keeps working.
 """
 
 from __future__ import annotations
@@ -67,9 +68,10 @@ class ContainersPanel(Static):
             health = Text(c.health, style=HEALTH_STYLE.get(c.health, ""))
             streak = Text(f"{c.failing_streak}✗" if c.failing_streak else "", style="red")
             restarts = Text(f"↻{c.restarts}", style="yellow" if c.restarts else "dim")
-            ports = Text()
-            if c.ports_ok is not None:
-                ports.append("ports ")
+            ports = Text("ports ")
+            if c.ports_ok is None:  # the task assigned this container no port: nothing to check
+                ports.append("—", style="dim")
+            else:
                 ports.append(
                     "ok" if c.ports_ok else "WRONG", style="green" if c.ports_ok else "bold red"
                 )
