@@ -207,3 +207,26 @@ def test_headless_commands_never_import_textual() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+def test_junit_names_keep_parameter_ids_whole(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {
+        "test_ids.py": '''
+            import pytest
+
+            class TestGroup:
+                @pytest.mark.parametrize("x", ["a::b", "[c]"])
+                def test_p(self, x):
+                    assert x != "[c]"
+        ''',
+    })
+    done = run_cli(["run", "--ci"], cwd=project)
+    assert done.returncode == 1
+    suite = ET.parse(project / ".zenboard/reports/latest/tests.xml").getroot().find("testsuite")
+    assert suite is not None
+    cases = {(c.get("classname"), c.get("name")): [x.tag for x in c] for c in suite}
+    assert cases == {
+        ("test_ids.TestGroup", "test_p[a::b]"): [],
+        ("test_ids.TestGroup", "test_p[[c]]"): ["failure"],
+    }
+    assert suite.get("failures") == "1"
