@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from perfdoc import replace_section
+
 SECTION = "## Streaming overhead (issue: core)"
 
 
@@ -89,19 +91,7 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if args.write:
-        replace_section(args.write, SECTION, text)
-
-
-def replace_section(path: Path, heading: str, text: str) -> None:
-    """Replace the `## ...` section starting with `heading` in `path` (append if missing)."""
-    old = path.read_text() if path.exists() else "# Performance\n\n"
-    start = old.find(heading)
-    if start < 0:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        end = old.find("\n## ", start + len(heading))
-        new = old[:start] + text + (old[end + 1 :] if end >= 0 else "")
-    path.write_text(new.rstrip("\n") + "\n")
+        replace_section(SECTION, text, args.write)
 
 
 if __name__ == "__main__":

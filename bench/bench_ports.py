@@ -25,6 +25,8 @@ import uuid
 from itertools import combinations
 from pathlib import Path
 
+from perfdoc import replace_section
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -175,22 +177,12 @@ def bench_health(flips: int = 8) -> list[str]:
 
 
 def update_doc(lines: list[str]) -> Path:
-    path = ROOT / "docs" / "performance.md"
-    text = path.read_text() if path.exists() else "# Performance\n\nFigures measured on this machine.\n"
     body = (
         f"{SECTION}\n\nMeasured {time.strftime('%Y-%m-%d')} on the 2-core CI machine kind, while other "
         f"work ran on it. Reproduce with `.venv/bin/python bench/bench_ports.py --write`.\n\n"
         + "\n".join(lines) + "\n"
     )
-    if SECTION in text:
-        start = text.index(SECTION)
-        nxt = text.find("\n## ", start + len(SECTION))
-        after = text[nxt + 1:] if nxt >= 0 else ""
-        text = text[:start] + body + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + body
-    path.write_text(text)
-    return path
+    return replace_section(SECTION, body)
 
 
 def main() -> int:

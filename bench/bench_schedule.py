@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from perfdoc import replace_section
+
 from zenboard.commands.demo import copy_demo
 from zenboard.config import load_config
 from zenboard.integrations import durations
@@ -110,19 +112,7 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     if args.write:
-        replace_section(args.write, text)
-
-
-def replace_section(path: Path, text: str) -> None:
-    """Put `text` in place of this benchmark's section of `path`, keeping every other section."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
-    start = old.find(SECTION)
-    if start < 0:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        end = old.find("\n## ", start + len(SECTION))
-        new = old[:start] + text + (old[end + 1 :] if end >= 0 else "")
-    path.write_text(new.rstrip("\n") + "\n", encoding="utf-8")
+        replace_section(SECTION, text, args.write)
 
 
 if __name__ == "__main__":

@@ -26,11 +26,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from perfdoc import replace_section
+
 SESSION = "zenboard-bench"
 SUITES = ("alpha", "beta")
 WORKERS = ("gw0", "gw1", "gw2", "gw3")
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = ROOT / "docs" / "performance.md"
 SECTION = "## Dashboard: key press to screen change under load"
 
 
@@ -277,15 +278,7 @@ def write_docs(result: dict[str, float], rate: int) -> None:
         f" p95 < 100 ms (aim 50) |\n\n"
         "Rerun: `.venv/bin/python bench/bench_ui_latency.py --write-docs`.\n"
     )
-    text = DOCS.read_text() if DOCS.exists() else "# Performance\n"
-    if SECTION in text:
-        before, _, rest = text.partition(SECTION)
-        after = rest[rest.find("\n## ") + 1 :] if "\n## " in rest else ""
-        text = before + body + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + body
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text(text)
+    replace_section(SECTION, body)
 
 
 def main() -> int:
