@@ -3,27 +3,33 @@
     .venv/bin/python scripts/screenshots.py [--out screenshots] [--size 160x45]
 
 It copies the demo to a temporary directory (with the e2e suite's npm packages, as `zenboard
-demo` does), opens the app headless (Textual's Pilot) with real
-suite runs, and saves what the app itself draws (`App.save_screenshot`) at three moments:
-running (a third of the tests done), failures (all suites ended, the test list focused) and
-details (enter on the first failure). Timings on screen are whatever the run took.
+demo` does) and gives it a history: `zenboard run --ci` a few times (`--history-runs`, default
+3), more (up to 8) until the demo's flaky test has both passed and failed, so the cards show
+duration trends and that test its flaky badge. Then it opens the app headless (Textual's Pilot)
+with real suite runs, and saves what the app itself draws (`App.save_screenshot`) at four
+moments: running (a third of the tests done), failures (all suites ended and the launch
+recorded, the test list focused), details (enter on the first failure) and history (the list
+filtered to the flaky test, with its badge). Timings on screen are whatever the runs took.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from zenboard.commands.demo import copy_demo
+from zenboard.integrations.history import History
 from zenboard.integrations.npm_setup import prepare_demo_e2e
 from zenboard.ui.app import ZenboardApp
 from zenboard.ui.launcher import make_app
 
 DEADLINE = 300.0
+MAX_HISTORY_RUNS = 8
 
 
 def progress(app: ZenboardApp) -> float:
@@ -39,10 +45,31 @@ def settled(app: ZenboardApp) -> bool:
     )
 
 
-async def shoot(out: Path, size: tuple[int, int]) -> None:
+def flaky_known(project: Path) -> bool:
+    with History(project) as db:
+        return any("flaky" in nodeid for _suite, nodeid in db.flaky_tests())
+
+
+def seed_history(project: Path, runs: int) -> int:
+    """Real headless runs, until the demo's flaky test has a mixed history; returns how many."""
+    done = 0
+    while done < runs or (done < MAX_HISTORY_RUNS and not flaky_known(project)):
+        subprocess.run(
+            [sys.executable, "-m", "zenboard", "run", "--ci"],
+            cwd=project,
+            stdout=subprocess.DEVNULL,
+            check=False,
+        )
+        done += 1
+        print(f"history: run {done} recorded")
+    return done
+
+
+async def shoot(out: Path, size: tuple[int, int], history_runs: int) -> None:
     project = copy_demo(Path(tempfile.mkdtemp(prefix="zenboard-shots-")) / "gradebook")
     for line in prepare_demo_e2e(project):  # as `zenboard demo` does: npm packages for e2e
         print(line)
+    seeded = seed_history(project, history_runs)
     app = make_app(project, run_at_start=True)
     out.mkdir(parents=True, exist_ok=True)
     async with app.run_test(size=size) as pilot:
@@ -53,7 +80,7 @@ async def shoot(out: Path, size: tuple[int, int]) -> None:
             await pilot.pause(0.05)
         await pilot.pause(0.1)
         app.save_screenshot("running.svg", str(out))
-        while not settled(app):
+        while not settled(app) or app.history_view.runs <= seeded:  # the launch recorded
             if time.monotonic() > deadline:
                 raise SystemExit("the demo did not finish")
             await pilot.pause(0.1)
@@ -64,10 +91,12 @@ async def shoot(out: Path, size: tuple[int, int]) -> None:
         await pilot.press("enter")
         await pilot.pause(0.2)
         app.save_screenshot("details.svg", str(out))
-        await pilot.press("escape", "q")
-    print(
-        f"wrote {', '.join(str(out / n) for n in ('running.svg', 'failures.svg', 'details.svg'))}"
-    )
+        await pilot.press("escape", "slash", *"flaky", "enter")
+        await pilot.pause(0.2)
+        app.save_screenshot("history.svg", str(out))
+        await pilot.press("q")
+    names = ("running.svg", "failures.svg", "details.svg", "history.svg")
+    print(f"wrote {', '.join(str(out / n) for n in names)}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,9 +105,12 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, default=Path(__file__).resolve().parent.parent / "screenshots"
     )
     parser.add_argument("--size", default="160x45", help="terminal size WIDTHxHEIGHT")
+    parser.add_argument(
+        "--history-runs", type=int, default=3, help="headless runs recorded before the dashboard's"
+    )
     args = parser.parse_args(argv)
     width, height = (int(n) for n in args.size.split("x"))
-    asyncio.run(shoot(args.out, (width, height)))
+    asyncio.run(shoot(args.out, (width, height), args.history_runs))
     return 0
 
 
