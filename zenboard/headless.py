@@ -83,6 +83,8 @@ def final_table(state: RunState, now: float) -> list[str]:
             mark = "crashed" if worker.crashed else ""
             if worker.replaces:
                 mark = f"(for {worker.replaces})"
+            if worker.restarts:
+                mark = f"restarts={worker.restarts}"
             lines.append(_row("", worker.id, mark, worker.done, *_outcome_cells(worker.counts)))
         for nodeid, _ in suite.collect_errors:
             lines.append(f"{indent} collection error: {nodeid}")
@@ -181,7 +183,7 @@ class HeadlessRun:
             elif isinstance(event, ev.WorkerDown) and event.crashed:
                 running = event.test or "?"
                 self.print(f"[{event.suite}] CRASHED worker {event.worker} while running {running}")
-            elif isinstance(event, ev.WorkerReplaced):
+            elif isinstance(event, ev.WorkerReplaced) and event.replacement != event.worker:
                 self.print(f"[{event.suite}] worker {event.worker} replaced by {event.replacement}")
             elif isinstance(event, ev.CollectFailed):
                 first = event.longrepr.strip().splitlines()[-1:] or [""]

@@ -47,6 +47,7 @@ def suite_summary(suite: SuiteState, now: float | None = None) -> dict[str, Any]
                 "crashed_test": w.crashed_test,
                 "replaced_by": w.replaced_by,
                 "replaces": w.replaces,
+                "restarts": w.restarts,
                 "counts": dict(w.counts),
             }
             for w in suite.workers.values()

@@ -129,6 +129,9 @@ def _worker_down(suite: SuiteState, event: ev.WorkerDown) -> None:
 
 
 def _worker_replaced(suite: SuiteState, event: ev.WorkerReplaced) -> None:
+    if event.replacement == event.worker:  # a stable lane (Playwright): restarted in place
+        _worker(suite, event.worker).restarts += 1
+        return
     _worker(suite, event.worker).replaced_by = event.replacement
     _worker(suite, event.replacement).replaces = event.worker
 

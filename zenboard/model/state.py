@@ -77,6 +77,8 @@ class WorkerState:
     crashed_test: str | None = None
     replaced_by: str | None = None
     replaces: str | None = None
+    restarts: int = 0
+    """Times the runner restarted this lane's worker in place (Playwright, after a failure)."""
     _planned: int | None = None
 
     @property

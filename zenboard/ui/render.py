@@ -152,6 +152,8 @@ def worker_row(suite: SuiteState, worker: WorkerState, width: int) -> Text:
             row.append(f" in {short_nodeid(worker.crashed_test)}", style="red")
     elif worker.replaces:
         row.append(f"  replaces {worker.replaces}", style="yellow")
+    if worker.restarts:
+        row.append(f"  restarted x{worker.restarts}", style="yellow")
     if worker.current and not worker.crashed:
         row.append("  ")
         row.append(short_nodeid(worker.current), style="italic")

@@ -77,6 +77,7 @@ class SuiteCard(Widget, can_focus=True):
                 w.crashed,
                 w.replaced_by,
                 w.replaces,
+                w.restarts,
             )
             for w in s.workers.values()
         )
