@@ -293,8 +293,13 @@ class History:
 
     def flaky_tests(self, last_runs: int = 50) -> set[tuple[str, str]]:
         """(suite, nodeid) of tests with a mixed history: both passed and failed lately."""
+        return set(self.flaky_patterns(last_runs))
+
+    def flaky_patterns(self, last_runs: int = 50) -> dict[tuple[str, str], str]:
+        """The flaky tests (as `flaky_tests`) with their patterns, in one read (the dashboard
+        shows both)."""
         return {
-            key
+            key: pattern
             for key, pattern in self.outcome_patterns(last_runs).items()
             if "F" in pattern and "P" in pattern
         }

@@ -61,11 +61,10 @@ class ProjectHistory:
             if not (self.root / history.HISTORY_FILE).is_file():
                 return HistoryView()
             with history.History(self.root) as db:
-                flaky_keys = db.flaky_tests(FLAKY_RUNS)
-                patterns = db.outcome_patterns(FLAKY_RUNS) if flaky_keys else {}
+                flaky = db.flaky_patterns(FLAKY_RUNS)  # flaky_tests() with the patterns
                 runs = db.conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
                 return HistoryView(
-                    flaky={key: patterns.get(key, "") for key in flaky_keys},
+                    flaky=flaky,
                     trends=db.suite_trends(TREND_RUNS),
                     runs=int(runs),
                 )
