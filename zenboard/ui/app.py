@@ -12,6 +12,7 @@ for the flaky badges and the cards' duration trends).
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import threading
 import time
@@ -69,6 +70,10 @@ def styles_dir() -> Path:
         if packaged.is_dir()
         else Path(zenboard.__file__).resolve().parent.parent / "styles"
     )
+
+
+EXIT_GRACE_SECONDS = 20.0
+"""After SIGTERM, how long a clean quit may take before the process ends regardless."""
 
 
 class ZenboardApp(App[int]):
@@ -181,14 +186,37 @@ class ZenboardApp(App[int]):
         self.gc_pacing.release()
 
     def _install_signal_handlers(self) -> None:
-        """SIGTERM and SIGHUP quit as `q` does (runs cancelled, terminal restored)."""
+        """SIGTERM quits as `q` does (runs cancelled, terminal restored); SIGHUP, the terminal
+        gone, stops the runs and leaves at once: Textual's shutdown writes to the terminal and,
+        with nobody reading it, blocks forever (seen: an app whose tmux session was killed)."""
         try:
             loop = asyncio.get_running_loop()
-            for sig in (signal.SIGTERM, signal.SIGHUP):
-                loop.add_signal_handler(sig, self.action_quit_cleanly)
-                self._signals.append(sig)
+            loop.add_signal_handler(signal.SIGTERM, self._terminated)
+            self._signals.append(signal.SIGTERM)
+            loop.add_signal_handler(signal.SIGHUP, self._hung_up)
+            self._signals.append(signal.SIGHUP)
         except (NotImplementedError, RuntimeError, ValueError):
             pass  # not the main thread (tests) or no signals on this platform
+
+    def _terminated(self) -> None:
+        self._exit_anyway_after(EXIT_GRACE_SECONDS, 143)
+        self.action_quit_cleanly()
+
+    def _hung_up(self) -> None:
+        self._exit_anyway_after(0.0, 129)
+
+    def _exit_anyway_after(self, seconds: float, code: int) -> None:
+        """A thread that stops every run and ends the process if a clean exit has not by then.
+
+        It runs beside a main thread that may be stuck inside Textual, so it must not need the
+        event loop."""
+
+        def watchdog() -> None:
+            time.sleep(seconds)
+            self.session.shutdown()
+            os._exit(code)
+
+        threading.Thread(target=watchdog, name="zenboard-exit-watchdog", daemon=True).start()
 
     # The fold
 
