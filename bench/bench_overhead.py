@@ -38,7 +38,9 @@ def make_suite(root: Path, tests: int) -> None:
 
 def timed(argv: list[str], cwd: Path) -> float:
     start = time.perf_counter()
-    done = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    done = subprocess.run(
+        argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+    )
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} exited {done.returncode}")
@@ -53,11 +55,33 @@ def main() -> None:
     args = parser.parse_args()
     python = sys.executable
     zenboard = [python, "-m", "zenboard", "run", "--ci"]
+    # An editable install has no bytecode for zenboard itself, and this machine sets
+    # PYTHONDONTWRITEBYTECODE: compile once, as `pip install zenboard` would have.
+    subprocess.run(
+        [
+            python,
+            "-m",
+            "compileall",
+            "-q",
+            str(Path(__file__).resolve().parent.parent / "zenboard"),
+        ],
+        check=True,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         make_suite(root, args.tests)
         report = root / "plain-report.json"
-        json_cmd = [python, "-m", "pytest", "-n", "2", "--json-report", f"--json-report-file={report}", "-p", "no:cacheprovider"]
+        json_cmd = [
+            python,
+            "-m",
+            "pytest",
+            "-n",
+            "2",
+            "--json-report",
+            f"--json-report-file={report}",
+            "-p",
+            "no:cacheprovider",
+        ]
         bare_cmd = [python, "-m", "pytest", "-n", "2", "-p", "no:cacheprovider"]
         zb_cmd = [*zenboard, "--report-dir", str(root / "zb")]
         env_note = os.environ.get("BENCH_NOTE", "")

@@ -28,3 +28,6 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/python -c "import zenboard, textual, xdist, pytest_jsonreport, docker, watchfiles" 
     touch "$stamp"
 fi
+# Bytecode for zenboard itself (an editable install has none, and PYTHONDONTWRITEBYTECODE may be
+# set): every pytest process of every suite imports the plugin.
+.venv/bin/python -m compileall -q zenboard >/dev/null || true

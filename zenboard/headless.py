@@ -17,7 +17,6 @@ from typing import TextIO
 
 from zenboard.config import ProjectConfig, SuiteConfig
 from zenboard.engine import Engine, EventBuffer
-from zenboard.integrations import recording, reports
 from zenboard.model import events as ev
 from zenboard.model.reducer import apply
 from zenboard.model.state import RunState, SuiteState
@@ -160,6 +159,8 @@ class HeadlessRun:
         self._print_progress(final=True)
         for line in final_table(self.state, now):
             self.print(line)
+        from zenboard.integrations import recording, reports  # imported after the suites started
+
         meta = recording.run_meta(self.config.root, self.shard)
         summary = reports.write_summary(self.state, self.engine.report_dir, meta)
         self.print(f"reports: {summary.parent}")
@@ -190,6 +191,8 @@ class HeadlessRun:
                 self.print(f"[{event.suite}] COLLECTION ERROR {event.nodeid}: {first[0]}")
             elif isinstance(event, ev.SuiteExited):
                 suite = self.state.suites[event.suite]
+                from zenboard.integrations import reports
+
                 reports.write_suite_reports(suite, self.engine.report_dir)
                 if suite.error:
                     self.print(f"[{event.suite}] ERROR {suite.error}")

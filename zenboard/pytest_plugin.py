@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from zenboard.model.events import encode
+from zenboard.wire import encode
 
 ENV_VAR = "ZENBOARD_EVENTS"
 TEXT_BOUND = 16_000

@@ -14,12 +14,21 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from zenboard.model.events import OUTCOMES
 from zenboard.model.state import RunState, SuiteState, TestResult
 
 SUMMARY_VERSION = 1
+
+
+def escape(text: str, entities: dict[str, str] | None = None) -> str:
+    """XML text escaping (xml.sax.saxutils would import urllib and http.client)."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for char, entity in (entities or {}).items():
+        text = text.replace(char, entity)
+    return text
+
+
 _QUOTE = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 

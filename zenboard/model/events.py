@@ -13,7 +13,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-EVENT_VERSION = 1
+# The wire format lives in zenboard.wire (cheap to import for the plugin); re-exported here.
+from zenboard.wire import EVENT_VERSION as EVENT_VERSION
+from zenboard.wire import encode as encode
+
 MAX_LINE_BYTES = 1 << 20
 """Longer lines are counted as oversized and skipped (the plugin bounds failure text well below)."""
 
@@ -196,11 +199,6 @@ _WIRE_FIELDS: dict[str, tuple[tuple[str, type | tuple[type, ...], bool], ...]] =
     "worker_replaced": (("worker", str, True), ("replacement", str, True)),
     "run_finished": (("exitstatus", int, True), ("duration", (int, float), True)),
 }
-
-
-def encode(kind: str, **fields: Any) -> bytes:
-    """One wire line (with its newline) for an event of `kind`; used by the plugin."""
-    return (json.dumps({"v": EVENT_VERSION, "type": kind, **fields}, default=str) + "\n").encode()
 
 
 def decode(suite: str, line: bytes | str) -> Event:

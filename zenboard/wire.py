@@ -1,0 +1,18 @@
+"""The event stream's wire format, as small as possible to import.
+
+The pytest plugin is imported into every pytest process that has zenboard installed (workers
+included, and runs zenboard never started): it must cost next to nothing, so it imports only
+this module, never the model with its dataclasses.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+EVENT_VERSION = 1
+
+
+def encode(kind: str, **fields: Any) -> bytes:
+    """One wire line (with its newline) for an event of `kind`."""
+    return (json.dumps({"v": EVENT_VERSION, "type": kind, **fields}, default=str) + "\n").encode()
