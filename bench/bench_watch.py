@@ -51,8 +51,8 @@ WHERE_THE_TIME_GOES = (
     "Where the time goes. zenboard's start is the quiet window (100 ms: changes are gathered "
     "until the tree has been quiet that long, so a burst is one rerun) plus the watcher's 20 ms"
     ' step, `git check-ignore` and the mapping (a few ms); from the spawn to the first result '
-    "is pytest's own start (interpreter, plugins, conftest, collection), which the loaded "
-    'machine stretches to about a second. pytest-watcher 0.6.3 builds its `Trigger()` without '
+    "is pytest's own start (interpreter, plugins, conftest, collection): about half a second "
+    'on a quiet machine, a second and more when the cores are busy. pytest-watcher 0.6.3 builds its `Trigger()` without '
     'the configured delay (`--delay`, default 0.2 s, is parsed but not applied), so it starts '
     'pytest at its next 100 ms loop tick after the first event, without waiting for a burst to '
     'end.'
@@ -234,8 +234,8 @@ def main() -> None:
         f"watching one, pytest-watcher the other, the same edit (a line appended to `{EDITED}`, whose "
         f"tests are in the suites {', '.join(zen.suites)}) made {REPEATS} times on each, alternately, each "
         f"after the previous rerun ended. Reproduce with `.venv/bin/python bench/bench_watch.py --write`. "
-        f"**Other engineers' jobs were running on the 2 cores** (load average {min(loads):.1f} to "
-        f"{max(loads):.1f} during the measurements), so absolute figures are pessimistic.",
+        f"Load average {min(loads):.1f} to {max(loads):.1f} on the 2 cores during the measurements"
+        + (" (other work was running: absolute figures are pessimistic)." if max(loads) > 2 else "."),
         "",
         "| from the write to ... (median of 10) | zenboard watch (quiet 100 ms) | pytest-watcher (default delay) |",
         "|---|---|---|",
