@@ -23,6 +23,8 @@ from zenboard.model.state import RunState, SuiteState
 
 PROGRESS_INTERVAL_CI = 1.0
 PROGRESS_INTERVAL_TTY = 0.5
+READER_NICENESS = 10
+"""Headless output is a line a second: its reading and folding can wait for the suites."""
 
 
 def progress_line(suite: SuiteState, now: float) -> str:
@@ -118,7 +120,9 @@ class HeadlessRun:
         self.out = out or sys.stdout
         self.ci = ci
         self.buffer = EventBuffer()
-        self.engine = Engine(config, self.buffer, report_dir, extra_env)
+        self.engine = Engine(
+            config, self.buffer, report_dir, extra_env, reader_niceness=READER_NICENESS
+        )
         self.state = RunState.for_suites([s.name for s in suites])
         self._last_print: dict[str, tuple[float, int]] = {}
         self._interrupted = False

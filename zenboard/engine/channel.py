@@ -13,6 +13,7 @@ import os
 import threading
 from collections.abc import Callable
 
+from zenboard.engine.process import lower_this_thread
 from zenboard.model import events as ev
 
 READ_CHUNK = 1 << 16
@@ -87,7 +88,10 @@ class LineDecoder:
 class EventPipe:
     """One pipe per suite run; `env_value()` goes into the child's environment."""
 
-    def __init__(self, suite: str, sink: Callable[[list[ev.Event]], None]) -> None:
+    def __init__(
+        self, suite: str, sink: Callable[[list[ev.Event]], None], niceness: int = 0
+    ) -> None:
+        self.niceness = niceness
         self.suite = suite
         self.read_fd, self.write_fd = os.pipe()
         os.set_inheritable(self.write_fd, True)
@@ -119,6 +123,7 @@ class EventPipe:
             self._thread.join(1.0)
 
     def _read(self) -> None:
+        lower_this_thread(self.niceness)
         decoder = self._decoder
         try:
             while True:

@@ -29,8 +29,12 @@ class Engine:
         buffer: EventBuffer,
         report_dir: Path | None = None,
         extra_env: dict[str, str] | None = None,
+        reader_niceness: int = 0,
     ) -> None:
         self.config = config
+        self.reader_niceness = reader_niceness
+        """Nice value of the threads that read suites' output and events: the headless view
+        sets it so that, on busy cores, reading costs the suites themselves nothing."""
         self.buffer = buffer
         self.report_dir = (report_dir or config.root / DEFAULT_REPORT_DIR).resolve()
         self.extra_env = dict(extra_env or {})
@@ -93,7 +97,9 @@ class Engine:
                 self._launch(phases, index + 1, rootdir, generation)
             self.exited.set()
 
-        run = SuiteRun(suite.name, command, self.buffer.extend, nodeids, on_exit)
+        run = SuiteRun(
+            suite.name, command, self.buffer.extend, nodeids, on_exit, self.reader_niceness
+        )
         with self._lock:
             # Started under the lock: a cancel either sees this run or ends the sequence.
             if index > 0 and self._generation.get(suite.name, 0) != generation:

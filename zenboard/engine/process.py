@@ -117,6 +117,20 @@ def spawn(
     return _SPAWNER.run(start)
 
 
+def lower_this_thread(niceness: int) -> None:
+    """Give the calling thread (not the process) a lower CPU priority.
+
+    Linux keeps a nice value per thread, and threads and processes inherit their creator's.
+    Threads that only read what suites report call this, so on busy cores the suites' own
+    processes (forked from the spawner thread, which keeps the normal priority) come first.
+    """
+    if niceness <= 0 or not hasattr(os, "setpriority"):
+        return
+    with contextlib.suppress(OSError):
+        current = os.getpriority(os.PRIO_PROCESS, 0)  # this thread's, on Linux
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), max(current, niceness))
+
+
 def descendants(pid: int) -> list[int]:
     """Every live descendant of `pid`, found through /proc (empty where /proc is missing)."""
     children: dict[int, list[int]] = {}

@@ -34,8 +34,11 @@ class SuiteRun:
         sink: Callable[[list[ev.Event]], None],
         nodeids: tuple[str, ...] = (),
         on_exit: Callable[[SuiteRun], None] | None = None,
+        niceness: int = 0,
     ) -> None:
         self.suite = suite
+        self.niceness = niceness
+        """Nice value for this run's reader threads (the headless view lowers them)."""
         self.command = command
         self.nodeids = nodeids
         self._sink = sink
@@ -67,7 +70,7 @@ class SuiteRun:
             self.returncode = 127
             self.done.set()
             return
-        pipe = EventPipe(self.suite, self._observe)
+        pipe = EventPipe(self.suite, self._observe, self.niceness)
         env = {**self.command.env, ENV_EVENTS: pipe.env_value(), ENV_SUITE: self.suite}
         try:
             self.process = process.spawn(self.command.argv, self.command.cwd, env, (pipe.write_fd,))
@@ -112,6 +115,7 @@ class SuiteRun:
         process.terminate_tree(self.process)
 
     def _read_output(self) -> None:
+        process.lower_this_thread(self.niceness)
         assert self.process is not None
         assert self.process.stdout is not None
         for raw in self.process.stdout:
