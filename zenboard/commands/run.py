@@ -13,8 +13,11 @@ NAME = "run"
 HELP = "run suites headless (for CI): progress lines, reports, exit code"
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("suites", nargs="*", metavar="SUITE", help="suites to run (default: all)")
+def add_headless_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
+    """The arguments `run` and `watch` share: suites, `--ci`, `--report-dir`, `--task`."""
+    parser.add_argument(
+        "suites", nargs="*", metavar="SUITE", help=f"suites to {verb} (default: all)"
+    )
     parser.add_argument(
         "--ci", action="store_true", help="CI output: at most one progress line per suite a second"
     )
@@ -25,6 +28,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="where reports go (default: PROJECT/.zenboard/reports/latest)",
     )
     parser.add_argument("--task", metavar="ID", help="the task whose variables suites get")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_headless_arguments(parser, "run")
     parser.add_argument(
         "--shard",
         metavar="K/N",

@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+from zenboard.commands.run import add_headless_arguments
 
 NAME = "watch"
 HELP = "run suites, then rerun what each file change affects: failed tests first (headless)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("suites", nargs="*", metavar="SUITE", help="suites to watch (default: all)")
-    parser.add_argument(
-        "--ci", action="store_true", help="CI output: at most one progress line per suite a second"
-    )
-    parser.add_argument(
-        "--report-dir",
-        type=Path,
-        metavar="DIR",
-        help="where reports go (default: PROJECT/.zenboard/reports/latest)",
-    )
+    add_headless_arguments(parser, "watch")
     parser.add_argument(
         "--quiet-ms",
         type=int,
         metavar="N",
         help="handle changes once the tree has been quiet this long (default: 100, or the config)",
     )
-    parser.add_argument("--task", metavar="ID", help="the task whose variables suites get")
     parser.add_argument(
         "--no-initial-run", action="store_true", help="wait for the first change before running"
     )
