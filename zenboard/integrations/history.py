@@ -123,6 +123,24 @@ def record_from_state(
     )
 
 
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """Switch a database to WAL, waiting out another process doing the same.
+
+    Changing the journal mode needs an exclusive lock, and SQLite reports "database is locked"
+    at once, without its busy handler, when another connection holds a lock meanwhile (two
+    zenboard processes opening a new history at the same moment): retry until the busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 class History:
     """An open history database. Use as a context manager, or call `close()`."""
 
@@ -131,7 +149,7 @@ class History:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self.conn.execute("PRAGMA journal_mode = WAL")
+        _enable_wal(self.conn)
         self.conn.execute("PRAGMA foreign_keys = ON")
         history_schema.migrate(self.conn)
 
