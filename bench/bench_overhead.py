@@ -1,7 +1,7 @@
 """Streaming overhead: `zenboard run --ci` against pytest producing the same JSON report.
 
 On a generated suite of 2,000 trivial tests with `-n 2`, alternating runs (so drift on the
-machine hits both sides alike), median of N pairs:
+machine hits both sides alike; the side that goes first alternates too), median of N pairs:
 
   ratio_json = wall(zenboard run --ci) / wall(pytest -n 2 --json-report --json-report-file=...)
   ratio_bare = wall(zenboard run --ci) / wall(pytest -n 2)
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -46,15 +47,19 @@ def make_suite(root: Path, tests: int) -> None:
     )
 
 
-def timed(argv: list[str], cwd: Path) -> float:
+def timed(argv: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall time and CPU time (user + system, the whole process tree) of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
         argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
     )
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} exited {done.returncode}")
-    return elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
 
 
 def main() -> None:
@@ -95,11 +100,20 @@ def main() -> None:
         env_note = os.environ.get("BENCH_NOTE", "")
         timed(zb_cmd, root)  # warm caches (bytecode, page cache) once for all three
         timed(json_cmd, root)
-        z, j, b = [], [], []
-        for _ in range(args.pairs):
-            z.append(timed(zb_cmd, root))
-            j.append(timed(json_cmd, root))
-            b.append(timed(bare_cmd, root))
+        runs: dict[str, list[tuple[float, float]]] = {"zb": [], "json": [], "bare": []}
+        commands = {"zb": zb_cmd, "json": json_cmd, "bare": bare_cmd}
+        for index in range(args.pairs):
+            # Alternate which side of a pair goes first, so drift on the machine hits both alike.
+            order = ("zb", "json", "bare") if index % 2 == 0 else ("json", "zb", "bare")
+            for name in order:
+                runs[name].append(timed(commands[name], root))
+            print(
+                f"pair {index + 1}: "
+                + "  ".join(f"{n} {runs[n][-1][0]:.2f} s" for n in ("zb", "json", "bare")),
+                flush=True,
+            )
+    z, j, b = ([wall for wall, _ in runs[n]] for n in ("zb", "json", "bare"))
+    cz, cj = (statistics.median(cpu for _, cpu in runs[n]) for n in ("zb", "json"))
     mz, mj, mb = statistics.median(z), statistics.median(j), statistics.median(b)
     ratios_json = sorted(zz / jj for zz, jj in zip(z, j, strict=True))
     lines = [
@@ -118,6 +132,9 @@ def main() -> None:
         f"- zenboard / pytest with the same JSON report: **{mz / mj:.3f}** (median of the per-pair ratios: "
         f"{statistics.median(ratios_json):.3f}; target at most 1.05, aim 1.03)",
         f"- zenboard / bare pytest: **{mz / mb:.3f}**; pytest-json-report alone / bare: {mj / mb:.3f}",
+        f"- CPU time of the whole process tree (user + system), medians: zenboard {cz:.2f} s, "
+        f"pytest with the JSON report {cj:.2f} s: **{cz / cj:.3f}**",
+        f"- per-pair ratios, sorted: {', '.join(f'{r:.3f}' for r in ratios_json)}",
         "",
         WHERE_THE_COST_GOES,
         "",

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
+
+import pytest
 
 from zenboard.engine.channel import EventPipe, LineDecoder
 from zenboard.model import events as ev
@@ -62,3 +65,85 @@ def test_pipe_reports_damage_and_events_in_order() -> None:
     damage = [e for e in received if isinstance(e, ev.StreamDamaged)]
     assert sum(d.malformed for d in damage) == 1
     assert damage[0].sample == "nonsense"
+
+
+def _read_all(fd: int) -> bytes:
+    data = b""
+    while chunk := os.read(fd, 1 << 16):
+        data += chunk
+    return data
+
+
+def test_batched_pipe_keeps_order_and_writes_in_few_batches() -> None:
+    """The plugin's writer: every line arrives, in order, with far fewer writes than lines."""
+    from zenboard.pytest_plugin import BatchedPipe
+
+    read_fd, write_fd = os.pipe()
+    writes: list[int] = []
+    real_write = os.write
+
+    def counting_write(fd: int, data: bytes) -> int:
+        writes.append(len(data))
+        return real_write(fd, data)
+
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(_read_all(read_fd)))
+    reader.start()  # the lines are more than a pipe holds
+    pipe = BatchedPipe(write_fd, interval=0.05)
+    lines = [ev.encode("worker_collected", worker=f"gw{i % 3}", count=i) for i in range(2000)]
+    os.write = counting_write  # type: ignore[assignment]
+    try:
+        for line in lines:
+            pipe.write(line)
+        pipe.flush()
+    finally:
+        os.write = real_write
+    os.close(write_fd)
+    reader.join(10)
+    assert received == [b"".join(lines)]
+    os.close(read_fd)
+    assert 1 <= len(writes) < 20
+
+
+def test_batched_pipe_delivers_a_lone_line_without_a_flush() -> None:
+    from zenboard.pytest_plugin import BatchedPipe
+
+    read_fd, write_fd = os.pipe()
+    pipe = BatchedPipe(write_fd, interval=0.01)
+    pipe.write(GOOD)
+    assert os.read(read_fd, 1 << 16) == GOOD  # blocks until the flusher thread wrote it
+    os.close(write_fd)
+    os.close(read_fd)
+
+
+def test_batched_pipe_stops_quietly_when_the_reader_is_gone() -> None:
+    from zenboard.pytest_plugin import BatchedPipe
+
+    read_fd, write_fd = os.pipe()
+    os.close(read_fd)
+    pipe = BatchedPipe(write_fd, interval=0.01)
+    pipe.write(GOOD)
+    pipe.flush()  # EPIPE: streaming stops, the run goes on
+    assert pipe.fd is None
+    pipe.write(GOOD)
+    pipe.flush()
+    os.close(write_fd)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # fork() in a threaded process
+def test_a_forked_child_never_writes_into_the_parents_stream() -> None:
+    from zenboard.pytest_plugin import BatchedPipe
+
+    read_fd, write_fd = os.pipe()
+    pipe = BatchedPipe(write_fd, interval=0.01)
+    pid = os.fork()
+    if pid == 0:  # the child: a test that forks, say
+        pipe.write(b"from the child\n")
+        pipe.flush()
+        os._exit(0)
+    os.waitpid(pid, 0)
+    pipe.write(GOOD)
+    pipe.flush()
+    os.close(write_fd)
+    assert _read_all(read_fd) == GOOD
+    os.close(read_fd)

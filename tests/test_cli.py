@@ -215,7 +215,7 @@ def test_junit_names_keep_parameter_ids_whole(tmp_path: Path) -> None:
             import pytest
 
             class TestGroup:
-                @pytest.mark.parametrize("x", ["a::b", "[c]"])
+                @pytest.mark.parametrize("x", ["a::b", "[c]", "<&\\"\\t>"])
                 def test_p(self, x):
                     assert x != "[c]"
         ''',
@@ -228,5 +228,6 @@ def test_junit_names_keep_parameter_ids_whole(tmp_path: Path) -> None:
     assert cases == {
         ("test_ids.TestGroup", "test_p[a::b]"): [],
         ("test_ids.TestGroup", "test_p[[c]]"): ["failure"],
+        ("test_ids.TestGroup", "test_p[<&\"\\t>]"): [],
     }
     assert suite.get("failures") == "1"

@@ -217,3 +217,15 @@ def test_collection_gives_rootdir_relative_ids_from_the_suites_cwd(tmp_path: Pat
     assert found.error == ""
     assert found.nodeids == ("backend/tests/test_x.py::test_a", "backend/tests/test_x.py::test_b")
     assert Path(found.rootdir) == project.resolve()
+
+
+def test_durations_file_is_indented_json_with_a_test_per_line(tmp_path: Path) -> None:
+    data = {"gen": {'t.py::test_b[é"x]': 0.25, "t.py::test_a": 1e-06}, "empty": {}}
+    path = durations.save(tmp_path, data)
+    text = path.read_text(encoding="utf-8")
+    expected = {
+        "version": 1,
+        "suites": {s: dict(sorted(t.items())) for s, t in sorted(data.items())},
+    }
+    assert text == json.dumps(expected, indent=1) + "\n"
+    assert durations.load(tmp_path) == data

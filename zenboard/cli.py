@@ -24,14 +24,22 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
+def build_parser(
+    only: str | None = None,
+) -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
+    """The parser with every sub-command, or with just the command `only` names.
+
+    Each sub-command's module is imported to build its arguments; `main` builds only the one
+    the command line names, so `zenboard run` spawns its suites sooner (the full parser costs
+    a dozen imports) while `zenboard --help` still lists every command.
+    """
     parser = _Parser(
         prog="zenboard", description="Run a project's test suites in parallel and watch them live."
     )
     parser.add_argument("--version", action="version", version=f"zenboard {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     modules: dict[str, ModuleType] = {}
-    for module_name in COMMANDS:
+    for module_name in (only,) if only in COMMANDS else COMMANDS:
         module = importlib.import_module(f"zenboard.commands.{module_name}")
         command = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
         command.add_argument(
@@ -46,8 +54,14 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
     return parser, modules
 
 
+def _named_command(argv: list[str]) -> str | None:
+    """The module of the sub-command `argv` names first, if any (None: build them all)."""
+    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    return first.replace("-", "_") if first is not None else None
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser, modules = build_parser()
+    parser, modules = build_parser(_named_command(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

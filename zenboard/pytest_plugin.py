@@ -14,12 +14,19 @@ worker id without adding anything to the reports workers send (which must stay p
 
 Each finished test carries pytest-json-report's own record for it (zenboard always runs with
 `--json-report`), so the stream is the JSON report, live; long failure texts are cut at a bound.
+
+Lines are not written one by one: a pipe write per event wakes zenboard's reader thousands of
+times a second, on the very cores the workers need. `BatchedPipe` collects them and a flusher
+thread writes whatever has gathered once every `FLUSH_INTERVAL`, so a test's event reaches
+zenboard at most that late, in the same order, and the controller never blocks on the pipe.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import stat
+import threading
 import time
 from typing import Any
 
@@ -31,6 +38,8 @@ ENV_VAR = "ZENBOARD_EVENTS"
 TEXT_BOUND = 16_000
 """Longest failure text (longrepr, crash message, captured output) sent in one event."""
 MAIN_WORKER = "main"
+FLUSH_INTERVAL = 0.02
+"""Seconds a line may wait to be written with the ones after it: invisible on a dashboard."""
 
 
 def _stream_fd() -> int | None:
@@ -59,6 +68,76 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     os.environ.pop(ENV_VAR, None)
     config.pluginmanager.register(EventStream(config, fd), "zenboard-event-stream")
+
+
+class BatchedPipe:
+    """Ordered, batched writes to the event pipe, from a flusher thread.
+
+    `write` only appends (under a lock held for an append); the first line after a quiet spell
+    wakes the flusher, which waits `interval`, takes everything gathered and writes it with one
+    `os.write` loop. `flush` writes what is left from the caller's thread (run end, unconfigure,
+    interpreter exit). A write error (zenboard went away) stops streaming, never the run, and a
+    forked child of this process never writes into zenboard's stream.
+    """
+
+    def __init__(self, fd: int, interval: float = FLUSH_INTERVAL) -> None:
+        self.fd: int | None = fd
+        self.interval = interval
+        self._pending: list[bytes] = []
+        self._scheduled = False
+        self._lock = threading.Lock()
+        """Guards `_pending` and `_scheduled`."""
+        self._write_lock = threading.Lock()
+        """One writer at a time, so batches reach the pipe in the order they were taken."""
+        self._wake = threading.Event()
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._forget)
+        self._thread = threading.Thread(target=self._run, name="zenboard-events", daemon=True)
+        self._thread.start()
+
+    def write(self, line: bytes) -> None:
+        if self.fd is None:
+            return
+        with self._lock:
+            self._pending.append(line)
+            if self._scheduled:
+                return
+            self._scheduled = True
+        self._wake.set()
+
+    def flush(self) -> None:
+        """Write everything gathered so far, now, from the calling thread."""
+        with self._write_lock:
+            with self._lock:
+                batch, self._pending = self._pending, []
+                self._scheduled = False
+            self._write_all(batch)
+
+    def _forget(self) -> None:
+        """In a forked child: the stream is the parent's; never write, never wait on its locks."""
+        self.fd = None
+        self._pending = []
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+
+    def _run(self) -> None:
+        while self.fd is not None:
+            self._wake.wait()
+            self._wake.clear()
+            time.sleep(self.interval)
+            self.flush()
+
+    def _write_all(self, batch: list[bytes]) -> None:
+        if not batch or self.fd is None:
+            return
+        data = memoryview(b"".join(batch))
+        try:
+            while data:
+                written = os.write(self.fd, data)
+                data = data[written:]
+        except OSError:
+            self.fd = None  # zenboard went away: keep the run going, stop streaming
+            self._wake.set()
 
 
 def _cut(text: str) -> str:
@@ -100,7 +179,8 @@ class EventStream:
 
     def __init__(self, config: pytest.Config, fd: int) -> None:
         self.config = config
-        self.fd: int | None = fd
+        self.pipe = BatchedPipe(fd)
+        atexit.register(self.pipe.flush)
         self.started = time.monotonic()
         self.xdist = False
         self.current: dict[str, str] = {}
@@ -111,15 +191,7 @@ class EventStream:
 
     # -- writing ---------------------------------------------------------------------------
     def emit(self, kind: str, **fields: Any) -> None:
-        if self.fd is None:
-            return
-        data = encode(kind, **fields)
-        try:
-            while data:
-                written = os.write(self.fd, data)
-                data = data[written:]
-        except OSError:
-            self.fd = None  # zenboard went away: keep the run going, stop streaming
+        self.pipe.write(encode(kind, **fields))
 
     # -- run -------------------------------------------------------------------------------
     @pytest.hookimpl(trylast=True)
@@ -163,6 +235,10 @@ class EventStream:
         self.emit(
             "run_finished", exitstatus=int(exitstatus), duration=time.monotonic() - self.started
         )
+        self.pipe.flush()
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        self.pipe.flush()
 
     # -- collection ------------------------------------------------------------------------
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:

@@ -7,6 +7,7 @@ the last of its run and the model can settle the suite's final state from comple
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 import threading
@@ -15,7 +16,7 @@ from collections import deque
 from collections.abc import Callable
 
 from zenboard.engine import process
-from zenboard.engine.channel import EventPipe
+from zenboard.engine.channel import READ_CHUNK, READ_PAUSE, EventPipe
 from zenboard.engine.command import SuiteCommand
 from zenboard.model import events as ev
 
@@ -118,10 +119,32 @@ class SuiteRun:
         process.lower_this_thread(self.niceness)
         assert self.process is not None
         assert self.process.stdout is not None
-        for raw in self.process.stdout:
-            text = raw.decode(errors="replace").rstrip("\r\n")[:OUTPUT_LINE_CHARS]
+        stdout = self.process.stdout
+        assert isinstance(stdout, io.BufferedReader)  # Popen's default buffering
+        partial = b""
+        while True:
+            try:
+                chunk = stdout.read1(READ_CHUNK)
+            except (OSError, ValueError):  # ValueError: closed by _wait (a grandchild holds it)
+                break
+            if not chunk:
+                break
+            lines = (partial + chunk).split(b"\n")
+            partial = lines.pop()
+            self._emit_output(lines)
+            if len(chunk) < READ_CHUNK:
+                time.sleep(READ_PAUSE)  # let output gather: see channel.READ_PAUSE
+        if partial:
+            self._emit_output([partial])
+
+    def _emit_output(self, lines: list[bytes]) -> None:
+        events: list[ev.Event] = []
+        for raw in lines:
+            text = raw.decode(errors="replace").rstrip("\r")[:OUTPUT_LINE_CHARS]
             self._tail.append(text)
-            self._sink([ev.OutputLine(self.suite, text)])
+            events.append(ev.OutputLine(self.suite, text))
+        if events:
+            self._sink(events)
 
     def _wait(self, pipe: EventPipe, output: threading.Thread) -> None:
         assert self.process is not None

@@ -138,10 +138,19 @@ def _stage_text(test: TestResult) -> str:
     return _xml_text("\n".join(parts))
 
 
+_ATTR_SPECIAL = re.compile('[&<>"\x00-\x1f\ufffe\uffff]')
+"""Anything an attribute value cannot hold as it is; most values (names, times) have none."""
+
+
+def _attr_value(value: object) -> str:
+    text = str(value)
+    if _ATTR_SPECIAL.search(text) is None:
+        return text
+    return escape(_xml_text(text), _QUOTE)
+
+
 def _attrs(**values: object) -> str:
-    return "".join(
-        f' {key}="{escape(_xml_text(str(value)), _QUOTE)}"' for key, value in values.items()
-    )
+    return "".join(f' {key}="{_attr_value(value)}"' for key, value in values.items())
 
 
 def _testcase(test: TestResult) -> str:
