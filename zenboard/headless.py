@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import Any, TextIO
 
 from zenboard.config import ProjectConfig, SuiteConfig
 from zenboard.engine import Engine, EventBuffer
@@ -126,6 +126,9 @@ class HeadlessRun:
         self.state = RunState.for_suites([s.name for s in suites])
         self._last_print: dict[str, tuple[float, int]] = {}
         self._interrupted = False
+        self._reports_written: dict[str, tuple[int, ...]] = {}
+        """suite -> the results its JUnit file was written from (runs, tests, done, errors)."""
+        self._meta: dict[str, Any] | None = None
         self.selection = dict(selection or {})
         """suite -> (nodeids, rootdir) for suites that run only some tests (a shard, a plan)."""
         self.kind = kind
@@ -163,15 +166,17 @@ class HeadlessRun:
         self._print_progress(final=True)
         for line in final_table(self.state, now):
             self.print(line)
-        from zenboard.integrations import recording, reports  # imported after the suites started
+        from zenboard.integrations import reports  # imported after the suites started
 
-        meta = recording.run_meta(self.config.root, self.shard)
+        meta = self._run_meta()
         summary = reports.write_summary(self.state, self.engine.report_dir, meta)
         self.print(f"reports: {summary.parent}")
         code = self.state.exit_code()
         if self._interrupted:
             code = max(code, 1)
         partial = tuple(self.selection) if self.partial else ()
+        from zenboard.integrations import recording
+
         for line in recording.after_run(
             self.config.root, self.state, self.kind, code, partial, self.shard, meta["commit"]
         ):
@@ -193,13 +198,34 @@ class HeadlessRun:
             elif isinstance(event, ev.CollectFailed):
                 first = event.longrepr.strip().splitlines()[-1:] or [""]
                 self.print(f"[{event.suite}] COLLECTION ERROR {event.nodeid}: {first[0]}")
+            elif isinstance(event, ev.RunFinished):
+                # pytest still tears its workers down and exits, which takes a while: write
+                # what is already final now rather than after the process is gone.
+                self._write_suite_reports(self.state.suites[event.suite])
+                self._run_meta()
             elif isinstance(event, ev.SuiteExited):
                 suite = self.state.suites[event.suite]
-                from zenboard.integrations import reports
-
-                reports.write_suite_reports(suite, self.engine.report_dir)
+                self._write_suite_reports(suite)
                 if suite.error:
                     self.print(f"[{event.suite}] ERROR {suite.error}")
+
+    def _write_suite_reports(self, suite: SuiteState) -> None:
+        """A suite's JUnit file, unless it was written from the very same results already."""
+        results = (suite.runs, len(suite.tests), suite.done, len(suite.collect_errors))
+        if self._reports_written.get(suite.name) == results:
+            return
+        from zenboard.integrations import reports
+
+        reports.write_suite_reports(suite, self.engine.report_dir)
+        self._reports_written[suite.name] = results
+
+    def _run_meta(self) -> dict[str, Any]:
+        """summary.json's top-level keys (the commit: a `git` call), asked once per run."""
+        if self._meta is None:
+            from zenboard.integrations import recording
+
+            self._meta = recording.run_meta(self.config.root, self.shard)
+        return self._meta
 
     def _print_progress(self, final: bool) -> None:
         now = time.time()

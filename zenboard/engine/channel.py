@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-import time
 from collections.abc import Callable
 
 from zenboard.engine.process import lower_this_thread
@@ -105,6 +104,8 @@ class EventPipe:
         self._decoder = LineDecoder(suite)
         self._reported = (0, 0)
         self._thread = threading.Thread(target=self._read, name=f"events-{suite}", daemon=True)
+        self._ended = threading.Event()
+        """Set when the writer has exited: read what is left without pausing."""
 
     def env_value(self) -> str:
         return f"fd:{self.write_fd}:{os.getpid()}"
@@ -119,6 +120,10 @@ class EventPipe:
         for fd in (self.write_fd, self.read_fd):
             with contextlib.suppress(OSError):
                 os.close(fd)
+
+    def writer_exited(self) -> None:
+        """The process holding the write end is gone: stop pausing between reads."""
+        self._ended.set()
 
     def join(self, timeout: float) -> None:
         self._thread.join(timeout)
@@ -144,7 +149,7 @@ class EventPipe:
                 if events:
                     self._sink(events)
                 if len(chunk) < READ_CHUNK:
-                    time.sleep(READ_PAUSE)
+                    self._ended.wait(READ_PAUSE)
         finally:
             tail = decoder.finish()
             self._report_damage(tail)

@@ -50,6 +50,8 @@ class SuiteRun:
         self.process: subprocess.Popen[bytes] | None = None
         self.returncode: int | None = None
         self.done = threading.Event()
+        self._exited = threading.Event()
+        """Set when the process has exited: its readers drain what is left without pausing."""
 
     def _observe(self, events: list[ev.Event]) -> None:
         for event in events:
@@ -133,7 +135,7 @@ class SuiteRun:
             partial = lines.pop()
             self._emit_output(lines)
             if len(chunk) < READ_CHUNK:
-                time.sleep(READ_PAUSE)  # let output gather: see channel.READ_PAUSE
+                self._exited.wait(READ_PAUSE)  # let output gather: see channel.READ_PAUSE
         if partial:
             self._emit_output([partial])
 
@@ -149,6 +151,8 @@ class SuiteRun:
     def _wait(self, pipe: EventPipe, output: threading.Thread) -> None:
         assert self.process is not None
         returncode = self.process.wait()
+        self._exited.set()
+        pipe.writer_exited()
         pipe.join(timeout=2.0)
         output.join(timeout=2.0)
         if output.is_alive() and self.process.stdout is not None:
