@@ -113,3 +113,46 @@ def test_a_suite_started_from_a_short_lived_thread_survives_it(tmp_path: Path) -
     starter.join()
     _settle(engine, buffer, state)
     assert state.suites["t"].status is SuiteStatus.PASSED, state.suites["t"].error
+
+
+def test_a_suite_dies_with_zenboard_even_when_zenboard_is_killed(tmp_path: Path) -> None:
+    """SIGKILL leaves zenboard no chance to clean up: PR_SET_PDEATHSIG must take pytest down."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.helpers import pid_alive
+
+    marker = tmp_path / "pytest.pid"
+    project = write_project(tmp_path / "proj", {
+        "pyproject.toml": suites_toml('name = "t"\nworkers = 0'),
+        "test_t.py": (
+            "import os, time\n\n"
+            "def test_t():\n"
+            f"    open({str(marker)!r}, 'w').write(str(os.getpid()))\n"
+            "    time.sleep(60)\n"
+        ),
+    })
+    zenboard = subprocess.Popen(
+        [sys.executable, "-m", "zenboard", "run", "--ci"],
+        cwd=project,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pytest_pid = int(marker.read_text())
+        assert pid_alive(pytest_pid)
+        os.kill(zenboard.pid, signal.SIGKILL)
+        zenboard.wait(10)
+        deadline = time.monotonic() + 10
+        while pid_alive(pytest_pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not pid_alive(pytest_pid), "pytest outlived a SIGKILLed zenboard"
+    finally:
+        if zenboard.poll() is None:
+            zenboard.kill()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import os
 import queue
 import signal
@@ -26,12 +25,19 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _load_libc() -> ctypes.CDLL | None:
+    """The C library's symbols (for prctl), from the running process itself.
+
+    `ctypes.CDLL(None)` is dlopen(NULL): the symbols already loaded, libc's among them. It spares
+    every zenboard start `ctypes.util.find_library`, which imports tempfile and runs ldconfig.
+    """
     if not sys.platform.startswith("linux"):
         return None
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    except OSError:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl  # noqa: B018 - raises AttributeError where the C library lacks it
+    except (OSError, AttributeError):
         return None
+    return libc
 
 
 _LIBC = _load_libc()
