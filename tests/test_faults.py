@@ -257,3 +257,29 @@ def test_plugin_is_inert_when_zenboard_did_not_start_pytest(tmp_path: Path) -> N
     assert done.returncode == 0, done.stdout
     assert target.read_bytes() == b""
     assert isinstance(ev.decode("s", ev.encode("run_started", workers_planned=0)), ev.RunStarted)
+
+
+def test_a_huge_failure_text_is_cut_in_the_stream_and_whole_in_the_report(tmp_path: Path) -> None:
+    project = write_project(
+        tmp_path,
+        {
+            "pyproject.toml": suites_toml('name = "big"\nworkers = 2'),
+            "test_big.py": """
+            def test_huge():
+                raise ValueError("x" * 50_000)
+
+            def test_small():
+                assert 1 == 2
+        """,
+        },
+    )
+    result = run_in_process(project)
+    tests = result.state.suites["big"].tests
+    streamed = tests["test_big.py::test_huge"].record["call"]["longrepr"]
+    assert 16_000 < len(streamed) < 17_000
+    assert "more characters in the JSON report" in streamed
+    assert "more characters" not in tests["test_big.py::test_small"].record["call"]["longrepr"]
+    report = json.loads((result.report_dir / "big.json").read_text())
+    whole = {t["nodeid"]: t["call"]["longrepr"] for t in report["tests"]}
+    assert len(whole["test_big.py::test_huge"]) > 50_000
+    assert whole["test_big.py::test_small"] == tests["test_big.py::test_small"].record["call"]["longrepr"]

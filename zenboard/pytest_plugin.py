@@ -300,14 +300,17 @@ class EventStream:
             for stage in (record.get("setup"), record.get("call"), record.get("teardown"))
             if isinstance(stage, dict)
         )
-        self.emit(
-            "test_finished",
-            nodeid=nodeid,
-            worker=worker,
-            outcome=record.get("outcome", "failed"),
-            duration=duration,
-            record=_bounded(record),
-        )
+        fields = {
+            "nodeid": nodeid,
+            "worker": worker,
+            "outcome": record.get("outcome", "failed"),
+            "duration": duration,
+            "record": record,
+        }
+        line = encode("test_finished", **fields)
+        if len(line) > TEXT_BOUND:  # shorter, and no text in it can be over the bound
+            line = encode("test_finished", **{**fields, "record": _bounded(record)})
+        self.pipe.write(line)
 
     def _own_outcome(self, report: pytest.TestReport) -> None:
         """Track the outcome as pytest-json-report does, for runs without its record."""

@@ -11,8 +11,6 @@ candidates, never a port the task already owns.
 from __future__ import annotations
 
 import errno
-import hashlib
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,6 +93,8 @@ class Allocation:
 
 def port_is_free(port: int) -> bool:
     """True when nothing on this machine holds `port` (IPv4 any-address, and IPv6 when present)."""
+    import socket  # here, not at the top: `zenboard run` without tasks never needs it
+
     for family, address in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
         try:
             sock = socket.socket(family, socket.SOCK_STREAM)
@@ -118,6 +118,8 @@ def block_stride(services: dict[str, int]) -> int:
 
 def preferred_block(task_id: str, services: dict[str, int]) -> int:
     """The block a task tries first: a stable hash of its id (same on every machine)."""
+    import hashlib  # here, not at the top: loading OpenSSL costs every zenboard start 4 ms
+
     blocks = (PORT_RANGE[1] - PORT_RANGE[0]) // block_stride(services)
     digest = hashlib.sha256(task_id.encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big") % blocks
