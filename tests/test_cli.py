@@ -231,3 +231,21 @@ def test_junit_names_keep_parameter_ids_whole(tmp_path: Path) -> None:
         ("test_ids.TestGroup", "test_p[<&\"\\t>]"): [],
     }
     assert suite.get("failures") == "1"
+
+
+def test_summary_rows_are_written_as_json_dumps_writes_them() -> None:
+    from zenboard.integrations.reports import summary_text
+
+    rows = [
+        {"nodeid": 't.py::test_p[é"\\x\t]', "outcome": "passed", "worker": "gw0", "duration": 1e-06},
+        {"nodeid": "t.py::test_q", "outcome": "failed", "worker": "main", "duration": 0.25},
+        {"nodeid": "t.py::test_r", "outcome": "error", "worker": "gw1", "duration": float("nan")},
+        {"nodeid": "t.py::test_s", "outcome": "passed", "worker": "gw1", "duration": 3},
+        {"nodeid": "t.py::test_t", "outcome": "passed", "duration": 0.5, "worker": "gw1"},
+        {"nodeid": "t.py::test_u", "outcome": "passed", "worker": None, "duration": 0.5},
+    ]
+    text = summary_text({"version": 1, "suites": [{"name": "s", "tests": rows}]})
+    lines = text.splitlines()
+    written = [line.strip().rstrip(",") for line in lines[lines.index('      "tests": [') + 1 :][:6]]
+    assert written == [json.dumps(row) for row in rows]
+    assert json.loads(text.replace("NaN", "null"))["suites"][0]["tests"][1] == rows[1]

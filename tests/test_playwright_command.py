@@ -100,7 +100,7 @@ def test_a_rerun_selects_its_tests_through_a_test_list(tmp_path: Path, monkeypat
     fake_playwright(project / "frontend")
     suite = load_config(project).suite("e2e")
     nodeids = ("cart.spec.js::checkout::pays", "login.spec.js::logs in[firefox]")
-    command = build_suite_command(suite, tmp_path / "e2e.json", nodeids, scratch=tmp_path,
+    command = build_suite_command(suite, tmp_path / "e2e.json", nodeids, scratch=lambda: tmp_path,
                                   extra_env={"PATH": fake_node(tmp_path)}, project_root=project)
     listing = [a for a in command.argv if a.startswith("--test-list=")]
     assert listing == [f"--test-list={tmp_path / 'e2e-tests.txt'}"]

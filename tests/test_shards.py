@@ -9,6 +9,7 @@ import pytest
 
 from tests.helpers import run_cli, suites_toml, write_project
 from zenboard.config import load_config
+from zenboard.engine.command import ARGFILE_THRESHOLD
 from zenboard.errors import InputError
 from zenboard.integrations import durations
 from zenboard.integrations.collect import collect
@@ -229,3 +230,33 @@ def test_durations_file_is_indented_json_with_a_test_per_line(tmp_path: Path) ->
     }
     assert text == json.dumps(expected, indent=1) + "\n"
     assert durations.load(tmp_path) == data
+
+
+def test_a_long_selection_goes_through_an_argfile_that_does_not_outlive_the_run(
+    tmp_path: Path,
+) -> None:
+    project = write_project(
+        tmp_path / "p",
+        {
+            "pyproject.toml": suites_toml('name = "many"\nworkers = 2'),
+            "test_many.py": """
+                import pytest
+
+                @pytest.mark.parametrize("i", range(300))
+                def test_i(i):
+                    pass
+            """,
+        },
+    )
+    scratch_root = tmp_path / "tmp"
+    scratch_root.mkdir()
+    env = {"TMPDIR": str(scratch_root)}
+    done = run_cli(["run", "--ci", "--shard", "1/2"], project, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = json.loads((project / ".zenboard/reports/latest/summary.json").read_text())
+    assert len(summary["suites"][0]["tests"]) == 150 > ARGFILE_THRESHOLD
+    leftovers = [p.name for p in scratch_root.iterdir() if p.name.startswith("zenboard-")]
+    assert leftovers == [], "the argfile's directory is removed when zenboard exits"
+    done = run_cli(["run", "--ci"], project, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not [p for p in scratch_root.iterdir() if p.name.startswith("zenboard-")]

@@ -10,6 +10,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,7 +84,7 @@ def build_pytest_command(
     report_file: Path,
     nodeids: tuple[str, ...] = (),
     rootdir: str = "",
-    scratch: Path | None = None,
+    scratch: Callable[[], Path] | None = None,
     extra_env: dict[str, str] | None = None,
 ) -> SuiteCommand:
     """The pytest command for `suite`, optionally restricted to `nodeids`."""
@@ -91,7 +92,7 @@ def build_pytest_command(
     if nodeids:
         args = [to_invocation_arg(n, rootdir, suite.cwd) for n in nodeids]
         if len(args) > ARGFILE_THRESHOLD and scratch is not None:
-            argfile = scratch / f"{suite.name}-nodeids.txt"
+            argfile = scratch() / f"{suite.name}-nodeids.txt"
             argfile.write_text("\n".join(args) + "\n", encoding="utf-8")
             argv.append(f"@{argfile}")
         else:
@@ -120,7 +121,7 @@ def build_suite_command(
     report_file: Path,
     nodeids: tuple[str, ...] = (),
     rootdir: str = "",
-    scratch: Path | None = None,
+    scratch: Callable[[], Path] | None = None,
     extra_env: dict[str, str] | None = None,
     project_root: Path | None = None,
 ) -> SuiteCommand:

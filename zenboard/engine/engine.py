@@ -6,7 +6,6 @@ builds from the events the engine puts into its `EventBuffer`.
 
 from __future__ import annotations
 
-import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 from zenboard.config import ProjectConfig, SuiteConfig
 from zenboard.engine.buffer import EventBuffer
 from zenboard.engine.command import build_suite_command, check_interpreter
+from zenboard.engine.scratch import ScratchDir
 from zenboard.engine.suite_run import SuiteRun
 
 DEFAULT_REPORT_DIR = Path(".zenboard/reports/latest")
@@ -44,7 +44,8 @@ class Engine:
         """Bumped by every cancel of a suite: a phase sequence of an older generation stops."""
         self._pending: set[str] = set()
         """Suites whose phase sequence has a phase still to start."""
-        self._scratch = Path(tempfile.mkdtemp(prefix="zenboard-"))  # 0700 by mkdtemp
+        self.scratch = ScratchDir()
+        """Argfiles and test lists for long selections; made only when one is needed."""
         self.exited = threading.Event()
         """Set whenever a suite run ends; consumers wait on it instead of polling busily."""
 
@@ -84,7 +85,7 @@ class Engine:
             self.report_dir / f"{suite.name}.json",
             nodeids,
             rootdir,
-            self._scratch,
+            self.scratch.path,
             self.extra_env,
             self.config.root,
         )

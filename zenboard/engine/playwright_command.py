@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from zenboard.config import SuiteConfig
@@ -84,7 +85,7 @@ def build_playwright_command(
     suite: SuiteConfig,
     report_file: Path,
     nodeids: tuple[str, ...] = (),
-    scratch: Path | None = None,
+    scratch: Callable[[], Path] | None = None,
     extra_env: dict[str, str] | None = None,
     project_root: Path | None = None,
 ) -> SuiteCommand:
@@ -105,7 +106,7 @@ def build_playwright_command(
     argv += suite.args
     if nodeids:
         lines = [line for n in nodeids for line in selection_lines(n)]
-        listing = (scratch or report_file.parent) / f"{suite.name}-tests.txt"
+        listing = (scratch() if scratch else report_file.parent) / f"{suite.name}-tests.txt"
         listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
         argv.append(f"--test-list={listing}")
     if "," in str(REPORTER):  # --add-reporter splits on commas: use Playwright's own variable

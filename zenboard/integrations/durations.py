@@ -8,13 +8,13 @@ machines. Shape: `{"version": 1, "suites": {suite: {nodeid: seconds}}}`.
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from zenboard.errors import InputError
+from zenboard.integrations import jsontext
 from zenboard.model.state import RunState, SuiteStatus
 
 DURATIONS_FILE = Path(".zenboard/durations.json")
@@ -55,21 +55,16 @@ def save(root: Path, durations: Durations) -> Path:
     return path
 
 
-def _number(value: float) -> str:
-    """A number as json writes it (its repr), without json's per-call overhead."""
-    return repr(value) if math.isfinite(value) else json.dumps(value)
-
-
 def _dumps(data: dict[str, Any]) -> str:
     """`json.dumps(data, indent=1)` for this file's shape, a test per line, diff-friendly.
 
     `indent` sends json.dumps to its pure-Python encoder, a measurable pause at the end of
     every run of thousands of tests; keys and numbers here go through the C encoder instead.
     """
-    encode = json.encoder.encode_basestring_ascii
+    encode, number = jsontext.string, jsontext.number
     blocks = []
     for name, tests in data["suites"].items():
-        body = ",\n".join(f"   {encode(nodeid)}: {_number(s)}" for nodeid, s in tests.items())
+        body = ",\n".join(f"   {encode(nodeid)}: {number(s)}" for nodeid, s in tests.items())
         blocks.append(f"  {encode(name)}: " + (f"{{\n{body}\n  }}" if tests else "{}"))
     suites = "{\n" + ",\n".join(blocks) + "\n }" if blocks else "{}"
     return f'{{\n "version": {json.dumps(data["version"])},\n "suites": {suites}\n}}'

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from zenboard.integrations import jsontext
 from zenboard.model.events import OUTCOMES
 from zenboard.model.state import RunState, SuiteState, TestResult
 
@@ -104,7 +105,7 @@ def summary_text(data: dict[str, Any]) -> str:
     """summary.json's text: indented structure, one line per test row.
 
     `json.dumps(indent=...)` falls back to the pure-Python encoder, which costs a tenth of a
-    second on a few thousand tests at the end of every run; rows are encoded with the C encoder.
+    second on a few thousand tests at the end of every run; rows are written by `_row_text`.
     """
     suites = data.get("suites", [])
     head = {k: v for k, v in data.items() if k != "suites"}
@@ -115,12 +116,34 @@ def summary_text(data: dict[str, Any]) -> str:
         fields = [(k, v) for k, v in suite.items() if k != "tests"]
         lines.append("    {")
         lines += [f"      {json.dumps(k)}: {json.dumps(v)}," for k, v in fields]
-        rows = [f"        {json.dumps(row)}" for row in suite.get("tests", [])]
+        rows = [f"        {_row_text(row)}" for row in suite.get("tests", [])]
         lines.append('      "tests": [' + ("\n" + ",\n".join(rows) + "\n      ]" if rows else "]"))
         lines.append("    }" + ("," if i + 1 < len(suites) else ""))
     lines.append("  ]")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+_ROW_KEYS = ("nodeid", "outcome", "worker", "duration")
+
+
+def _row_text(row: dict[str, Any]) -> str:
+    """`json.dumps(row)` for a test row; zenboard's own rows skip json.dumps' per-call set-up."""
+    if tuple(row) != _ROW_KEYS:
+        return json.dumps(row)
+    nodeid, outcome, worker, duration = row.values()
+    if not (
+        isinstance(nodeid, str)
+        and isinstance(outcome, str)
+        and isinstance(worker, str)
+        and type(duration) is float
+    ):
+        return json.dumps(row)
+    string = jsontext.string
+    return (
+        f'{{"nodeid": {string(nodeid)}, "outcome": {string(outcome)}, '
+        f'"worker": {string(worker)}, "duration": {jsontext.number(duration)}}}'
+    )
 
 
 def write_summary(state: RunState, report_dir: Path, meta: Mapping[str, Any] | None = None) -> Path:
