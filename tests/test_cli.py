@@ -71,6 +71,24 @@ def test_run_passes_writes_reports_and_exits_0(project: Path, tmp_path: Path) ->
     assert "suite" in done.stdout and "gw0" in done.stdout
 
 
+def test_a_reader_that_stops_reading_does_not_stop_the_run(project: Path) -> None:
+    """`zenboard run | head -1`: no traceback, and the run still ends with its reports and code."""
+    zenboard = subprocess.Popen(
+        [sys.executable, "-m", "zenboard", "run", "--ci"],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert zenboard.stdout is not None and zenboard.stderr is not None
+    assert zenboard.stdout.readline().startswith("[")
+    zenboard.stdout.close()
+    assert zenboard.wait(timeout=300) == 0
+    assert "Traceback" not in zenboard.stderr.read()
+    summary = json.loads((project / ".zenboard/reports/latest/summary.json").read_text())
+    assert sum(len(suite["tests"]) for suite in summary["suites"]) == 9
+
+
 def test_run_selected_suite_only(project: Path) -> None:
     done = run_cli(["run", "api", "--ci"], cwd=project)
     assert done.returncode == 0, done.stdout + done.stderr

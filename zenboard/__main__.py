@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
+from zenboard.cli import entry_point
 
-from zenboard.cli import main
-
-sys.exit(main())
+entry_point()

@@ -126,6 +126,7 @@ class HeadlessRun:
         self.state = RunState.for_suites([s.name for s in suites])
         self._last_print: dict[str, tuple[float, int]] = {}
         self._interrupted = False
+        self._out_closed = False
         self._reports_written: dict[str, tuple[int, ...]] = {}
         """suite -> the results its JUnit file was written from (runs, tests, done, errors)."""
         self._meta: dict[str, Any] | None = None
@@ -138,8 +139,15 @@ class HeadlessRun:
         """Whether the selected suites ran only some of their tests (False: a planned full run)."""
 
     def print(self, line: str) -> None:
-        self.out.write(line + "\n")
-        self.out.flush()
+        if self._out_closed:
+            return
+        try:
+            self.out.write(line + "\n")
+            self.out.flush()
+        except BrokenPipeError:
+            # Whoever read our output stopped (`zenboard run | head`): the run goes on to its
+            # reports, history and exit code, silently.
+            self._out_closed = True
 
     def run(self) -> int:
         self.engine.check(self.suites)
