@@ -24,8 +24,3 @@ class ScratchDir:
             self._path = Path(tempfile.mkdtemp(prefix=self._prefix))
             weakref.finalize(self, shutil.rmtree, self._path, ignore_errors=True)
         return self._path
-
-    @property
-    def made(self) -> Path | None:
-        """The directory if it was made, else None."""
-        return self._path
