@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tomllib
@@ -267,3 +268,21 @@ def test_summary_rows_are_written_as_json_dumps_writes_them() -> None:
     written = [line.strip().rstrip(",") for line in lines[lines.index('      "tests": [') + 1 :][:6]]
     assert written == [json.dumps(row) for row in rows]
     assert json.loads(text.replace("NaN", "null"))["suites"][0]["tests"][1] == rows[1]
+
+
+def test_output_that_cannot_be_written_is_an_error_not_a_silent_success(project: Path) -> None:
+    """A full disk under `zenboard history > file`: one line and a non-zero code, as in Python."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "zenboard", "history"],
+            cwd=project,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 120
+    assert done.stderr == "zenboard: error: output not written: No space left on device\n"

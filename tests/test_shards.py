@@ -9,7 +9,7 @@ import pytest
 
 from tests.helpers import run_cli, suites_toml, write_project
 from zenboard.config import load_config
-from zenboard.engine.command import ARGFILE_THRESHOLD
+from zenboard.engine.command import ARGFILE_THRESHOLD, build_suite_command
 from zenboard.errors import InputError
 from zenboard.integrations import durations
 from zenboard.integrations.collect import collect
@@ -260,3 +260,12 @@ def test_a_long_selection_goes_through_an_argfile_that_does_not_outlive_the_run(
     done = run_cli(["run", "--ci"], project, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert not [p for p in scratch_root.iterdir() if p.name.startswith("zenboard-")]
+    # The shard's 150 nodeids reach pytest as `@argsfile` in the scratch directory it is given.
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    nodeids = tuple(f"test_many.py::test_i[{i}]" for i in range(150))
+    suite = load_config(project).suites[0]
+    argv = build_suite_command(suite, tmp_path / "r.json", nodeids, scratch=lambda: scratch).argv
+    assert f"@{scratch / 'many-nodeids.txt'}" in argv
+    assert not any(arg.startswith("test_many.py::") for arg in argv)
+    assert (scratch / "many-nodeids.txt").read_text().split() == list(nodeids)

@@ -346,3 +346,39 @@ def test_cli_prints_one_line_per_trigger_and_stops_cleanly_on_ctrl_c(project: Pa
     rest = child.stdout.read().splitlines()
     assert rest[-1] == "watch: stopped"
     assert sum(1 for line in lines + rest if line.startswith("watch: ") and "changed" in line) == 1
+
+
+def test_a_watch_whose_output_nobody_reads_any_more_stops(project: Path) -> None:
+    """`zenboard watch | head -1` ends (a watch otherwise runs until Ctrl+C) without a trace."""
+    child = subprocess.Popen(
+        [*ZENBOARD, "watch", "--ci", "--project", str(project)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None and child.stderr is not None
+        assert child.stdout.readline().startswith("watch: watching")
+        child.stdout.close()
+        assert child.wait(120) == 0
+        assert "Traceback" not in child.stderr.read()
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert not _processes_mentioning(str(project)), "the suites it started are gone too"
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    """Live processes whose command line holds `text` (a suite's report path, say)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if text in cmdline and pid_alive(int(entry.name)):
+            found.append(int(entry.name))
+    return found

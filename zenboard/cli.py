@@ -86,21 +86,30 @@ def entry_point() -> None:
     When `main` returns, everything zenboard writes is written and closed. What is left is the
     interpreter's own teardown, freeing every module and object one by one: some tens of
     milliseconds after a run of thousands of tests, added to every CI run for nothing. So the
-    exit does what that teardown would do that matters (flush stdout and stderr, wait for
-    non-daemon threads, run the atexit handlers: the UI's shutdown, the scratch directory's
-    removal) and then leaves at once. `main` itself stays an ordinary function for callers.
+    exit does, in the interpreter's order, what that teardown would do that matters (wait for
+    non-daemon threads and shut executors down, run the atexit handlers: the UI's shutdown,
+    the scratch directory's removal; flush stdout and stderr) and then leaves at once. `main`
+    itself stays an ordinary function for callers.
     """
     code = main()
-    main_thread = threading.main_thread()
-    for thread in threading.enumerate():
-        if thread is not main_thread and not thread.daemon:
-            thread.join()
+    threading._shutdown()  # type: ignore[attr-defined]  # what Py_Finalize calls first
     atexit._run_exitfuncs()
+    os._exit(_flush_std_streams(code))
+
+
+def _flush_std_streams(code: int) -> int:
+    """Flush stdout and stderr; output that could not be written is an error, as in Python."""
     for stream in (sys.stdout, sys.stderr):
-        # A closed pipe (`zenboard run | head`) has nothing left to save.
-        with contextlib.suppress(OSError, ValueError):
+        try:
             stream.flush()
-    os._exit(code)
+        except (BrokenPipeError, ValueError):
+            pass  # the reader went away (`zenboard history | head`), or the stream is closed
+        except OSError as exc:  # a full disk, say: the output is cut short
+            with contextlib.suppress(OSError, ValueError):
+                sys.stderr.write(f"zenboard: error: output not written: {exc.strerror}\n")
+                sys.stderr.flush()
+            code = code or 120  # Python's own exit code when flushing fails at exit
+    return code
 
 
 if __name__ == "__main__":

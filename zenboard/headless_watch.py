@@ -78,7 +78,8 @@ class HeadlessWatch(HeadlessRun):
             self.print(f"watch: watching {paths} (quiet {self.settings.quiet_ms} ms); Ctrl+C stops")
             if self.initial_run:
                 self.engine.start_all(self.suites)
-            while not (self._stopped.is_set() or self._interrupted):
+            # Output nobody reads any more (`zenboard watch | head`) ends a watch like Ctrl+C.
+            while not (self._stopped.is_set() or self._interrupted or self._out_closed):
                 self.buffer.wait(POLL_SECONDS)
                 self._consume(self.buffer.drain())
                 self._rerun_triggered()

@@ -6,6 +6,7 @@ this user (mkdtemp's 0700), and removed when zenboard exits or its engine is col
 
 from __future__ import annotations
 
+import threading
 import weakref
 from pathlib import Path
 
@@ -14,13 +15,16 @@ class ScratchDir:
     def __init__(self, prefix: str = "zenboard-") -> None:
         self._prefix = prefix
         self._path: Path | None = None
+        self._lock = threading.Lock()
+        """Suites start from several threads (a watch phase from its waiter): one directory."""
 
     def path(self) -> Path:
         """The directory, made on the first call."""
-        if self._path is None:
-            import shutil
-            import tempfile
+        with self._lock:
+            if self._path is None:
+                import shutil
+                import tempfile
 
-            self._path = Path(tempfile.mkdtemp(prefix=self._prefix))
-            weakref.finalize(self, shutil.rmtree, self._path, ignore_errors=True)
-        return self._path
+                self._path = Path(tempfile.mkdtemp(prefix=self._prefix))
+                weakref.finalize(self, shutil.rmtree, self._path, ignore_errors=True)
+            return self._path
