@@ -3,6 +3,10 @@
 The pytest plugin is imported into every pytest process that has zenboard installed (workers
 included, and runs zenboard never started): it must cost next to nothing, so it imports only
 this module, never the model with its dataclasses.
+
+It also holds the one rule for how long a text may be once it leaves the JSON report: the
+stream, the terminal, `summary.json`, JUnit and the history all cut a record's texts with
+`bounded_record`, so a failure with megabytes of text still appears everywhere, exactly once.
 """
 
 from __future__ import annotations
@@ -12,6 +16,14 @@ from typing import Any
 
 EVENT_VERSION = 1
 
+TEXT_BOUND = 16_000
+"""Longest text (longrepr, crash message, captured output...) kept outside the JSON report."""
+
+LINE_BUDGET = 512 * 1024
+"""Longest test_finished line the plugin writes: well below the reader's limit (1 MiB), so no
+result depends on a line's size. A record still longer once its texts are cut (thousands of
+keywords, a huge metadata dict) is sent in its essential shape (`essential_record`)."""
+
 _ENCODER = json.JSONEncoder(default=str)
 """One encoder for every line: `json.dumps(..., default=str)` would build a new one per call,
 which on the controller of a suite of thousands of tests is a measurable share of its work."""
@@ -20,3 +32,57 @@ which on the controller of a suite of thousands of tests is a measurable share o
 def encode(kind: str, **fields: Any) -> bytes:
     """One wire line (with its newline) for an event of `kind`."""
     return (_ENCODER.encode({"v": EVENT_VERSION, "type": kind, **fields}) + "\n").encode()
+
+
+def cut(text: str, bound: int = TEXT_BOUND) -> str:
+    """`text` cut at `bound` characters, saying how much was left out."""
+    if len(text) <= bound:
+        return text
+    return text[:bound] + f"\n... [{len(text) - bound} more characters in the JSON report]"
+
+
+def _cut_any(value: Any, bound: int) -> Any:
+    """`value` with every long string inside it cut; the same object when nothing was cut."""
+    if isinstance(value, str):
+        return cut(value, bound) if len(value) > bound else value
+    if isinstance(value, dict):
+        changed = {k: _cut_any(v, bound) for k, v in value.items()}
+        return value if all(changed[k] is value[k] for k in value) else changed
+    if isinstance(value, list):
+        items = [_cut_any(v, bound) for v in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    return value
+
+
+def bounded_record(record: dict[str, Any], bound: int = TEXT_BOUND) -> dict[str, Any]:
+    """The record with every text in it (at any depth) cut at `bound`; shared when none is."""
+    result = _cut_any(record, bound)
+    return result if isinstance(result, dict) else record
+
+
+def essential_record(record: dict[str, Any], bound: int = TEXT_BOUND) -> dict[str, Any]:
+    """The record reduced to what a result needs: nodeid, outcome, and per phase its outcome,
+    duration, crash and longrepr, texts cut. Its size depends only on `bound`."""
+    out: dict[str, Any] = {
+        "nodeid": str(record.get("nodeid", "")),
+        "outcome": str(record.get("outcome", "failed"))[:20],
+    }
+    for phase in ("setup", "call", "teardown", "???"):
+        stage = record.get(phase)
+        if not isinstance(stage, dict):
+            continue
+        kept: dict[str, Any] = {"outcome": str(stage.get("outcome", ""))[:20]}
+        duration = stage.get("duration")
+        if isinstance(duration, int | float) and not isinstance(duration, bool):
+            kept["duration"] = duration
+        crash = stage.get("crash")
+        if isinstance(crash, dict):
+            kept["crash"] = {
+                "path": cut(str(crash.get("path", "")), 1000),
+                "lineno": crash.get("lineno") if isinstance(crash.get("lineno"), int) else 0,
+                "message": cut(str(crash.get("message", "")), bound),
+            }
+        if "longrepr" in stage:
+            kept["longrepr"] = cut(str(stage.get("longrepr") or ""), bound)
+        out[phase] = kept
+    return out

@@ -51,6 +51,14 @@ class WorkerCollected:
 
 
 @dataclass(frozen=True, slots=True)
+class TestsCollected:
+    """Some of the run's collected node ids (a run sends them all, in lines of bounded size)."""
+
+    suite: str
+    nodeids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class CollectFailed:
     """A collection error (an import error in a test module, say): the suite cannot complete."""
 
@@ -128,6 +136,18 @@ class SuiteExited:
 
 
 @dataclass(frozen=True, slots=True)
+class ResultsCorrected:
+    """Engine: the suite's JSON report file disagrees with the stream; the file wins.
+
+    Sent once at the end of a run, before `SuiteExited`, with one result per test whose
+    outcome the stream got wrong or never carried (a forged, lost or skipped line).
+    """
+
+    suite: str
+    results: tuple[TestFinished, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class OutputLine:
     """Engine: one line of the suite process's own output, for the log panel."""
 
@@ -149,6 +169,7 @@ Event = (
     RunStarted
     | WorkerReady
     | WorkerCollected
+    | TestsCollected
     | CollectFailed
     | TestStarted
     | TestFinished
@@ -157,6 +178,7 @@ Event = (
     | RunFinished
     | SuiteLaunched
     | SuiteExited
+    | ResultsCorrected
     | OutputLine
     | StreamDamaged
 )
@@ -165,6 +187,7 @@ _WIRE_TYPES: dict[str, type[Any]] = {
     "run_started": RunStarted,
     "worker_ready": WorkerReady,
     "worker_collected": WorkerCollected,
+    "tests_collected": TestsCollected,
     "collect_failed": CollectFailed,
     "test_started": TestStarted,
     "test_finished": TestFinished,
@@ -177,6 +200,7 @@ _WIRE_FIELDS: dict[str, tuple[tuple[str, type | tuple[type, ...], bool], ...]] =
     "run_started": (("workers_planned", int, True), ("rootdir", str, False), ("pid", int, False)),
     "worker_ready": (("worker", str, True),),
     "worker_collected": (("worker", str, True), ("count", int, True)),
+    "tests_collected": (("nodeids", list, True),),
     "collect_failed": (("nodeid", str, True), ("longrepr", str, True)),
     "test_started": (
         ("nodeid", str, True),
@@ -229,4 +253,8 @@ def decode(suite: str, line: bytes | str) -> Event:
         kwargs[name] = value
     if kind == "test_finished" and kwargs["outcome"] not in OUTCOMES:
         raise MalformedEvent(f"unknown outcome {kwargs['outcome']!r}")
+    if kind == "tests_collected":
+        if not all(isinstance(n, str) for n in kwargs["nodeids"]):
+            raise MalformedEvent("tests_collected.nodeids holds a non-string")
+        kwargs["nodeids"] = tuple(kwargs["nodeids"])
     return cls(**kwargs)  # type: ignore[no-any-return]
