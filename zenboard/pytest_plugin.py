@@ -24,6 +24,7 @@ zenboard at most that late, in the same order, and the controller never blocks o
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import stat
 import threading
@@ -32,11 +33,15 @@ from typing import Any
 
 import pytest
 
-from zenboard.wire import encode
+from zenboard.wire import LINE_BUDGET, TEXT_BOUND, bounded_record, cut, encode, essential_record
 
 ENV_VAR = "ZENBOARD_EVENTS"
-TEXT_BOUND = 16_000
-"""Longest failure text (longrepr, crash message, captured output) sent in one event."""
+SELECT_VAR = "ZENBOARD_SELECT"
+"""A file of node ids, one a line: the run keeps exactly these tests (a shard, a rerun)."""
+SELECT_INPUT = "zenboard_select"
+"""The same file for xdist workers, through `workerinput` (never the environment)."""
+COLLECTED_CHUNK = 64 * 1024
+"""Characters of node ids per `tests_collected` line."""
 MAIN_WORKER = "main"
 FLUSH_INTERVAL = 0.02
 """Seconds a line may wait to be written with the ones after it: invisible on a dashboard."""
@@ -61,13 +66,42 @@ def _stream_fd() -> int | None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    if hasattr(config, "workerinput"):
+    workerinput = getattr(config, "workerinput", None)
+    if isinstance(workerinput, dict):
+        selected = workerinput.get(SELECT_INPUT)
+        if isinstance(selected, str):
+            config.pluginmanager.register(Selection(selected), "zenboard-selection")
         return
     fd = _stream_fd()
     if fd is None:
         return
     os.environ.pop(ENV_VAR, None)
-    config.pluginmanager.register(EventStream(config, fd), "zenboard-event-stream")
+    # Close-on-exec: no child of this process (a test's subprocess, a shell) holds the pipe.
+    os.set_inheritable(fd, False)
+    selected = os.environ.pop(SELECT_VAR, None)
+    if selected:
+        config.pluginmanager.register(Selection(selected), "zenboard-selection")
+    config.pluginmanager.register(EventStream(config, fd, selected), "zenboard-event-stream")
+
+
+class Selection:
+    """Keeps exactly the selected node ids, whatever else the suite's arguments collect.
+
+    pytest 9 collects a path argument whole even when node ids inside it are given beside it,
+    so passing a shard's ids on the command line is not enough to partition a suite.
+    """
+
+    def __init__(self, path: str) -> None:
+        with open(path, encoding="utf-8") as lines:
+            self.nodeids = {line.rstrip("\n") for line in lines if line.strip()}
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[Any]) -> None:
+        kept = [item for item in items if item.nodeid in self.nodeids]
+        if len(kept) != len(items):
+            dropped = [item for item in items if item.nodeid not in self.nodeids]
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
 
 
 class BatchedPipe:
@@ -114,7 +148,11 @@ class BatchedPipe:
             self._write_all(batch)
 
     def _forget(self) -> None:
-        """In a forked child: the stream is the parent's; never write, never wait on its locks."""
+        """In a forked child: the stream is the parent's; never write, never wait on its locks,
+        and do not hold the pipe (a forked child could otherwise write forged lines into it)."""
+        if self.fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
         self.fd = None
         self._pending = []
         self._lock = threading.Lock()
@@ -140,34 +178,6 @@ class BatchedPipe:
             self._wake.set()
 
 
-def _cut(text: str) -> str:
-    if len(text) <= TEXT_BOUND:
-        return text
-    return (
-        text[:TEXT_BOUND] + f"\n... [{len(text) - TEXT_BOUND} more characters in the JSON report]"
-    )
-
-
-def _bounded(record: dict[str, Any]) -> dict[str, Any]:
-    """The record with long texts cut; a shallow copy only when something is cut."""
-    copy: dict[str, Any] | None = None
-    for phase in ("setup", "call", "teardown"):
-        stage = record.get(phase)
-        if not isinstance(stage, dict):
-            continue
-        long_keys = [
-            k
-            for k in ("longrepr", "stdout", "stderr")
-            if isinstance(stage.get(k), str) and len(stage[k]) > TEXT_BOUND
-        ]
-        if not long_keys:
-            continue
-        if copy is None:
-            copy = dict(record)
-        copy[phase] = {**stage, **{k: _cut(stage[k]) for k in long_keys}}
-    return copy if copy is not None else record
-
-
 def _worker_of(report: Any) -> str:
     node = getattr(report, "node", None)
     gateway = getattr(node, "gateway", None)
@@ -177,8 +187,11 @@ def _worker_of(report: Any) -> str:
 class EventStream:
     """The active half of the plugin, registered only when zenboard started this process."""
 
-    def __init__(self, config: pytest.Config, fd: int) -> None:
+    def __init__(self, config: pytest.Config, fd: int, selected: str | None = None) -> None:
         self.config = config
+        self.selected = selected
+        """The selection file, handed on to xdist workers (see `Selection`)."""
+        self.collected_sent = False
         self.pipe = BatchedPipe(fd)
         atexit.register(self.pipe.flush)
         self.started = time.monotonic()
@@ -243,15 +256,39 @@ class EventStream:
     # -- collection ------------------------------------------------------------------------
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
-            self.emit("collect_failed", nodeid=report.nodeid, longrepr=_cut(str(report.longrepr)))
+            self.emit("collect_failed", nodeid=report.nodeid, longrepr=cut(str(report.longrepr)))
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         if not self.xdist:
             self.emit("worker_collected", worker=MAIN_WORKER, count=len(session.items))
+            self._send_collected([item.nodeid for item in session.items])
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
         self.emit("worker_collected", worker=str(node.gateway.id), count=len(ids))
+        self._send_collected(ids)
+
+    def _send_collected(self, nodeids: list[str]) -> None:
+        """Every collected id, once per run (xdist's workers all collect the same ones), in
+        lines of bounded size: zenboard needs them to tell a test that never ran."""
+        if self.collected_sent:
+            return
+        self.collected_sent = True
+        chunk: list[str] = []
+        size = 0
+        for nodeid in nodeids:
+            chunk.append(nodeid)
+            size += len(nodeid) + 4
+            if size >= COLLECTED_CHUNK:
+                self.emit("tests_collected", nodeids=chunk)
+                chunk, size = [], 0
+        if chunk:
+            self.emit("tests_collected", nodeids=chunk)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        if self.selected:
+            node.workerinput[SELECT_INPUT] = self.selected
 
     # -- workers ---------------------------------------------------------------------------
     @pytest.hookimpl(optionalhook=True)
@@ -266,7 +303,7 @@ class EventStream:
         if crashed:
             self.down_crashed.append(worker)
         self.emit(
-            "worker_down", worker=worker, crashed=crashed, test=test, error=_cut(str(error or ""))
+            "worker_down", worker=worker, crashed=crashed, test=test, error=cut(str(error or ""))
         )
 
     @pytest.hookimpl(optionalhook=True)
@@ -281,6 +318,9 @@ class EventStream:
         if not self.xdist:
             self.current[MAIN_WORKER] = nodeid
             self.emit("test_started", nodeid=nodeid, worker=MAIN_WORKER)
+            # Without xdist a test that crashes the interpreter (a segfault) takes the pending
+            # batch with it: written now, zenboard can name the test that was running.
+            self.pipe.flush()
 
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -309,7 +349,9 @@ class EventStream:
         }
         line = encode("test_finished", **fields)
         if len(line) > TEXT_BOUND:  # shorter, and no text in it can be over the bound
-            line = encode("test_finished", **{**fields, "record": _bounded(record)})
+            line = encode("test_finished", **{**fields, "record": bounded_record(record)})
+            if len(line) > LINE_BUDGET:  # still huge (thousands of keys): the essentials
+                line = encode("test_finished", **{**fields, "record": essential_record(record)})
         self.pipe.write(line)
 
     def _own_outcome(self, report: pytest.TestReport) -> None:
