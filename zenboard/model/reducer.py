@@ -8,6 +8,7 @@ ignored, so the state stays right even when a producer misbehaves.
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,7 @@ from zenboard.model.state import (
     SuiteStatus,
     TestResult,
     WorkerState,
+    lost_phase,
     zero_counts,
 )
 
@@ -64,6 +66,11 @@ def _launched(suite: SuiteState, event: ev.SuiteLaunched) -> None:
     suite.exitstatus = None
     suite.error = ""
     suite.finished_this_run = set()
+    suite.collected_ids = {}
+    suite.started = {}
+    suite.not_run = []
+    suite.interrupted = []
+    suite.corrected = 0
     suite.output.clear()
 
 
@@ -84,6 +91,10 @@ def _worker_collected(suite: SuiteState, event: ev.WorkerCollected) -> None:
         suite.collected = event.count
 
 
+def _tests_collected(suite: SuiteState, event: ev.TestsCollected) -> None:
+    suite.collected_ids.update(dict.fromkeys(event.nodeids))
+
+
 def _collect_failed(suite: SuiteState, event: ev.CollectFailed) -> None:
     suite.collect_errors.append((event.nodeid, event.longrepr))
 
@@ -91,6 +102,7 @@ def _collect_failed(suite: SuiteState, event: ev.CollectFailed) -> None:
 def _test_started(suite: SuiteState, event: ev.TestStarted) -> None:
     if event.nodeid in suite.finished_this_run:
         return
+    suite.started[event.nodeid] = event.worker
     worker = _worker(suite, event.worker)
     worker.current = event.nodeid
     if event.pending is not None:
@@ -101,23 +113,64 @@ def _test_finished(suite: SuiteState, event: ev.TestFinished) -> None:
     if event.nodeid in suite.finished_this_run:
         suite.duplicates += 1
         return
-    suite.finished_this_run.add(event.nodeid)
-    old = suite.tests.get(event.nodeid)
+    lost = lost_phase(event.record)
+    if lost:
+        reason = (
+            f"no result: the {lost} report of this test never reached pytest's controller "
+            f"(lost by xdist on {event.worker}); the record's '{event.outcome}' is not an outcome"
+        )
+        _set_result(suite, _unreported(event.nodeid, event.worker, reason, event.duration))
+        return
+    _set_result(
+        suite,
+        TestResult(
+            nodeid=event.nodeid,
+            outcome=event.outcome,
+            worker=event.worker,
+            duration=event.duration,
+            record=event.record,
+        ),
+    )
+
+
+def _unreported(nodeid: str, worker: str, reason: str, duration: float = 0.0) -> TestResult:
+    """An error for a test without a (whole) report: never counted as anything it did not do."""
+    record = {
+        "nodeid": nodeid,
+        "outcome": "error",
+        "???": {"outcome": "failed", "longrepr": reason, "crash": {"message": reason}},
+    }
+    return TestResult(nodeid, "error", worker, duration, record, unreported=True)
+
+
+def _set_result(suite: SuiteState, result: TestResult) -> None:
+    """Put `result` in place of any earlier one for its test, keeping every count right."""
+    counted_this_run = result.nodeid in suite.finished_this_run
+    suite.finished_this_run.add(result.nodeid)
+    old = suite.tests.get(result.nodeid)
     if old is not None:
         suite.counts[old.outcome] -= 1
-    suite.tests[event.nodeid] = TestResult(
-        nodeid=event.nodeid,
-        outcome=event.outcome,
-        worker=event.worker,
-        duration=event.duration,
-        record=event.record,
-    )
-    suite.counts[event.outcome] += 1
-    worker = _worker(suite, event.worker)
+        previous = suite.workers.get(old.worker)
+        if previous is not None and counted_this_run:
+            previous.counts[old.outcome] -= 1
+            previous.done -= 1
+    suite.tests[result.nodeid] = result
+    suite.counts[result.outcome] += 1
+    suite.started.pop(result.nodeid, None)
+    worker = _worker(suite, result.worker)
     worker.done += 1
-    worker.counts[event.outcome] += 1
-    if worker.current == event.nodeid:
+    worker.counts[result.outcome] += 1
+    if worker.current == result.nodeid:
         worker.current = None
+
+
+def _corrected(suite: SuiteState, event: ev.ResultsCorrected) -> None:
+    for result in event.results:
+        fixed = TestResult(
+            result.nodeid, result.outcome, result.worker, result.duration, result.record
+        )
+        _set_result(suite, fixed)
+        suite.corrected += 1
 
 
 def _worker_down(suite: SuiteState, event: ev.WorkerDown) -> None:
@@ -144,9 +197,51 @@ def _exited(suite: SuiteState, event: ev.SuiteExited) -> None:
     suite.returncode = event.returncode
     suite.finished_at = event.time
     suite.error = event.error
+    _settle_missing(suite, event)
     for worker in suite.workers.values():
         worker.current = None
     suite.status = _final_status(suite, event)
+
+
+def _settle_missing(suite: SuiteState, event: ev.SuiteExited) -> None:
+    """Give every test of the run exactly one fate: its result, an error for a test that
+    started and never reported, `interrupted` for one running at a cancel, `not_run` for one
+    that never started. Nothing without a result is ever counted as passed."""
+    running = {w.current for w in suite.workers.values() if w.current}
+    for nodeid, worker in list(suite.started.items()):
+        if event.cancelled and nodeid in running:
+            suite.interrupted.append(nodeid)
+            continue
+        reason = _unreported_reason(suite, event, nodeid, worker, nodeid in running)
+        _set_result(suite, _unreported(nodeid, worker, reason))
+    suite.started.clear()
+    interrupted = set(suite.interrupted)
+    suite.not_run = [
+        n for n in suite.collected_ids if n not in suite.finished_this_run and n not in interrupted
+    ]
+
+
+def _unreported_reason(
+    suite: SuiteState, event: ev.SuiteExited, nodeid: str, worker: str, running: bool
+) -> str:
+    lane = suite.workers.get(worker)
+    if lane is not None and lane.crashed and lane.crashed_test == nodeid:
+        return f"no result: worker {worker} crashed while running this test"
+    if suite.exitstatus is None and running and not event.cancelled:
+        code = event.returncode
+        how = f"was killed by {_signal_name(-code)}" if code < 0 else f"exited with code {code}"
+        return f"no result: pytest {how} while this test ran on {worker}"
+    return (
+        f"no result: the test started on {worker} but its report never arrived "
+        "(lost between the worker and pytest's controller)"
+    )
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def _final_status(suite: SuiteState, event: ev.SuiteExited) -> SuiteStatus:
@@ -155,7 +250,7 @@ def _final_status(suite: SuiteState, event: ev.SuiteExited) -> SuiteStatus:
     status = suite.exitstatus if suite.exitstatus is not None else event.returncode
     if event.error or suite.collect_errors or status in (2, 3, 4) or suite.exitstatus is None:
         return SuiteStatus.ERROR
-    if suite.failed or suite.crashed_workers:
+    if suite.failed or suite.crashed_workers or suite.incomplete:
         return SuiteStatus.FAILED
     if status == 5 or not suite.tests:
         return SuiteStatus.NO_TESTS
@@ -178,12 +273,14 @@ _HANDLERS: dict[type[Any], Callable[[SuiteState, Any], None]] = {
     ev.RunStarted: _run_started,
     ev.WorkerReady: _worker_ready,
     ev.WorkerCollected: _worker_collected,
+    ev.TestsCollected: _tests_collected,
     ev.CollectFailed: _collect_failed,
     ev.TestStarted: _test_started,
     ev.TestFinished: _test_finished,
     ev.WorkerDown: _worker_down,
     ev.WorkerReplaced: _worker_replaced,
     ev.RunFinished: _run_finished,
+    ev.ResultsCorrected: _corrected,
     ev.SuiteExited: _exited,
     ev.OutputLine: _output,
     ev.StreamDamaged: _damaged,

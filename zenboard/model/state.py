@@ -20,6 +20,24 @@ def zero_counts() -> dict[str, int]:
     return dict.fromkeys(OUTCOMES, 0)
 
 
+def lost_phase(record: dict[str, Any]) -> str:
+    """The phase whose report a pytest-json-report record lacks ("" when it is whole).
+
+    pytest-json-report derives a test's outcome from the reports it saw: when xdist loses the
+    call's report (a failure text execnet cannot send), the record says `passed` from its setup
+    alone. A record is whole when it has its teardown (or xdist's crash phase `???`), and a call
+    whenever its setup passed. Records of another shape (Playwright's) are taken as they are.
+    """
+    setup = record.get("setup")
+    if not isinstance(setup, dict) or isinstance(record.get("???"), dict):
+        return ""
+    if setup.get("outcome") == "passed" and not isinstance(record.get("call"), dict):
+        return "call"
+    if not isinstance(record.get("teardown"), dict):
+        return "teardown"
+    return ""
+
+
 class SuiteStatus(StrEnum):
     IDLE = "idle"
     RUNNING = "running"
@@ -42,6 +60,8 @@ class TestResult:
     worker: str
     duration: float
     record: dict[str, Any] = field(default_factory=dict, repr=False)
+    unreported: bool = False
+    """It started but no result ever came: zenboard counts it as an error (see `reason`)."""
 
     @property
     def failed(self) -> bool:
@@ -124,8 +144,28 @@ class SuiteState:
     oversized: int = 0
     duplicates: int = 0
     """test_finished events for a test already finished in this run (ignored, never counted)."""
+    corrected: int = 0
+    """Results the stream got wrong or never carried, corrected from the suite's report file."""
     output: deque[str] = field(default_factory=lambda: deque(maxlen=OUTPUT_LINES_KEPT))
     finished_this_run: set[str] = field(default_factory=set, repr=False)
+    collected_ids: dict[str, None] = field(default_factory=dict, repr=False)
+    """This run's collected node ids, in order (an ordered set)."""
+    started: dict[str, str] = field(default_factory=dict, repr=False)
+    """node id -> worker, for tests of this run that started and have no result yet."""
+    not_run: list[str] = field(default_factory=list)
+    """Collected tests that never started because the run ended early (no outcome)."""
+    interrupted: list[str] = field(default_factory=list)
+    """Tests that were running when the run was cancelled (no outcome)."""
+
+    @property
+    def unreported(self) -> int:
+        """Tests that started and never reported a result (each counted as an error)."""
+        return sum(1 for t in self.tests.values() if t.unreported)
+
+    @property
+    def incomplete(self) -> bool:
+        """Some test of this run has no outcome: never started, or interrupted."""
+        return bool(self.not_run or self.interrupted)
 
     @property
     def done(self) -> int:
