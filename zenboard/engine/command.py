@@ -18,6 +18,8 @@ from zenboard.config import SuiteConfig
 from zenboard.errors import InputError
 
 REQUIRED_MODULES = ("pytest", "xdist", "pytest_jsonreport")
+SELECT_VAR = "ZENBOARD_SELECT"
+"""The selection file the plugin reads (zenboard.pytest_plugin.SELECT_VAR)."""
 ARGFILE_THRESHOLD = 100
 """More nodeids than this go into a pytest `@argsfile` instead of the command line."""
 
@@ -89,6 +91,7 @@ def build_pytest_command(
 ) -> SuiteCommand:
     """The pytest command for `suite`, optionally restricted to `nodeids`."""
     argv: list[str] = [interpreter(suite), "-m", "pytest", *suite.args]
+    selection: dict[str, str] = {}
     if nodeids:
         args = [to_invocation_arg(n, rootdir, suite.cwd) for n in nodeids]
         if len(args) > ARGFILE_THRESHOLD and scratch is not None:
@@ -97,6 +100,12 @@ def build_pytest_command(
             argv.append(f"@{argfile}")
         else:
             argv += args
+        if scratch is not None and all("\n" not in n for n in nodeids):
+            # The ids on the command line narrow collection; this file makes the selection
+            # exact (pytest 9 collects a path in the suite's args whole beside them).
+            chosen = scratch() / f"{suite.name}-selection.txt"
+            chosen.write_text("\n".join(nodeids) + "\n", encoding="utf-8")
+            selection[SELECT_VAR] = str(chosen)
     argv += ["-n", str(suite.workers)]
     if suite.dist and suite.workers != 0:
         argv += ["--dist", suite.dist]
@@ -110,7 +119,9 @@ def build_pytest_command(
             "-p",
             "zenboard.pytest_plugin",
         ]
-    env = {**os.environ, **(extra_env or {}), **suite.env}
+    env = {**os.environ, **(extra_env or {}), **suite.env, **selection}
+    if not selection:
+        env.pop(SELECT_VAR, None)
     env.pop("PYTEST_XDIST_WORKER", None)
     env.pop("PYTEST_XDIST_WORKER_COUNT", None)
     return SuiteCommand(argv=tuple(argv), cwd=suite.cwd, env=env, report_file=report_file)

@@ -7,8 +7,11 @@ the last of its run and the model can settle the suite's final state from comple
 
 from __future__ import annotations
 
+import contextlib
 import io
+import json
 import re
+import signal
 import subprocess
 import threading
 import time
@@ -19,11 +22,14 @@ from zenboard.engine import process
 from zenboard.engine.channel import READ_CHUNK, READ_PAUSE, EventPipe
 from zenboard.engine.command import SuiteCommand
 from zenboard.model import events as ev
+from zenboard.model.state import lost_phase
+from zenboard.wire import bounded_record
 
 OUTPUT_LINE_CHARS = 2_000
 ERROR_TAIL_LINES = 6
 ENV_EVENTS = "ZENBOARD_EVENTS"
 ENV_SUITE = "ZENBOARD_SUITE"
+MAIN_WORKER = "main"
 _ERROR_LINE = re.compile(r"(?i)(^|[\s:])error:|^E\s")
 
 
@@ -46,6 +52,10 @@ class SuiteRun:
         self._on_exit = on_exit
         self._cancelled = False
         self._saw: dict[str, object] = {}
+        self._outcomes: dict[str, str] = {}
+        """node id -> the outcome the stream gave first (the one the model counts)."""
+        self._workers: dict[str, str] = {}
+        """node id -> the worker the stream said ran it."""
         self._tail: deque[str] = deque(maxlen=40)
         self.process: subprocess.Popen[bytes] | None = None
         self.returncode: int | None = None
@@ -54,8 +64,14 @@ class SuiteRun:
         """Set when the process has exited: its readers drain what is left without pausing."""
 
     def _observe(self, events: list[ev.Event]) -> None:
+        outcomes, workers = self._outcomes, self._workers
         for event in events:
-            if isinstance(event, ev.RunStarted | ev.RunFinished):
+            if isinstance(event, ev.TestFinished):
+                outcomes.setdefault(event.nodeid, event.outcome)
+                workers.setdefault(event.nodeid, event.worker)
+            elif isinstance(event, ev.TestStarted):
+                workers.setdefault(event.nodeid, event.worker)
+            elif isinstance(event, ev.RunStarted | ev.RunFinished):
                 self._saw[type(event).__name__] = event
         self._sink(events)
 
@@ -73,6 +89,10 @@ class SuiteRun:
             self.returncode = 127
             self.done.set()
             return
+        # The report file is the record of outcomes: one left by an earlier run must never be
+        # read as this run's (nor published beside its summary).
+        with contextlib.suppress(OSError):
+            self.command.report_file.unlink()
         pipe = EventPipe(self.suite, self._observe, self.niceness)
         env = {**self.command.env, ENV_EVENTS: pipe.env_value(), ENV_SUITE: self.suite}
         try:
@@ -110,9 +130,17 @@ class SuiteRun:
             target=self._wait, args=(pipe, output), name=f"wait-{self.suite}", daemon=True
         ).start()
 
-    def cancel(self) -> None:
-        """Stop the whole process tree of this run (idempotent, blocks until it is gone)."""
-        if self.process is None or self.done.is_set():
+    def cancel(self, sweep: bool = False) -> None:
+        """Stop the whole process tree of this run (idempotent, blocks until it is gone).
+
+        With `sweep`, a run that already ended is searched too: a daemon a test started
+        outlives its pytest (zenboard quitting sweeps every run; a rerun does not wait for it).
+        """
+        if self.process is None:
+            return
+        if self.done.is_set():
+            if sweep:
+                process.terminate_tree(self.process)
             return
         self._cancelled = True
         process.terminate_tree(self.process)
@@ -159,6 +187,9 @@ class SuiteRun:
             # A grandchild still holds our stdout: stop waiting for it.
             self.process.stdout.close()
         self.returncode = returncode
+        corrections = self._reconcile()
+        if corrections:
+            self._sink([ev.ResultsCorrected(self.suite, corrections)])
         self._sink(
             [
                 ev.SuiteExited(
@@ -170,6 +201,45 @@ class SuiteRun:
         if self._on_exit is not None:
             self._on_exit(self)
 
+    def _reconcile(self) -> tuple[ev.TestFinished, ...]:
+        """The results where pytest's own JSON report disagrees with the stream: the file wins.
+
+        A test can write forged lines into the pipe (it runs as the user), and a line can be
+        lost or skipped; the file pytest-json-report wrote is the record. Where the file is
+        missing or unreadable (pytest died) the stream stands.
+        """
+        if self.command.tool != "pytest":
+            return ()
+        try:
+            with self.command.report_file.open("rb") as file:
+                data = json.load(file)
+        except (OSError, ValueError):
+            return ()
+        tests = data.get("tests") if isinstance(data, dict) else None
+        if not isinstance(tests, list):
+            return ()
+        corrections = []
+        for record in tests:
+            if not isinstance(record, dict):
+                continue
+            nodeid, outcome = record.get("nodeid"), record.get("outcome")
+            if not isinstance(nodeid, str) or outcome not in ev.OUTCOMES or lost_phase(record):
+                continue
+            if self._outcomes.get(nodeid) == outcome:
+                continue
+            assert isinstance(outcome, str)
+            corrections.append(
+                ev.TestFinished(
+                    self.suite,
+                    nodeid,
+                    self._workers.get(nodeid, MAIN_WORKER),
+                    outcome,
+                    _duration(record),
+                    bounded_record(record),
+                )
+            )
+        return tuple(corrections)
+
     def _error(self, returncode: int) -> str:
         """Why the suite could not complete, outside any test; empty when it completed."""
         if self._cancelled:
@@ -179,12 +249,25 @@ class SuiteRun:
         if "RunStarted" not in self._saw:
             return _tail_summary(self._tail, f"{tool} stopped before the run started")
         if finished is None:
-            return _tail_summary(
-                self._tail, f"{tool} died (exit code {returncode}) before the run finished"
-            )
+            how = f"exit code {returncode}"
+            if returncode < 0:
+                with contextlib.suppress(ValueError):
+                    how = f"killed by {signal.Signals(-returncode).name}"
+            return _tail_summary(self._tail, f"{tool} died ({how}) before the run finished")
         if isinstance(finished, ev.RunFinished) and finished.exitstatus in (3, 4):
             return _tail_summary(self._tail, f"{tool} exit status {finished.exitstatus}")
         return ""
+
+
+def _duration(record: dict[str, object]) -> float:
+    total = 0.0
+    for phase in ("setup", "call", "teardown"):
+        stage = record.get(phase)
+        if isinstance(stage, dict):
+            seconds = stage.get("duration")
+            if isinstance(seconds, int | float) and not isinstance(seconds, bool):
+                total += float(seconds)
+    return total
 
 
 def _tail_summary(tail: deque[str], headline: str) -> str:
