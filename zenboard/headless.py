@@ -20,9 +20,12 @@ from zenboard.engine import Engine, EventBuffer
 from zenboard.model import events as ev
 from zenboard.model.reducer import apply
 from zenboard.model.state import RunState, SuiteState
+from zenboard.wire import cut
 
 PROGRESS_INTERVAL_CI = 1.0
 PROGRESS_INTERVAL_TTY = 0.5
+REASON_CHARS = 300
+"""Longest failure reason on a line of output (the reports keep up to wire.TEXT_BOUND)."""
 READER_NICENESS = 10
 """Headless output is a line a second: its reading and folding can wait for the suites."""
 
@@ -89,6 +92,14 @@ def final_table(state: RunState, now: float) -> list[str]:
             lines.append(_row("", worker.id, mark, worker.done, *_outcome_cells(worker.counts)))
         for nodeid, _ in suite.collect_errors:
             lines.append(f"{indent} collection error: {nodeid}")
+        if suite.unreported:
+            lines.append(f"{indent} unreported: {suite.unreported} (counted as errors)")
+        if suite.not_run:
+            lines.append(f"{indent} not run: {len(suite.not_run)} (the run ended early)")
+        if suite.interrupted:
+            lines.append(f"{indent} interrupted: {len(suite.interrupted)}")
+        if suite.corrected:
+            lines.append(f"{indent} stream damaged: {suite.corrected} results corrected")
         if suite.error:
             lines.append(f"{indent} error: {suite.error}")
         if suite.malformed or suite.oversized:
@@ -129,6 +140,8 @@ class HeadlessRun:
         self._out_closed = False
         self._reports_written: dict[str, tuple[int, ...]] = {}
         """suite -> the results its JUnit file was written from (runs, tests, done, errors)."""
+        self._named: set[tuple[str, int, str]] = set()
+        """(suite, run, nodeid) of every failure line printed: each test is named once."""
         self._meta: dict[str, Any] | None = None
         self.selection = dict(selection or {})
         """suite -> (nodeids, rootdir) for suites that run only some tests (a shard, a plan)."""
@@ -174,10 +187,9 @@ class HeadlessRun:
         self._print_progress(final=True)
         for line in final_table(self.state, now):
             self.print(line)
-        from zenboard.integrations import reports  # imported after the suites started
-
         meta = self._run_meta()
-        summary = reports.write_summary(self.state, self.engine.report_dir, meta)
+        summary = self._publish(meta)
+        self.engine.close()
         self.print(f"reports: {summary.parent}")
         code = self.state.exit_code()
         if self._interrupted:
@@ -191,13 +203,35 @@ class HeadlessRun:
             self.print(line)
         return code
 
+    def _publish(self, meta: dict[str, Any] | None = None) -> Path:
+        """This run's reports into the report dir, all at once (see reports.publish)."""
+        from zenboard.integrations import reports
+
+        return reports.publish(self.state, self.engine.staging_dir, self.engine.report_dir, meta)
+
+    def _name_failure(self, suite: SuiteState, nodeid: str) -> None:
+        """One line for a failed, errored or unreported test, once per test and run."""
+        test = suite.tests.get(nodeid)
+        if test is None or not test.failed or (suite.name, suite.runs, nodeid) in self._named:
+            return
+        self._named.add((suite.name, suite.runs, nodeid))
+        label = "UNREPORTED" if test.unreported else test.outcome.upper()
+        reason = cut(test.reason(), REASON_CHARS)
+        self.print(f"[{suite.name}] {label} {nodeid} ({test.worker}): {reason}")
+
     def _consume(self, events: list[ev.Event]) -> None:
         for event in events:
             apply(self.state, event)
             if isinstance(event, ev.TestFinished) and event.outcome in ("failed", "error"):
-                reason = self.state.suites[event.suite].tests[event.nodeid].reason()
-                outcome = event.outcome.upper()
-                self.print(f"[{event.suite}] {outcome} {event.nodeid} ({event.worker}): {reason}")
+                self._name_failure(self.state.suites[event.suite], event.nodeid)
+            elif isinstance(event, ev.ResultsCorrected):
+                suite = self.state.suites[event.suite]
+                self.print(
+                    f"[{event.suite}] stream damaged: {len(event.results)} results corrected "
+                    "from pytest's JSON report"
+                )
+                for result in event.results:
+                    self._name_failure(suite, result.nodeid)
             elif isinstance(event, ev.WorkerDown) and event.crashed:
                 running = event.test or "?"
                 self.print(f"[{event.suite}] CRASHED worker {event.worker} while running {running}")
@@ -213,18 +247,36 @@ class HeadlessRun:
                 self._run_meta()
             elif isinstance(event, ev.SuiteExited):
                 suite = self.state.suites[event.suite]
+                for test in suite.tests.values():
+                    if test.unreported:
+                        self._name_failure(suite, test.nodeid)
+                for nodeid in suite.interrupted:
+                    self.print(f"[{event.suite}] INTERRUPTED {nodeid} (running at the cancel)")
+                if suite.not_run:
+                    self.print(
+                        f"[{event.suite}] NOT RUN {len(suite.not_run)} tests "
+                        f"(the run ended before they started), e.g. {suite.not_run[0]}"
+                    )
                 self._write_suite_reports(suite)
                 if suite.error:
                     self.print(f"[{event.suite}] ERROR {suite.error}")
 
     def _write_suite_reports(self, suite: SuiteState) -> None:
         """A suite's JUnit file, unless it was written from the very same results already."""
-        results = (suite.runs, len(suite.tests), suite.done, len(suite.collect_errors))
+        results = (
+            suite.runs,
+            len(suite.tests),
+            suite.done,
+            len(suite.collect_errors),
+            suite.corrected,
+            suite.unreported,
+            len(suite.not_run) + len(suite.interrupted),
+        )
         if self._reports_written.get(suite.name) == results:
             return
         from zenboard.integrations import reports
 
-        reports.write_suite_reports(suite, self.engine.report_dir)
+        reports.write_suite_reports(suite, self.engine.staging_dir)
         self._reports_written[suite.name] = results
 
     def _run_meta(self) -> dict[str, Any]:

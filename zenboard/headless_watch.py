@@ -18,7 +18,6 @@ from typing import TextIO
 
 from zenboard.config import ProjectConfig, SuiteConfig
 from zenboard.headless import HeadlessRun
-from zenboard.integrations import reports
 from zenboard.integrations.watch import WatchSession, WatchTrigger
 from zenboard.integrations.watch_plan import phase_suite
 from zenboard.integrations.watch_settings import WatchSettings
@@ -91,7 +90,8 @@ class HeadlessWatch(HeadlessRun):
             self._consume(self.buffer.drain())
             restore()
         self._print_progress(final=True)
-        reports.write_summary(self.state, self.engine.report_dir)
+        self._publish()
+        self.engine.close()
         self.print("watch: stopped")
         return 0
 
@@ -100,6 +100,7 @@ class HeadlessWatch(HeadlessRun):
         for event in events:
             if isinstance(event, ev.SuiteExited):
                 self.session.record(self.state.suites[event.suite])
+                self._publish()
             if self._on_event is not None:
                 self._on_event(event)
 

@@ -6,7 +6,11 @@ builds from the events the engine puts into its `EventBuffer`.
 
 from __future__ import annotations
 
+import os
+import secrets
+import shutil
 import threading
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,6 +21,7 @@ from zenboard.engine.scratch import ScratchDir
 from zenboard.engine.suite_run import SuiteRun
 
 DEFAULT_REPORT_DIR = Path(".zenboard/reports/latest")
+STAGING_PREFIX = ".run-"
 
 Phase = tuple[SuiteConfig, tuple[str, ...]]
 """One run of a phase sequence: the suite as this phase runs it, and its nodeids (empty: all)."""
@@ -37,6 +42,11 @@ class Engine:
         sets it so that, on busy cores, reading costs the suites themselves nothing."""
         self.buffer = buffer
         self.report_dir = (report_dir or config.root / DEFAULT_REPORT_DIR).resolve()
+        self.staging_dir = self.report_dir / f"{STAGING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+        """This engine's own report files (pytest's JSON, JUnit), private to its run until the
+        view publishes them into `report_dir` with their summary (records.reports.publish):
+        two runs at once never mix their files, and a suite that wrote none leaves none."""
+        weakref.finalize(self, shutil.rmtree, self.staging_dir, ignore_errors=True)
         self.extra_env = dict(extra_env or {})
         self._runs: dict[str, SuiteRun] = {}
         self._lock = threading.Lock()
@@ -69,7 +79,7 @@ class Engine:
         workers, args or env. Cancelling the suite, or starting it again, ends the sequence."""
         name = phases[0][0].name
         self.cancel(name)
-        self.report_dir.mkdir(parents=True, exist_ok=True)
+        self.staging_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         with self._lock:
             generation = self._generation.get(name, 0)
         run = self._launch(phases, 0, rootdir, generation)
@@ -82,7 +92,7 @@ class Engine:
         suite, nodeids = phases[index]
         command = build_suite_command(
             suite,
-            self.report_dir / f"{suite.name}.json",
+            self.staging_dir / f"{suite.name}.json",
             nodeids,
             rootdir,
             self.scratch.path,
@@ -142,13 +152,17 @@ class Engine:
                 self._generation[name] = self._generation.get(name, 0) + 1
             self._pending.clear()
             runs = list(self._runs.values())
-        threads = [threading.Thread(target=r.cancel) for r in runs]
+        threads = [threading.Thread(target=r.cancel, kwargs={"sweep": True}) for r in runs]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         for r in runs:
             r.done.wait(10)
+
+    def close(self) -> None:
+        """Remove this engine's staging directory (after its reports were published)."""
+        shutil.rmtree(self.staging_dir, ignore_errors=True)
 
     def all_done(self) -> bool:
         with self._lock:

@@ -7,11 +7,15 @@ the test processes nothing (pytest's own `--junitxml` would).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import re
+import secrets
+import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +35,26 @@ def escape(text: str, entities: dict[str, str] | None = None) -> str:
 
 
 _QUOTE = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Also lone surrogates (a test's undecodable bytes): UTF-8 cannot encode them."""
 
 
 def _xml_text(text: str) -> str:
     """XML 1.0 cannot hold most control characters (ANSI colour codes, say): drop them."""
     return _XML_INVALID.sub("", text)
+
+
+def _test_row(test: TestResult) -> dict[str, Any]:
+    row = {
+        "nodeid": test.nodeid,
+        "outcome": test.outcome,
+        "worker": test.worker,
+        "duration": round(test.duration, 6),
+    }
+    if test.unreported:
+        row["unreported"] = True
+        row["reason"] = test.reason()
+    return row
 
 
 def suite_summary(suite: SuiteState, now: float | None = None) -> dict[str, Any]:
@@ -47,7 +65,10 @@ def suite_summary(suite: SuiteState, now: float | None = None) -> dict[str, Any]
         "exit_code": suite.returncode,
         "duration": round(suite.duration(now), 3),
         "collected": suite.collected,
-        "counts": {o: suite.counts[o] for o in OUTCOMES},
+        "counts": {**{o: suite.counts[o] for o in OUTCOMES}, "not_run": len(suite.not_run)},
+        "unreported": suite.unreported,
+        "not_run": list(suite.not_run),
+        "interrupted": list(suite.interrupted),
         "workers": {
             w.id: {
                 "done": w.done,
@@ -62,21 +83,14 @@ def suite_summary(suite: SuiteState, now: float | None = None) -> dict[str, Any]
             }
             for w in suite.workers.values()
         },
-        "tests": [
-            {
-                "nodeid": t.nodeid,
-                "outcome": t.outcome,
-                "worker": t.worker,
-                "duration": round(t.duration, 6),
-            }
-            for t in suite.tests.values()
-        ],
+        "tests": [_test_row(t) for t in suite.tests.values()],
         "errors": [{"nodeid": n, "longrepr": r} for n, r in suite.collect_errors]
         + ([{"nodeid": "", "longrepr": suite.error}] if suite.error else []),
         "stream": {
             "malformed": suite.malformed,
             "oversized": suite.oversized,
             "duplicates": suite.duplicates,
+            "corrected": suite.corrected,
         },
     }
 
@@ -96,9 +110,11 @@ def summary(
 
 def _atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as file:
+        file.write(text)
+    os.replace(tmp, path)
 
 
 def summary_text(data: dict[str, Any]) -> str:
@@ -152,6 +168,87 @@ def write_summary(state: RunState, report_dir: Path, meta: Mapping[str, Any] | N
     return path
 
 
+LOCK_FILE = ".zenboard.lock"
+SUITE_FILE_SUFFIXES = (".json", ".xml")
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$")
+
+
+def publish(
+    state: RunState, staging: Path, report_dir: Path, meta: Mapping[str, Any] | None = None
+) -> Path:
+    """Make `report_dir` hold this run's `summary.json` and suite files, and no other run's.
+
+    Under a lock on the report dir (two runs at once publish one after the other): the suite
+    files this run staged replace the published ones, the files of suites named by the last
+    summary but absent from this run (or that wrote no file this time: cancelled, pytest died)
+    are removed, and `summary.json` is written last. Only names zenboard could have written are
+    touched, never through a symlink.
+    """
+    report_dir.mkdir(parents=True, exist_ok=True)
+    text = summary_text(summary(state, meta=meta))
+    ran = [s.name for s in state.suites.values() if s.runs]
+    with _locked(report_dir):
+        names = sorted(set(ran) | set(_suites_named_in(report_dir / "summary.json")))
+        for name in names:
+            if not _SAFE_NAME.match(name):
+                continue
+            for suffix in SUITE_FILE_SUFFIXES:
+                _place(staging / f"{name}{suffix}", report_dir / f"{name}{suffix}", name in ran)
+        _atomic_write(report_dir / "summary.json", text)
+        _sweep_stale_staging(report_dir)
+    return report_dir / "summary.json"
+
+
+def _place(staged: Path, target: Path, keep: bool) -> None:
+    """`target` becomes the staged file (a new hard link, swapped in whole), or goes away."""
+    if keep and staged.is_file() and not staged.is_symlink():
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            os.link(staged, tmp)
+        except OSError:  # a file system without hard links: copy
+            shutil.copyfile(staged, tmp, follow_symlinks=False)
+        os.replace(tmp, target)
+        return
+    with contextlib.suppress(FileNotFoundError):
+        target.unlink()
+
+
+def _suites_named_in(summary_path: Path) -> list[str]:
+    """Suite names of a published summary (whose files this publish must replace or remove)."""
+    try:
+        data = json.loads(summary_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    suites = data.get("suites") if isinstance(data, dict) else None
+    if not isinstance(suites, list):
+        return []
+    return [s["name"] for s in suites if isinstance(s, dict) and isinstance(s.get("name"), str)]
+
+
+@contextlib.contextmanager
+def _locked(report_dir: Path) -> Iterator[None]:
+    fd = os.open(report_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _sweep_stale_staging(report_dir: Path) -> None:
+    """Remove staging dirs of runs whose zenboard is gone (killed before it cleaned up)."""
+    for entry in report_dir.glob(".run-*-*"):
+        pid = entry.name.split("-")[1]
+        if not pid.isdigit() or entry.is_symlink() or not entry.is_dir():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(entry, ignore_errors=True)
+        except PermissionError:
+            continue
+
+
 def _stage_text(test: TestResult) -> str:
     parts = []
     for phase in ("setup", "call", "teardown", "???"):
@@ -161,7 +258,7 @@ def _stage_text(test: TestResult) -> str:
     return _xml_text("\n".join(parts))
 
 
-_ATTR_SPECIAL = re.compile('[&<>"\x00-\x1f\ufffe\uffff]')
+_ATTR_SPECIAL = re.compile('[&<>"\x00-\x1f\ud800-\udfff\ufffe\uffff]')
 """Anything an attribute value cannot hold as it is; most values (names, times) have none."""
 
 

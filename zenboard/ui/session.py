@@ -127,8 +127,8 @@ class Session:
     def write_reports(self, suite: SuiteState) -> None:
         """The reports `zenboard run` writes, refreshed at the end of every suite run."""
         try:
-            reports.write_suite_reports(suite, self.report_dir)
-            reports.write_summary(self.state, self.report_dir)
+            reports.write_suite_reports(suite, self.engine.staging_dir)
+            reports.publish(self.state, self.engine.staging_dir, self.report_dir)
         except OSError as exc:
             self.errors.append(f"could not write reports to {self.report_dir}: {exc.strerror}")
 
@@ -158,6 +158,7 @@ class Session:
         self.commander.close()
         self.commander.join(15.0)
         self.engine.cancel_all()
+        self.engine.close()
 
     def _start(self, suite: SuiteConfig, nodeids: tuple[str, ...] = (), rootdir: str = "") -> None:
         if self.commander.closed:
