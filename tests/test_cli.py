@@ -53,7 +53,10 @@ def test_run_passes_writes_reports_and_exits_0(project: Path, tmp_path: Path) ->
         "error": 0,
         "xfailed": 0,
         "xpassed": 0,
+        "not_run": 0,
     }
+    assert rows["fast"]["unreported"] == 0
+    assert rows["fast"]["not_run"] == [] and rows["fast"]["interrupted"] == []
     assert set(rows["fast"]["workers"]) == {"gw0", "gw1"}
     assert set(rows["api"]["workers"]) == {"main"}
     assert rows["api"]["exit_code"] == 0
