@@ -79,11 +79,14 @@ def merge_summaries(summaries: Sequence[tuple[Path, dict[str, Any]]]) -> dict[st
                     "exit_code": 0,
                     "duration": 0.0,
                     "collected": 0,
-                    "counts": dict.fromkeys(OUTCOMES, 0),
+                    "counts": dict.fromkeys((*OUTCOMES, "not_run"), 0),
+                    "unreported": 0,
+                    "not_run": [],
+                    "interrupted": [],
                     "workers": {},
                     "tests": [],
                     "errors": [],
-                    "stream": {"malformed": 0, "oversized": 0, "duplicates": 0},
+                    "stream": {"malformed": 0, "oversized": 0, "duplicates": 0, "corrected": 0},
                 },
             )
             status = str(suite.get("status", "error"))
@@ -94,8 +97,13 @@ def merge_summaries(summaries: Sequence[tuple[Path, dict[str, Any]]]) -> dict[st
             merged["exit_code"] = max(merged["exit_code"] or 0, suite.get("exit_code") or 0)
             merged["duration"] = max(merged["duration"], float(suite.get("duration") or 0))
             merged["collected"] += int(suite.get("collected") or 0)
-            for outcome in OUTCOMES:
+            for outcome in merged["counts"]:
                 merged["counts"][outcome] += int(suite.get("counts", {}).get(outcome, 0))
+            merged["unreported"] += int(suite.get("unreported") or 0)
+            for key in ("not_run", "interrupted"):
+                listed = suite.get(key)
+                if isinstance(listed, list):
+                    merged[key] += [n for n in listed if isinstance(n, str)]
             for worker, row in suite.get("workers", {}).items():
                 merged["workers"][f"shard{label}-{worker}"] = row
             merged["tests"] += suite.get("tests", [])
@@ -103,7 +111,8 @@ def merge_summaries(summaries: Sequence[tuple[Path, dict[str, Any]]]) -> dict[st
             for key in merged["stream"]:
                 merged["stream"][key] += int(suite.get("stream", {}).get(key, 0))
     statuses = [s["status"] for s in suites.values()]
-    if any(s in ("error", "failed", "cancelled") for s in statuses):
+    incomplete = any(s["unreported"] or s["not_run"] or s["interrupted"] for s in suites.values())
+    if incomplete or any(s in ("error", "failed", "cancelled") for s in statuses):
         exit_code = 1
     elif statuses and all(s == "no tests" for s in statuses):
         exit_code = 5

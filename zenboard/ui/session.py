@@ -108,9 +108,15 @@ class Session:
                 batch.launched.add(event.suite)
                 batch.output.pop(event.suite, None)
                 self.launch.launched(event)
+            elif isinstance(event, ev.ResultsCorrected):
+                batch.tests += [(event.suite, result.nodeid) for result in event.results]
             elif isinstance(event, ev.SuiteExited):
                 batch.exited.append(event.suite)
-                self.write_reports(self.state.suites[event.suite])
+                suite = self.state.suites[event.suite]
+                batch.tests += [
+                    (suite.name, t.nodeid) for t in suite.tests.values() if t.unreported
+                ]
+                self.write_reports(suite)
         if self.launch.open and self.quiet():
             batch.finished_launch = self.launch.close(self.state)
         return batch

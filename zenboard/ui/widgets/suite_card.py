@@ -93,6 +93,7 @@ class SuiteCard(Widget, can_focus=True):
             s.error,
             len(s.collect_errors),
             s.malformed + s.oversized,
+            (s.unreported, len(s.not_run), len(s.interrupted), s.corrected),
             self.trend,
             self.size.width,
         )
@@ -181,6 +182,14 @@ class SuiteCard(Widget, can_focus=True):
             notes.append(s.error)
         if s.malformed or s.oversized:
             notes.append(f"skipped event lines: {s.malformed} malformed, {s.oversized} oversized")
+        if s.unreported:
+            notes.append(f"{s.unreported} unreported (started, no result: counted as errors)")
+        if s.interrupted:
+            notes.append(f"{len(s.interrupted)} interrupted: {s.interrupted[0]}")
+        if s.not_run:
+            notes.append(f"{len(s.not_run)} not run (the run ended before they started)")
+        if s.corrected:
+            notes.append(f"stream damaged: {s.corrected} results corrected from pytest's report")
         lines += [Text(note, style="magenta") for note in notes]
         return lines
 
