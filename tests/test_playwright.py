@@ -27,6 +27,7 @@ from zenboard.commands.demo import copy_demo
 from zenboard.config import load_config
 from zenboard.engine import Engine, EventBuffer
 from zenboard.engine.process import descendants
+from zenboard.integrations import reports
 from zenboard.model import events as ev
 from zenboard.model.reducer import apply
 from zenboard.model.state import RunState
@@ -85,6 +86,8 @@ def run_engine(project: Path, suite: str, nodeids: tuple[str, ...] = (), report:
     events += buffer.drain()
     for event in events:
         apply(state, event)
+    reports.publish(state, engine.staging_dir, report_dir)  # as the views do at a run's end
+    engine.close()
     return EngineRun(events, state, report_dir)
 
 

@@ -21,6 +21,7 @@ const path = require('path');
 
 const ENV_VAR = 'ZENBOARD_EVENTS';
 const TEXT_BOUND = 16000;
+const COLLECTED_CHUNK = 64 * 1024;
 const UNSCHEDULED = 'unscheduled';
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
@@ -102,8 +103,22 @@ class ZenboardReporter {
     this.rootDir = config.rootDir;
     this.multiProject = config.projects.length > 1;
     this.emit('run_started', { workers_planned: config.workers, rootdir: config.rootDir, pid: process.pid });
-    const count = suite.allTests().length;
-    if (count) this.emit('worker_collected', { worker: 'pw0', count });
+    const tests = suite.allTests();
+    if (tests.length) this.emit('worker_collected', { worker: 'pw0', count: tests.length });
+    // Every collected id, in lines of bounded size: zenboard lists the tests a run never started.
+    let chunk = [];
+    let size = 0;
+    for (const test of tests) {
+      const id = this.nodeid(test);
+      chunk.push(id);
+      size += id.length + 4;
+      if (size >= COLLECTED_CHUNK) {
+        this.emit('tests_collected', { nodeids: chunk });
+        chunk = [];
+        size = 0;
+      }
+    }
+    if (chunk.length) this.emit('tests_collected', { nodeids: chunk });
   }
 
   onTestBegin(test, result) {
@@ -204,7 +219,7 @@ class ZenboardReporter {
       const first = result.errors[0];
       const where = (first && first.location) || test.location;
       const message = plain((first && first.message) || longrepr).trim().split('\n')[0] || 'failed';
-      call.crash = { path: where.file, lineno: where.line, message };
+      call.crash = { path: where.file, lineno: where.line, message: cut(message) };
       call.longrepr = cut(longrepr);
     }
     const stdout = result.stdout.map(String).join('');
