@@ -78,10 +78,10 @@ class LineDecoder:
         return out
 
     def _decode_line(self, line: bytes, out: list[ev.Event]) -> None:
-        if not line.strip():
-            return
-        if len(line) > self.max_line:
+        if len(line) > self.max_line:  # before the blank test: as the partial-line path counts
             self.oversized += 1
+            return
+        if not line.strip():
             return
         try:
             out.append(ev.decode(self.suite, line))

@@ -229,11 +229,13 @@ def decode(suite: str, line: bytes | str) -> Event:
     """Parse one wire line for `suite`; raise MalformedEvent for anything unexpected."""
     try:
         obj = json.loads(line)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedEvent(f"not JSON: {exc}") from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        # RecursionError: a short line nested thousands deep is valid JSON Python cannot read.
+        raise MalformedEvent(f"not JSON: {type(exc).__name__}") from None
     if not isinstance(obj, dict):
         raise MalformedEvent("not a JSON object")
-    if obj.get("v") != EVENT_VERSION:
+    version = obj.get("v")
+    if type(version) is not int or version != EVENT_VERSION:
         raise MalformedEvent(f"unknown version {obj.get('v')!r}")
     kind = obj.get("type")
     if not isinstance(kind, str) or kind not in _WIRE_TYPES:
@@ -246,9 +248,8 @@ def decode(suite: str, line: bytes | str) -> Event:
                 raise MalformedEvent(f"{kind} without {name}")
             continue
         value = obj[name]
-        if not isinstance(value, types) or (
-            isinstance(value, bool) and types in (int, (int, float))
-        ):
+        accepted = types if isinstance(types, tuple) else (types,)
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in accepted):
             raise MalformedEvent(f"{kind}.{name} has the wrong type")
         kwargs[name] = value
     if kind == "test_finished" and kwargs["outcome"] not in OUTCOMES:
