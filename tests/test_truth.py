@@ -504,3 +504,55 @@ def test_a_cancelled_run_leaves_no_suite_file_of_the_run_before(tmp_path: Path) 
     suite = _suite(_summary(project), "unit")
     assert suite["interrupted"] == ["test_slow.py::test_sleeps_a"]
     assert not (project / LATEST / "unit.json").exists(), "the earlier run's report stayed"
+
+
+def test_a_forked_child_closes_the_event_pipe_but_never_a_reused_number() -> None:
+    """The plugin's at-fork hook outlives its session: in a process that ran pytest in-process
+    it must not close whatever file now has the old pipe's number (zenboard's next pipe)."""
+    from zenboard.pytest_plugin import BatchedPipe
+
+    def child_sees(fd: int) -> bool:
+        pid = os.fork()
+        if pid == 0:  # the child: report whether `fd` is still open, and leave at once
+            try:
+                os.fstat(fd)
+                os._exit(0)
+            except OSError:
+                os._exit(1)
+        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+
+    read_fd, write_fd = os.pipe()
+    pipe = BatchedPipe(write_fd)
+    try:
+        assert not child_sees(write_fd), "a forked child must not hold the live pipe"
+    finally:
+        pipe.close()
+    os.close(write_fd)
+    os.close(read_fd)
+    reused_read, reused_write = os.pipe()  # the lowest free numbers: the old pipe's
+    try:
+        assert reused_write == write_fd or reused_read == write_fd
+        assert child_sees(write_fd), "the hook closed a descriptor that is not its pipe"
+    finally:
+        os.close(reused_read)
+        os.close(reused_write)
+
+
+def test_a_finished_sessions_pipe_is_not_closed_in_a_forked_child() -> None:
+    from zenboard.pytest_plugin import BatchedPipe
+
+    read_fd, write_fd = os.pipe()
+    pipe = BatchedPipe(write_fd)
+    pipe.close()  # pytest_unconfigure: the session ended, the pipe is someone else's business
+    try:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.fstat(write_fd)
+                os._exit(0)
+            except OSError:
+                os._exit(1)
+        assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    finally:
+        os.close(read_fd)
+        os.close(write_fd)

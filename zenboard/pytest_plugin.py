@@ -116,6 +116,8 @@ class BatchedPipe:
 
     def __init__(self, fd: int, interval: float = FLUSH_INTERVAL) -> None:
         self.fd: int | None = fd
+        self._identity = _identity(fd)
+        """The pipe's (device, inode): a forked child closes `fd` only while it is that pipe."""
         self.interval = interval
         self._pending: list[bytes] = []
         self._scheduled = False
@@ -149,14 +151,24 @@ class BatchedPipe:
 
     def _forget(self) -> None:
         """In a forked child: the stream is the parent's; never write, never wait on its locks,
-        and do not hold the pipe (a forked child could otherwise write forged lines into it)."""
-        if self.fd is not None:
+        and do not hold the pipe (a forked child could otherwise write forged lines into it).
+
+        The descriptor is closed only while its number still names the pipe: at-fork hooks
+        outlive the session, and a number that was closed since may name another file now."""
+        fd = self.fd
+        if fd is not None and self._identity is not None and _identity(fd) == self._identity:
             with contextlib.suppress(OSError):
-                os.close(self.fd)
+                os.close(fd)
         self.fd = None
         self._pending = []
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
+
+    def close(self) -> None:
+        """The session is over: write what is left and never touch the descriptor again."""
+        self.flush()
+        self.fd = None
+        self._wake.set()
 
     def _run(self) -> None:
         while self.fd is not None:
@@ -176,6 +188,14 @@ class BatchedPipe:
         except OSError:
             self.fd = None  # zenboard went away: keep the run going, stop streaming
             self._wake.set()
+
+
+def _identity(fd: int) -> tuple[int, int] | None:
+    try:
+        info = os.fstat(fd)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
 
 
 def _worker_of(report: Any) -> str:
@@ -251,7 +271,7 @@ class EventStream:
         self.pipe.flush()
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
-        self.pipe.flush()
+        self.pipe.close()
 
     # -- collection ------------------------------------------------------------------------
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
