@@ -556,3 +556,57 @@ def test_a_finished_sessions_pipe_is_not_closed_in_a_forked_child() -> None:
     finally:
         os.close(read_fd)
         os.close(write_fd)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_selection_of_classes_and_files_from_a_subdirectory_is_exact(
+    tmp_path: Path, workers: int
+) -> None:
+    """Reruns and watch phases select classes and whole files too, from a suite's own cwd."""
+    project = write_project(
+        tmp_path,
+        {
+            "pyproject.toml": suites_toml(
+                f'name = "sub"\ncwd = "sub"\nargs = ["."]\nworkers = {workers}'
+            ),
+            "sub/test_a.py": """
+            class TestKept:
+                def test_one(self):
+                    pass
+
+                def test_two(self):
+                    pass
+
+            class TestDropped:
+                def test_three(self):
+                    pass
+
+            def test_loose():
+                pass
+        """,
+            "sub/test_b.py": "def test_b_one():\n    pass\n\ndef test_b_two():\n    pass\n",
+            "sub/test_c.py": "def test_c():\n    pass\n",
+        },
+    )
+    from zenboard.config import load_config
+    from zenboard.engine import Engine, EventBuffer
+    from zenboard.model.reducer import apply
+    from zenboard.model.state import RunState
+
+    config = load_config(project)
+    buffer = EventBuffer()
+    engine = Engine(config, buffer)
+    chosen = ("sub/test_a.py::TestKept", str(project / "sub" / "test_b.py"))
+    run = engine.start(config.suite("sub"), chosen, str(project))
+    assert run.done.wait(120)
+    state = RunState.for_suites(["sub"])
+    for event in buffer.drain():
+        apply(state, event)
+    assert sorted(state.suites["sub"].tests) == [
+        "sub/test_a.py::TestKept::test_one",
+        "sub/test_a.py::TestKept::test_two",
+        "sub/test_b.py::test_b_one",
+        "sub/test_b.py::test_b_two",
+    ]
+    assert state.suites["sub"].status == "passed"
+    engine.close()

@@ -69,8 +69,9 @@ def pytest_configure(config: pytest.Config) -> None:
     workerinput = getattr(config, "workerinput", None)
     if isinstance(workerinput, dict):
         selected = workerinput.get(SELECT_INPUT)
-        if isinstance(selected, str):
-            config.pluginmanager.register(Selection(selected), "zenboard-selection")
+        if isinstance(selected, list) and len(selected) == 2:
+            path, base = (str(part) for part in selected)
+            config.pluginmanager.register(Selection(path, config, base), "zenboard-selection")
         return
     fd = _stream_fd()
     if fd is None:
@@ -80,26 +81,53 @@ def pytest_configure(config: pytest.Config) -> None:
     os.set_inheritable(fd, False)
     selected = os.environ.pop(SELECT_VAR, None)
     if selected:
-        config.pluginmanager.register(Selection(selected), "zenboard-selection")
+        config.pluginmanager.register(Selection(selected, config), "zenboard-selection")
     config.pluginmanager.register(EventStream(config, fd, selected), "zenboard-event-stream")
 
 
 class Selection:
-    """Keeps exactly the selected node ids, whatever else the suite's arguments collect.
+    """Keeps exactly the selected tests, whatever else the suite's arguments collect.
 
     pytest 9 collects a path argument whole even when node ids inside it are given beside it,
-    so passing a shard's ids on the command line is not enough to partition a suite.
+    so passing a shard's ids on the command line is not enough to partition a suite. The file
+    holds the same arguments as the command line (relative to where pytest was invoked): node
+    ids, files or directories; an item is kept when it is one of them or lies inside one.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, config: pytest.Config, base: str | None = None) -> None:
+        base = base or str(config.invocation_params.dir)
+        root = str(config.rootpath)
+        self.keys: set[str] = set()
         with open(path, encoding="utf-8") as lines:
-            self.nodeids = {line.rstrip("\n") for line in lines if line.strip()}
+            for line in lines:
+                entry = line.rstrip("\n")
+                if not entry.strip():
+                    continue
+                where, sep, rest = entry.partition("::")
+                absolute = os.path.abspath(os.path.join(base, where))
+                relative = os.path.relpath(absolute, root).replace(os.sep, "/")
+                self.keys.add(relative + sep + rest)
+
+    def wanted(self, nodeid: str) -> bool:
+        keys = self.keys
+        if nodeid in keys or "." in keys:
+            return True
+        parts = nodeid.split("::")
+        for end in range(len(parts) - 1, 0, -1):  # a class, a module
+            if "::".join(parts[:end]) in keys:
+                return True
+        folder = parts[0]
+        while "/" in folder:  # a directory
+            folder = folder.rsplit("/", 1)[0]
+            if folder in keys:
+                return True
+        return False
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[Any]) -> None:
-        kept = [item for item in items if item.nodeid in self.nodeids]
+        kept = [item for item in items if self.wanted(item.nodeid)]
         if len(kept) != len(items):
-            dropped = [item for item in items if item.nodeid not in self.nodeids]
+            dropped = [item for item in items if not self.wanted(item.nodeid)]
             config.hook.pytest_deselected(items=dropped)
             items[:] = kept
 
@@ -307,8 +335,9 @@ class EventStream:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
-        if self.selected:
-            node.workerinput[SELECT_INPUT] = self.selected
+        if self.selected:  # with the controller's directory, which its entries are relative to
+            base = str(self.config.invocation_params.dir)
+            node.workerinput[SELECT_INPUT] = [self.selected, base]
 
     # -- workers ---------------------------------------------------------------------------
     @pytest.hookimpl(optionalhook=True)

@@ -100,11 +100,11 @@ def build_pytest_command(
             argv.append(f"@{argfile}")
         else:
             argv += args
-        if scratch is not None and all("\n" not in n for n in nodeids):
-            # The ids on the command line narrow collection; this file makes the selection
-            # exact (pytest 9 collects a path in the suite's args whole beside them).
+        if scratch is not None and all("\n" not in a for a in args):
+            # The arguments narrow collection; this file makes the selection exact (pytest 9
+            # collects a path in the suite's own args whole beside them).
             chosen = scratch() / f"{suite.name}-selection.txt"
-            chosen.write_text("\n".join(nodeids) + "\n", encoding="utf-8")
+            chosen.write_text("\n".join(args) + "\n", encoding="utf-8")
             selection[SELECT_VAR] = str(chosen)
     argv += ["-n", str(suite.workers)]
     if suite.dist and suite.workers != 0:
