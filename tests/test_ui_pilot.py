@@ -252,10 +252,18 @@ async def test_cancel_and_quit_leave_no_process(tmp_path: Path) -> None:
         run = app.session.engine.run("slow")
         assert run is not None and run.process is not None
         first = run.process.pid
+        running = {w.current for w in suite.workers.values() if w.current}
         await pilot.press("c")
         await wait_until(pilot, lambda: settled(app), "the cancel")
         assert suite.status is SuiteStatus.CANCELLED
         assert not alive(first)
+        assert set(suite.interrupted) == running and len(running) == 2
+        assert len(suite.not_run) == 2 and not suite.tests
+        card = "\n".join(line.plain for line in app.query_one(SuiteCard).lines())
+        assert "2 interrupted: tests/test_slow.py::test_sleeps[" in card
+        assert "2 not run" in card
+        summary = json.loads((app.session.report_dir / "summary.json").read_text())
+        assert sorted(summary["suites"][0]["interrupted"]) == sorted(running)
         await pilot.press("a")
         await wait_until(
             pilot, lambda: any(w.current for w in suite.workers.values()), "the second run"

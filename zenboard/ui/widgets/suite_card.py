@@ -24,6 +24,9 @@ from zenboard.config import SuiteConfig
 from zenboard.model.state import SuiteState, SuiteStatus
 from zenboard.ui import render
 
+INTERRUPTED_NAMED = 3
+"""Interrupted tests a card names (summary.json lists them all)."""
+
 
 class SuiteCard(Widget, can_focus=True):
     """One suite. Focus selects it: `r`, `c`, `f` and the log panel act on the selected suite."""
@@ -185,7 +188,12 @@ class SuiteCard(Widget, can_focus=True):
         if s.unreported:
             notes.append(f"{s.unreported} unreported (started, no result: counted as errors)")
         if s.interrupted:
-            notes.append(f"{len(s.interrupted)} interrupted: {s.interrupted[0]}")
+            shown = ", ".join(s.interrupted[:INTERRUPTED_NAMED])
+            more = len(s.interrupted) - INTERRUPTED_NAMED
+            notes.append(
+                f"{len(s.interrupted)} interrupted: {shown}"
+                + (f" +{more} more" if more > 0 else "")
+            )
         if s.not_run:
             notes.append(f"{len(s.not_run)} not run (the run ended before they started)")
         if s.corrected:
