@@ -238,7 +238,9 @@ def test_demo_workers_never_share_a_port_or_a_database(
 
     log = [json.loads(line) for line in (project / ".zenboard/e2e/backend.log").read_text().splitlines()]
     starts = [e for e in log if e["event"] == "start"]
-    assert len(starts) >= 2 + 1  # two workers, and one restarted after the failure
+    # Two workers; a third start when Playwright restarts the worker that failed, which it does
+    # only if that worker has tests left (under load the failing test may come last).
+    assert {e["worker"] for e in starts} == {"0", "1"}
     live: dict[int, dict[str, Any]] = {}
     for entry in log:
         if entry["event"] == "start":
