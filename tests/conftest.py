@@ -1,0 +1,17 @@
+"""Session-wide setup for zenboard's own tests."""
+
+from __future__ import annotations
+
+import os
+
+# Plugins that only zenboard's own tests use, kept out of the pytest subprocesses the tests start
+# (they inherit PYTEST_ADDOPTS). pytest loads every installed plugin into every process,
+# controllers and xdist workers alike, and the tests start hundreds of them: Hypothesis's plugin
+# imports all of Hypothesis at each terminal summary, pytest-textual-snapshot imports Textual and
+# syrupy, about 0.5 s of CPU per process each (Hypothesis's alone doubled the CPU time of
+# tests/test_fidelity.py). This process has already loaded its plugins, so the tests that use them
+# are unchanged; `-p no:NAME` is harmless where NAME is not installed.
+_NO_PLUGINS = "-p no:hypothesispytest -p no:textual-snapshot -p no:syrupy"
+_addopts = os.environ.get("PYTEST_ADDOPTS", "")
+if _NO_PLUGINS not in _addopts:
+    os.environ["PYTEST_ADDOPTS"] = f"{_addopts} {_NO_PLUGINS}".strip()
