@@ -2,12 +2,16 @@
 
 The model is fed a fixed, synthetic event sequence and the app gets a frozen clock, so every
 picture is the same on every machine: no real processes, no timings, no temp paths on screen.
-Update after a deliberate change with `pytest tests/test_ui_snapshots.py --snapshot-update`,
-having looked at the report first.
+Update after a deliberate change with
+`.venv-pytest8/bin/python -m pytest tests/test_ui_snapshots.py --snapshot-update` (the plugin needs
+pytest 8: `bash scripts/setup-venv.sh .venv-pytest8 snapshots` makes that venv), having looked at
+the report first.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +26,16 @@ from zenboard.ui.app import ZenboardApp
 from zenboard.ui.history_feed import HistorySource, HistoryView, StaticHistory
 from zenboard.ui.infra import ContainerRow, InfraSnapshot, PortRow, StaticInfra
 from zenboard.ui.session import Session
+
+# pytest-textual-snapshot pins syrupy 4.8, which needs pytest 8: the plugin is in .venv-pytest8, not
+# in the pytest 9 .venv. scripts/test.sh runs this file there with ZENBOARD_REQUIRE_SNAPSHOTS=1, so
+# a missing plugin fails that pass instead of skipping.
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("pytest_textual_snapshot") is None
+    and not os.environ.get("ZENBOARD_REQUIRE_SNAPSHOTS"),
+    reason="pytest-textual-snapshot is not installed (it needs pytest 8): "
+    "scripts/test.sh runs these in .venv-pytest8",
+)
 
 T0 = 1_700_000_000.0
 NOW = T0 + 12.3
@@ -164,8 +178,40 @@ def running_events() -> list[ev.Event]:
 
 
 def finished_events() -> list[ev.Event]:
+    """The running scenario run to its end: every started test reports (the crashed one through
+    xdist's synthetic `???` failure), as a real run does; a test without a report would be an
+    unreported error."""
+    crashed = "tests/unit/test_cart_gw2.py::test_item[5]"
+    crash_record = {
+        "nodeid": crashed,
+        "outcome": "failed",
+        "setup": {"outcome": "passed", "duration": 0.001},
+        "???": {
+            "outcome": "failed",
+            "duration": 0.0,
+            "longrepr": "worker 'gw2' crashed while running",
+        },
+    }
+    in_flight = [  # the test each lane was running (running_events: lane i started test 9 - 2i)
+        ev.TestFinished("unit-fast", nodeid, worker, "passed", 0.01, {"nodeid": nodeid})
+        for worker, nodeid in (
+            (w, f"tests/unit/test_cart_{w}.py::test_item[{9 - i * 2}]")
+            for i, w in enumerate(("gw0", "gw1", "gw2", "gw3"))
+            if w != "gw2"
+        )
+    ]
     return [
         *running_events(),
+        *in_flight,
+        ev.TestFinished("unit-fast", crashed, "gw2", "failed", 0.0, crash_record),
+        ev.TestFinished(
+            "unit-fast",
+            "tests/unit/test_more.py::test_other",
+            "gw4",
+            "passed",
+            0.01,
+            {"nodeid": "tests/unit/test_more.py::test_other"},
+        ),
         ev.RunFinished("unit-fast", 1, 12.0),
         ev.SuiteExited("unit-fast", 1, T0 + 12.1),
         ev.RunFinished("integration", 0, 11.0),
