@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import queue
 import signal
 import subprocess
 import threading
@@ -313,14 +314,28 @@ def test_cli_prints_one_line_per_trigger_and_stops_cleanly_on_ctrl_c(project: Pa
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     lines: list[str] = []
+    arrived: queue.Queue[str | None] = queue.Queue()
 
-    def read_until(wanted: Callable[[str], bool]) -> None:
+    def pump() -> None:  # a reader thread, so a silent child cannot hang the test
         assert child.stdout is not None
         for line in child.stdout:
-            lines.append(line.rstrip("\n"))
-            if wanted(lines[-1]):
+            arrived.put(line.rstrip("\n"))
+        arrived.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+
+    def read_until(wanted: Callable[[str], bool], timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = arrived.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError("zenboard watch went silent:\n" + "\n".join(lines)) from None
+            if line is None:
+                raise AssertionError("zenboard watch ended early:\n" + "\n".join(lines))
+            lines.append(line)
+            if wanted(line):
                 return
-        raise AssertionError("zenboard watch ended early:\n" + "\n".join(lines))
 
     try:
         read_until(lambda line: line.startswith("watch: watching"))
@@ -342,8 +357,9 @@ def test_cli_prints_one_line_per_trigger_and_stops_cleanly_on_ctrl_c(project: Pa
         if child.poll() is None:
             child.kill()
             child.wait()
-    assert child.stdout is not None
-    rest = child.stdout.read().splitlines()
+    rest: list[str] = []
+    while (line := arrived.get(timeout=30)) is not None:
+        rest.append(line)
     assert rest[-1] == "watch: stopped"
     assert sum(1 for line in lines + rest if line.startswith("watch: ") and "changed" in line) == 1
 
