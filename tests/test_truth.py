@@ -610,3 +610,23 @@ def test_a_selection_of_classes_and_files_from_a_subdirectory_is_exact(
     ]
     assert state.suites["sub"].status == "passed"
     engine.close()
+
+
+def test_a_report_dir_that_cannot_be_written_is_one_line_and_never_exit_0(tmp_path: Path) -> None:
+    project = write_project(
+        tmp_path / "proj",
+        {
+            "pyproject.toml": suites_toml('name = "unit"\nworkers = 0'),
+            "test_ok.py": "def test_ok():\n    pass\n",
+        },
+    )
+    not_a_dir = tmp_path / "taken"
+    not_a_dir.write_text("a file where the reports should go\n")
+    done = run_cli(["run", "--ci", "--report-dir", str(not_a_dir)], project)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "[unit] passed 1/1" in done.stdout
+    assert (
+        sum(line.startswith("reports: could not be written") for line in done.stdout.splitlines())
+        == 1
+    )

@@ -188,10 +188,11 @@ class HeadlessRun:
         for line in final_table(self.state, now):
             self.print(line)
         meta = self._run_meta()
-        summary = self._publish(meta)
+        published = self._publish_or_say(meta)
         self.engine.close()
-        self.print(f"reports: {summary.parent}")
         code = self.state.exit_code()
+        if not published:
+            code = max(code, 1) if code != 2 else code
         if self._interrupted:
             code = max(code, 1)
         partial = tuple(self.selection) if self.partial else ()
@@ -202,6 +203,20 @@ class HeadlessRun:
         ):
             self.print(line)
         return code
+
+    def _publish_or_say(self, meta: dict[str, Any] | None = None, announce: bool = True) -> bool:
+        """Publish the reports; a report dir that cannot be written is one line, not the end."""
+        try:
+            summary = self._publish(meta)
+        except OSError as exc:
+            self.print(
+                f"reports: could not be written to {self.engine.report_dir}: "
+                f"{exc.strerror or exc}"
+            )
+            return False
+        if announce:
+            self.print(f"reports: {summary.parent}")
+        return True
 
     def _publish(self, meta: dict[str, Any] | None = None) -> Path:
         """This run's reports into the report dir, all at once (see reports.publish)."""
@@ -276,7 +291,10 @@ class HeadlessRun:
             return
         from zenboard.integrations import reports
 
-        reports.write_suite_reports(suite, self.engine.staging_dir)
+        try:
+            reports.write_suite_reports(suite, self.engine.staging_dir)
+        except OSError:
+            return  # publishing at the end says so, once
         self._reports_written[suite.name] = results
 
     def _run_meta(self) -> dict[str, Any]:

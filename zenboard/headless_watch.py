@@ -90,7 +90,7 @@ class HeadlessWatch(HeadlessRun):
             self._consume(self.buffer.drain())
             restore()
         self._print_progress(final=True)
-        self._publish()
+        self._publish_or_say(announce=False)
         self.engine.close()
         self.print("watch: stopped")
         return 0
@@ -100,7 +100,7 @@ class HeadlessWatch(HeadlessRun):
         for event in events:
             if isinstance(event, ev.SuiteExited):
                 self.session.record(self.state.suites[event.suite])
-                self._publish()
+                self._publish_or_say(announce=False)
             if self._on_event is not None:
                 self._on_event(event)
 

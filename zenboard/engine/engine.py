@@ -79,7 +79,7 @@ class Engine:
         workers, args or env. Cancelling the suite, or starting it again, ends the sequence."""
         name = phases[0][0].name
         self.cancel(name)
-        self.staging_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._make_staging_dir()
         with self._lock:
             generation = self._generation.get(name, 0)
         run = self._launch(phases, 0, rootdir, generation)
@@ -159,6 +159,19 @@ class Engine:
             t.join()
         for r in runs:
             r.done.wait(10)
+
+    def _make_staging_dir(self) -> None:
+        """The staging dir, in the report dir where it can be (publishing is then a rename);
+        where the report dir cannot be written, a private temporary one, so the suites still
+        run and only publishing fails (one line, never exit 0)."""
+        try:
+            self.staging_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError:
+            import tempfile
+
+            fallback = Path(tempfile.mkdtemp(prefix="zenboard-reports-"))
+            weakref.finalize(self, shutil.rmtree, fallback, ignore_errors=True)
+            self.staging_dir = fallback
 
     def close(self) -> None:
         """Remove this engine's staging directory (after its reports were published)."""
