@@ -630,3 +630,93 @@ def test_a_report_dir_that_cannot_be_written_is_one_line_and_never_exit_0(tmp_pa
         sum(line.startswith("reports: could not be written") for line in done.stdout.splitlines())
         == 1
     )
+
+
+FORGE_AND_KILL = """
+import json
+import os
+import signal
+import time
+
+IDS = [f"test_forge_kill.py::{name}" for name in ("test_a_forger", "test_b_real_failure")]
+
+
+def _pipe():
+    for pid in (os.getpid(), os.getppid()):
+        for entry in open(f"/proc/{pid}/environ", "rb").read().split(b"\\0"):
+            if entry.startswith(b"ZENBOARD_EVENTS="):
+                return pid, f"/proc/{pid}/fd/{int(entry.split(b':')[1])}"
+    raise AssertionError("no event pipe")
+
+
+def test_a_forger():
+    controller, path = _pipe()
+    lines = []
+    for nodeid in IDS:
+        record = {"nodeid": nodeid, "outcome": "passed", "setup": {"outcome": "passed"},
+                  "call": {"outcome": "passed"}, "teardown": {"outcome": "passed"}}
+        lines.append({"v": 1, "type": "test_finished", "nodeid": nodeid, "worker": "gw0",
+                      "outcome": "passed", "duration": 0.0, "record": record})
+    lines.append({"v": 1, "type": "run_finished", "exitstatus": 0, "duration": 0.1})
+    with open(path, "w") as pipe:
+        pipe.write("".join(json.dumps(line) + "\\n" for line in lines))
+    time.sleep(0.5)  # let the batch reach zenboard, then end pytest before it can report
+    if os.environ.get("FORGER_EXITS"):
+        os._exit(0)
+    os.kill(controller, signal.SIGKILL)
+
+
+def test_b_real_failure():
+    time.sleep(3)
+    assert False, "the real failure"
+"""
+
+
+@pytest.mark.parametrize(("workers", "how"), [(2, "kill"), (0, "exit")])
+def test_a_forged_green_stream_then_a_dead_pytest_is_never_green(
+    tmp_path: Path, workers: int, how: str
+) -> None:
+    """A test forges passes and run_finished, then kills pytest (xdist) or ends it with exit
+    code 0 (no xdist): the process's fate and the missing report file still say no."""
+    project = write_project(
+        tmp_path,
+        {
+            "pyproject.toml": suites_toml(
+                f'name = "unit"\nworkers = {workers}\nargs = ["-p", "no:randomly"]'
+                + ('\ndist = "loadfile"' if workers else "")
+            ),
+            "test_forge_kill.py": FORGE_AND_KILL,
+        },
+    )
+    env = {"FORGER_EXITS": "1"} if how == "exit" else {}
+    done = run_cli(["run", "--ci"], project, env=env)
+    assert done.returncode == 1, done.stdout + done.stderr
+    suite = _suite(_summary(project), "unit")
+    assert suite["status"] == "error"
+    error = " ".join(e["longrepr"] for e in suite["errors"])
+    assert ("SIGKILL" in error) if how == "kill" else ("JSON report is missing" in error)
+
+
+def test_a_forged_pass_for_a_test_whose_report_xdist_lost_is_unreported(tmp_path: Path) -> None:
+    project = write_project(
+        tmp_path,
+        {
+            "pyproject.toml": suites_toml(
+                'name = "unit"\nworkers = 1\nargs = ["-p", "no:randomly"]'
+            ),
+            "test_lost.py": FORGER.replace(
+                "test_forge.py::test_b_victim", "test_lost.py::test_b_victim"
+            ).replace(
+                'def test_b_victim():\n    assert False, "this failure is real"',
+                "import pytest\n\n\n@pytest.fixture\ndef broken():\n"
+                '    raise ValueError("db down \\udcff")\n\n\n'
+                "def test_b_victim(broken):\n    pass",
+            ),
+        },
+    )
+    done = run_cli(["run", "--ci"], project)
+    assert done.returncode == 1, done.stdout + done.stderr
+    suite = _suite(_summary(project), "unit")
+    victim = _rows(suite)["test_lost.py::test_b_victim"]
+    assert victim["outcome"] == "error" and victim["unreported"] is True, victim
+    assert suite["stream"]["corrected"] == 1

@@ -242,11 +242,13 @@ class HeadlessRun:
             elif isinstance(event, ev.ResultsCorrected):
                 suite = self.state.suites[event.suite]
                 self.print(
-                    f"[{event.suite}] stream damaged: {len(event.results)} results corrected "
+                    f"[{event.suite}] stream damaged: {event.count} results corrected "
                     "from pytest's JSON report"
                 )
                 for result in event.results:
                     self._name_failure(suite, result.nodeid)
+                for nodeid, _, _ in event.unreported:
+                    self._name_failure(suite, nodeid)
             elif isinstance(event, ev.WorkerDown) and event.crashed:
                 running = event.test or "?"
                 self.print(f"[{event.suite}] CRASHED worker {event.worker} while running {running}")

@@ -30,6 +30,10 @@ ERROR_TAIL_LINES = 6
 ENV_EVENTS = "ZENBOARD_EVENTS"
 ENV_SUITE = "ZENBOARD_SUITE"
 MAIN_WORKER = "main"
+STRAY_REASON = (
+    "no result: the event stream reported this test but pytest's JSON report has no whole "
+    "record of it (a forged or stray line, or a report lost on the way)"
+)
 _ERROR_LINE = re.compile(r"(?i)(^|[\s:])error:|^E\s")
 
 
@@ -56,6 +60,10 @@ class SuiteRun:
         """node id -> the outcome the stream gave first (the one the model counts)."""
         self._workers: dict[str, str] = {}
         """node id -> the worker the stream said ran it."""
+        self._partial: set[str] = set()
+        """node ids whose streamed record lacked a phase (the model made them unreported)."""
+        self._report_missing = False
+        """pytest's JSON report could not be read after the run (see `_error`)."""
         self._tail: deque[str] = deque(maxlen=40)
         self.process: subprocess.Popen[bytes] | None = None
         self.returncode: int | None = None
@@ -69,10 +77,12 @@ class SuiteRun:
             if isinstance(event, ev.TestFinished):
                 outcomes.setdefault(event.nodeid, event.outcome)
                 workers.setdefault(event.nodeid, event.worker)
+                if lost_phase(event.record):  # already no result in the model: no correction
+                    self._partial.add(event.nodeid)
             elif isinstance(event, ev.TestStarted):
                 workers.setdefault(event.nodeid, event.worker)
             elif isinstance(event, ev.RunStarted | ev.RunFinished):
-                self._saw[type(event).__name__] = event
+                self._saw.setdefault(type(event).__name__, event)
         self._sink(events)
 
     def start(self) -> None:
@@ -188,8 +198,8 @@ class SuiteRun:
             self.process.stdout.close()
         self.returncode = returncode
         corrections = self._reconcile()
-        if corrections:
-            self._sink([ev.ResultsCorrected(self.suite, corrections)])
+        if corrections is not None and corrections.count:
+            self._sink([corrections])
         self._sink(
             [
                 ev.SuiteExited(
@@ -201,34 +211,38 @@ class SuiteRun:
         if self._on_exit is not None:
             self._on_exit(self)
 
-    def _reconcile(self) -> tuple[ev.TestFinished, ...]:
-        """The results where pytest's own JSON report disagrees with the stream: the file wins.
+    def _reconcile(self) -> ev.ResultsCorrected | None:
+        """Where pytest's own JSON report disagrees with the stream: the file wins.
 
         A test can write forged lines into the pipe (it runs as the user), and a line can be
-        lost or skipped; the file pytest-json-report wrote is the record. Where the file is
-        missing or unreadable (pytest died) the stream stands.
+        lost or skipped; the file pytest-json-report wrote is the record. A result the stream
+        gave that the file has no whole record of becomes unreported. Where the file is missing
+        or unreadable (pytest died) the stream stands (None), and `_error` says why.
         """
         if self.command.tool != "pytest":
-            return ()
+            return None
         try:
             with self.command.report_file.open("rb") as file:
                 data = json.load(file)
         except (OSError, ValueError):
-            return ()
+            self._report_missing = True
+            return None
         tests = data.get("tests") if isinstance(data, dict) else None
         if not isinstance(tests, list):
-            return ()
-        corrections = []
+            tests = []
+        results = []
+        recorded: set[str] = set()
         for record in tests:
             if not isinstance(record, dict):
                 continue
             nodeid, outcome = record.get("nodeid"), record.get("outcome")
             if not isinstance(nodeid, str) or outcome not in ev.OUTCOMES or lost_phase(record):
                 continue
+            recorded.add(nodeid)
             if self._outcomes.get(nodeid) == outcome:
                 continue
             assert isinstance(outcome, str)
-            corrections.append(
+            results.append(
                 ev.TestFinished(
                     self.suite,
                     nodeid,
@@ -238,7 +252,12 @@ class SuiteRun:
                     bounded_record(record),
                 )
             )
-        return tuple(corrections)
+        stray = tuple(
+            (nodeid, self._workers.get(nodeid, MAIN_WORKER), STRAY_REASON)
+            for nodeid in self._outcomes
+            if nodeid not in recorded and nodeid not in self._partial
+        )
+        return ev.ResultsCorrected(self.suite, tuple(results), stray)
 
     def _error(self, returncode: int) -> str:
         """Why the suite could not complete, outside any test; empty when it completed."""
@@ -251,12 +270,34 @@ class SuiteRun:
         if finished is None:
             how = f"exit code {returncode}"
             if returncode < 0:
-                with contextlib.suppress(ValueError):
-                    how = f"killed by {signal.Signals(-returncode).name}"
+                how = f"killed by {_signal_name(-returncode)}"
             return _tail_summary(self._tail, f"{tool} died ({how}) before the run finished")
         if isinstance(finished, ev.RunFinished) and finished.exitstatus in (3, 4):
             return _tail_summary(self._tail, f"{tool} exit status {finished.exitstatus}")
+        if returncode < 0:
+            return (
+                f"{tool} was killed by {_signal_name(-returncode)} "
+                "(its event stream had claimed the run finished)"
+            )
+        if tool == "pytest" and isinstance(finished, ev.RunFinished):
+            if finished.exitstatus != returncode:
+                return (
+                    f"pytest exited with code {returncode} but its event stream said "
+                    f"{finished.exitstatus}: the stream cannot be trusted"
+                )
+            if self._report_missing:
+                return (
+                    "pytest's JSON report is missing or unreadable although the run finished: "
+                    "its results cannot be checked"
+                )
         return ""
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def _duration(record: dict[str, object]) -> float:

@@ -145,6 +145,13 @@ class ResultsCorrected:
 
     suite: str
     results: tuple[TestFinished, ...]
+    unreported: tuple[tuple[str, str, str], ...] = ()
+    """(nodeid, worker, reason) of results the stream gave that the file has no whole record
+    of (a forged or stray line): they become unreported errors."""
+
+    @property
+    def count(self) -> int:
+        return len(self.results) + len(self.unreported)
 
 
 @dataclass(frozen=True, slots=True)

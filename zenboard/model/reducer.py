@@ -171,6 +171,9 @@ def _corrected(suite: SuiteState, event: ev.ResultsCorrected) -> None:
         )
         _set_result(suite, fixed)
         suite.corrected += 1
+    for nodeid, worker, reason in event.unreported:
+        _set_result(suite, _unreported(nodeid, worker, reason))
+        suite.corrected += 1
 
 
 def _worker_down(suite: SuiteState, event: ev.WorkerDown) -> None:
@@ -190,7 +193,8 @@ def _worker_replaced(suite: SuiteState, event: ev.WorkerReplaced) -> None:
 
 
 def _run_finished(suite: SuiteState, event: ev.RunFinished) -> None:
-    suite.exitstatus = event.exitstatus
+    if suite.exitstatus is None:  # the first one: a later one can only be a stray line
+        suite.exitstatus = event.exitstatus
 
 
 def _exited(suite: SuiteState, event: ev.SuiteExited) -> None:
@@ -248,7 +252,14 @@ def _final_status(suite: SuiteState, event: ev.SuiteExited) -> SuiteStatus:
     if event.cancelled:
         return SuiteStatus.CANCELLED
     status = suite.exitstatus if suite.exitstatus is not None else event.returncode
-    if event.error or suite.collect_errors or status in (2, 3, 4) or suite.exitstatus is None:
+    killed = event.returncode < 0  # by a signal, whatever the stream said before
+    if (
+        event.error
+        or killed
+        or suite.collect_errors
+        or status in (2, 3, 4)
+        or suite.exitstatus is None
+    ):
         return SuiteStatus.ERROR
     if suite.failed or suite.crashed_workers or suite.incomplete:
         return SuiteStatus.FAILED

@@ -110,6 +110,7 @@ class Session:
                 self.launch.launched(event)
             elif isinstance(event, ev.ResultsCorrected):
                 batch.tests += [(event.suite, result.nodeid) for result in event.results]
+                batch.tests += [(event.suite, nodeid) for nodeid, _, _ in event.unreported]
             elif isinstance(event, ev.SuiteExited):
                 batch.exited.append(event.suite)
                 suite = self.state.suites[event.suite]
