@@ -409,6 +409,9 @@ def test_a_cancel_names_the_tests_that_were_running(tmp_path: Path) -> None:
     assert suite["counts"]["not_run"] == len(never)
     assert "INTERRUPTED test_slow.py::test_sleeps_a" in output
     assert "INTERRUPTED test_slow.py::test_sleeps_b" in output
+    junit = (project / LATEST / "unit.xml").read_text()
+    assert junit.count("interrupted: running when the run was cancelled\"") == 2
+    assert junit.count("not run: the run ended before this test started\"") == len(never)
 
 
 def test_two_concurrent_runs_never_mix_their_reports(tmp_path: Path) -> None:

@@ -299,6 +299,21 @@ def _testcase(test: TestResult) -> str:
     return f"    <testcase{head}/>\n"
 
 
+def _no_outcome_cases(suite: SuiteState) -> list[TestResult]:
+    """Interrupted and never-run tests, and a suite that could not complete, as JUnit errors:
+    a CI test-report viewer must not show green where zenboard exits 1."""
+
+    def error(nodeid: str, message: str) -> TestResult:
+        record = {"???": {"outcome": "failed", "longrepr": message, "crash": {"message": message}}}
+        return TestResult(nodeid, "error", "", 0.0, record)
+
+    cases = [error(n, "interrupted: running when the run was cancelled") for n in suite.interrupted]
+    cases += [error(n, "not run: the run ended before this test started") for n in suite.not_run]
+    if suite.error:
+        cases.append(error(f"zenboard::{suite.name}", f"suite error: {suite.error}"))
+    return cases
+
+
 def junit_xml(suite: SuiteState) -> str:
     """A JUnit XML document for one suite, in the shape CI test-report viewers read.
 
@@ -306,8 +321,9 @@ def junit_xml(suite: SuiteState) -> str:
     the difference between milliseconds and a tenth of a second at the end of every run.
     """
     counts = suite.counts
-    tests = str(len(suite.tests) + len(suite.collect_errors))
-    errors = str(counts["error"] + len(suite.collect_errors))
+    no_outcome = _no_outcome_cases(suite)
+    tests = str(len(suite.tests) + len(suite.collect_errors) + len(no_outcome))
+    errors = str(counts["error"] + len(suite.collect_errors) + len(no_outcome))
     failures = counts["failed"]
     parts = [
         '<?xml version="1.0" encoding="utf-8"?>\n',
@@ -324,6 +340,7 @@ def junit_xml(suite: SuiteState) -> str:
         + ">\n",
     ]
     parts += [_testcase(test) for test in suite.tests.values()]
+    parts += [_testcase(test) for test in no_outcome]
     for nodeid, longrepr in suite.collect_errors:
         head = _attrs(classname="collection", name=nodeid or "collection")
         body = escape(_xml_text(longrepr))
