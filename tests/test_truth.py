@@ -7,6 +7,7 @@ texts, shards with path arguments, concurrent runs and cancels.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -233,6 +234,7 @@ def test_a_rerun_of_one_test_runs_only_that_test_despite_a_path_argument(tmp_pat
 
 
 FORGER = """
+import contextlib
 import json
 import os
 
@@ -410,8 +412,8 @@ def test_a_cancel_names_the_tests_that_were_running(tmp_path: Path) -> None:
     assert "INTERRUPTED test_slow.py::test_sleeps_a" in output
     assert "INTERRUPTED test_slow.py::test_sleeps_b" in output
     junit = (project / LATEST / "unit.xml").read_text()
-    assert junit.count("interrupted: running when the run was cancelled\"") == 2
-    assert junit.count("not run: the run ended before this test started\"") == len(never)
+    assert junit.count('interrupted: running when the run was cancelled"') == 2
+    assert junit.count('not run: the run ended before this test started"') == len(never)
 
 
 def test_two_concurrent_runs_never_mix_their_reports(tmp_path: Path) -> None:
@@ -636,6 +638,7 @@ def test_a_report_dir_that_cannot_be_written_is_one_line_and_never_exit_0(tmp_pa
 
 
 FORGE_AND_KILL = """
+import contextlib
 import json
 import os
 import signal
@@ -723,3 +726,28 @@ def test_a_forged_pass_for_a_test_whose_report_xdist_lost_is_unreported(tmp_path
     victim = _rows(suite)["test_lost.py::test_b_victim"]
     assert victim["outcome"] == "error" and victim["unreported"] is True, victim
     assert suite["stream"]["corrected"] == 1
+
+
+def test_a_process_a_conftest_starts_at_import_does_not_hold_the_pipe(tmp_path: Path) -> None:
+    pid_file = tmp_path / "daemon.pid"
+    project = write_project(
+        tmp_path / "proj",
+        {
+            "pyproject.toml": suites_toml('name = "unit"\nworkers = 0'),
+            "conftest.py": f"""
+            import os
+            os.system("setsid sleep 60 > /dev/null 2>&1 < /dev/null & echo $! > {pid_file}")
+        """,
+            "test_ok.py": "def test_ok():\n    pass\n",
+        },
+    )
+    try:
+        result = run_in_process(project)
+        assert result.code == 0, result.output
+        pid = int(pid_file.read_text())
+        held = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+        assert not any(target.startswith("pipe:") for target in held), held
+    finally:
+        if pid_file.exists():
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.kill(int(pid_file.read_text()), signal.SIGKILL)

@@ -64,6 +64,18 @@ def _stream_fd() -> int | None:
     return fd
 
 
+def _close_on_exec() -> None:
+    """Mark the pipe close-on-exec as soon as the plugin is imported (before any conftest
+    runs): nothing a conftest or a test starts inherits it."""
+    fd = _stream_fd()
+    if fd is not None:
+        with contextlib.suppress(OSError):
+            os.set_inheritable(fd, False)
+
+
+_close_on_exec()
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
     workerinput = getattr(config, "workerinput", None)
