@@ -200,6 +200,32 @@ def test_shards_with_a_path_argument_partition_the_suite(tmp_path: Path) -> None
     assert set(_rows(_suite(json.loads((merged / "summary.json").read_text()), "unit"))) == (
         everything
     )
+    partial = run_cli(
+        ["merge", str(tmp_path / "shard1"), str(tmp_path / "shard2"), "--report-dir", str(merged)],
+        project,
+    )
+    assert partial.returncode == 2 and "shard 3/3 missing" in partial.stderr, partial.stderr
+    # A machine whose durations file differs plans another split: merge refuses to join them.
+    (project / ".zenboard" / "durations.json").write_text(
+        json.dumps(
+            {"version": 1, "suites": {"unit": {"tests/unit/test_other.py::test_marked": 9.0}}}
+        )
+    )
+    other = tmp_path / "other3"
+    done = run_cli(["run", "--ci", "--shard", "3/3", "--report-dir", str(other)], project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    mixed = run_cli(
+        [
+            "merge",
+            str(tmp_path / "shard1"),
+            str(tmp_path / "shard2"),
+            str(other),
+            "--report-dir",
+            str(tmp_path / "mixed"),
+        ],
+        project,
+    )
+    assert mixed.returncode == 2 and "planned from different" in mixed.stderr, mixed.stderr
 
 
 def test_a_rerun_of_one_test_runs_only_that_test_despite_a_path_argument(tmp_path: Path) -> None:

@@ -125,6 +125,7 @@ class HeadlessRun:
         kind: str = "run",
         shard: str | None = None,
         partial: bool | None = None,
+        plan_id: str | None = None,
     ) -> None:
         self.config = config
         self.suites = suites
@@ -148,6 +149,8 @@ class HeadlessRun:
         self.kind = kind
         """What the history records this run as (run, verify, compare ...)."""
         self.shard = shard
+        self.plan_id = plan_id
+        """A shard plan's fingerprint, recorded in summary.json as `plan` (merge checks it)."""
         self.partial = bool(self.selection) if partial is None else partial
         """Whether the selected suites ran only some of their tests (False: a planned full run)."""
 
@@ -210,8 +213,7 @@ class HeadlessRun:
             summary = self._publish(meta)
         except OSError as exc:
             self.print(
-                f"reports: could not be written to {self.engine.report_dir}: "
-                f"{exc.strerror or exc}"
+                f"reports: could not be written to {self.engine.report_dir}: {exc.strerror or exc}"
             )
             return False
         if announce:
@@ -305,6 +307,8 @@ class HeadlessRun:
             from zenboard.integrations import recording
 
             self._meta = recording.run_meta(self.config.root, self.shard)
+            if self.plan_id:
+                self._meta["plan"] = self.plan_id
         return self._meta
 
     def _print_progress(self, final: bool) -> None:

@@ -87,6 +87,7 @@ def _run_planned(
         ci=args.ci,
         selection=plan.selection,
         shard=shard,
+        plan_id=plan.fingerprint or None,
         partial=bool(args.shard),
         extra_env=args.task_env,
     ).run()

@@ -10,6 +10,7 @@ dir given twice, or shards of different plans).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,7 @@ def check_compatible(summaries: Sequence[tuple[Path, dict[str, Any]]]) -> None:
                 f"merge: {first_dir} is commit {first.get('commit') or '(none)'} but {folder} is "
                 f"{data.get('commit') or '(none)'}: shards must test the same commit"
             )
+    check_shards(summaries)
     seen: dict[tuple[str, str], Path] = {}
     for folder, data in summaries:
         for suite in data["suites"]:
@@ -64,6 +66,44 @@ def check_compatible(summaries: Sequence[tuple[Path, dict[str, Any]]]) -> None:
                         f"merge: [{key[0]}] {key[1]} is in both {seen[key]} and {folder}"
                     )
                 seen[key] = folder
+
+
+def check_shards(summaries: Sequence[tuple[Path, dict[str, Any]]]) -> None:
+    """Shards merge only as a whole split of one plan: every K of N once, the same plan.
+
+    A missing shard (a CI job that uploaded nothing) or shards planned from different test
+    lists or durations files would leave tests in no shard, and the merge would look green.
+    """
+    shards = [(folder, data.get("shard")) for folder, data in summaries]
+    if all(shard is None for _, shard in shards):
+        return
+    parts: dict[int, Path] = {}
+    total: int | None = None
+    for folder, shard in shards:
+        match = re.fullmatch(r"(\d+)/(\d+)", shard) if isinstance(shard, str) else None
+        if match is None:
+            raise InputError(f"merge: {folder} is not a shard run (its summary.json has no shard)")
+        k, n = int(match.group(1)), int(match.group(2))
+        if total is not None and n != total:
+            raise InputError(f"merge: {folder} is shard {k}/{n} but others are of {total}")
+        total = n
+        if k in parts:
+            raise InputError(f"merge: shard {k}/{n} is both {parts[k]} and {folder}")
+        parts[k] = folder
+    assert total is not None
+    missing = [f"{k}/{total}" for k in range(1, total + 1) if k not in parts]
+    if missing:
+        raise InputError(
+            f"merge: shard {', '.join(missing)} missing: every shard of the split is needed, "
+            "or tests that ran nowhere would look green"
+        )
+    plans = {(data.get("plan") or ""): folder for folder, data in summaries}
+    if len(plans) > 1:
+        (plan_a, dir_a), (plan_b, dir_b) = list(plans.items())[:2]
+        raise InputError(
+            f"merge: {dir_a} and {dir_b} were planned from different tests or durations "
+            f"(plan {plan_a or '(none)'} vs {plan_b or '(none)'}): some tests may be in no shard"
+        )
 
 
 def merge_summaries(summaries: Sequence[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:

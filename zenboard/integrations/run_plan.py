@@ -13,6 +13,7 @@ import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from zenboard.config import ProjectConfig, SuiteConfig
 from zenboard.integrations import durations as durations_file
@@ -30,6 +31,9 @@ class Plan:
     selection: Selection = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     """Lines for the user: suites left out of this shard, collection problems."""
+    fingerprint: str = ""
+    """What a shard plan was computed from (every suite's test ids and known durations), as a
+    short hash: merge refuses shards whose plans differ, since tests could fall between them."""
 
 
 def collect_all(
@@ -81,7 +85,20 @@ def shard_plan(
         )
         chosen.append(suite)
     plan.suites = tuple(chosen)
+    plan.fingerprint = _fingerprint(
+        {
+            name: [sorted(found.nodeids), sorted(known.get(name, {}).items()), found.error]
+            for name, found in collected.items()
+        }
+    )
     return plan
+
+
+def _fingerprint(inputs: dict[str, Any]) -> str:
+    import hashlib
+
+    text = json.dumps(inputs, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def duration_plan(
