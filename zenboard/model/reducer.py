@@ -235,6 +235,8 @@ def _unreported_reason(
         code = event.returncode
         how = f"was killed by {_signal_name(-code)}" if code < 0 else f"exited with code {code}"
         return f"no result: pytest {how} while this test ran on {worker}"
+    if worker == MAIN_WORKER:
+        return "no result: the test started but pytest reported no result for it"
     return (
         f"no result: the test started on {worker} but its report never arrived "
         "(lost between the worker and pytest's controller)"
