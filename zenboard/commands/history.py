@@ -11,9 +11,27 @@ NAME = "history"
 HELP = "show recent runs, the slowest tests and the flakiest tests from the run history"
 
 
+LIMIT_MAX = 10_000
+
+
+def _limit(text: str) -> int:
+    """--limit N with 1 <= N <= LIMIT_MAX (argparse turns the error into one line, exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= LIMIT_MAX:
+        raise argparse.ArgumentTypeError(f"{text} is outside 1 to {LIMIT_MAX}")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--limit", type=int, default=10, metavar="N", help="rows per table (default 10)"
+        "--limit",
+        type=_limit,
+        default=10,
+        metavar="N",
+        help=f"rows per table, 1 to {LIMIT_MAX} (default 10)",
     )
     parser.add_argument(
         "--json", action="store_true", help="print {runs, slowest, flakiest} as JSON"

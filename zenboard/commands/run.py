@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     args.task_env = suite_environment(config, args.task)
     suites = config.select(args.suites)
     report_dir = args.report_dir.resolve() if args.report_dir else None
-    if args.shard or args.plan == "durations":
+    if args.shard is not None or args.plan == "durations":
         return _run_planned(args, config, suites, report_dir)
     return HeadlessRun(
         config, suites, report_dir=report_dir, ci=args.ci, extra_env=args.task_env
@@ -72,14 +72,14 @@ def _run_planned(
     from zenboard.integrations import run_plan
     from zenboard.integrations.shards import parse_shard
 
-    if args.shard:
+    if args.shard is not None:  # `--shard ""` is bad input, not "no shard"
         k, n = parse_shard(args.shard)
         plan = run_plan.shard_plan(config, suites, k, n, args.task_env)
     else:
         plan = run_plan.duration_plan(config, suites, extra_env=args.task_env)
     for note in plan.notes:
         print(note, flush=True)
-    shard = f"{k}/{n}" if args.shard else None
+    shard = f"{k}/{n}" if args.shard is not None else None
     return HeadlessRun(
         config,
         plan.suites,
@@ -88,6 +88,6 @@ def _run_planned(
         selection=plan.selection,
         shard=shard,
         plan_id=plan.fingerprint or None,
-        partial=bool(args.shard),
+        partial=args.shard is not None,
         extra_env=args.task_env,
     ).run()

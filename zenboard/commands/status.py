@@ -16,7 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--check",
         action="store_true",
-        help="exit 1 when a container of the task is unhealthy or exited",
+        help="exit 1 when a container of the task is unhealthy or exited, or when it cannot "
+        "check (Docker unavailable)",
     )
 
 
@@ -42,4 +43,14 @@ def run(args: argparse.Namespace) -> int:
         print(*taskstatus.port_lines(setup, states), sep="\n")
         print("containers:")
         print(*taskstatus.container_lines(snapshot), sep="\n")
-    return 1 if args.check and snapshot.problems() else 0
+    if not args.check:
+        return 0
+    if not snapshot.docker.available:
+        import sys
+
+        print(
+            f"status --check: cannot check: docker unavailable: {snapshot.docker.reason}",
+            file=sys.stderr,
+        )
+        return 1
+    return 1 if snapshot.problems() else 0

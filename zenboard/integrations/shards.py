@@ -21,14 +21,18 @@ _SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 DEFAULT_WEIGHT = 1.0
 
 
+MAX_SHARDS = 1024
+"""More CI machines than any team runs; a plan for more would only cost memory."""
+
+
 def parse_shard(text: str) -> tuple[int, int]:
-    """`K/N` -> (K, N) with 1 <= K <= N, or an InputError naming the value."""
+    """`K/N` -> (K, N) with 1 <= K <= N <= MAX_SHARDS, or an InputError naming the value."""
     match = _SHARD.match(text)
     if not match:
         raise InputError(f"--shard {text!r}: expected K/N with whole numbers, e.g. 2/4")
     k, n = int(match.group(1)), int(match.group(2))
-    if not 1 <= k <= n:
-        raise InputError(f"--shard {text!r}: expected 1 <= K <= N")
+    if not 1 <= k <= n <= MAX_SHARDS:
+        raise InputError(f"--shard {text!r}: expected 1 <= K <= N <= {MAX_SHARDS}")
     return k, n
 
 
