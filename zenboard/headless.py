@@ -20,6 +20,7 @@ from zenboard.engine import Engine, EventBuffer
 from zenboard.model import events as ev
 from zenboard.model.reducer import apply
 from zenboard.model.state import RunState, SuiteState
+from zenboard.textsafe import visible
 from zenboard.wire import cut
 
 PROGRESS_INTERVAL_CI = 1.0
@@ -155,10 +156,11 @@ class HeadlessRun:
         """Whether the selected suites ran only some of their tests (False: a planned full run)."""
 
     def print(self, line: str) -> None:
+        """One line of output; what tests and pytest wrote in it is shown, never obeyed."""
         if self._out_closed:
             return
         try:
-            self.out.write(line + "\n")
+            self.out.write(visible(line) + "\n")
             self.out.flush()
         except BrokenPipeError:
             # Whoever read our output stopped (`zenboard run | head`): the run goes on to its

@@ -40,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from zenboard.integrations.history import HISTORY_FILE, History
+    from zenboard.textsafe import visible
 
     root = args.project.resolve()
     if not (root / HISTORY_FILE).is_file():
@@ -68,10 +69,10 @@ def run(args: argparse.Namespace) -> int:
         )
     print("slowest tests (mean over recent runs)")
     for t in data["slowest"]:
-        print(f"  {t['mean']:>8.3f}s  [{t['suite']}] {t['nodeid']}")
+        print(f"  {t['mean']:>8.3f}s  [{t['suite']}] {visible(t['nodeid'])}")
     print("flakiest tests (outcome flips, oldest run first)")
     if not data["flakiest"]:
         print("  (none)")
     for t in data["flakiest"]:
-        print(f"  {t['flips']:>3} flips  {t['pattern']}  [{t['suite']}] {t['nodeid']}")
+        print(f"  {t['flips']:>3} flips  {t['pattern']}  [{t['suite']}] {visible(t['nodeid'])}")
     return 0
