@@ -6,6 +6,7 @@ and what was expected, so a broken file costs the user one line to fix (see erro
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,10 +17,35 @@ from zenboard.errors import ConfigError
 SUITE_KINDS = ("pytest", "playwright")
 DIST_MODES = ("load", "loadscope", "loadfile", "loadgroup", "worksteal", "each", "no")
 SUITE_KEYS = {
-    "name", "kind", "args", "workers", "dist", "cwd", "env", "python", "paths", "project", "grep"
+    "name",
+    "kind",
+    "args",
+    "workers",
+    "dist",
+    "cwd",
+    "env",
+    "python",
+    "paths",
+    "project",
+    "grep",
 }
 PLAYWRIGHT_ONLY_KEYS = ("project", "grep")
 SUITE_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+MAX_SUITE_NAME = 64
+"""Longest suite name: its report files (`<name>.json`, `<name>.xml`) stay well under NAME_MAX."""
+RESERVED_SUITE_NAMES = ("summary",)
+"""Names of the report dir's own files (`summary.json`), refused in any case (case-insensitive
+file systems). Names starting with "." are refused too: the report dir's staging dirs, lock and
+temp files start with one."""
+MAX_WORKERS = 256
+TABLE_KEYS: dict[str, frozenset[str]] = {
+    "suites": frozenset(SUITE_KEYS),
+    "ports": frozenset({"services"}),
+    "watch": frozenset({"paths", "quiet_ms", "run_rest", "ignore"}),
+}
+"""The tables under `[tool.zenboard]` (or a zenboard.toml's top level) and the keys each holds.
+`ports` is read by integrations/ports.py and `watch` by integrations/watch_settings.py
+(WATCH_KEYS); they validate their values, this only refuses unknown names up front."""
 
 Workers = int | Literal["auto"]
 
@@ -108,7 +134,8 @@ def load_config(root: Path) -> ProjectConfig:
         return _parse(root, standalone, data, prefix="")
     if pyproject.is_file():
         data = _read_toml(pyproject)
-        table = data.get("tool", {}).get("zenboard")
+        tool = data.get("tool", {})
+        table = tool.get("zenboard") if isinstance(tool, dict) else None
         if table is not None:
             if not isinstance(table, dict):
                 raise ConfigError(pyproject, "tool.zenboard", "expected a table")
@@ -130,7 +157,47 @@ def _with_cwd(suite: SuiteConfig, root: Path) -> SuiteConfig:
     return SuiteConfig(**{**suite.__dict__, "cwd": root})
 
 
+def _shown(name: str) -> str:
+    """A key as the error line shows it: quoted with escapes when it holds control characters."""
+    return name if name.isprintable() else repr(name)
+
+
+def _unknown(path: Path, key: str, what: str, name: str, known: Any) -> ConfigError:
+    """The error for an unknown table or key, with difflib's closest known name, if any."""
+    choices = sorted(known)
+    close = difflib.get_close_matches(name, choices, n=1)
+    if not close:  # a different case ("Suites") is still close
+        lowered = {c.lower(): c for c in choices}
+        close = [lowered[m] for m in difflib.get_close_matches(name.lower(), lowered, n=1)]
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return ConfigError(
+        path, key, f"unknown {what}{hint}; expected a known {what} ({', '.join(choices)})"
+    )
+
+
+def _check_names(path: Path, table: dict[str, Any], prefix: str) -> None:
+    """Refuse unknown tables and keys: a typo must not be silently ignored."""
+    for name in sorted(table):
+        if name not in TABLE_KEYS:
+            value = table[name]
+            is_table = isinstance(value, dict) or (
+                isinstance(value, list) and bool(value) and isinstance(value[0], dict)
+            )
+            what = "table" if is_table else "key"
+            raise _unknown(path, f"{prefix}{_shown(name)}", what, name, TABLE_KEYS)
+    for name in ("ports", "watch"):
+        sub = table.get(name)
+        if isinstance(sub, dict):  # not a table: the owner of the table says so
+            for key in sorted(sub):
+                if key not in TABLE_KEYS[name]:
+                    raise _unknown(
+                        path, f"{prefix}{name}.{_shown(key)}", "key", key, TABLE_KEYS[name]
+                    )
+
+
 def _parse(root: Path, path: Path, table: dict[str, Any], prefix: str) -> ProjectConfig:
+    """Validate a parsed `[tool.zenboard]` table (or zenboard.toml); errors are ConfigError."""
+    _check_names(path, table, prefix)
     raw_suites = table.get("suites")
     if raw_suites is None:
         suites: tuple[SuiteConfig, ...] = (_with_cwd(DEFAULT_SUITE, root),)
@@ -143,25 +210,34 @@ def _parse(root: Path, path: Path, table: dict[str, Any], prefix: str) -> Projec
         )
         seen: set[str] = set()
         for i, suite in enumerate(suites):
-            if suite.name in seen:
+            if suite.name.lower() in seen:  # ignoring case: report files on macOS or Windows
                 raise ConfigError(
                     path, f"{prefix}suites[{i}].name", f"a unique name ({suite.name!r} repeats)"
                 )
-            seen.add(suite.name)
+            seen.add(suite.name.lower())
     return ProjectConfig(root=root, source=path, suites=suites, table=table)
 
 
 def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:
     if not isinstance(raw, dict):
         raise ConfigError(path, where, "expected a table")
-    unknown = set(raw) - SUITE_KEYS
+    unknown = sorted(set(raw) - SUITE_KEYS)
     if unknown:
-        raise ConfigError(
-            path, f"{where}.{sorted(unknown)[0]}", f"a known key ({', '.join(sorted(SUITE_KEYS))})"
-        )
+        raise _unknown(path, f"{where}.{_shown(unknown[0])}", "key", unknown[0], SUITE_KEYS)
     name = raw.get("name")
     if not isinstance(name, str) or not name or not set(name) <= SUITE_NAME_CHARS:
         raise ConfigError(path, f"{where}.name", "a name of letters, digits, '.', '_' or '-'")
+    if len(name) > MAX_SUITE_NAME:
+        raise ConfigError(
+            path, f"{where}.name", f"a name of at most {MAX_SUITE_NAME} characters, got {len(name)}"
+        )
+    if name.lower() in RESERVED_SUITE_NAMES or name.startswith("."):
+        raise ConfigError(
+            path,
+            f"{where}.name",
+            f"a name not starting with '.' and not {', '.join(RESERVED_SUITE_NAMES)} "
+            f"(the report dir's own files), got {name!r}",
+        )
     where = f"{where} ({name})"
     kind = raw.get("kind", "pytest")
     if kind not in SUITE_KINDS:
@@ -171,16 +247,22 @@ def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:
     workers = raw.get("workers", "auto")
     if not (
         workers == "auto"
-        or (isinstance(workers, int) and not isinstance(workers, bool) and workers >= 0)
+        or (
+            isinstance(workers, int)
+            and not isinstance(workers, bool)
+            and 0 <= workers <= MAX_WORKERS
+        )
     ):
         raise ConfigError(
-            path, f"{where}.workers", f'a whole number >= 0 or "auto", got {workers!r}'
+            path,
+            f"{where}.workers",
+            f'a whole number from 0 to {MAX_WORKERS} or "auto", got {workers!r}',
         )
     dist = raw.get("dist")
     if dist is not None and dist not in DIST_MODES:
         raise ConfigError(path, f"{where}.dist", f"one of {', '.join(DIST_MODES)}, got {dist!r}")
     cwd_raw = raw.get("cwd", ".")
-    if not isinstance(cwd_raw, str):
+    if not isinstance(cwd_raw, str) or "\0" in cwd_raw:
         raise ConfigError(path, f"{where}.cwd", "a directory path (string)")
     cwd = (root / cwd_raw).resolve()
     if not cwd.is_dir():
@@ -190,8 +272,13 @@ def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:
         isinstance(k, str) and isinstance(v, str) for k, v in env.items()
     ):
         raise ConfigError(path, f"{where}.env", "a table of string values")
+    for k, v in env.items():
+        if not k or "=" in k or "\0" in k or "\0" in v:
+            raise ConfigError(
+                path, f"{where}.env.{k!r}", "a variable name without '=' and values without NUL"
+            )
     python = raw.get("python")
-    if python is not None and not isinstance(python, str):
+    if python is not None and (not isinstance(python, str) or "\0" in python):
         raise ConfigError(path, f"{where}.python", "a path to a Python interpreter (string)")
     for key in PLAYWRIGHT_ONLY_KEYS:
         if key in raw and kind != "playwright":
@@ -201,7 +288,7 @@ def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:
         project = [project]
     project = _string_list(path, f"{where}.project", project)
     grep = raw.get("grep")
-    if grep is not None and (not isinstance(grep, str) or not grep):
+    if grep is not None and (not isinstance(grep, str) or not grep or "\0" in grep):
         raise ConfigError(path, f"{where}.grep", "a non-empty regular expression (string)")
     return SuiteConfig(
         name=name,
@@ -219,6 +306,7 @@ def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:
 
 
 def _string_list(path: Path, key: str, value: Any) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(path, key, "an array of strings")
+    """An array of strings; NUL, which no command line or path can hold, is refused."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and "\0" not in v for v in value):
+        raise ConfigError(path, key, "an array of strings (without NUL)")
     return value
