@@ -9,28 +9,180 @@ dir given twice, or shards of different plans).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
+import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from xml.etree import ElementTree as ET
 
+from zenboard.config import MAX_SUITE_NAME, RESERVED_SUITE_NAMES, SUITE_NAME_CHARS
 from zenboard.errors import InputError
-from zenboard.integrations.reports import SUMMARY_VERSION, _atomic_write
+from zenboard.integrations.reports import SUMMARY_VERSION, _atomic_write, summary_text
 from zenboard.model.events import OUTCOMES
 
 STATUS_RANK = ("error", "failed", "cancelled", "passed", "no tests", "idle")
 """Worst first: a merged suite has the worst status any shard gave it."""
 
+MAX_DEPTH = 100
+"""Deeper JSON than any report has: refused, so that writing it back cannot hit recursion."""
+STREAM_KEYS = ("malformed", "oversized", "duplicates", "corrected")
+
+_MISSING = object()
+
+
+def _show(value: object) -> str:
+    """A value for a one-line message: its repr (control characters escaped), cut short."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _bad(path: Path, where: str, expected: str, value: object = _MISSING) -> NoReturn:
+    got = "missing" if value is _MISSING else f"got {_show(value)}"
+    raise InputError(f"{path}: {where}: expected {expected}, {got}")
+
+
+def _is_str(value: object) -> bool:
+    return isinstance(value, str)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
+
+
+def _depth_within(value: Any, limit: int) -> bool:
+    """Whether `value` nests at most `limit` lists/objects deep (without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, dict)):
+            if depth > limit:
+                return False
+            stack += [(v, depth + 1) for v in (item.values() if isinstance(item, dict) else item)]
+    return True
+
 
 def _read_json(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise InputError(f"{path}: cannot read it ({exc.strerror})") from None
+        raise InputError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     except ValueError as exc:
         raise InputError(f"{path}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise InputError(f"{path}: not usable: JSON nested too deeply") from None
+    if not _depth_within(data, MAX_DEPTH):
+        raise InputError(f"{path}: not usable: JSON nested more than {MAX_DEPTH} deep")
+    return data
+
+
+def _optional(
+    path: Path,
+    obj: dict[str, Any],
+    key: str,
+    where: str,
+    expected: str,
+    ok: Callable[[Any], bool],
+    null: bool = False,
+) -> None:
+    """`obj[key]`, if present, must pass `ok` (or be null where `null`)."""
+    value = obj.get(key, _MISSING)
+    if value is _MISSING or (null and value is None):
+        return
+    if not ok(value):
+        _bad(path, f"{where}{key}", expected, value)
+
+
+def _count(value: object) -> bool:
+    return _is_int(value) and value >= 0  # type: ignore[operator]
+
+
+def check_suite_name(path: Path, where: str, name: object) -> str:
+    """A suite name usable as a file name in the report dir, by the config's rules."""
+    if not isinstance(name, str):
+        _bad(path, where, "a suite name (string)", name)
+    problem = ""
+    if not name:
+        problem = "is empty"
+    elif not set(name) <= SUITE_NAME_CHARS:
+        problem = "has characters other than letters, digits, '.', '_' or '-'"
+    elif len(name) > MAX_SUITE_NAME:
+        problem = f"is longer than {MAX_SUITE_NAME} characters"
+    elif name.startswith("."):
+        problem = "starts with '.'"
+    elif name.lower() in RESERVED_SUITE_NAMES:
+        problem = "is the name of a report file"
+    if problem:
+        raise InputError(f"{path}: {where}: bad suite name {_show(name)}: it {problem}")
+    return name
+
+
+def check_summary(path: Path, data: Any) -> dict[str, Any]:
+    """`data` read from `path` is a summary.json merge can use; else one line and exit 2."""
+    if not isinstance(data, dict):
+        _bad(path, "top level", "an object (a zenboard summary)", data)
+    version = data.get("version", _MISSING)
+    if not (_is_int(version) and version == SUMMARY_VERSION):
+        _bad(path, "version", f"{SUMMARY_VERSION} (a summary this zenboard can read)", version)
+    for key in ("commit", "shard", "plan"):
+        _optional(path, data, key, "", "a string or null", _is_str, True)
+    suites = data.get("suites", _MISSING)
+    if not isinstance(suites, list):
+        _bad(path, "suites", "a list of suites", suites)
+    names: set[str] = set()
+    for i, suite in enumerate(suites):
+        where = f"suites[{i}]"
+        if not isinstance(suite, dict):
+            _bad(path, where, "an object (a suite)", suite)
+        name = check_suite_name(path, f"{where}.name", suite.get("name", _MISSING))
+        if name in names:
+            raise InputError(f"{path}: {where}.name: suite {name} is listed twice")
+        names.add(name)
+        where = f"{where}."
+        _optional(path, suite, "status", where, "a string", _is_str)
+        _optional(path, suite, "exit_code", where, "a whole number or null", _is_int, True)
+        _optional(path, suite, "collected", where, "a count or null", _count, True)
+        _optional(path, suite, "unreported", where, "a count", _count)
+        _optional(path, suite, "duration", where, "a number of seconds", _is_number)
+        for key, keys in (("counts", (*OUTCOMES, "not_run")), ("stream", STREAM_KEYS)):
+            _optional(path, suite, key, where, "an object", lambda v: isinstance(v, dict))
+            for sub in keys:
+                _optional(path, suite.get(key, {}), sub, f"{where}{key}.", "a count", _count)
+        for key in ("not_run", "interrupted"):
+            _optional(
+                path,
+                suite,
+                key,
+                where,
+                "a list of test ids",
+                lambda v: isinstance(v, list) and all(isinstance(n, str) for n in v),
+            )
+        _optional(path, suite, "workers", where, "an object", lambda v: isinstance(v, dict))
+        _optional(path, suite, "errors", where, "a list", lambda v: isinstance(v, list))
+        _optional(path, suite, "tests", where, "a list of tests", lambda v: isinstance(v, list))
+        for j, test in enumerate(suite.get("tests", [])):
+            if not isinstance(test, dict):
+                _bad(path, f"{where}tests[{j}]", "an object (a test)", test)
+            if not isinstance(test.get("nodeid", _MISSING), str):
+                _bad(
+                    path,
+                    f"{where}tests[{j}].nodeid",
+                    "a test id (string)",
+                    test.get("nodeid", _MISSING),
+                )
+    return data
 
 
 def load_summaries(dirs: Sequence[Path]) -> list[tuple[Path, dict[str, Any]]]:
@@ -39,10 +191,7 @@ def load_summaries(dirs: Sequence[Path]) -> list[tuple[Path, dict[str, Any]]]:
         path = folder / "summary.json"
         if not path.is_file():
             raise InputError(f"{folder}: no summary.json (expected a zenboard report dir)")
-        data = _read_json(path)
-        if not isinstance(data, dict) or not isinstance(data.get("suites"), list):
-            raise InputError(f"{path}: suites: expected a zenboard summary")
-        found.append((folder, data))
+        found.append((folder, check_summary(path, _read_json(path))))
     return found
 
 
@@ -107,6 +256,7 @@ def check_shards(summaries: Sequence[tuple[Path, dict[str, Any]]]) -> None:
 
 
 def merge_summaries(summaries: Sequence[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
+    """The merged summary of summaries that passed `check_summary`."""
     suites: dict[str, dict[str, Any]] = {}
     for index, (_folder, data) in enumerate(summaries, start=1):
         label = str(data.get("shard") or index).replace("/", "of")
@@ -126,7 +276,7 @@ def merge_summaries(summaries: Sequence[tuple[Path, dict[str, Any]]]) -> dict[st
                     "workers": {},
                     "tests": [],
                     "errors": [],
-                    "stream": {"malformed": 0, "oversized": 0, "duplicates": 0, "corrected": 0},
+                    "stream": dict.fromkeys(STREAM_KEYS, 0),
                 },
             )
             status = str(suite.get("status", "error"))
@@ -136,20 +286,18 @@ def merge_summaries(summaries: Sequence[tuple[Path, dict[str, Any]]]) -> dict[st
                 merged["status"] = status
             merged["exit_code"] = max(merged["exit_code"] or 0, suite.get("exit_code") or 0)
             merged["duration"] = max(merged["duration"], float(suite.get("duration") or 0))
-            merged["collected"] += int(suite.get("collected") or 0)
+            merged["collected"] += suite.get("collected") or 0
             for outcome in merged["counts"]:
-                merged["counts"][outcome] += int(suite.get("counts", {}).get(outcome, 0))
-            merged["unreported"] += int(suite.get("unreported") or 0)
+                merged["counts"][outcome] += suite.get("counts", {}).get(outcome, 0)
+            merged["unreported"] += suite.get("unreported", 0)
             for key in ("not_run", "interrupted"):
-                listed = suite.get(key)
-                if isinstance(listed, list):
-                    merged[key] += [n for n in listed if isinstance(n, str)]
+                merged[key] += suite.get(key, [])
             for worker, row in suite.get("workers", {}).items():
                 merged["workers"][f"shard{label}-{worker}"] = row
             merged["tests"] += suite.get("tests", [])
             merged["errors"] += suite.get("errors", [])
             for key in merged["stream"]:
-                merged["stream"][key] += int(suite.get("stream", {}).get(key, 0))
+                merged["stream"][key] += suite.get("stream", {}).get(key, 0)
     statuses = [s["status"] for s in suites.values()]
     incomplete = any(s["unreported"] or s["not_run"] or s["interrupted"] for s in suites.values())
     if incomplete or any(s in ("error", "failed", "cancelled") for s in statuses):
@@ -168,9 +316,30 @@ def merge_summaries(summaries: Sequence[tuple[Path, dict[str, Any]]]) -> dict[st
     }
 
 
+def check_json_report(path: Path, data: Any) -> dict[str, Any]:
+    """`data` read from `path` is a pytest-json-report merge can use; else one line, exit 2."""
+    if not isinstance(data, dict):
+        _bad(path, "top level", "an object (a pytest-json-report)", data)
+    for key in ("created", "duration"):
+        _optional(path, data, key, "", "a number", _is_number)
+    _optional(path, data, "exitcode", "", "a whole number", _is_int)
+    _optional(path, data, "warnings", "", "a list", lambda v: isinstance(v, list))
+    _optional(path, data, "summary", "", "an object", lambda v: isinstance(v, dict))
+    _optional(path, data.get("summary", {}), "collected", "summary.", "a count", _count)
+    for key, expected in (("tests", "a list of tests"), ("collectors", "a list of collectors")):
+        _optional(path, data, key, "", expected, lambda v: isinstance(v, list))
+        for i, row in enumerate(data.get(key, [])):
+            if not isinstance(row, dict):
+                _bad(path, f"{key}[{i}]", "an object", row)
+            _optional(path, row, "nodeid", f"{key}[{i}].", "a test id (string)", _is_str)
+            if key == "tests" and not isinstance(row.get("outcome", _MISSING), str):
+                _bad(path, f"{key}[{i}].outcome", "a string", row.get("outcome", _MISSING))
+    return data
+
+
 def merge_json_reports(paths: Sequence[Path]) -> dict[str, Any]:
     """pytest-json-report files of one suite's shards as one report."""
-    reports = [_read_json(p) for p in paths]
+    reports = [check_json_report(p, _read_json(p)) for p in paths]
     tests = [t for r in reports for t in r.get("tests", [])]
     collectors: dict[str, Any] = {}
     for r in reports:
@@ -180,13 +349,13 @@ def merge_json_reports(paths: Sequence[Path]) -> dict[str, Any]:
     for t in tests:
         summary[t["outcome"]] = summary.get(t["outcome"], 0) + 1
     summary["total"] = len(tests)
-    summary["collected"] = sum(int(r.get("summary", {}).get("collected", 0)) for r in reports)
+    summary["collected"] = sum(r.get("summary", {}).get("collected", 0) for r in reports)
     first = reports[0]
     return {
         **first,
         "created": min(float(r.get("created", 0)) for r in reports),
         "duration": max(float(r.get("duration", 0)) for r in reports),
-        "exitcode": max(int(r.get("exitcode", 0)) for r in reports),
+        "exitcode": max(r.get("exitcode", 0) for r in reports),
         "summary": summary,
         "collectors": list(collectors.values()),
         "tests": tests,
@@ -194,14 +363,33 @@ def merge_json_reports(paths: Sequence[Path]) -> dict[str, Any]:
     }
 
 
+def read_junit(path: Path) -> list[ET.Element]:
+    """The test cases of a JUnit XML file; a file that is not one is one line and exit 2."""
+    try:
+        root = ET.parse(path).getroot()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    except (ET.ParseError, ValueError, LookupError) as exc:
+        raise InputError(f"{path}: not a readable JUnit XML file ({exc})") from None
+    if root.tag not in ("testsuites", "testsuite"):
+        _bad(path, "root element", "<testsuites> or <testsuite> (JUnit XML)", root.tag)
+    cases = list(root.iter("testcase"))
+    for i, case in enumerate(cases):
+        time = case.get("time")
+        if time:
+            try:
+                ok = math.isfinite(float(time))
+            except ValueError:
+                ok = False
+            if not ok:
+                _bad(path, f"testcase {i + 1} time", "a number of seconds", time)
+    return cases
+
+
 def merge_junit(paths: Sequence[Path], suite: str) -> str:
     cases: list[ET.Element] = []
     for path in paths:
-        try:
-            root = ET.parse(path).getroot()
-        except (OSError, ET.ParseError) as exc:
-            raise InputError(f"{path}: not a readable JUnit XML file ({exc})") from None
-        cases += root.iter("testcase")
+        cases += read_junit(path)
     count = {
         kind: sum(1 for c in cases if c.find(kind) is not None)
         for kind in ("failure", "error", "skipped")
@@ -223,21 +411,77 @@ def merge_junit(paths: Sequence[Path], suite: str) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
+def check_output(dirs: Sequence[Path], out: Path) -> None:
+    """Refuse an output dir that is not a dir, or that is, holds or is inside an input dir."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"merge: --report-dir {out} exists and is not a directory")
+    for folder in dirs:
+        if out == folder:
+            relation = "is the input dir"
+        elif out.is_relative_to(folder):
+            relation = "is inside the input dir"
+        elif folder.is_relative_to(out):
+            relation = "holds the input dir"
+        else:
+            continue
+        raise InputError(
+            f"merge: --report-dir {out} {relation} {folder}: merge into a dir of its own"
+        )
+
+
+def _temp_files(out: Path, name: str) -> set[str]:
+    """`_atomic_write`'s temp files for `out/name` (`.<name>.<hex>.tmp`)."""
+    pattern = re.compile(rf"\.{re.escape(name)}\.[0-9a-f]+\.tmp")
+    try:
+        return {entry for entry in os.listdir(out) if pattern.fullmatch(entry)}
+    except OSError:
+        return set()
+
+
+def write_files(out: Path, files: Sequence[tuple[str, str]]) -> None:
+    """Write `files` (name, text) into `out`, each atomically and never through a symlink.
+
+    `_atomic_write` writes a fresh O_EXCL|O_NOFOLLOW temp file and renames it over the target,
+    so a symlink planted at a target is replaced, not followed. A failed write leaves no temp
+    file and is one line (exit 2); summary.json comes last, so a failed merge has none.
+    """
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"merge: cannot create {out} ({exc.strerror or exc})") from None
+    for name, text in files:
+        before = _temp_files(out, name)
+        try:
+            _atomic_write(out / name, text)
+        except OSError as exc:
+            for leftover in _temp_files(out, name) - before:
+                with contextlib.suppress(OSError):
+                    (out / leftover).unlink()
+            raise InputError(f"{out / name}: cannot write it ({exc.strerror or exc})") from None
+
+
 def merge(dirs: Sequence[Path], out: Path) -> dict[str, Any]:
-    """Merge the report dirs `dirs` into `out`; returns the merged summary."""
+    """Merge the report dirs `dirs` into `out`; returns the merged summary.
+
+    Every input is read and checked, and every output composed, before anything is written.
+    """
     if not dirs:
         raise InputError("merge: give at least one report dir")
+    dirs = [Path(d).resolve() for d in dirs]
+    out = Path(out).resolve()
+    check_output(dirs, out)
     summaries = load_summaries(dirs)
     check_compatible(summaries)
     merged = merge_summaries(summaries)
-    out.mkdir(parents=True, exist_ok=True)
+    files: list[tuple[str, str]] = []
     for suite in merged["suites"]:
         name = suite["name"]
         json_files = [d / f"{name}.json" for d in dirs if (d / f"{name}.json").is_file()]
         if json_files:
-            _atomic_write(out / f"{name}.json", json.dumps(merge_json_reports(json_files)) + "\n")
+            files.append((f"{name}.json", json.dumps(merge_json_reports(json_files)) + "\n"))
         xml_files = [d / f"{name}.xml" for d in dirs if (d / f"{name}.xml").is_file()]
         if xml_files:
-            _atomic_write(out / f"{name}.xml", merge_junit(xml_files, name))
-    _atomic_write(out / "summary.json", json.dumps(merged, indent=2) + "\n")
+            files.append((f"{name}.xml", merge_junit(xml_files, name)))
+    files.append(("summary.json", summary_text(merged)))
+    write_files(out, files)
     return merged
