@@ -643,7 +643,9 @@ def test_a_selection_of_classes_and_files_from_a_subdirectory_is_exact(
     engine.close()
 
 
-def test_a_report_dir_that_cannot_be_written_is_one_line_and_never_exit_0(tmp_path: Path) -> None:
+def test_a_report_dir_that_cannot_be_written_is_refused_before_anything_runs(
+    tmp_path: Path,
+) -> None:
     project = write_project(
         tmp_path / "proj",
         {
@@ -654,9 +656,36 @@ def test_a_report_dir_that_cannot_be_written_is_one_line_and_never_exit_0(tmp_pa
     not_a_dir = tmp_path / "taken"
     not_a_dir.write_text("a file where the reports should go\n")
     done = run_cli(["run", "--ci", "--report-dir", str(not_a_dir)], project)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert done.stderr.count("\n") == 1 and str(not_a_dir) in done.stderr
+    assert "[unit]" not in done.stdout  # nothing started
+
+
+def test_a_report_dir_lost_during_the_run_is_one_line_and_never_exit_0(tmp_path: Path) -> None:
+    """The report dir vanishes under a running suite (replaced by a file): the suite finishes
+    (an error: pytest could not save its JSON report there), publishing is one line, and the
+    exit code is 1."""
+    project = write_project(
+        tmp_path / "proj",
+        {
+            "pyproject.toml": suites_toml('name = "unit"\nworkers = 0'),
+            "test_ok.py": f"""
+            import shutil
+            from pathlib import Path
+
+            def test_takes_the_report_dir_away():
+                reports = Path({str(tmp_path / "reports")!r})
+                shutil.rmtree(reports)
+                reports.write_text("not a directory any more")
+        """,
+        },
+    )
+    done = run_cli(["run", "--ci", "--report-dir", str(tmp_path / "reports")], project)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr
-    assert "[unit] passed 1/1" in done.stdout
+    assert "[unit] ERROR pytest's JSON report is missing" in done.stdout
+    assert any(line.startswith("unit ") for line in done.stdout.splitlines())  # the final table
     assert (
         sum(line.startswith("reports: could not be written") for line in done.stdout.splitlines())
         == 1

@@ -19,6 +19,7 @@ from zenboard.engine.buffer import EventBuffer
 from zenboard.engine.command import build_suite_command, check_interpreter
 from zenboard.engine.scratch import ScratchDir
 from zenboard.engine.suite_run import SuiteRun
+from zenboard.errors import InputError
 
 DEFAULT_REPORT_DIR = Path(".zenboard/reports/latest")
 STAGING_PREFIX = ".run-"
@@ -60,7 +61,16 @@ class Engine:
         """Set whenever a suite run ends; consumers wait on it instead of polling busily."""
 
     def check(self, suites: tuple[SuiteConfig, ...]) -> None:
-        """Refuse bad input (exit 2) before anything starts."""
+        """Refuse bad input (exit 2) before anything starts: an interpreter without pytest, a
+        report dir that is a file or cannot be written."""
+        try:
+            self.report_dir.mkdir(parents=True, exist_ok=True)
+            self.staging_dir.mkdir(mode=0o700, exist_ok=True)
+        except OSError as exc:
+            raise InputError(
+                f"report dir {self.report_dir}: cannot write reports there "
+                f"({exc.strerror or exc})"
+            ) from None
         checked: set[str | None] = set()
         for suite in suites:
             if suite.python not in checked:
