@@ -20,6 +20,10 @@ from typing import Any
 import pytest
 
 from tests.helpers import ZENBOARD, run_cli, run_in_process, suites_toml, write_project
+from zenboard.config import load_config
+from zenboard.engine import Engine, EventBuffer
+from zenboard.model.reducer import apply
+from zenboard.model.state import RunState, SuiteState
 
 LATEST = Path(".zenboard/reports/latest")
 
@@ -35,6 +39,22 @@ def _suite(summary: dict[str, Any], name: str) -> dict[str, Any]:
 
 def _rows(suite: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {row["nodeid"]: row for row in suite["tests"]}
+
+
+def _run_selection(project: Path, suite: str, chosen: tuple[str, ...]) -> SuiteState:
+    """Run `chosen` of `suite` through the engine (as a rerun or watch phase does)."""
+    config = load_config(project)
+    buffer = EventBuffer()
+    engine = Engine(config, buffer)
+    try:
+        run = engine.start(config.suite(suite), chosen, str(project))
+        assert run.done.wait(120)
+        state = RunState.for_suites([suite])
+        for event in buffer.drain():
+            apply(state, event)
+        return state.suites[suite]
+    finally:
+        engine.close()
 
 
 def test_a_report_xdist_cannot_send_is_an_error_never_a_pass(tmp_path: Path) -> None:
@@ -242,25 +262,11 @@ def test_a_rerun_of_one_test_runs_only_that_test_despite_a_path_argument(tmp_pat
         """,
         },
     )
-    from zenboard.config import load_config
-    from zenboard.engine import Engine, EventBuffer
-    from zenboard.model.reducer import apply
-    from zenboard.model.state import RunState
-
-    config = load_config(project)
-    buffer = EventBuffer()
-    engine = Engine(config, buffer)
-    run = engine.start(config.suite("unit"), ("tests/test_some.py::test_two",), str(project))
-    assert run.done.wait(60)
-    state = RunState.for_suites(["unit"])
-    for event in buffer.drain():
-        apply(state, event)
-    assert list(state.suites["unit"].tests) == ["tests/test_some.py::test_two"]
-    engine.close()
+    suite = _run_selection(project, "unit", ("tests/test_some.py::test_two",))
+    assert list(suite.tests) == ["tests/test_some.py::test_two"]
 
 
-FORGER = """
-import contextlib
+EVENT_PIPE = """
 import json
 import os
 
@@ -269,26 +275,30 @@ def _event_pipe():
     # The plugin removed ZENBOARD_EVENTS from os.environ, but /proc keeps the environment a
     # process started with: this one's without xdist, the controller's (the parent) with it.
     for pid in (os.getpid(), os.getppid()):
-        environ = open(f"/proc/{pid}/environ", "rb").read().split(b"\\0")
-        for entry in environ:
+        for entry in open(f"/proc/{pid}/environ", "rb").read().split(b"\\0"):
             if entry.startswith(b"ZENBOARD_EVENTS="):
-                fd = int(entry.split(b":")[1])
-                return f"/proc/{pid}/fd/{fd}"
+                return pid, f"/proc/{pid}/fd/{int(entry.split(b':')[1])}"
     raise AssertionError("no event pipe found")
+"""
+"""A helper for test files that forge lines into zenboard's event pipe, as a hostile test can."""
 
+FORGER = (
+    EVENT_PIPE
+    + """
 
 def test_a_forger():
     line = {
         "v": 1, "type": "test_finished", "nodeid": "test_forge.py::test_b_victim",
         "worker": "main", "outcome": "passed", "duration": 0.0, "record": {},
     }
-    with open(_event_pipe(), "w") as pipe:
+    with open(_event_pipe()[1], "w") as pipe:
         pipe.write(json.dumps(line) + "\\n")
 
 
 def test_b_victim():
     assert False, "this failure is real"
 """
+)
 
 
 @pytest.mark.parametrize("workers", [0, 2])
@@ -619,28 +629,15 @@ def test_a_selection_of_classes_and_files_from_a_subdirectory_is_exact(
             "sub/test_c.py": "def test_c():\n    pass\n",
         },
     )
-    from zenboard.config import load_config
-    from zenboard.engine import Engine, EventBuffer
-    from zenboard.model.reducer import apply
-    from zenboard.model.state import RunState
-
-    config = load_config(project)
-    buffer = EventBuffer()
-    engine = Engine(config, buffer)
     chosen = ("sub/test_a.py::TestKept", str(project / "sub" / "test_b.py"))
-    run = engine.start(config.suite("sub"), chosen, str(project))
-    assert run.done.wait(120)
-    state = RunState.for_suites(["sub"])
-    for event in buffer.drain():
-        apply(state, event)
-    assert sorted(state.suites["sub"].tests) == [
+    suite = _run_selection(project, "sub", chosen)
+    assert sorted(suite.tests) == [
         "sub/test_a.py::TestKept::test_one",
         "sub/test_a.py::TestKept::test_two",
         "sub/test_b.py::test_b_one",
         "sub/test_b.py::test_b_two",
     ]
-    assert state.suites["sub"].status == "passed"
-    engine.close()
+    assert suite.status == "passed"
 
 
 def test_a_report_dir_that_cannot_be_written_is_refused_before_anything_runs(
@@ -692,26 +689,17 @@ def test_a_report_dir_lost_during_the_run_is_one_line_and_never_exit_0(tmp_path:
     )
 
 
-FORGE_AND_KILL = """
-import contextlib
-import json
-import os
+FORGE_AND_KILL = (
+    EVENT_PIPE
+    + """
 import signal
 import time
 
 IDS = [f"test_forge_kill.py::{name}" for name in ("test_a_forger", "test_b_real_failure")]
 
 
-def _pipe():
-    for pid in (os.getpid(), os.getppid()):
-        for entry in open(f"/proc/{pid}/environ", "rb").read().split(b"\\0"):
-            if entry.startswith(b"ZENBOARD_EVENTS="):
-                return pid, f"/proc/{pid}/fd/{int(entry.split(b':')[1])}"
-    raise AssertionError("no event pipe")
-
-
 def test_a_forger():
-    controller, path = _pipe()
+    controller, path = _event_pipe()
     lines = []
     for nodeid in IDS:
         record = {"nodeid": nodeid, "outcome": "passed", "setup": {"outcome": "passed"},
@@ -731,6 +719,7 @@ def test_b_real_failure():
     time.sleep(3)
     assert False, "the real failure"
 """
+)
 
 
 @pytest.mark.parametrize(("workers", "how"), [(2, "kill"), (0, "exit")])

@@ -33,7 +33,15 @@ from typing import Any
 
 import pytest
 
-from zenboard.wire import LINE_BUDGET, TEXT_BOUND, bounded_record, cut, encode, essential_record
+from zenboard.wire import (
+    LINE_BUDGET,
+    TEXT_BOUND,
+    bounded_record,
+    cut,
+    encode,
+    essential_record,
+    record_duration,
+)
 
 ENV_VAR = "ZENBOARD_EVENTS"
 SELECT_VAR = "ZENBOARD_SELECT"
@@ -396,11 +404,7 @@ class EventStream:
         if self.current.get(worker) == nodeid:
             del self.current[worker]
         record = self._record(report)
-        duration = sum(
-            float(stage.get("duration", 0.0))
-            for stage in (record.get("setup"), record.get("call"), record.get("teardown"))
-            if isinstance(stage, dict)
-        )
+        duration = record_duration(record)
         fields = {
             "nodeid": nodeid,
             "worker": worker,

@@ -86,3 +86,15 @@ def essential_record(record: dict[str, Any], bound: int = TEXT_BOUND) -> dict[st
             kept["longrepr"] = cut(str(stage.get("longrepr") or ""), bound)
         out[phase] = kept
     return out
+
+
+def record_duration(record: dict[str, Any]) -> float:
+    """A pytest-json-report record's seconds: its setup, call and teardown added up."""
+    total = 0.0
+    for phase in ("setup", "call", "teardown"):
+        stage = record.get(phase)
+        if isinstance(stage, dict):
+            seconds = stage.get("duration")
+            if isinstance(seconds, int | float) and not isinstance(seconds, bool):
+                total += float(seconds)
+    return total

@@ -11,7 +11,6 @@ import contextlib
 import io
 import json
 import re
-import signal
 import subprocess
 import threading
 import time
@@ -22,14 +21,14 @@ from zenboard.engine import process
 from zenboard.engine.channel import READ_CHUNK, READ_PAUSE, EventPipe
 from zenboard.engine.command import SuiteCommand
 from zenboard.model import events as ev
-from zenboard.model.state import lost_phase
-from zenboard.wire import bounded_record
+from zenboard.model.reducer import MAIN_WORKER
+from zenboard.model.state import lost_phase, signal_name
+from zenboard.wire import bounded_record, record_duration
 
 OUTPUT_LINE_CHARS = 2_000
 ERROR_TAIL_LINES = 6
 ENV_EVENTS = "ZENBOARD_EVENTS"
 ENV_SUITE = "ZENBOARD_SUITE"
-MAIN_WORKER = "main"
 STRAY_REASON = (
     "no result: the event stream reported this test but pytest's JSON report has no whole "
     "record of it (a forged or stray line, or a report lost on the way)"
@@ -248,7 +247,7 @@ class SuiteRun:
                     nodeid,
                     self._workers.get(nodeid, MAIN_WORKER),
                     outcome,
-                    _duration(record),
+                    record_duration(record),
                     bounded_record(record),
                 )
             )
@@ -270,13 +269,13 @@ class SuiteRun:
         if finished is None:
             how = f"exit code {returncode}"
             if returncode < 0:
-                how = f"killed by {_signal_name(-returncode)}"
+                how = f"killed by {signal_name(-returncode)}"
             return _tail_summary(self._tail, f"{tool} died ({how}) before the run finished")
         if isinstance(finished, ev.RunFinished) and finished.exitstatus in (3, 4):
             return _tail_summary(self._tail, f"{tool} exit status {finished.exitstatus}")
         if returncode < 0:
             return (
-                f"{tool} was killed by {_signal_name(-returncode)} "
+                f"{tool} was killed by {signal_name(-returncode)} "
                 "(its event stream had claimed the run finished)"
             )
         if tool == "pytest" and isinstance(finished, ev.RunFinished):
@@ -291,24 +290,6 @@ class SuiteRun:
                     "its results cannot be checked"
                 )
         return ""
-
-
-def _signal_name(number: int) -> str:
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"
-
-
-def _duration(record: dict[str, object]) -> float:
-    total = 0.0
-    for phase in ("setup", "call", "teardown"):
-        stage = record.get(phase)
-        if isinstance(stage, dict):
-            seconds = stage.get("duration")
-            if isinstance(seconds, int | float) and not isinstance(seconds, bool):
-                total += float(seconds)
-    return total
 
 
 def _tail_summary(tail: deque[str], headline: str) -> str:

@@ -162,12 +162,6 @@ def _row_text(row: dict[str, Any]) -> str:
     )
 
 
-def write_summary(state: RunState, report_dir: Path, meta: Mapping[str, Any] | None = None) -> Path:
-    path = report_dir / "summary.json"
-    _atomic_write(path, summary_text(summary(state, meta=meta)))
-    return path
-
-
 LOCK_FILE = ".zenboard.lock"
 SUITE_FILE_SUFFIXES = (".json", ".xml")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$")

@@ -8,7 +8,6 @@ ignored, so the state stays right even when a producer misbehaves.
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +19,7 @@ from zenboard.model.state import (
     TestResult,
     WorkerState,
     lost_phase,
+    signal_name,
     zero_counts,
 )
 
@@ -233,7 +233,7 @@ def _unreported_reason(
         return f"no result: worker {worker} crashed while running this test"
     if suite.exitstatus is None and running and not event.cancelled:
         code = event.returncode
-        how = f"was killed by {_signal_name(-code)}" if code < 0 else f"exited with code {code}"
+        how = f"was killed by {signal_name(-code)}" if code < 0 else f"exited with code {code}"
         return f"no result: pytest {how} while this test ran on {worker}"
     if worker == MAIN_WORKER:
         return "no result: the test started but pytest reported no result for it"
@@ -241,13 +241,6 @@ def _unreported_reason(
         f"no result: the test started on {worker} but its report never arrived "
         "(lost between the worker and pytest's controller)"
     )
-
-
-def _signal_name(number: int) -> str:
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"
 
 
 def _final_status(suite: SuiteState, event: ev.SuiteExited) -> SuiteStatus:

@@ -6,6 +6,7 @@ never change them; only `zenboard.model.reducer.apply` does.
 
 from __future__ import annotations
 
+import signal
 from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -18,6 +19,14 @@ OUTPUT_LINES_KEPT = 400
 
 def zero_counts() -> dict[str, int]:
     return dict.fromkeys(OUTCOMES, 0)
+
+
+def signal_name(number: int) -> str:
+    """`SIGSEGV` for 11: how a process killed by a signal is named to the user."""
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def lost_phase(record: dict[str, Any]) -> str:
