@@ -366,7 +366,8 @@ async def test_history_badge_trend_and_the_launch_recorded(tmp_path: Path) -> No
             "the launch to be recorded and read back",
         )
         table = app.query_one(TestsList)
-        assert table.row_keys() == [COUNTED_KEY]
+        # Settled means folded into the model; the list is painted on the app's own timer.
+        await wait_until(pilot, lambda: table.row_keys() == [COUNTED_KEY], "the failure's row")
         assert table.flaky == {COUNTED_KEY}
         row = table.render_line(1).text  # below the column titles
         assert "⚑" in row and "test_counted" in row
