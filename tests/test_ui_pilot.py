@@ -423,7 +423,7 @@ async def test_history_that_cannot_be_written_is_shown_once(project: Path) -> No
         await wait_until(pilot, lambda: settled(app), "the launch")
         await wait_until(
             pilot,
-            lambda: any("run not recorded" in n.message for n in app._notifications),
+            lambda: any("history not recorded" in n.message for n in app._notifications),
             "the history problem to be shown",
         )
         await pilot.press("a")
@@ -432,5 +432,5 @@ async def test_history_that_cannot_be_written_is_shown_once(project: Path) -> No
         )
         await pilot.pause(0.5)
         shown = [n.message for n in app._notifications if "history" in n.message]
-        assert len([m for m in shown if "run not recorded" in m]) == 1
+        assert len([m for m in shown if "history not recorded" in m]) == 1
         assert app.is_running and app.session.state.suites["unit"].status is SuiteStatus.FAILED

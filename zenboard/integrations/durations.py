@@ -8,11 +8,12 @@ machines. Shape: `{"version": 1, "suites": {suite: {nodeid: seconds}}}`.
 from __future__ import annotations
 
 import json
-import os
+import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from zenboard import safefs
 from zenboard.errors import InputError
 from zenboard.integrations import jsontext
 from zenboard.model.state import RunState, SuiteStatus
@@ -30,28 +31,44 @@ def load(root: Path) -> Durations:
     if not path.is_file():
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{path}: expected a durations file written by zenboard ({exc})") from None
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise _unusable(path, f"cannot read it ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise _unusable(path, "not UTF-8 text") from None
+    except ValueError as exc:
+        raise _unusable(path, f"not JSON: {exc}") from None
     suites = data.get("suites") if isinstance(data, dict) else None
     if not isinstance(suites, dict) or not all(
-        isinstance(tests, dict) and all(isinstance(v, int | float) for v in tests.values())
+        isinstance(tests, dict) and all(_seconds(v) for v in tests.values())
         for tests in suites.values()
     ):
-        raise InputError(f"{path}: suites: expected {{suite: {{nodeid: seconds}}}}")
+        raise _unusable(path, "expected {suite: {nodeid: seconds}} with finite seconds >= 0")
     return {name: {n: float(v) for n, v in tests.items()} for name, tests in suites.items()}
 
 
+def _seconds(value: object) -> bool:
+    """A duration as zenboard writes it: a finite number of seconds, not negative, not a bool."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value) and value >= 0
+
+
+def _unusable(path: Path, why: str) -> InputError:
+    return InputError(
+        f"{path}: {why}; run `zenboard durations --update` or delete it "
+        "(shards then split by test count)"
+    )
+
+
 def save(root: Path, durations: Durations) -> Path:
+    """Write the file whole (a temp file renamed over it), never through a symlink."""
     path = root / DURATIONS_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = {
         "version": VERSION,
         "suites": {s: dict(sorted(t.items())) for s, t in sorted(durations.items())},
     }
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(_dumps(data) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    safefs.write_atomic(path, _dumps(data) + "\n", root=root)
     return path
 
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from zenboard import safefs
+from zenboard.errors import InputError
 from zenboard.integrations import history_schema
 from zenboard.model.state import RunState, SuiteStatus
 
@@ -141,23 +143,88 @@ def _enable_wal(conn: sqlite3.Connection) -> None:
             time.sleep(0.02)
 
 
+class HistoryUnusable(InputError):
+    """The history file cannot be used; the message names it and says what to do.
+
+    Commands that need the history exit 2 with it; a run goes on and only says
+    `history not recorded: <message>`.
+    """
+
+
+_MOVE_ASIDE = "move it aside and zenboard starts a new history"
+_SIDE_FILES = ("", "-wal", "-shm", "-journal")
+"""The database and the files SQLite opens beside it, by name: none may be a planted link."""
+
+
+def unusable(path: Path, exc: BaseException) -> HistoryUnusable:
+    """The one line for a history that failed with `exc` (SQLite's words made plain)."""
+    if isinstance(exc, HistoryUnusable):
+        return exc
+    if isinstance(exc, OSError):
+        return HistoryUnusable(f"{path}: cannot use it ({safefs.describe(exc)})")
+    text = str(exc)
+    if "not a database" in text:
+        why = f"not an SQLite database (damaged, or not zenboard's): {_MOVE_ASIDE}"
+    elif "malformed" in text or "corrupt" in text:
+        why = f"damaged ({text}): {_MOVE_ASIDE}"
+    elif "locked" in text or "busy" in text:
+        why = f"busy ({text}): another zenboard holds it; try again"
+    else:
+        why = f"cannot use it ({text}): {_MOVE_ASIDE}"
+    return HistoryUnusable(f"{path}: {why}")
+
+
+def _check_ours(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse an SQLite file of some other program before zenboard adds a table to it."""
+    tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+    if not tables:
+        return  # new (or empty): ours from now on
+    needed = {"schema_version", "runs", "suite_runs", "test_results"}
+    if "schema_version" not in tables:
+        raise HistoryUnusable(
+            f"{path}: an SQLite database that is not zenboard's history: {_MOVE_ASIDE}"
+        )
+    if history_schema.version(conn) >= 1 and not needed <= tables:
+        missing = ", ".join(sorted(needed - tables))
+        raise HistoryUnusable(f"{path}: damaged (tables missing: {missing}): {_MOVE_ASIDE}")
+
+
 class History:
-    """An open history database. Use as a context manager, or call `close()`."""
+    """An open history database. Use as a context manager, or call `close()`.
+
+    Every SQLite fault, at the open or in a query inside the `with` block, comes out as a
+    `HistoryUnusable` line rather than a traceback.
+    """
 
     def __init__(self, root: Path) -> None:
         self.path = root / HISTORY_FILE
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        _enable_wal(self.conn)
-        self.conn.execute("PRAGMA foreign_keys = ON")
-        history_schema.migrate(self.conn)
+        try:
+            with safefs.open_dir(self.path.parent, root):
+                pass  # made, never through a link below the project
+            for suffix in _SIDE_FILES:
+                safefs.check_no_links(self.path.with_name(self.path.name + suffix), root)
+            self.conn = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise unusable(self.path, exc) from None
+        try:
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            _check_ours(self.conn, self.path)
+            _enable_wal(self.conn)
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            history_schema.migrate(self.conn)
+        except (OSError, sqlite3.Error, HistoryUnusable) as exc:
+            self.conn.close()
+            raise unusable(self.path, exc) from None
 
     def __enter__(self) -> History:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
         self.close()
+        if isinstance(exc, sqlite3.Error):
+            raise unusable(self.path, exc) from None
 
     def close(self) -> None:
         self.conn.close()

@@ -11,6 +11,7 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
+from zenboard import safefs
 from zenboard.integrations import durations, history
 from zenboard.model.state import RunState
 
@@ -42,11 +43,15 @@ def after_run(
         with history.History(root) as db:
             db.record(record)
     except (sqlite3.Error, OSError) as exc:
-        problems.append(f"history: run not recorded ({exc})")
+        problems.append(
+            f"history not recorded: {history.unusable(root / history.HISTORY_FILE, exc)}"
+        )
+    except history.HistoryUnusable as exc:
+        problems.append(f"history not recorded: {exc}")
     if kind == "run" and shard is None:
         full = [name for name in state.suites if name not in partial]
         try:
             durations.update(root, durations.from_state(state, full))
         except OSError as exc:
-            problems.append(f"durations: not written ({exc})")
+            problems.append(f"durations not written: {safefs.describe(exc)}")
     return problems

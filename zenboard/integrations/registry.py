@@ -12,11 +12,13 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from zenboard import safefs
 from zenboard.errors import InputError
 from zenboard.integrations.tasks import git_common_dir
 
@@ -70,9 +72,11 @@ def locked_registry(directory: Path, write: bool = True) -> Iterator[Registry]:
     path = directory / "ports.json"
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        lock = (directory / "ports.lock").open("a+")
+        safefs.check_private_dir(directory)
+        fd = safefs.open_below(directory / "ports.lock", os.O_RDWR | os.O_CREAT, mode=0o600)
+        lock = os.fdopen(fd, "r+")
     except OSError as exc:
-        raise InputError(f"{directory}: cannot open the port registry ({exc.strerror})") from None
+        raise InputError(f"cannot open the port registry: {safefs.describe(exc)}") from None
     with lock:
         fcntl.flock(lock, fcntl.LOCK_EX if write else fcntl.LOCK_SH)
         try:
@@ -85,26 +89,62 @@ def locked_registry(directory: Path, write: bool = True) -> Iterator[Registry]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+_TASK = re.compile(r"[A-Za-z0-9._-]{1,100}")
+_SERVICE = re.compile(r"[a-z0-9_-]{1,64}")
+
+
+class _Damaged(Exception):
+    """What is wrong with a registry file, for the one line that names it."""
+
+
 def _load(path: Path) -> Registry:
+    """The registry's claims; anything but zenboard's own shape is one line naming the file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")
+        data = json.loads(text)
+        claims = _claims(data)
     except FileNotFoundError:
         return Registry(path)
     except OSError as exc:
         raise InputError(f"{path}: cannot read the port registry ({exc.strerror})") from None
-    try:
-        data = json.loads(text)
-        claims = {
-            task: Claim(
-                task, str(raw["worktree"]), {str(k): int(v) for k, v in raw["ports"].items()}
-            )
-            for task, raw in data["tasks"].items()
-        }
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise InputError(
-            f"{path}: the port registry is damaged (delete it to start afresh)"
-        ) from None
+    except UnicodeDecodeError:
+        raise _damaged(path, "not UTF-8 text") from None
+    except ValueError as exc:
+        raise _damaged(path, f"not JSON: {exc}") from None
+    except _Damaged as exc:
+        raise _damaged(path, str(exc)) from None
     return Registry(path, claims)
+
+
+def _damaged(path: Path, why: str) -> InputError:
+    return InputError(
+        f"{path}: the port registry is damaged ({why}); delete it and run `zenboard ports` "
+        "in each worktree to claim again"
+    )
+
+
+def _claims(data: object) -> dict[str, Claim]:
+    """`data["tasks"]` checked entry by entry: ids, worktree paths and ports of the right kind."""
+    tasks = data.get("tasks") if isinstance(data, dict) else None
+    if not isinstance(tasks, dict):
+        raise _Damaged('expected {"version": 1, "tasks": {...}}')
+    claims = {}
+    for task, raw in tasks.items():
+        if not _TASK.fullmatch(task) or ".." in task:
+            raise _Damaged(f"task id {task!r} is not one zenboard writes")
+        worktree = raw.get("worktree") if isinstance(raw, dict) else None
+        ports = raw.get("ports") if isinstance(raw, dict) else None
+        if not isinstance(worktree, str) or not worktree or "\x00" in worktree:
+            raise _Damaged(f"tasks.{task}.worktree: expected a path")
+        if not isinstance(ports, dict):
+            raise _Damaged(f"tasks.{task}.ports: expected {{service: port}}")
+        for service, port in ports.items():
+            if not _SERVICE.fullmatch(service):
+                raise _Damaged(f"tasks.{task}.ports: service name {service!r}")
+            if type(port) is not int or not 1 <= port <= 65535:
+                raise _Damaged(f"tasks.{task}.ports.{service}: expected a port, got {port!r}")
+        claims[task] = Claim(task, worktree, dict(ports))
+    return claims
 
 
 def _dump(registry: Registry) -> str:
@@ -118,9 +158,7 @@ def _dump(registry: Registry) -> str:
 
 
 def _save(registry: Registry) -> None:
-    tmp = registry.path.with_name(f".{registry.path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_text(_dump(registry), encoding="utf-8")
-        os.replace(tmp, registry.path)
+        safefs.write_atomic(registry.path, _dump(registry))
     except OSError as exc:
-        raise InputError(f"{registry.path}: cannot write ({exc.strerror})") from None
+        raise InputError(f"cannot write the port registry: {safefs.describe(exc)}") from None

@@ -104,10 +104,12 @@ def load_quietly(source: HistorySource) -> tuple[HistoryView | None, str]:
     never fatal."""
     try:
         return source.load(), ""
+    except history.HistoryUnusable as exc:
+        return None, f"history not read: {exc}"
     except (sqlite3.Error, OSError) as exc:
-        return None, f"history: could not read {history.HISTORY_FILE} ({exc})"
+        return None, f"history not read: {history.HISTORY_FILE}: {exc}"
     except Exception as exc:  # whatever else: shown, never fatal
-        return None, f"history: could not read ({type(exc).__name__}: {exc})"
+        return None, f"history not read: {type(exc).__name__}: {exc}"
 
 
 class HistoryLoaded(Message):

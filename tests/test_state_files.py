@@ -1,0 +1,198 @@
+"""Corrupt or foreign state files (history DB, port registry, durations) give one line, never a
+traceback: commands that need the file exit 2; a run goes on and says what it could not record."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import run_cli, suites_toml, write_project
+
+PORTS = '[tool.zenboard.ports]\nservices = { postgres = 5432 }\n'
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("ZENFLOW_TASK_ID", raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    return write_project(
+        tmp_path / "proj",
+        {
+            "pyproject.toml": suites_toml('name = "unit"\nargs = ["tests"]\nworkers = 0'),
+            "tests/test_a.py": "def test_a():\n    assert True\n\ndef test_b():\n    pass\n",
+        },
+    )
+
+
+def one_error_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    assert lines[0].startswith("zenboard: error: ")
+    return lines[0]
+
+
+def real_history(project: Path) -> Path:
+    done = run_cli(["run", "--ci"], project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return project / ".zenboard" / "history.db"
+
+
+def foreign_db(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE notes (body TEXT)")
+    conn.commit()
+    conn.close()
+
+
+def truncated_db(path: Path) -> None:
+    """A real zenboard history whose table pages are zeroed: its header and schema (page 1) are
+    intact, so SQLite opens it and finds the damage only when a query reads the tables."""
+    data = path.read_bytes()
+    page = int.from_bytes(data[16:18], "big")
+    path.write_bytes(data[:page] + b"\xff" * (len(data) - page))
+
+
+@pytest.mark.parametrize(
+    ("damage", "expected"),
+    [
+        (lambda p: p.write_bytes(b"not a database at all\n" * 100), "not an SQLite database"),
+        (lambda p: (p.unlink(), foreign_db(p)), "not zenboard's history"),
+        (lambda p: p.write_bytes(b"\xff\xfe" + bytes(range(256)) * 40), "not an SQLite database"),
+    ],
+    ids=["garbage", "foreign", "binary"],
+)
+def test_history_and_durations_commands_refuse_an_unusable_db(
+    project: Path, damage: object, expected: str
+) -> None:
+    db = real_history(project)
+    for side in db.parent.glob("history.db-*"):
+        side.unlink()
+    damage(db)  # type: ignore[operator]
+    before = db.read_bytes()
+    for args in (["history"], ["history", "--json"], ["durations", "--update"]):
+        done = run_cli(args, project)
+        assert done.returncode == 2, (args, done.stdout, done.stderr)
+        line = one_error_line(done.stderr)
+        assert str(db) in line and expected in line
+        assert "move it aside" in line
+    assert db.read_bytes() == before, "zenboard changed a file that is not its history"
+
+
+def test_a_run_goes_on_and_says_history_not_recorded(project: Path) -> None:
+    db = real_history(project)
+    for side in db.parent.glob("history.db-*"):
+        side.unlink()
+    db.unlink()
+    foreign_db(db)
+    done = run_cli(["run", "--ci"], project)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "unit" in done.stdout and "passed" in done.stdout
+    said = [line for line in done.stdout.splitlines() if line.startswith("history not recorded: ")]
+    assert said == [f"history not recorded: {db}: an SQLite database that is not zenboard's"
+                    " history: move it aside and zenboard starts a new history"]
+    assert json.loads((project / ".zenboard/reports/latest/summary.json").read_text())["exit_code"] == 0
+    tables = {n for (n,) in sqlite3.connect(db).execute("SELECT name FROM sqlite_master")}
+    assert tables == {"notes"}, "a foreign database was migrated"
+
+
+def test_damage_found_inside_a_query_is_one_line(project: Path) -> None:
+    db = real_history(project)
+    for _ in range(3):
+        run_cli(["run", "--ci"], project)
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    truncated_db(db)
+    done = run_cli(["history", "--limit", "100"], project)
+    assert done.returncode == 2, done.stdout
+    line = one_error_line(done.stderr)
+    assert str(db) in line
+
+
+def test_a_symlinked_history_is_never_opened(project: Path, tmp_path: Path) -> None:
+    db = real_history(project)
+    elsewhere = tmp_path / "elsewhere.db"
+    shutil.copy(db, elsewhere)
+    for side in db.parent.glob("history.db*"):
+        side.unlink()
+    db.symlink_to(elsewhere)
+    before = elsewhere.read_bytes()
+    done = run_cli(["history"], project)
+    assert done.returncode == 2
+    assert "is a symlink" in one_error_line(done.stderr)
+    done = run_cli(["run", "--ci"], project)
+    assert done.returncode == 0
+    assert f"history not recorded: {db}: cannot use it ({db}: is a symlink" in done.stdout
+    assert elsewhere.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b"\xff\xfe{}", "not UTF-8 text"),
+        (b'{"version": 1, "suites": {"unit": {"t": NaN}}}', "finite seconds"),
+        (b'{"version": 1, "suites": {"unit": {"t": -1}}}', "finite seconds"),
+        (b'{"version": 1, "suites": {"unit": {"t": true}}}', "finite seconds"),
+        (b'{"version": 1, "suites": ["unit"]}', "expected {suite"),
+        (b"{", "not JSON"),
+    ],
+    ids=["not-utf8", "nan", "negative", "bool", "list", "truncated"],
+)
+def test_a_damaged_durations_file_is_one_line(project: Path, text: bytes, expected: str) -> None:
+    path = project / ".zenboard" / "durations.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text)
+    for args in (["durations"], ["run", "--ci", "--shard", "1/2"]):
+        done = run_cli(args, project)
+        assert done.returncode == 2, (args, done.stdout, done.stderr)
+        line = one_error_line(done.stderr)
+        assert str(path) in line and expected in line and "zenboard durations --update" in line
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b"\xff\xfe\x00{", "not UTF-8 text"),
+        (b"{nope", "not JSON"),
+        (b"[]", 'expected {"version"'),
+        (b'{"version": 1, "tasks": {"../x": {"worktree": "/w", "ports": {}}}}', "task id"),
+        (b'{"version": 1, "tasks": {"t": {"worktree": 5, "ports": {}}}}', "worktree"),
+        (b'{"version": 1, "tasks": {"t": {"worktree": "/w", "ports": {"pg": "5"}}}}', "expected a port"),
+        (b'{"version": 1, "tasks": {"t": {"worktree": "/w", "ports": {"pg": 70000}}}}', "expected a port"),
+        (b'{"version": 1, "tasks": {"t": {"worktree": "/w", "ports": {"p\\u001b": 1}}}}', "service name"),
+    ],
+    ids=["not-utf8", "not-json", "list", "task-id", "worktree", "port-str", "port-range", "service"],
+)
+def test_a_damaged_registry_is_one_line(
+    project: Path, tmp_path: Path, text: bytes, expected: str
+) -> None:
+    (project / "pyproject.toml").write_text((project / "pyproject.toml").read_text() + PORTS)
+    registry = tmp_path / "state" / "zenboard" / "ports.json"
+    registry.parent.mkdir(parents=True)
+    registry.write_bytes(text)
+    for args in (["ports"], ["status"], ["run", "--ci"]):
+        done = run_cli(args, project)
+        assert done.returncode == 2, (args, done.stdout, done.stderr)
+        line = one_error_line(done.stderr)
+        assert str(registry) in line and "damaged" in line and expected in line
+        assert "\x1b" not in line
+    assert registry.read_bytes() == text
+
+
+def test_a_symlinked_registry_is_not_written_through(project: Path, tmp_path: Path) -> None:
+    (project / "pyproject.toml").write_text((project / "pyproject.toml").read_text() + PORTS)
+    target = tmp_path / "bashrc"
+    target.write_text('{"version": 1, "tasks": {}}\n')
+    registry = tmp_path / "state" / "zenboard" / "ports.json"
+    registry.parent.mkdir(parents=True)
+    registry.symlink_to(target)
+    done = run_cli(["ports"], project)
+    assert done.returncode == 2
+    assert "is a symlink" in one_error_line(done.stderr)
+    assert target.read_text() == '{"version": 1, "tasks": {}}\n'
