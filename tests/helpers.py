@@ -19,8 +19,18 @@ from zenboard.model.state import RunState
 ZENBOARD = [sys.executable, "-m", "zenboard"]
 
 
+PROJECT_MARKERS = ("pyproject.toml", "zenboard.toml", "pytest.ini", "pytest.toml", "tox.ini", "setup.cfg")
+
+
 def write_project(root: Path, files: dict[str, str]) -> Path:
-    """Write `files` (path -> dedented text) under `root` and return root."""
+    """Write `files` (path -> dedented text) under `root` and return root.
+
+    A project needs something that marks its root (zenboard finds the root upward, as pytest
+    does): without one among `files`, an empty pyproject.toml is added (pytest takes it as the
+    rootdir, and it holds no configuration).
+    """
+    if not any(name in files for name in PROJECT_MARKERS):
+        files = {"pyproject.toml": "", **files}
     for name, text in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -49,9 +49,10 @@ def build_parser(
         command.add_argument(
             "--project",
             type=Path,
-            default=Path("."),
+            default=None,
             metavar="DIR",
-            help="the project's directory (default: the current directory)",
+            help="the project's directory (default: the nearest one upward with a zenboard or "
+            "pytest configuration)",
         )
         module.add_arguments(command)
         modules[module.NAME] = module
@@ -64,6 +65,22 @@ def _named_command(argv: list[str]) -> str | None:
     return first.replace("-", "_") if first is not None else None
 
 
+def _project(given: Path | None, need: str) -> Path:
+    """The project a command is about: `--project` as given, else found upward from here.
+
+    A command's module says how much it needs one (`PROJECT`): "needed" (the default: no
+    project found is one line, exit 2), or "optional" (`init`, `demo`, `merge`: the current
+    directory will do).
+    """
+    from zenboard.project_root import find_root, require_root
+
+    if given is not None:
+        return given
+    if need == "optional":
+        return find_root(Path.cwd()) or Path.cwd()
+    return require_root(Path.cwd())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser, modules = build_parser(_named_command(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
@@ -71,9 +88,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        args.project = _project(args.project, getattr(modules[args.command], "PROJECT", "needed"))
         code: int = modules[args.command].run(args)
     except InputError as exc:
-        print(f"zenboard: error: {exc}", file=sys.stderr)
+        from zenboard.textsafe import visible
+
+        # An error may quote a file's line, a report's field or a subprocess's stderr.
+        print(f"zenboard: error: {visible(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

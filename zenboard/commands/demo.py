@@ -9,6 +9,8 @@ from pathlib import Path
 
 from zenboard.errors import InputError
 
+PROJECT = "optional"
+"""Runs without a project: the current directory will do (see cli._project)."""
 NAME = "demo"
 HELP = (
     "copy the bundled demo project to DIR and open the dashboard on it"

@@ -7,6 +7,8 @@ import tomllib
 
 from zenboard.errors import ConfigError
 
+PROJECT = "optional"
+"""Runs without a project: the current directory will do (see cli._project)."""
 NAME = "init"
 HELP = "write a [tool.zenboard] configuration with the four standard suites into pyproject.toml"
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+PROJECT = "optional"
+"""Runs without a project: the current directory will do (see cli._project)."""
 NAME = "merge"
 HELP = "merge the report dirs of shards (zenboard run --shard K/N) into one report dir"
 
