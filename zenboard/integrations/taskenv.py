@@ -2,17 +2,27 @@
 
 One function decides, so `run`, `launch`, `ports` and `status` agree on a task's variables:
 the existing `.env.task` is read (and refused, exit 2, when it cannot be parsed safely) before
-anything is allocated or written, and a file that was refused is never overwritten.
+anything is allocated or written, and a file that was refused is never overwritten. The file and
+the directories between it and the project root are never followed when they are symlinks: a
+planted `.env.task -> ~/.bashrc` is neither copied into the task's variables nor replaced.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from zenboard.config import ProjectConfig
-from zenboard.integrations.envfile import EnvFile, parse_env_file, quote_value, write_env_file
+from zenboard.integrations.envfile import (
+    EnvFile,
+    parse_env_text,
+    quote_value,
+    read_env_file,
+    render_env,
+    write_env_file,
+)
 from zenboard.integrations.ports import Allocation, allocate, ports_config
 from zenboard.integrations.tasks import Task, resolve_task
 
@@ -46,8 +56,11 @@ def port_variable(service: str) -> str:
 
 
 def read_existing(task: Task) -> EnvFile | None:
-    """The task's `.env.task` if it exists; InputError (exit 2) when it cannot be parsed."""
-    return parse_env_file(task.env_file) if task.env_file.exists() else None
+    """The task's `.env.task` if it exists; InputError (exit 2) when it cannot be parsed safely.
+
+    Read from the project root without following a symlink, as it will be written.
+    """
+    return read_env_file(task.env_file, root=task.root)
 
 
 def prepare_task(
@@ -63,8 +76,10 @@ def prepare_task(
     existing = read_existing(task)
     allocation = allocate(task, services, move_off=move_off)
     written = task_file_values(task, allocation, existing)
-    write_env_file(task.env_file, written, HEADER)
-    return TaskSetup(task, allocation, services, parse_env_file(task.env_file).values)
+    write_env_file(task.env_file, written, HEADER, root=task.root)
+    # The variables of what was just written, not a second read that could see another file.
+    env = parse_env_text(render_env(written, HEADER), str(task.env_file)).values
+    return TaskSetup(task, allocation, services, env)
 
 
 def task_file_values(
@@ -88,10 +103,13 @@ def task_file_values(
 def has_tasks(
     config: ProjectConfig, task_arg: str | None, environ: Mapping[str, str] | None = None
 ) -> bool:
-    """True when the project configures ports, `--task` is given, or the task's file exists."""
+    """True when the project configures ports, `--task` is given, or the task's file exists.
+
+    A symlink counts as existing, even a dangling one, so it is refused rather than ignored.
+    """
     if task_arg is not None or ports_config(config).configured:
         return True
-    return resolve_task(config.root, None, environ).env_file.exists()
+    return os.path.lexists(resolve_task(config.root, None, environ).env_file)
 
 
 def suite_environment(
