@@ -28,7 +28,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import json
-    import shlex
 
     from zenboard.config import load_config
     from zenboard.integrations import taskstatus
@@ -60,9 +59,11 @@ def run(args: argparse.Namespace) -> int:
         data = taskstatus.ports_json(setup, states)
         data["moved_from"] = moved_from
         print(json.dumps(data, indent=2))
-    elif args.env:
+    elif args.env:  # every value single-quoted for `eval`; the keys were checked on reading
+        from zenboard.integrations.envfile import shell_assignment
+
         for key, value in setup.env.items():
-            print(f"{key}={shlex.quote(value)}")
+            print(shell_assignment(key, value))
     else:
         task = setup.task
         print(f"task {task.id} ({task.source})  compose project {task.compose_project}")
