@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -241,7 +242,7 @@ def test_phase_suite_runs_serial_phases_without_xdist_and_failed_first(tmp_path:
     assert changed.workers == 0
     assert changed.args == ("-m", "unit", "-p", "zenboard.integrations.run_first")
     assert changed.env == {"A": "1", ENV_RUN_FIRST: "t.py::x"}
-    assert phase_suite(suite, impact_plan.phases[1]) == suite
+    assert phase_suite(suite, impact_plan.phases[1]) == replace(suite, allow_empty=True)
 
 
 def test_a_module_a_conftest_imports_reruns_the_suites_under_that_conftest(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ SUITE_KEYS = {
     "paths",
     "project",
     "grep",
+    "allow_empty",
 }
 PLAYWRIGHT_ONLY_KEYS = ("project", "grep")
 SUITE_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
@@ -72,6 +73,8 @@ class SuiteConfig:
     """Playwright only: the projects to run (`--project`); empty runs them all."""
     grep: str | None = None
     """Playwright only: run the tests whose title matches this regular expression (`--grep`)."""
+    allow_empty: bool = False
+    """A whole run that collects no test is fine (else it makes the run exit 5: a typo in `-m`)."""
 
     def command_preview(self) -> str:
         """The suite's command as a person would type it (for cards of suites not yet run)."""
@@ -290,6 +293,9 @@ def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:
     grep = raw.get("grep")
     if grep is not None and (not isinstance(grep, str) or not grep or "\0" in grep):
         raise ConfigError(path, f"{where}.grep", "a non-empty regular expression (string)")
+    allow_empty = raw.get("allow_empty", False)
+    if not isinstance(allow_empty, bool):
+        raise ConfigError(path, f"{where}.allow_empty", f"true or false, got {allow_empty!r}")
     return SuiteConfig(
         name=name,
         kind=kind,
@@ -302,6 +308,7 @@ def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:
         paths=tuple(paths),
         project=tuple(project),
         grep=grep,
+        allow_empty=allow_empty,
     )
 
 

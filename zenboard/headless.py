@@ -192,6 +192,7 @@ class HeadlessRun:
         self._print_progress(final=True)
         for line in final_table(self.state, now):
             self.print(line)
+        self._explain_empty_suites()
         meta = self._run_meta()
         published = self._publish_or_say(meta)
         self.engine.close()
@@ -208,6 +209,16 @@ class HeadlessRun:
         ):
             self.print(line)
         return code
+
+    def _explain_empty_suites(self) -> None:
+        """Name each suite that ran whole and selected nothing: the reason for exit code 5."""
+        empty = {s.name for s in self.state.empty_suites()}
+        if not empty:
+            return
+        from zenboard.integrations.empty_suite import explain_empty
+
+        for line in explain_empty(self.config, [s for s in self.suites if s.name in empty]):
+            self.print(line)
 
     def _publish_or_say(self, meta: dict[str, Any] | None = None, announce: bool = True) -> bool:
         """Publish the reports; a report dir that cannot be written is one line, not the end."""

@@ -119,7 +119,13 @@ class Engine:
             self.exited.set()
 
         run = SuiteRun(
-            suite.name, command, self.buffer.extend, nodeids, on_exit, self.reader_niceness
+            suite.name,
+            command,
+            self.buffer.extend,
+            nodeids,
+            on_exit,
+            self.reader_niceness,
+            suite.allow_empty,
         )
         with self._lock:
             # Started under the lock: a cancel either sees this run or ends the sequence.

@@ -45,8 +45,11 @@ class SuiteRun:
         nodeids: tuple[str, ...] = (),
         on_exit: Callable[[SuiteRun], None] | None = None,
         niceness: int = 0,
+        allow_empty: bool = False,
     ) -> None:
         self.suite = suite
+        self.allow_empty = allow_empty
+        """The suite may select no test without making the run exit 5 (see `SuiteLaunched`)."""
         self.niceness = niceness
         """Nice value for this run's reader threads (the headless view lowers them)."""
         self.command = command
@@ -84,12 +87,17 @@ class SuiteRun:
                 self._saw.setdefault(type(event).__name__, event)
         self._sink(events)
 
+    def _launched(self, pid: int, now: float) -> ev.SuiteLaunched:
+        return ev.SuiteLaunched(
+            self.suite, self.command.argv, pid, now, self.nodeids, self.allow_empty
+        )
+
     def start(self) -> None:
         if self.command.unavailable:
             now = time.time()
             self._sink(
                 [
-                    ev.SuiteLaunched(self.suite, self.command.argv, 0, now, self.nodeids),
+                    self._launched(0, now),
                     ev.SuiteExited(
                         self.suite, 127, now, error=f"unavailable: {self.command.unavailable}"
                     ),
@@ -111,7 +119,7 @@ class SuiteRun:
             now = time.time()
             self._sink(
                 [
-                    ev.SuiteLaunched(self.suite, self.command.argv, 0, now, self.nodeids),
+                    self._launched(0, now),
                     ev.SuiteExited(
                         self.suite,
                         127,
@@ -125,9 +133,7 @@ class SuiteRun:
             return
         self._sink(
             [
-                ev.SuiteLaunched(
-                    self.suite, self.command.argv, self.process.pid, time.time(), self.nodeids
-                )
+                self._launched(self.process.pid, time.time())
             ]
         )
         pipe.start()

@@ -72,6 +72,13 @@ def shard_plan(
             if k == 1:
                 chosen.append(suite)
             continue
+        if not found.nodeids and not suite.allow_empty:
+            # A suite that selects nothing at all is an error once, not an empty slice in
+            # every shard: shard 1 runs it whole (and exits 5), the others leave it out.
+            if k == 1:
+                plan.notes.append(f"[{suite.name}] selects no tests: running it whole in shard 1")
+                chosen.append(suite)
+            continue
         tests = shard_tests(found.nodeids, known.get(suite.name, {}), k, n)
         if not tests:
             plan.notes.append(

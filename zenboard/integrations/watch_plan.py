@@ -181,7 +181,12 @@ def plan_reruns(
 
 
 def phase_suite(suite: SuiteConfig, phase: PlannedPhase) -> SuiteConfig:
-    """The suite as this phase runs it: without xdist if serial, failed tests first if any."""
+    """The suite as this phase runs it: without xdist if serial, failed tests first if any.
+
+    A phase may select nothing (the suite's tests moved, a rerun after a rename): never an
+    empty-suite error, which is for runs of the whole suite.
+    """
+    suite = replace(suite, allow_empty=True)
     if phase.serial and suite.workers != 0:
         suite = replace(suite, workers=0)
     if phase.first and suite.kind != "playwright":  # pytest's plugin; Playwright has no `-p`

@@ -121,6 +121,9 @@ class SuiteLaunched:
     time: float
     nodeids: tuple[str, ...] = ()
     """Non-empty when the run is a rerun of these tests only."""
+    allow_empty: bool = False
+    """The suite may select no test (`allow_empty`, or a watch phase). A rerun of some tests
+    (`nodeids`) may too; else a whole suite that collects nothing makes the run exit 5."""
 
 
 @dataclass(frozen=True, slots=True)

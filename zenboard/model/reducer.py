@@ -48,6 +48,7 @@ def _launched(suite: SuiteState, event: ev.SuiteLaunched) -> None:
     suite.command = event.command
     suite.runs += 1
     suite.rerun_of = event.nodeids
+    suite.allow_empty = event.allow_empty or bool(event.nodeids)
     if event.nodeids:
         for nodeid in event.nodeids:
             old = suite.tests.pop(nodeid, None)

@@ -135,6 +135,8 @@ class SuiteState:
     """How many times this suite has been launched in this session."""
     rerun_of: tuple[str, ...] = ()
     """The nodeids of the current run when it is a rerun of some tests only."""
+    allow_empty: bool = False
+    """The current run may select no test (see `SuiteLaunched.allow_empty`)."""
     workers_planned: int | None = None
     rootdir: str = ""
     """pytest's rootdir for this suite (nodeids are relative to it)."""
@@ -241,12 +243,24 @@ class RunState:
         return SuiteStatus.IDLE
 
     def exit_code(self) -> int:
-        """zenboard's exit code for the suites run: 0 passed, 1 failed or incomplete, 5 no tests."""
+        """zenboard's exit code for the suites run: 0 passed, 1 failed or incomplete, 5 no tests.
+
+        5 when a suite run whole selected no test (a typo in `-m` must not give a green run),
+        unless it allows that; a run of part of a suite (a rerun, a watch phase) may be empty.
+        """
         ran = [s for s in self.suites.values() if s.status is not SuiteStatus.IDLE]
         if any(
             s.status in (SuiteStatus.FAILED, SuiteStatus.ERROR, SuiteStatus.CANCELLED) for s in ran
         ):
             return 1
-        if ran and all(s.status is SuiteStatus.NO_TESTS for s in ran):
+        if self.empty_suites():
             return 5
         return 0
+
+    def empty_suites(self) -> list[SuiteState]:
+        """Suites whose whole run selected no test, though they do not allow it."""
+        return [
+            s
+            for s in self.suites.values()
+            if s.status is SuiteStatus.NO_TESTS and not s.allow_empty
+        ]
