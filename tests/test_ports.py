@@ -44,7 +44,8 @@ def repo(tmp_path: Path) -> Path:
     root.mkdir()
     _git("init", "-q", "-b", "main", cwd=root)
     (root / "README").write_text("x\n")
-    _git("add", "README", cwd=root)
+    (root / "pyproject.toml").write_text("")  # a project (zenboard finds its root by it)
+    _git("add", "README", "pyproject.toml", cwd=root)
     _git("commit", "-q", "-m", "init", cwd=root)
     return root
 

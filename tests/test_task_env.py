@@ -148,6 +148,7 @@ def test_bad_env_task_is_refused_and_left_untouched(tmp_path: Path) -> None:
 
 
 def test_unsafe_task_id_is_one_line_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("")  # a project: zenboard finds its root by it
     for command in (["ports"], ["status"], ["compose-template"], ["run"]):
         result = _zenboard(*command, "--task", "../../etc", cwd=tmp_path)
         assert result.returncode == 2
@@ -220,6 +221,7 @@ def test_task_commands_never_import_textual(tmp_path: Path) -> None:
         "assert 'textual' not in sys.modules, 'textual was imported'\n"
     )
     env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
+    (tmp_path / "pyproject.toml").write_text("")
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
