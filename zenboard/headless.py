@@ -20,6 +20,7 @@ from zenboard.engine import Engine, EventBuffer
 from zenboard.model import events as ev
 from zenboard.model.reducer import apply
 from zenboard.model.state import RunState, SuiteState
+from zenboard.short_traceback import short_traceback
 from zenboard.textsafe import visible
 from zenboard.wire import cut
 
@@ -27,6 +28,8 @@ PROGRESS_INTERVAL_CI = 1.0
 PROGRESS_INTERVAL_TTY = 0.5
 REASON_CHARS = 300
 """Longest failure reason on a line of output (the reports keep up to wire.TEXT_BOUND)."""
+TRACEBACKS_SHOWN = 50
+"""Failures whose short traceback follows their line; later ones get the line alone."""
 READER_NICENESS = 10
 """Headless output is a line a second: its reading and folding can wait for the suites."""
 
@@ -248,6 +251,11 @@ class HeadlessRun:
         label = "UNREPORTED" if test.unreported else test.outcome.upper()
         reason = cut(test.reason(), REASON_CHARS)
         self.print(f"[{suite.name}] {label} {nodeid} ({test.worker}): {reason}")
+        if len(self._named) <= TRACEBACKS_SHOWN:
+            for line in short_traceback(test.record, suite.rootdir or str(self.config.root)):
+                self.print(f"    {line}")
+        elif len(self._named) == TRACEBACKS_SHOWN + 1:
+            self.print(f"    (no more short tracebacks after {TRACEBACKS_SHOWN}: see the reports)")
 
     def _consume(self, events: list[ev.Event]) -> None:
         for event in events:
