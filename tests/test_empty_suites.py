@@ -55,7 +55,12 @@ def test_a_typo_in_a_marker_exits_5_and_says_why(tmp_path: Path) -> None:
 
 def test_a_failure_outranks_an_empty_suite(tmp_path: Path) -> None:
     root = project(
-        tmp_path, TYPO, API, extra={"tests/test_bad.py": "import pytest\n\n@pytest.mark.api\ndef test_bad():\n    assert 0\n"}
+        tmp_path,
+        TYPO,
+        API,
+        extra={
+            "tests/test_bad.py": "import pytest\n\n@pytest.mark.api\ndef test_bad():\n    assert 0\n"
+        },
     )
     done = run_cli(["run", "--ci"], root)
     assert done.returncode == 1
@@ -86,7 +91,9 @@ def test_shard_1_reports_an_empty_suite_once_and_empty_slices_are_exempt(tmp_pat
     for k in (2, 3):  # `one` has a single test: at most one shard holds it, the rest are empty
         done = run_cli(["run", "--ci", "--shard", f"{k}/3"], root)
         assert done.returncode == 0, done.stdout
-        assert "unit" not in done.stdout.split("suite ")[0] or "selected no tests" not in done.stdout
+        assert (
+            "unit" not in done.stdout.split("suite ")[0] or "selected no tests" not in done.stdout
+        )
 
 
 def fold(*events: ev.Event) -> RunState:

@@ -33,9 +33,27 @@ def pytests_own_rootdir(where: Path) -> Path:
     """What the installed pytest prints as `rootdir:` when run in `where`."""
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
-         "-p", "no:randomly", "--co", "-o", "addopts=", "-v"],
-        cwd=where, capture_output=True, text=True, env=env, timeout=60, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:randomly",
+            "--co",
+            "-o",
+            "addopts=",
+            "-v",
+        ],
+        cwd=where,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
     )
     line = next(x for x in done.stdout.splitlines() if x.startswith("rootdir: "))
     return Path(line.removeprefix("rootdir: ").split(",")[0])

@@ -12,7 +12,7 @@ import pytest
 
 from tests.helpers import run_cli, suites_toml, write_project
 
-PORTS = '[tool.zenboard.ports]\nservices = { postgres = 5432 }\n'
+PORTS = "[tool.zenboard.ports]\nservices = { postgres = 5432 }\n"
 
 
 @pytest.fixture
@@ -94,9 +94,14 @@ def test_a_run_goes_on_and_says_history_not_recorded(project: Path) -> None:
     assert "Traceback" not in done.stdout + done.stderr
     assert "unit" in done.stdout and "passed" in done.stdout
     said = [line for line in done.stdout.splitlines() if line.startswith("history not recorded: ")]
-    assert said == [f"history not recorded: {db}: an SQLite database that is not zenboard's"
-                    " history: move it aside and zenboard starts a new history"]
-    assert json.loads((project / ".zenboard/reports/latest/summary.json").read_text())["exit_code"] == 0
+    assert said == [
+        f"history not recorded: {db}: an SQLite database that is not zenboard's"
+        " history: move it aside and zenboard starts a new history"
+    ]
+    assert (
+        json.loads((project / ".zenboard/reports/latest/summary.json").read_text())["exit_code"]
+        == 0
+    )
     tables = {n for (n,) in sqlite3.connect(db).execute("SELECT name FROM sqlite_master")}
     assert tables == {"notes"}, "a foreign database was migrated"
 
@@ -163,11 +168,29 @@ def test_a_damaged_durations_file_is_one_line(project: Path, text: bytes, expect
         (b"[]", 'expected {"version"'),
         (b'{"version": 1, "tasks": {"../x": {"worktree": "/w", "ports": {}}}}', "task id"),
         (b'{"version": 1, "tasks": {"t": {"worktree": 5, "ports": {}}}}', "worktree"),
-        (b'{"version": 1, "tasks": {"t": {"worktree": "/w", "ports": {"pg": "5"}}}}', "expected a port"),
-        (b'{"version": 1, "tasks": {"t": {"worktree": "/w", "ports": {"pg": 70000}}}}', "expected a port"),
-        (b'{"version": 1, "tasks": {"t": {"worktree": "/w", "ports": {"p\\u001b": 1}}}}', "service name"),
+        (
+            b'{"version": 1, "tasks": {"t": {"worktree": "/w", "ports": {"pg": "5"}}}}',
+            "expected a port",
+        ),
+        (
+            b'{"version": 1, "tasks": {"t": {"worktree": "/w", "ports": {"pg": 70000}}}}',
+            "expected a port",
+        ),
+        (
+            b'{"version": 1, "tasks": {"t": {"worktree": "/w", "ports": {"p\\u001b": 1}}}}',
+            "service name",
+        ),
     ],
-    ids=["not-utf8", "not-json", "list", "task-id", "worktree", "port-str", "port-range", "service"],
+    ids=[
+        "not-utf8",
+        "not-json",
+        "list",
+        "task-id",
+        "worktree",
+        "port-str",
+        "port-range",
+        "service",
+    ],
 )
 def test_a_damaged_registry_is_one_line(
     project: Path, tmp_path: Path, text: bytes, expected: str
