@@ -5,9 +5,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import suites_toml, write_project
-from zenboard.config import load_config
+from zenboard.config import SuiteConfig, load_config
 from zenboard.engine import Engine, EventBuffer
+from zenboard.engine.command import rerun_workers
 from zenboard.model.reducer import apply
 from zenboard.model.state import RunState, SuiteStatus
 
@@ -156,3 +159,21 @@ def test_a_suite_dies_with_zenboard_even_when_zenboard_is_killed(tmp_path: Path)
     finally:
         if zenboard.poll() is None:
             zenboard.kill()
+
+
+@pytest.mark.parametrize(
+    ("workers", "nodeids", "expected"),
+    [
+        (4, (), 4),  # a whole run keeps the suite's workers
+        (4, ("t.py::a",), 0),  # a handful: no xdist
+        (4, tuple(f"t.py::t{i}" for i in range(8)), 0),
+        (4, tuple(f"t.py::t{i}" for i in range(9)), 4),
+        (16, tuple(f"t.py::t{i}" for i in range(12)), 12),  # never more workers than tests
+        (0, tuple(f"t.py::t{i}" for i in range(50)), 0),
+        (4, ("tests/test_a.py", "t.py::a"), 4),  # a path may hold any number of tests
+    ],
+)
+def test_reruns_get_workers_for_their_size(
+    workers: int, nodeids: tuple[str, ...], expected: int
+) -> None:
+    assert rerun_workers(SuiteConfig("unit", workers=workers), nodeids) == expected

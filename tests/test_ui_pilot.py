@@ -164,6 +164,8 @@ async def test_keys_start_rerun_failed_and_details(project: Path) -> None:
         unit = app.session.state.suites["unit"]
         assert unit.rerun_of == ("tests/test_unit.py::test_bad",)
         assert unit.done == 8  # the kept results plus the rerun one
+        assert unit.command[unit.command.index("-n") + 1] == "0"  # one test: no xdist workers
+        assert set(unit.workers) == {"main"}
         await pilot.press("j", "r")  # next card: solo
         await wait_until(
             pilot, lambda: settled(app) and app.session.state.suites["solo"].runs == 1, "solo"

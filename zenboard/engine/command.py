@@ -81,6 +81,25 @@ def to_invocation_arg(nodeid: str, rootdir: str, cwd: Path) -> str:
     return relative + sep + rest
 
 
+HANDFUL = 8
+"""A run of at most this many tests goes without xdist: its workers' start-up (a second or two
+each on a small machine) would cost more than the tests."""
+
+
+def rerun_workers(suite: SuiteConfig, nodeids: tuple[str, ...]) -> int | str:
+    """The xdist workers for a run of `nodeids`: no more than it has tests, none for a handful.
+
+    Only for a selection of test ids (a rerun of some tests, a shard's slice): a path in it may
+    hold any number of tests, so such a selection keeps the suite's own workers.
+    """
+    if not nodeids or any("::" not in n for n in nodeids) or suite.workers == 0:
+        return suite.workers
+    if len(nodeids) <= HANDFUL:
+        return 0
+    configured = (os.cpu_count() or 1) if suite.workers == "auto" else int(suite.workers)
+    return min(configured, len(nodeids))
+
+
 def build_pytest_command(
     suite: SuiteConfig,
     report_file: Path,
@@ -106,8 +125,9 @@ def build_pytest_command(
             chosen = scratch() / f"{suite.name}-selection.txt"
             chosen.write_text("\n".join(args) + "\n", encoding="utf-8")
             selection[SELECT_VAR] = str(chosen)
-    argv += ["-n", str(suite.workers)]
-    if suite.dist and suite.workers != 0:
+    workers = rerun_workers(suite, nodeids)
+    argv += ["-n", str(workers)]
+    if suite.dist and workers != 0:
         argv += ["--dist", suite.dist]
     argv += ["--json-report", f"--json-report-file={report_file}", "--json-report-omit=log"]
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
