@@ -94,14 +94,16 @@ class Inventory:
     def pytest_collection_finish(self, session):
         config = session.config
         root = str(config.rootpath) + os.sep
-        registered = {marker_name(l) for l in config.getini("markers") if l.strip()}
-        ours = {m for m in registered if m not in added}  # the configuration file's
-        ours |= {m for m, f in added.items() if os.path.abspath(f).startswith(root)
-                 and "site-packages" not in f}
+        # In registration order: the configuration file's lines first, then conftests'.
+        registered = list(dict.fromkeys(
+            marker_name(l) for l in config.getini("markers") if l.strip()))
+        ours = [m for m in registered if m not in added  # the configuration file's
+                or (os.path.abspath(added[m]).startswith(root)
+                    and "site-packages" not in added[m])]
         data = {
             "rootdir": str(config.rootpath),
-            "declared": sorted(ours),
-            "foreign": sorted(registered - ours),
+            "declared": ours,
+            "foreign": sorted(set(registered) - set(ours)),
             "tests": [[i.nodeid, sorted({m.name for m in i.iter_markers()})]
                       for i in session.items],
         }
@@ -109,6 +111,13 @@ class Inventory:
             json.dump(data, f)
 
 args = ["--collect-only", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", *sys.argv[2:]]
+try:
+    import xdist  # a project's `addopts = -n auto` must not start workers just to collect
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        args += ["-p", "xdist.plugin"]
+    args += ["-n", "0"]
+except ImportError:  # a project without xdist collects as it is
+    pass
 sys.exit(pytest.main(args, plugins=[Inventory()]))
 """
 
@@ -119,14 +128,18 @@ class Inventory:
     tests: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """nodeid -> the project's own markers on the test (sorted), in collection order."""
     declared: tuple[str, ...] = ()
-    """Markers the project registers: in its configuration file, or from its conftest files."""
+    """Markers the project registers, in registration order: its configuration file's lines
+    first, then those its conftest files add."""
     error: str = ""
     """Why collection failed (empty when it worked)."""
 
     def markers_in_use(self) -> list[str]:
         """The project's markers the tests carry, most used first."""
-        counts = Counter(m for markers in self.tests.values() for m in markers)
-        return [name for name, _ in counts.most_common()]
+        return [name for name, _ in self.marker_counts()]
+
+    def marker_counts(self) -> list[tuple[str, int]]:
+        """The project's markers the tests carry and on how many tests, most used first."""
+        return Counter(m for markers in self.tests.values() for m in markers).most_common()
 
 
 def project_markers(used: Sequence[str], foreign: Sequence[str]) -> tuple[str, ...]:
@@ -143,13 +156,14 @@ def take_inventory(
     args: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
 ) -> Inventory:
-    """Collect `args` (default: what plain `pytest` collects in `cwd`), in one process (`-n 0`)."""
+    """Collect `args` (default: what plain `pytest` collects in `cwd`), in one process (`-n 0`
+    where xdist is installed)."""
     full_env = {**os.environ, **(env or {})}
     for key in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "ZENBOARD_EVENTS"):
         full_env.pop(key, None)
     with tempfile.TemporaryDirectory(prefix="zenboard-inventory-") as scratch:
         out = Path(scratch) / "inventory.json"
-        argv = [python, "-c", _SCRIPT, str(out), *args, "-n", "0"]
+        argv = [python, "-c", _SCRIPT, str(out), *args]
         try:
             done = subprocess.run(
                 argv,
@@ -163,11 +177,24 @@ def take_inventory(
         except (OSError, subprocess.TimeoutExpired) as exc:
             return Inventory(error=f"pytest did not run: {exc}")
         if done.returncode not in (0, 5) or not out.is_file():
-            lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
-            return Inventory(
-                error=f"collection failed (exit {done.returncode}): "
-                + (lines[-1] if lines else "no output")
-            )
-        data = json.loads(out.read_text(encoding="utf-8"))
-    tests = {nodeid: project_markers(markers, data["foreign"]) for nodeid, markers in data["tests"]}
-    return Inventory(str(data["rootdir"]), tests, tuple(data["declared"]))
+            return Inventory(error=f"collection failed (exit {done.returncode}): {_why(done)}")
+        try:
+            data = json.loads(out.read_text(encoding="utf-8"))
+            tests = {
+                str(nodeid): project_markers(markers, data["foreign"])
+                for nodeid, markers in data["tests"]
+            }
+            return Inventory(str(data["rootdir"]), tests, tuple(data["declared"]))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            return Inventory(error=f"collection failed: unreadable inventory ({exc})")
+
+
+def _why(done: subprocess.CompletedProcess[str]) -> str:
+    """pytest's words for why: the first `ERROR <file>` of its short summary with the last
+    exception line (`E   ModuleNotFoundError: ...`), else its last line."""
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("ERROR ")]
+    raised = [line[1:].strip() for line in lines if line.startswith("E ")]
+    if errors:
+        return f"{errors[0]}: {raised[-1]}" if raised else errors[0]
+    return lines[-1] if lines else "no output"
