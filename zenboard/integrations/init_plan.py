@@ -1,0 +1,228 @@
+"""`zenboard init`'s plan: the project's marker families -> suites that partition its tests.
+
+Pure: the inventory (tests and their markers), the machine's core count and the Playwright
+directories in, suites out. Every test lands in exactly one suite *by construction*: family k's
+suite is `-m "fk and not f1 and not ... and not f(k-1)"` and the rest is `-m "not f1 and ...
+and not fn"`, so for any set of markers a test carries, exactly one expression is true; a test
+carrying two families' markers goes to the first of them. Families come in the order the project
+registers its markers (its configuration's `markers` list, then conftests'), which the user
+controls; tests carrying no family's marker form the rest.
+
+Workers (docs/getting-started.md, "How init sizes workers"): all suites run at once and share
+the machine's cores. Each suite is one process of its own; the cores left over go, one by one,
+to the suite with the most tests per process so far (D'Hondt), a suite taking at most one worker
+per TESTS_PER_WORKER tests and never more than there are cores. A suite that would get fewer than
+two workers runs without xdist (`workers = 0`): one xdist worker is a pytest process plus a
+controller, slower than none.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from zenboard.config import MAX_SUITE_NAME, RESERVED_SUITE_NAMES
+
+TESTS_PER_WORKER = 15
+"""A worker must have this many tests to pay for its start (a fresh interpreter that imports the
+project and collects it again, most of a second): a suite under 2 x 15 = 30 tests gets no xdist."""
+REST_NAME = "rest"
+NO_MARKERS_NAME = "tests"
+E2E_NAME = "e2e"
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_EXPRESSION_WORDS = frozenset({"and", "or", "not"})
+
+
+@dataclass(frozen=True)
+class PlannedSuite:
+    name: str
+    kind: str = "pytest"
+    args: tuple[str, ...] = ()
+    tests: tuple[str, ...] = ()
+    """The node ids the plan puts in this suite (pytest suites)."""
+    workers: int = 0
+    why: str = ""
+    """Why this many workers, in words for the user."""
+    cwd: str = "."
+    """The directory the suite runs in, relative to the root, with '/' (Playwright suites)."""
+    claimed: Mapping[str, int] = field(default_factory=dict)
+    """Later families' markers on this suite's tests -> how many: tests that carry two families'
+    markers and were placed here, the first family, rather than there."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    suites: tuple[PlannedSuite, ...]
+    cores: int
+    families: tuple[str, ...]
+    """The marker families that became suites, in the order they claim tests."""
+    not_families: tuple[tuple[str, str], ...] = ()
+    """Markers in use that are no family, each with why (unregistered, not usable in `-m`)."""
+
+
+def family_markers(
+    tests: Mapping[str, Sequence[str]], declared: Sequence[str]
+) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The markers that define suites: registered by the project and carried by a test, in
+    registration order; and the other markers in use, each with the reason it is not one."""
+    used = {m for markers in tests.values() for m in markers}
+    families = tuple(
+        m
+        for m in dict.fromkeys(declared)
+        if m in used and _IDENT.fullmatch(m) and m not in _EXPRESSION_WORDS
+    )
+    others: list[tuple[str, str]] = []
+    for marker in sorted(used - set(families)):
+        if marker not in declared:
+            others.append((marker, "not registered by the project (pytest --markers)"))
+        else:
+            others.append((marker, "not a name a -m expression can hold"))
+    return families, tuple(others)
+
+
+def family_expression(family: str, earlier: Sequence[str]) -> str:
+    """The `-m` expression of `family`'s suite: its tests, less those an earlier family holds."""
+    return " and ".join([family, *(f"not {m}" for m in earlier)])
+
+
+def rest_expression(families: Sequence[str]) -> str:
+    """The `-m` expression of the rest: the tests that carry no family's marker."""
+    return " and ".join(f"not {m}" for m in families)
+
+
+def assign(
+    tests: Mapping[str, Sequence[str]], families: Sequence[str]
+) -> dict[str | None, list[str]]:
+    """Each test under the first family it carries (None: the rest), as the expressions do."""
+    groups: dict[str | None, list[str]] = {f: [] for f in families}
+    groups[None] = []
+    for nodeid, markers in tests.items():
+        carried = set(markers)
+        groups[next((f for f in families if f in carried), None)].append(nodeid)
+    return groups
+
+
+def size_workers(
+    counts: Sequence[int], cores: int, other_processes: int = 0
+) -> list[tuple[int, str]]:
+    """Workers for suites of `counts` tests that run at once, with `other_processes` more
+    (Playwright suites) beside them on `cores` cores; each with its reason."""
+    caps = [min(cores, count // TESTS_PER_WORKER) for count in counts]
+    processes = [1] * len(counts)
+    running = len(counts) + other_processes
+    for _ in range(max(cores - running, 0)):
+        growable = [i for i, cap in enumerate(caps) if processes[i] < cap]
+        if not growable:
+            break
+        best = max(growable, key=lambda i: (counts[i] / processes[i], -i))
+        processes[best] += 1
+    sized: list[tuple[int, str]] = []
+    for cap, workers in zip(caps, processes, strict=True):
+        if cap < 2:
+            why = (
+                f"xdist pays off from {2 * TESTS_PER_WORKER} tests ({TESTS_PER_WORKER} per worker)"
+            )
+            sized.append((0, why))
+        elif workers < 2:
+            why = f"{_at_once(running)} on {cores} cores: none left over for xdist"
+            sized.append((0, why))
+        elif workers == cap:
+            limit = f"the {cores} cores" if cap == cores else f"one per {TESTS_PER_WORKER} tests"
+            sized.append((workers, f"as many as it can use ({limit})"))
+        else:
+            why = f"its share by test count of the {cores} cores ({_at_once(running)})"
+            sized.append((workers, why))
+    return sized
+
+
+def _at_once(running: int) -> str:
+    return "1 suite runs" if running == 1 else f"{running} suites run at once"
+
+
+def tests_word(count: int) -> str:
+    return f"{count} test" if count == 1 else f"{count} tests"
+
+
+def suite_name(wanted: str, taken: set[str]) -> str:
+    """`wanted`, made a valid suite name not yet in `taken` (ignoring case); added to it."""
+    base = wanted[: MAX_SUITE_NAME - 4]
+    if base.lower() in RESERVED_SUITE_NAMES:
+        base += "-tests"
+    name, n = base, 2
+    while name.lower() in taken:
+        name, n = f"{base}-{n}", n + 1
+    taken.add(name.lower())
+    return name
+
+
+def plan(
+    tests: Mapping[str, Sequence[str]],
+    declared: Sequence[str],
+    cores: int,
+    playwright_dirs: Sequence[str] = (),
+) -> Plan:
+    """The suites for a project whose tests carry `tests`' markers, on `cores` cores.
+
+    A family whose tests all carry an earlier family's marker would select nothing (a run
+    would exit 5 on it): it gets no suite, and its tests stay with the earlier family. The rest
+    gets a suite only when some test carries no family's marker; a project without families
+    gets one suite of every test.
+    """
+    families, not_families = family_markers(tests, declared)
+    groups = assign(tests, families)
+    kept = [f for f in families if groups[f]]
+    pytest_suites: list[tuple[str, tuple[str, ...], list[str]]] = []
+    taken: set[str] = set()
+    for i, family in enumerate(kept):
+        expression = family_expression(family, kept[:i])
+        pytest_suites.append((family, ("-m", expression), groups[family]))
+    if not kept:
+        pytest_suites.append((NO_MARKERS_NAME, (), list(tests)))
+    elif groups[None]:
+        pytest_suites.append((REST_NAME, ("-m", rest_expression(kept)), groups[None]))
+    sized = size_workers([len(t) for _, _, t in pytest_suites], cores, len(playwright_dirs))
+    suites: list[PlannedSuite] = []
+    for (wanted, args, nodeids), (workers, why) in zip(pytest_suites, sized, strict=True):
+        suites.append(
+            PlannedSuite(
+                name=suite_name(wanted, taken),
+                args=args,
+                tests=tuple(nodeids),
+                workers=workers,
+                why=why,
+                claimed=_claimed(tests, nodeids, kept[kept.index(wanted) + 1 :])
+                if wanted in kept
+                else {},
+            )
+        )
+    for directory in playwright_dirs:
+        wanted = E2E_NAME if len(playwright_dirs) == 1 else f"{E2E_NAME}-{_slug(directory)}"
+        suites.append(
+            PlannedSuite(
+                name=suite_name(wanted, taken),
+                kind="playwright",
+                cwd=directory,
+                workers=1,
+                why="Playwright's tests are not counted here: one worker to start with",
+            )
+        )
+    absorbed = tuple(
+        (f, "every test it marks carries an earlier family's marker")
+        for f in families
+        if f not in kept
+    )
+    return Plan(tuple(suites), cores, tuple(kept), absorbed + not_families)
+
+
+def _claimed(
+    tests: Mapping[str, Sequence[str]], nodeids: Sequence[str], later: Sequence[str]
+) -> dict[str, int]:
+    counts = {m: sum(1 for n in nodeids if m in tests[n]) for m in later}
+    return {m: c for m, c in counts.items() if c}
+
+
+def _slug(directory: str) -> str:
+    """A directory as part of a suite name: letters, digits, '.', '_', '-' only."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", directory.strip("./")).strip("-.")
+    return slug or "root"
