@@ -1,72 +1,253 @@
-"""`zenboard init`: write the spec's four suites into the project's pyproject.toml."""
+"""`zenboard init`: read the project, then write suites that hold each of its tests once.
+
+It collects the tests as plain `pytest` does in the root, with the interpreter suites will run
+in (the one zenboard runs in: see DESIGN.md's Interpreter contract), builds one suite per marker
+family the project registers and uses plus one for the unmarked rest (integrations/init_plan.py),
+sizes workers to this machine's cores and each suite's test count, adds a Playwright suite per
+`playwright.config.*` and a ports table from the compose file's services, proves the result by
+collecting each suite (integrations/audit.py), and only then writes. Exit 0 when written (or
+printed, with --dry-run) and checked; 1 when written but the check found a test outside the
+partition; 2 when nothing was written (a configuration exists, the tests cannot be collected,
+the file cannot take the table).
+"""
 
 from __future__ import annotations
 
 import argparse
-import tomllib
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from zenboard.errors import ConfigError
+if TYPE_CHECKING:  # the modules themselves load inside `run`, after the arguments are parsed
+    from zenboard.integrations.audit import Findings
+    from zenboard.integrations.compose_services import ComposeServices
+    from zenboard.integrations.init_plan import Plan
+    from zenboard.integrations.inventory import Inventory
 
 PROJECT = "optional"
 """Runs without a project: the current directory will do (see cli._project)."""
 NAME = "init"
-HELP = "write a [tool.zenboard] configuration with the four standard suites into pyproject.toml"
-
-TEMPLATE = """
-[tool.zenboard]
-# Suites zenboard runs in parallel; see docs/configuration.md.
-
-[[tool.zenboard.suites]]
-name = "unit-fast"
-args = ["-m", "unit"]
-workers = 8
-
-[[tool.zenboard.suites]]
-name = "integration"
-args = ["-m", "api"]
-workers = 4
-dist = "loadscope"
-
-[[tool.zenboard.suites]]
-name = "processing"
-args = ["-m", "processing"]
-workers = 2
-dist = "loadscope"
-
-[[tool.zenboard.suites]]
-name = "e2e"
-kind = "playwright"
-cwd = "frontend"
-workers = 4
-
-[tool.zenboard.ports]
-services = { postgres = 5432, redis = 6379, backend = 8000, frontend = 5173 }
-"""
+HELP = "read the project's tests, markers, Playwright and compose files; write suites for them"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print the configuration; write nothing"
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="replace an existing zenboard configuration"
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="check the existing configuration (= zenboard audit)"
+    )
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the configuration goes and what that file holds now."""
+
+    path: Path
+    prefix: str
+    """"tool.zenboard." in a pyproject.toml, "" in a zenboard.toml."""
+    existing: str
+    configured: bool
+    """The file configures zenboard already."""
+
+
+def _target(root: Path) -> Target:
+    """zenboard.toml when it exists (it wins), else pyproject.toml when it exists (never a new
+    one: a pyproject.toml makes a directory a Python project), else a new zenboard.toml."""
+    import tomllib
+
+    from zenboard.errors import ConfigError
+    from zenboard.integrations.project_files import read_text
+
+    standalone, pyproject = root / "zenboard.toml", root / "pyproject.toml"
+    text = read_text(standalone)
+    if text is not None:
+        return Target(standalone, "", text, configured=True)
+    text = read_text(pyproject)
+    if text is None:
+        return Target(standalone, "", "", configured=False)
+    try:
+        tool = tomllib.loads(text).get("tool", {})
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            pyproject, "(syntax)", f"valid TOML before zenboard adds to it ({exc})"
+        ) from None
+    return Target(pyproject, "tool.zenboard.", text, "zenboard" in tool)
+
+
+def _new_text(target: Target, rendered: str) -> str:
+    from zenboard.integrations.init_toml import append_table, check_merged, strip_zenboard
+
+    if not target.prefix:
+        return rendered  # zenboard.toml is zenboard's own file
+    base = strip_zenboard(target.existing) if target.configured else target.existing
+    text = append_table(base, rendered)
+    check_merged(target.path.name, target.existing, text, rendered)
+    return text
+
+
+def _interpreter_note(root: Path) -> str:
+    """A note when the project has its own `.venv` and zenboard runs in another interpreter."""
+    venv = root / ".venv"
+    if (venv / "bin" / "python").exists() and Path(sys.prefix).resolve() != venv.resolve():
+        return (
+            f"note: the project has {venv}, but zenboard runs in {sys.prefix}: suites run in "
+            "zenboard's interpreter; install zenboard into .venv (.venv/bin/pip install zenboard) "
+            "and run .venv/bin/zenboard to use it"
+        )
+    return ""
 
 
 def run(args: argparse.Namespace) -> int:
+    from zenboard.errors import InputError
+    from zenboard.integrations import init_plan
+    from zenboard.integrations.compose_services import read_compose_services
+    from zenboard.integrations.init_toml import render
+    from zenboard.integrations.inventory import take_inventory
+    from zenboard.integrations.project_files import (
+        check_writable,
+        missing_ignores,
+        read_text,
+        replace,
+        with_ignores,
+    )
+    from zenboard.integrations.project_scan import find_playwright_dirs, machine_cores
+
     root = args.project.resolve()
-    pyproject = root / "pyproject.toml"
-    existing = ""
-    if pyproject.exists():
-        existing = pyproject.read_text(encoding="utf-8")
-        try:
-            data = tomllib.loads(existing)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(
-                pyproject, "(syntax)", f"valid TOML before zenboard adds to it ({exc})"
-            ) from None
-        if "zenboard" in data.get("tool", {}):
-            print(f"{pyproject}: [tool.zenboard] exists already; left as it is")
-            return 0
-    if (root / "zenboard.toml").exists():
-        print(f"{root / 'zenboard.toml'} configures zenboard already; left as it is")
-        return 0
-    separator = "" if not existing or existing.endswith("\n") else "\n"
-    pyproject.write_text(existing + separator + TEMPLATE, encoding="utf-8")
-    print(f"{pyproject}: added [tool.zenboard] with suites unit-fast, integration, processing, e2e")
-    return 0
+    if not root.is_dir():
+        raise InputError(f"{root}: not a directory")
+    if args.check:
+        from zenboard.commands import audit
+
+        return audit.run(args)
+    target = _target(root)
+    if target.configured and not (args.force or args.dry_run):
+        raise InputError(
+            f"{target.path} configures zenboard already; `zenboard audit` checks it, "
+            "`zenboard init --force` replaces it"
+        )
+    gitignore = root / ".gitignore"
+    if not args.dry_run:
+        for path in (target.path, gitignore):
+            check_writable(path, root)
+    note = _interpreter_note(root)
+    inventory = take_inventory(sys.executable, root)
+    if inventory.error:
+        hint = f" ({note})" if note else ""
+        raise InputError(
+            f"cannot read the tests in {root}: {inventory.error}; nothing written{hint}"
+        )
+    cores = machine_cores()
+    plan = init_plan.plan(inventory.tests, inventory.declared, cores, find_playwright_dirs(root))
+    compose = read_compose_services(root)
+    rendered = render(plan, compose.services, target.prefix)
+    text = _new_text(target, rendered)
+
+    findings = _check(root, inventory, plan) if inventory.tests else None
+    ignores = missing_ignores(read_text(gitignore) or "")
+
+    _describe(root, inventory.tests, plan, compose, note)
+    checked = _describe_check(root, findings, inventory.marker_counts())
+    if args.dry_run:
+        again = " (with --force, in place of its zenboard tables)" if target.configured else ""
+        print(f"\nDry run, nothing written. {target.path} would get{again}:\n")
+        print(rendered, end="")
+        if ignores:
+            print(f"\n.gitignore would get: {' '.join(ignores)}")
+        return 0 if checked else 1
+    replace(target.path, text, root)
+    if ignores:
+        replace(gitignore, with_ignores(read_text(gitignore) or "", ignores), root)
+        print(f".gitignore: added {' and '.join(ignores)} (zenboard's reports, history, tasks)")
+    table = "[tool.zenboard]" if target.prefix else "the configuration"
+    print(f"Wrote {table} to {target.path}. Next: zenboard run --ci")
+    return 0 if checked else 1
+
+
+def _check(root: Path, inventory: Inventory, plan: Plan) -> Findings:
+    """Collect each planned pytest suite as `zenboard run` will: do they hold every test once?"""
+    from zenboard.config import SuiteConfig
+    from zenboard.integrations.audit import absolute, collect_suites, find
+
+    suites = [
+        SuiteConfig(name=s.name, args=s.args, workers=s.workers, cwd=root)
+        for s in plan.suites
+        if s.kind == "pytest"
+    ]
+    every = [absolute(n, inventory.rootdir) for n in inventory.tests]
+    return find(every, collect_suites(suites))
+
+
+def _describe(
+    root: Path,
+    tests: dict[str, tuple[str, ...]],
+    plan: Plan,
+    compose: ComposeServices,
+    note: str,
+) -> None:
+    """What init found and what it makes of it: per suite its command, tests and workers."""
+    from zenboard.engine.playwright_command import find_playwright
+    from zenboard.integrations.init_plan import tests_word
+    from zenboard.textsafe import visible
+
+    print(f"Collected {tests_word(len(tests))} in {root} with {sys.executable}.")
+    if note:
+        print(note)
+    if plan.families:
+        print(f"Marker families, in the project's order: {', '.join(plan.families)}.")
+    else:
+        print("No marker of the project's own is in use: one suite for every test.")
+    for marker, why in plan.not_families:
+        print(f"  {visible(marker)}: no suite of its own, {why}")
+    print(f"Workers sized for {plan.cores} cores (this machine's); all suites run at once.\n")
+    width = max(len(s.name) for s in plan.suites)
+    for suite in plan.suites:
+        if suite.kind == "playwright":
+            command = f"playwright test in {visible(suite.cwd)}/"
+            count = "tests not counted"
+        else:
+            command = shlex.join(["pytest", *suite.args])
+            claimed = ", ".join(f"{n} also marked {m}" for m, n in sorted(suite.claimed.items()))
+            count = tests_word(len(suite.tests)) + (f" ({claimed})" if claimed else "")
+        print(f"  {suite.name:<{width}}  {command}: {count}")
+        print(f"  {'':<{width}}  workers {suite.workers}: {suite.why}")
+        if suite.kind == "playwright" and find_playwright(root / suite.cwd) is None:
+            pytest_names = " ".join(s.name for s in plan.suites if s.kind == "pytest")
+            print(
+                f"  {'':<{width}}  no @playwright/test there yet (npm install); until then: "
+                f"zenboard run --ci {pytest_names}"
+            )
+    print()
+    if compose.file is None:
+        print("No compose file: no ports table.")
+    elif compose.error:
+        print(f"No ports table: {visible(compose.error)}")
+    else:
+        ports = ", ".join(f"{name} {port}" for name, port in compose.services.items())
+        print(f"Ports from {compose.file.name}: {ports or 'none (no service has a port)'}")
+        for name, why in compose.left_out:
+            print(f"  {visible(name)} left out: {why}")
+
+
+def _describe_check(root: Path, findings: Findings | None, markers: list[tuple[str, int]]) -> bool:
+    """Print the check's result; True when the suites hold every test exactly once."""
+    from zenboard.commands.audit import finding_lines
+
+    if findings is None:
+        print("Check: no test collected yet; run zenboard init --force once there are tests.")
+        return True
+    if findings.clean:
+        print(
+            f"Check: collected each suite: each of the {findings.total} tests is in exactly "
+            "one suite."
+        )
+        return True
+    print("Check: collecting each suite found a problem (zenboard audit shows it again):")
+    for line in finding_lines(findings, root, markers):
+        print(f"  {line}")
+    return False

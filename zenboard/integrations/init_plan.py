@@ -22,7 +22,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from zenboard.config import MAX_SUITE_NAME, RESERVED_SUITE_NAMES
+from zenboard.config import MAX_SUITE_NAME, MAX_WORKERS, RESERVED_SUITE_NAMES
 
 TESTS_PER_WORKER = 15
 """A worker must have this many tests to pay for its start (a fresh interpreter that imports the
@@ -108,7 +108,7 @@ def size_workers(
 ) -> list[tuple[int, str]]:
     """Workers for suites of `counts` tests that run at once, with `other_processes` more
     (Playwright suites) beside them on `cores` cores; each with its reason."""
-    caps = [min(cores, count // TESTS_PER_WORKER) for count in counts]
+    caps = [min(cores, MAX_WORKERS, count // TESTS_PER_WORKER) for count in counts]
     processes = [1] * len(counts)
     running = len(counts) + other_processes
     for _ in range(max(cores - running, 0)):
@@ -128,7 +128,13 @@ def size_workers(
             why = f"{_at_once(running)} on {cores} cores: none left over for xdist"
             sized.append((0, why))
         elif workers == cap:
-            limit = f"the {cores} cores" if cap == cores else f"one per {TESTS_PER_WORKER} tests"
+            limit = (
+                f"the {cores} cores"
+                if cap == cores
+                else f"zenboard's limit, {MAX_WORKERS}"
+                if cap == MAX_WORKERS
+                else f"one per {TESTS_PER_WORKER} tests"
+            )
             sized.append((workers, f"as many as it can use ({limit})"))
         else:
             why = f"its share by test count of the {cores} cores ({_at_once(running)})"

@@ -52,6 +52,15 @@ def read_text(path: Path) -> str | None:
         raise InputError(f"cannot read {why}") from None
 
 
+def check_writable(path: Path, root: Path) -> None:
+    """Refuse (exit 2) up front a file that `replace` would refuse: a symlink there or between
+    it and `root`. `replace` checks again as it writes; this saves the work before it."""
+    try:
+        safefs.check_no_links(path, root)
+    except OSError as exc:
+        raise InputError(f"{path.name} not written: {safefs.describe(exc)}") from None
+
+
 def replace(path: Path, text: str, root: Path) -> None:
     """Replace `path` whole with `text` keeping its mode (0644 when new); a symlink there or
     between it and `root` is refused (exit 2), never written through."""
