@@ -130,6 +130,9 @@ def load_config(root: Path) -> ProjectConfig:
     root = root.resolve()
     if not root.is_dir():
         raise ConfigError(root, "--project", "expected an existing directory")
+    from zenboard.statedir import check_state_dirs
+
+    check_state_dirs(root)  # every command loads its project here, before it writes anything
     standalone = root / "zenboard.toml"
     pyproject = root / "pyproject.toml"
     if standalone.is_file():

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
+from zenboard import safefs
 from zenboard.config import ProjectConfig, SuiteConfig
 from zenboard.engine import Engine, EventBuffer
 from zenboard.model import events as ev
@@ -145,6 +146,8 @@ class HeadlessRun:
         self._out_closed = False
         self._reports_written: dict[str, tuple[int, ...]] = {}
         """suite -> the results its JUnit file was written from (runs, tests, done, errors)."""
+        self._write_faults: dict[str, OSError] = {}
+        """suite -> why its JUnit file could not be staged (said when publishing)."""
         self._named: set[tuple[str, int, str]] = set()
         """(suite, run, nodeid) of every failure line printed: each test is named once."""
         self._meta: dict[str, Any] | None = None
@@ -224,23 +227,35 @@ class HeadlessRun:
             self.print(line)
 
     def _publish_or_say(self, meta: dict[str, Any] | None = None, announce: bool = True) -> bool:
-        """Publish the reports; a report dir that cannot be written is one line, not the end."""
+        """Publish the reports; files that cannot be written are one line, not the end.
+
+        The line names the first file that failed and why (a full or read-only disk, a symlink
+        zenboard will not write through), counting the others; a JUnit file that could not be
+        staged during the run counts too: the report dir then lacks it, and the run is not a
+        success.
+        """
+        faults = list(self._write_faults.values())
+        self._write_faults.clear()
         try:
             summary = self._publish(meta)
         except OSError as exc:
-            self.print(
-                f"reports: could not be written to {self.engine.report_dir}: {exc.strerror or exc}"
-            )
-            return False
-        if announce:
-            self.print(f"reports: {summary.parent}")
-        return True
+            faults.append(exc)
+        else:
+            if not faults and announce:
+                self.print(f"reports: {summary.parent}")
+        if faults:
+            more = f" (and {len(faults) - 1} more)" if len(faults) > 1 else ""
+            self.print(f"reports: could not be written: {safefs.describe(faults[0])}{more}")
+        return not faults
 
     def _publish(self, meta: dict[str, Any] | None = None) -> Path:
         """This run's reports into the report dir, all at once (see reports.publish)."""
         from zenboard.integrations import reports
 
-        return reports.publish(self.state, self.engine.staging_dir, self.engine.report_dir, meta)
+        engine = self.engine
+        return reports.publish(
+            self.state, engine.staging_dir, engine.report_dir, meta, root=engine.report_root
+        )
 
     def _name_failure(self, suite: SuiteState, nodeid: str) -> None:
         """One line for a failed, errored or unreported test, once per test and run."""
@@ -318,8 +333,12 @@ class HeadlessRun:
 
         try:
             reports.write_suite_reports(suite, self.engine.staging_dir)
-        except OSError:
-            return  # publishing at the end says so, once
+        except OSError as exc:
+            # Said once, at publishing, under the name the file would have been published as.
+            target = self.engine.report_dir / f"{suite.name}.xml"
+            self._write_faults[suite.name] = OSError(exc.errno, exc.strerror, str(target))
+            return
+        self._write_faults.pop(suite.name, None)
         self._reports_written[suite.name] = results
 
     def _run_meta(self) -> dict[str, Any]:

@@ -44,6 +44,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from zenboard import safefs
+
 XDIST_VARIABLE = "PYTEST_XDIST_WORKER"
 CI_NODE_VARIABLE = "CI_NODE_INDEX"
 DEFAULT_SUFFIX = "0"
@@ -91,9 +93,13 @@ def media_dir(base: str | os.PathLike[str], prefix: str = "media",
 
     Only the directory is made here; emptying it between runs or tests is the caller's choice
     (a leftover directory named after its worker is what makes a failed run easy to inspect).
+    `base` is the caller's and is made as usual; the worker's directory below it is never a
+    symlink (`safefs.SymlinkRefused`, an `OSError`): in a shared `/tmp` another user could
+    plant `/tmp/media_gw0 -> ~/project` and have the tests write, or clean up, there.
     """
     if not prefix:
         raise ValueError("media_dir: prefix must not be empty")
     path = Path(base) / f"{prefix}_{worker_suffix(environ)}"
-    path.mkdir(parents=True, exist_ok=True)
+    with safefs.open_dir(path, Path(base)):
+        pass
     return path

@@ -46,8 +46,16 @@ def copy_demo(target: Path | None) -> Path:
         if (target / "pyproject.toml").is_file() and (target / ".zenboard-demo").is_file():
             return target  # a demo copied before: reuse it
         raise InputError(f"--dir {target}: expected a new or empty directory")
-    shutil.copytree(DEMO_SOURCE, target, ignore=_IGNORED, dirs_exist_ok=True)
-    (target / ".zenboard-demo").write_text("copied by zenboard demo\n", encoding="utf-8")
+    from zenboard import safefs
+
+    try:
+        shutil.copytree(DEMO_SOURCE, target, ignore=_IGNORED, dirs_exist_ok=True)
+        safefs.write_atomic(target / ".zenboard-demo", "copied by zenboard demo\n", root=target)
+    except shutil.Error as exc:  # the copy's faults, one (source, target, why) per file
+        first = exc.args[0][0] if exc.args and exc.args[0] else ("", target, str(exc))
+        raise InputError(f"--dir: the demo could not be copied: {first[1]}: {first[2]}") from None
+    except OSError as exc:
+        raise InputError(f"--dir: the demo could not be copied: {safefs.describe(exc)}") from None
     return target
 
 

@@ -21,6 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from zenboard import safefs
     from zenboard.config import load_config
     from zenboard.errors import InputError
     from zenboard.integrations.history import git_commit
@@ -39,9 +40,11 @@ def run(args: argparse.Namespace) -> int:
         report_dir = config.root / ".zenboard" / "reports" / "verify" / f"run{k}"
         done = run_quietly(config, suites, report_dir, "verify")
         states.append(done.state)
-        proof_dir.mkdir(parents=True, exist_ok=True)
         proof = proof_dir / f"proof_run{k}.txt"
-        proof.write_text(proof_log(k, args.runs, done, task.id, commit), encoding="utf-8")
+        try:  # below the project: never through a link (`.zenflow -> ~` is refused)
+            safefs.write_atomic(proof, proof_log(k, args.runs, done, task.id, commit), config.root)
+        except OSError as exc:
+            raise InputError(f"proof log not written: {safefs.describe(exc)}") from None
         counts = {
             o: sum(s.counts[o] for s in done.state.suites.values())
             for o in ("passed", "failed", "error", "skipped")

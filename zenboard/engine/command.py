@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from zenboard import safefs
 from zenboard.config import SuiteConfig
 from zenboard.errors import InputError
 
@@ -115,7 +116,7 @@ def build_pytest_command(
         args = [to_invocation_arg(n, rootdir, suite.cwd) for n in nodeids]
         if len(args) > ARGFILE_THRESHOLD and scratch is not None:
             argfile = scratch() / f"{suite.name}-nodeids.txt"
-            argfile.write_text("\n".join(args) + "\n", encoding="utf-8")
+            safefs.write_atomic(argfile, "\n".join(args) + "\n")
             argv.append(f"@{argfile}")
         else:
             argv += args
@@ -123,7 +124,7 @@ def build_pytest_command(
             # The arguments narrow collection; this file makes the selection exact (pytest 9
             # collects a path in the suite's own args whole beside them).
             chosen = scratch() / f"{suite.name}-selection.txt"
-            chosen.write_text("\n".join(args) + "\n", encoding="utf-8")
+            safefs.write_atomic(chosen, "\n".join(args) + "\n")
             selection[SELECT_VAR] = str(chosen)
     workers = rerun_workers(suite, nodeids)
     argv += ["-n", str(workers)]

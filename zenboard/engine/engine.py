@@ -6,6 +6,7 @@ builds from the events the engine puts into its `EventBuffer`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -14,18 +15,38 @@ import weakref
 from collections.abc import Sequence
 from pathlib import Path
 
+from zenboard import safefs
 from zenboard.config import ProjectConfig, SuiteConfig
 from zenboard.engine.buffer import EventBuffer
-from zenboard.engine.command import build_suite_command, check_interpreter
+from zenboard.engine.command import SuiteCommand, build_suite_command, check_interpreter
 from zenboard.engine.scratch import ScratchDir
 from zenboard.engine.suite_run import SuiteRun
 from zenboard.errors import InputError
+from zenboard.statedir import STATE_DIR
 
 DEFAULT_REPORT_DIR = Path(".zenboard/reports/latest")
 STAGING_PREFIX = ".run-"
 
 Phase = tuple[SuiteConfig, tuple[str, ...]]
 """One run of a phase sequence: the suite as this phase runs it, and its nodeids (empty: all)."""
+
+
+_PRIVATE_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def report_location(root: Path, report_dir: Path | None) -> tuple[Path, Path]:
+    """The report dir, and the root below which zenboard follows no symlink to reach it.
+
+    zenboard's own report dirs (the default, `verify`'s and `compare`'s) live in the project's
+    state dir `.zenboard/`: their root is the project, so a link planted anywhere below it
+    (`.zenboard/reports -> ~`) is refused. A report dir the user names (`--report-dir`) is
+    theirs: resolved as given, links and all, and only what lies below it is guarded.
+    """
+    path = Path(os.path.abspath(report_dir if report_dir else root / DEFAULT_REPORT_DIR))
+    if path.is_relative_to(root / STATE_DIR):
+        return path, root
+    resolved = path.resolve()
+    return resolved, resolved
 
 
 class Engine:
@@ -42,7 +63,9 @@ class Engine:
         """Nice value of the threads that read suites' output and events: the headless view
         sets it so that, on busy cores, reading costs the suites themselves nothing."""
         self.buffer = buffer
-        self.report_dir = (report_dir or config.root / DEFAULT_REPORT_DIR).resolve()
+        self.report_dir, self.report_root = report_location(config.root, report_dir)
+        """Where reports go, and the root below which no symlink is followed on the way there
+        (see `report_location`)."""
         self.staging_dir = self.report_dir / f"{STAGING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
         """This engine's own report files (pytest's JSON, JUnit), private to its run until the
         view publishes them into `report_dir` with their summary (records.reports.publish):
@@ -64,12 +87,10 @@ class Engine:
         """Refuse bad input (exit 2) before anything starts: an interpreter without pytest, a
         report dir that is a file or cannot be written."""
         try:
-            self.report_dir.mkdir(parents=True, exist_ok=True)
-            self.staging_dir.mkdir(mode=0o700, exist_ok=True)
+            self._staging_in_report_dir()
         except OSError as exc:
             raise InputError(
-                f"report dir {self.report_dir}: cannot write reports there "
-                f"({exc.strerror or exc})"
+                f"report dir {self.report_dir}: cannot write reports there ({safefs.describe(exc)})"
             ) from None
         checked: set[str | None] = set()
         for suite in suites:
@@ -100,15 +121,7 @@ class Engine:
         self, phases: Sequence[Phase], index: int, rootdir: str, generation: int
     ) -> SuiteRun | None:
         suite, nodeids = phases[index]
-        command = build_suite_command(
-            suite,
-            self.staging_dir / f"{suite.name}.json",
-            nodeids,
-            rootdir,
-            self.scratch.path,
-            self.extra_env,
-            self.config.root,
-        )
+        command = self._command(suite, nodeids, rootdir)
         last_phase = index + 1 >= len(phases)
 
         def on_exit(finished: SuiteRun) -> None:
@@ -141,6 +154,24 @@ class Engine:
             if run.process is None:  # could not start: the sequence ends here
                 self._pending.discard(suite.name)
         return run
+
+    def _command(self, suite: SuiteConfig, nodeids: tuple[str, ...], rootdir: str) -> SuiteCommand:
+        """The suite's command; one whose files (an argfile, a test list) could not be written
+        is a suite that cannot run, one line, while the other suites go on."""
+        report_file = self.staging_dir / f"{suite.name}.json"
+        try:
+            return build_suite_command(
+                suite,
+                report_file,
+                nodeids,
+                rootdir,
+                self.scratch.path,
+                self.extra_env,
+                self.config.root,
+            )
+        except OSError as exc:
+            reason = f"could not write {safefs.describe(exc)}"
+            return SuiteCommand((), suite.cwd, {}, report_file, unavailable=reason)
 
     def start_all(self, suites: tuple[SuiteConfig, ...]) -> list[SuiteRun]:
         return [self.start(s) for s in suites]
@@ -181,13 +212,20 @@ class Engine:
         where the report dir cannot be written, a private temporary one, so the suites still
         run and only publishing fails (one line, never exit 0)."""
         try:
-            self.staging_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._staging_in_report_dir()
         except OSError:
             import tempfile
 
             fallback = Path(tempfile.mkdtemp(prefix="zenboard-reports-"))
             weakref.finalize(self, shutil.rmtree, fallback, ignore_errors=True)
             self.staging_dir = fallback
+
+    def _staging_in_report_dir(self) -> None:
+        """Make the report dir and this run's staging dir (0700) in it, never through a link."""
+        with safefs.open_dir(self.report_dir, self.report_root) as report_fd:
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(self.staging_dir.name, 0o700, dir_fd=report_fd)
+            os.close(os.open(self.staging_dir.name, _PRIVATE_DIR, dir_fd=report_fd))
 
     def close(self) -> None:
         """Remove this engine's staging directory (after its reports were published)."""

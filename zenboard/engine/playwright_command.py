@@ -21,6 +21,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from zenboard import safefs
 from zenboard.config import SuiteConfig
 from zenboard.engine.command import SuiteCommand
 from zenboard.errors import InputError
@@ -107,7 +108,7 @@ def build_playwright_command(
     if nodeids:
         lines = [line for n in nodeids for line in selection_lines(n)]
         listing = (scratch() if scratch else report_file.parent) / f"{suite.name}-tests.txt"
-        listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        safefs.write_atomic(listing, "\n".join(lines) + "\n")
         argv.append(f"--test-list={listing}")
     if "," in str(REPORTER):  # --add-reporter splits on commas: use Playwright's own variable
         env["PW_TEST_REPORTER"] = str(REPORTER)

@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from zenboard import safefs
 from zenboard.config import SuiteConfig
 from zenboard.engine.command import interpreter
 
@@ -23,7 +24,7 @@ import json, sys, pytest
 out = sys.argv[1]
 class Collector:
     def pytest_collection_finish(self, session):
-        with open(out, "w", encoding="utf-8") as f:
+        with open(out, "x", encoding="utf-8") as f:
             ids = [i.nodeid for i in session.items]
             json.dump({"rootdir": str(session.config.rootpath), "nodeids": ids}, f)
 args = ["--collect-only", "-q", "-p", "no:cacheprovider", *sys.argv[2:]]
@@ -40,7 +41,19 @@ class Collected:
 
 
 def collect(suite: SuiteConfig, extra_env: dict[str, str] | None = None) -> Collected:
-    """The suite's test ids in collection order, or an error naming what pytest said."""
+    """The suite's test ids in collection order, or an error naming what pytest said.
+
+    The ids travel through a file in a private `mkdtemp` dir, made new for this call (the
+    collector creates it exclusively); a full disk there is an error of this suite's plan.
+    """
+    try:
+        return _collect(suite, extra_env)
+    except (OSError, ValueError) as exc:
+        why = safefs.describe(exc) if isinstance(exc, OSError) else f"unreadable ids ({exc})"
+        return Collected((), "", f"collection of {suite.name} failed: {why}")
+
+
+def _collect(suite: SuiteConfig, extra_env: dict[str, str] | None) -> Collected:
     env = {**os.environ, **(extra_env or {}), **suite.env}
     for key in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "ZENBOARD_EVENTS"):
         env.pop(key, None)

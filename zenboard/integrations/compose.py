@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from zenboard import safefs
+from zenboard.errors import InputError
 from zenboard.integrations.taskenv import port_variable
 from zenboard.integrations.tasks import Task
 
@@ -42,6 +44,14 @@ def render_override(services: dict[str, int], task: Task | None = None) -> str:
 
 
 def write_override(root: Path, services: dict[str, int], task: Task | None = None) -> Path:
+    """Write the override into the project `root`, replacing an older one whole.
+
+    A committed `docker-compose.zenflow.yml -> ~/.bashrc` is refused, never written through
+    (one line, exit 2), as is any failed write; the file is then left as it was.
+    """
     path = root / OVERRIDE_NAME
-    path.write_text(render_override(services, task), encoding="utf-8")
+    try:
+        safefs.write_atomic(path, render_override(services, task), root=root)
+    except OSError as exc:
+        raise InputError(f"compose override not written: {safefs.describe(exc)}") from None
     return path

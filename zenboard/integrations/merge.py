@@ -14,11 +14,13 @@ import json
 import math
 import os
 import re
+import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 from xml.etree import ElementTree as ET
 
+from zenboard import safefs
 from zenboard.config import MAX_SUITE_NAME, RESERVED_SUITE_NAMES, SUITE_NAME_CHARS
 from zenboard.errors import InputError
 from zenboard.integrations.reports import SUMMARY_VERSION, _atomic_write, summary_text
@@ -429,35 +431,33 @@ def check_output(dirs: Sequence[Path], out: Path) -> None:
         )
 
 
-def _temp_files(out: Path, name: str) -> set[str]:
-    """`_atomic_write`'s temp files for `out/name` (`.<name>.<hex>.tmp`)."""
-    pattern = re.compile(rf"\.{re.escape(name)}\.[0-9a-f]+\.tmp")
-    try:
-        return {entry for entry in os.listdir(out) if pattern.fullmatch(entry)}
-    except OSError:
-        return set()
-
-
 def write_files(out: Path, files: Sequence[tuple[str, str]]) -> None:
     """Write `files` (name, text) into `out`, each atomically and never through a symlink.
 
-    `_atomic_write` writes a fresh O_EXCL|O_NOFOLLOW temp file and renames it over the target,
-    so a symlink planted at a target is replaced, not followed. A failed write leaves no temp
-    file and is one line (exit 2); summary.json comes last, so a failed merge has none.
+    `out` is the user's `--report-dir`, taken as named. A symlink planted at a target in it is
+    removed and the file written in its place, never followed; `safefs.write_atomic` makes a
+    fresh temp file beside the target and removes it if the write fails. A failed write is one
+    line (exit 2); summary.json comes last, so a failed merge has none.
     """
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        with safefs.open_dir(out) as out_fd:
+            for name, _ in files:
+                _unlink_symlink(out_fd, name)
     except OSError as exc:
-        raise InputError(f"merge: cannot create {out} ({exc.strerror or exc})") from None
+        raise InputError(f"merge: cannot write into {out} ({safefs.describe(exc)})") from None
     for name, text in files:
-        before = _temp_files(out, name)
         try:
-            _atomic_write(out / name, text)
+            _atomic_write(out / name, text, root=out)
         except OSError as exc:
-            for leftover in _temp_files(out, name) - before:
-                with contextlib.suppress(OSError):
-                    (out / leftover).unlink()
             raise InputError(f"{out / name}: cannot write it ({exc.strerror or exc})") from None
+
+
+def _unlink_symlink(dir_fd: int, name: str) -> None:
+    """Remove `name` from the directory if it is a symlink (removing a link writes nothing
+    through it); a link planted again before the write is then refused by the write."""
+    with contextlib.suppress(FileNotFoundError):
+        if stat.S_ISLNK(os.lstat(name, dir_fd=dir_fd).st_mode):
+            os.unlink(name, dir_fd=dir_fd)
 
 
 def merge(dirs: Sequence[Path], out: Path) -> dict[str, Any]:

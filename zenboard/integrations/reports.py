@@ -8,17 +8,20 @@ the test processes nothing (pytest's own `--junitxml` would).
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
 import re
 import secrets
 import shutil
+import stat
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from zenboard import safefs
 from zenboard.integrations import jsontext
 from zenboard.model.events import OUTCOMES
 from zenboard.model.state import RunState, SuiteState, TestResult
@@ -108,13 +111,13 @@ def summary(
     }
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-    with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as file:
-        file.write(text)
-    os.replace(tmp, path)
+def _atomic_write(path: Path, text: str, root: Path | None = None) -> None:
+    """`path` replaced whole by `text`, never through a symlink below `root` (safefs).
+
+    Text that UTF-8 cannot hold is a failed write (an `OSError`), never silently altered: the
+    writers here escape what JSON and XML cannot carry, so none should reach this point.
+    """
+    safefs.write_atomic(path, text, root)
 
 
 def summary_text(data: dict[str, Any]) -> str:
@@ -168,7 +171,11 @@ _SAFE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$")
 
 
 def publish(
-    state: RunState, staging: Path, report_dir: Path, meta: Mapping[str, Any] | None = None
+    state: RunState,
+    staging: Path,
+    report_dir: Path,
+    meta: Mapping[str, Any] | None = None,
+    root: Path | None = None,
 ) -> Path:
     """Make `report_dir` hold this run's `summary.json` and suite files, and no other run's.
 
@@ -176,41 +183,131 @@ def publish(
     files this run staged replace the published ones, the files of suites named by the last
     summary but absent from this run (or that wrote no file this time: cancelled, pytest died)
     are removed, and `summary.json` is written last. Only names zenboard could have written are
-    touched, never through a symlink.
+    touched, and no symlink below `root` (default: the report dir itself) is followed or
+    replaced: one found there is a failed write.
+
+    A failed write (a full or read-only disk, a planted symlink) does not stop the others; the
+    first is raised (an `OSError` naming the file) after the rest, and then no `summary.json`
+    is left beside suite files of another run: the old one is removed, no new one written.
     """
-    report_dir.mkdir(parents=True, exist_ok=True)
     text = summary_text(summary(state, meta=meta))
     ran = [s.name for s in state.suites.values() if s.runs]
-    with _locked(report_dir):
-        names = sorted(set(ran) | set(_suites_named_in(report_dir / "summary.json")))
-        for name in names:
-            if not _SAFE_NAME.match(name):
-                continue
-            for suffix in SUITE_FILE_SUFFIXES:
-                _place(staging / f"{name}{suffix}", report_dir / f"{name}{suffix}", name in ran)
-        _atomic_write(report_dir / "summary.json", text)
+    with safefs.open_dir(report_dir, root or report_dir) as out, _locked(out, report_dir):
+        names = sorted(set(ran) | set(_suites_named_in(out)))
+        with _open_staging(staging, out, report_dir) as staged:
+            failures = _place_all(staged, out, report_dir, names, ran)
+        try:
+            if failures:
+                raise failures[0]
+            _atomic_write(report_dir / "summary.json", text, root or report_dir)
+        except OSError:
+            _remove_regular(out, "summary.json")
+            raise
         _sweep_stale_staging(report_dir)
     return report_dir / "summary.json"
 
 
-def _place(staged: Path, target: Path, keep: bool) -> None:
-    """`target` becomes the staged file (a new hard link, swapped in whole), or goes away."""
-    if keep and staged.is_file() and not staged.is_symlink():
-        tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+def _place_all(
+    staged: int | None, out: int, report_dir: Path, names: list[str], ran: list[str]
+) -> list[OSError]:
+    """Every suite file of `names` placed or removed (`_place`); the writes that failed."""
+    failures: list[OSError] = []
+    for name in (n for n in names if _SAFE_NAME.match(n)):
+        for suffix in SUITE_FILE_SUFFIXES:
+            try:
+                _place(staged, out, f"{name}{suffix}", name in ran, report_dir)
+            except OSError as exc:
+                failures.append(exc)
+    return failures
+
+
+@contextlib.contextmanager
+def _open_staging(staging: Path, out: int, report_dir: Path) -> Iterator[int | None]:
+    """The staging dir's descriptor: reached from the report dir's when it is inside it (no link
+    followed), else opened as it is (a private `mkdtemp` dir). None when it is gone: then
+    nothing is staged, and every suite file this run would publish is removed."""
+    fd: int | None
+    try:
+        if staging.parent == report_dir:
+            fd = os.open(staging.name, _DIR_FLAGS, dir_fd=out)
+        else:
+            fd = os.open(staging, _DIR_FLAGS)
+    except OSError:
+        fd = None
+    try:
+        yield fd
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def _place(staged: int | None, out: int, name: str, keep: bool, report_dir: Path) -> None:
+    """`name` in the report dir becomes the staged file (a new hard link, swapped in whole), or
+    goes away; a symlink there is refused, never replaced or followed."""
+    if _lstat(out, name, stat.S_ISLNK):
+        raise safefs.SymlinkRefused(report_dir / name)
+    if keep and staged is not None and _lstat(staged, name, stat.S_ISREG):
+        temp = f".{name}.{secrets.token_hex(6)}.tmp"
         try:
-            os.link(staged, tmp)
-        except OSError:  # a file system without hard links: copy
-            shutil.copyfile(staged, tmp, follow_symlinks=False)
-        os.replace(tmp, target)
+            _link_or_copy(staged, name, out, temp)
+            os.replace(temp, name, src_dir_fd=out, dst_dir_fd=out)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(temp, dir_fd=out)
+            raise OSError(exc.errno, exc.strerror, str(report_dir / name)) from None
         return
     with contextlib.suppress(FileNotFoundError):
-        target.unlink()
+        os.unlink(name, dir_fd=out)
 
 
-def _suites_named_in(summary_path: Path) -> list[str]:
-    """Suite names of a published summary (whose files this publish must replace or remove)."""
+_NO_HARD_LINKS = (errno.EXDEV, errno.EPERM, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS)
+"""Why a hard link cannot be made where a copy can (another file system, or one without them)."""
+
+
+def _lstat(dir_fd: int, name: str, test: Callable[[int], bool]) -> bool:
+    """Whether `name` in `dir_fd` exists and passes `test` on its mode (never followed)."""
     try:
-        data = json.loads(summary_path.read_text(encoding="utf-8"))
+        return bool(test(os.lstat(name, dir_fd=dir_fd).st_mode))
+    except FileNotFoundError:
+        return False
+
+
+def _link_or_copy(src_dir: int, name: str, dst_dir: int, temp: str) -> None:
+    """`temp` in `dst_dir` as a hard link to `name` in `src_dir`, or a copy where links cannot
+    be made (another file system: a private staging dir); the copy is made as `mkstemp`
+    makes a file, and never follows a link."""
+    try:
+        os.link(name, temp, src_dir_fd=src_dir, dst_dir_fd=dst_dir, follow_symlinks=False)
+        return
+    except OSError as exc:
+        if exc.errno not in _NO_HARD_LINKS:
+            raise
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    source = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=src_dir)
+    with os.fdopen(source, "rb") as reader:
+        target = os.open(temp, flags, 0o600, dir_fd=dst_dir)
+        with os.fdopen(target, "wb") as writer:
+            shutil.copyfileobj(reader, writer)
+            os.fchmod(writer.fileno(), stat.S_IMODE(os.fstat(reader.fileno()).st_mode))
+
+
+def _remove_regular(dir_fd: int, name: str) -> None:
+    """Remove `name` if it is a plain file (best effort: the disk may be read-only)."""
+    with contextlib.suppress(OSError):
+        if _lstat(dir_fd, name, stat.S_ISREG):
+            os.unlink(name, dir_fd=dir_fd)
+
+
+def _suites_named_in(out: int) -> list[str]:
+    """Suite names of the published summary (whose files this publish must replace or remove);
+    a `summary.json` that is a symlink is not read through."""
+    try:
+        fd = os.open("summary.json", os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=out)
+        with os.fdopen(fd, "rb") as file:
+            data = json.load(file)
     except (OSError, ValueError):
         return []
     suites = data.get("suites") if isinstance(data, dict) else None
@@ -220,8 +317,15 @@ def _suites_named_in(summary_path: Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def _locked(report_dir: Path) -> Iterator[None]:
-    fd = os.open(report_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+def _locked(out: int, report_dir: Path) -> Iterator[None]:
+    """The report dir's lock (`.zenboard.lock`, made without following a link)."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open(LOCK_FILE, flags, 0o600, dir_fd=out)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise safefs.SymlinkRefused(report_dir / LOCK_FILE) from None
+        raise OSError(exc.errno, exc.strerror, str(report_dir / LOCK_FILE)) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -347,6 +451,7 @@ def junit_xml(suite: SuiteState) -> str:
 
 
 def write_suite_reports(suite: SuiteState, report_dir: Path) -> Path:
+    """The suite's JUnit file in `report_dir` (a run's private staging dir)."""
     path = report_dir / f"{suite.name}.xml"
     _atomic_write(path, junit_xml(suite))
     return path

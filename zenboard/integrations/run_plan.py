@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from zenboard import safefs
 from zenboard.config import ProjectConfig, SuiteConfig
 from zenboard.integrations import durations as durations_file
 from zenboard.integrations.collect import Collected, collect
@@ -123,7 +124,6 @@ def duration_plan(
     if not any(known.get(s.name) for s in suites):
         return Plan(suites=tuple(suites), notes=["plan: no durations yet, using the fixed plan"])
     plan_dir = config.root / ".zenboard" / "plan"
-    plan_dir.mkdir(parents=True, exist_ok=True)
     chosen = []
     notes = []
     for suite in size_workers(suites, known, cores):
@@ -135,7 +135,13 @@ def duration_plan(
         for nodeid, seconds in tests.items():
             per_file[file_of(nodeid)] = per_file.get(file_of(nodeid), 0.0) + seconds
         order_file = plan_dir / f"{suite.name}.json"
-        order_file.write_text(json.dumps(per_file), encoding="utf-8")
+        try:
+            safefs.write_atomic(order_file, json.dumps(per_file), root=config.root)
+        except OSError as exc:  # the suite still runs, its files in their usual order
+            chosen.append(suite)
+            why = f"could not write {safefs.describe(exc)}"
+            notes.append(f"[{suite.name}] plan: workers={suite.workers}, files unordered ({why})")
+            continue
         env = {**suite.env, ENV_VAR: str(order_file)}
         args = (*suite.args, "-p", "zenboard.integrations.order_plugin")
         chosen.append(dataclasses.replace(suite, args=args, env=env))

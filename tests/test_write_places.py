@@ -1,0 +1,215 @@
+"""Where zenboard writes (issue 14, part 4): never through a symlink it did not make below the
+project, the report dir or a state dir, and never into a state dir another user can change."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import run_cli, suites_toml, write_project
+from zenboard import safefs
+from zenboard.isolation import media_dir
+
+PASSING = {
+    "pyproject.toml": suites_toml('name = "unit"\nworkers = 0'),
+    "test_ok.py": "def test_ok():\n    pass\n",
+}
+LATEST = Path(".zenboard/reports/latest")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the caller's task id or touches the user's real port registry."""
+    monkeypatch.delenv("ZENFLOW_TASK_ID", raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
+@pytest.fixture
+def victim(tmp_path: Path) -> Path:
+    """A file outside the project that a planted symlink points at."""
+    path = tmp_path / "victim.txt"
+    path.write_text("precious\n")
+    return path
+
+
+def _run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_cli(["run", "--ci", "--project", str(project), *args], project)
+
+
+def _report_lines(stdout: str) -> list[str]:
+    return [line for line in stdout.splitlines() if line.startswith("reports: could not")]
+
+
+def _refusal(done: subprocess.CompletedProcess[str]) -> str:
+    """The one line of an exit-2 refusal, checked to be just that."""
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+    return done.stderr
+
+
+def test_a_summary_json_symlink_in_the_report_dir_is_never_written_through(
+    tmp_path: Path, victim: Path
+) -> None:
+    project = write_project(tmp_path / "proj", PASSING)
+    (project / LATEST).mkdir(parents=True)
+    (project / LATEST / "summary.json").symlink_to(victim)
+    done = _run(project)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert _report_lines(done.stdout) == [
+        f"reports: could not be written: {project / LATEST / 'summary.json'}: "
+        "is a symlink; zenboard does not write through it"
+    ]
+    assert victim.read_text() == "precious\n"
+    assert (project / LATEST / "summary.json").is_symlink()
+    assert any(line.startswith("unit ") for line in done.stdout.splitlines())  # outcomes shown
+
+
+def test_a_suite_file_symlink_is_never_written_through_and_no_summary_claims_it(
+    tmp_path: Path, victim: Path
+) -> None:
+    project = write_project(tmp_path / "proj", PASSING)
+    (project / LATEST).mkdir(parents=True)
+    (project / LATEST / "unit.json").symlink_to(victim)
+    done = _run(project)
+    assert done.returncode == 1, done.stdout + done.stderr
+    [line] = _report_lines(done.stdout)
+    assert f"{project / LATEST / 'unit.json'}: is a symlink" in line
+    assert victim.read_text() == "precious\n"
+    assert (project / LATEST / "unit.json").is_symlink()
+    assert not (project / LATEST / "summary.json").exists(), (
+        "summary.json and the suite files beside it come from one run"
+    )
+    assert (project / LATEST / "unit.xml").is_file()  # the rest of the run is published
+
+
+def test_a_symlinked_dir_between_the_project_and_its_report_dir_is_refused_before_running(
+    tmp_path: Path,
+) -> None:
+    project = write_project(tmp_path / "proj", PASSING)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (project / ".zenboard").mkdir()
+    (project / ".zenboard" / "reports").symlink_to(outside)
+    done = _run(project)
+    line = _refusal(done)
+    assert f"{project / '.zenboard' / 'reports'}: is a symlink" in line
+    assert "[unit]" not in done.stdout  # nothing started
+    assert list(outside.iterdir()) == []
+
+
+def test_a_report_dir_the_user_names_through_a_symlink_is_theirs(tmp_path: Path) -> None:
+    """`--report-dir` is the user's choice, links and all: only what is below it is guarded
+    (documented in docs/ci.md)."""
+    project = write_project(tmp_path / "proj", PASSING)
+    real = tmp_path / "artifacts"
+    real.mkdir()
+    (project / "out").symlink_to(real)
+    done = _run(project, "--report-dir", str(project / "out" / "latest"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = json.loads((real / "latest" / "summary.json").read_text())
+    assert [s["name"] for s in summary["suites"]] == ["unit"]
+
+
+def test_compose_template_refuses_to_write_through_a_committed_symlink(
+    tmp_path: Path, victim: Path
+) -> None:
+    project = write_project(
+        tmp_path / "proj",
+        {"pyproject.toml": "[tool.zenboard.ports]\nservices = { postgres = 5432 }\n"},
+    )
+    (project / "docker-compose.zenflow.yml").symlink_to(victim)  # `-> ~/.bashrc`
+    done = run_cli(["compose-template", "--project", str(project), "--task", "t1"], project)
+    line = _refusal(done)
+    assert "docker-compose.zenflow.yml: is a symlink" in line
+    assert victim.read_text() == "precious\n"
+    assert (project / "docker-compose.zenflow.yml").is_symlink()
+
+
+def test_init_refuses_to_write_through_a_symlinked_pyproject(tmp_path: Path) -> None:
+    shared = tmp_path / "shared.toml"
+    shared.write_text('[project]\nname = "shared"\n')
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "pyproject.toml").symlink_to(shared)
+    line = _refusal(run_cli(["init", "--project", str(project)], project))
+    assert "pyproject.toml: is a symlink" in line
+    assert shared.read_text() == '[project]\nname = "shared"\n'
+
+
+def test_verify_refuses_to_write_its_proof_through_a_symlinked_zenflow(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "proj", PASSING)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (project / ".zenflow").symlink_to(outside)
+    done = run_cli(["verify", "--runs", "1", "--task", "t1", "--project", str(project)], project)
+    line = _refusal(done)
+    assert f"{project / '.zenflow'}: is a symlink" in line
+    assert list(outside.iterdir()) == []
+
+
+def _world_writable(directory: Path) -> None:
+    directory.mkdir(parents=True)
+    directory.chmod(0o777)
+
+
+def _other_owner(directory: Path) -> None:
+    directory.mkdir(parents=True)
+    os.chown(directory, 12345, 12345)
+
+
+def _symlinked(directory: Path) -> None:
+    real = directory.parent / "elsewhere"
+    real.mkdir(parents=True)
+    directory.symlink_to(real)
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (_world_writable, "is world-writable"),
+        pytest.param(
+            _other_owner,
+            "is owned by uid 12345",
+            marks=pytest.mark.skipif(os.geteuid() != 0, reason="chown needs root"),
+        ),
+        (_symlinked, "is a symlink"),
+    ],
+    ids=["world-writable", "another-owner", "symlink"],
+)
+def test_an_unsafe_project_state_dir_is_refused_in_one_line(
+    tmp_path: Path, make: object, said: str
+) -> None:
+    project = write_project(tmp_path / "proj", PASSING)
+    assert callable(make)
+    make(project / ".zenboard")
+    done = _run(project)
+    line = _refusal(done)
+    assert f"{project / '.zenboard'}: {said}" in line
+    assert "[unit]" not in done.stdout
+    assert not (project / ".zenboard" / "reports").exists()
+
+
+def test_a_world_writable_port_registry_dir_is_refused_in_one_line(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "proj", PASSING)
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    _world_writable(project / ".git" / "zenboard")
+    line = _refusal(_run(project))
+    assert f"{project / '.git' / 'zenboard'}: is world-writable" in line
+    assert "port registry" in line
+
+
+def test_a_workers_media_dir_planted_as_a_symlink_is_refused(tmp_path: Path) -> None:
+    """`media_dir(tempfile.gettempdir())` lives in a shared /tmp: another user could plant the
+    worker's name there as a link to the user's files."""
+    base = tmp_path / "shared-tmp"
+    base.mkdir()
+    (base / "media_gw0").symlink_to(tmp_path)
+    with pytest.raises(safefs.SymlinkRefused):
+        media_dir(base, "media", {"PYTEST_XDIST_WORKER": "gw0"})
+    assert media_dir(base, "media", {"PYTEST_XDIST_WORKER": "gw1"}).is_dir()
