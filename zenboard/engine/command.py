@@ -131,6 +131,7 @@ def build_pytest_command(
     if suite.dist and workers != 0:
         argv += ["--dist", suite.dist]
     argv += ["--json-report", f"--json-report-file={report_file}", "--json-report-omit=log"]
+    argv.append("--json-report-verbosity=0")  # its one line, even under -q: saved, or why not
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         argv += [
             "-p",

@@ -16,6 +16,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 from zenboard.engine import process
 from zenboard.engine.channel import READ_CHUNK, READ_PAUSE, EventPipe
@@ -34,6 +35,8 @@ STRAY_REASON = (
     "record of it (a forged or stray line, or a report lost on the way)"
 )
 _ERROR_LINE = re.compile(r"(?i)(^|[\s:])error:|^E\s")
+SAVE_FAILED = "could not save report:"
+"""How pytest-json-report says it could not write its file (zenboard asks it to always say)."""
 
 
 class SuiteRun:
@@ -66,6 +69,8 @@ class SuiteRun:
         """node ids whose streamed record lacked a phase (the model made them unreported)."""
         self._report_missing = False
         """pytest's JSON report could not be read after the run (see `_error`)."""
+        self._report_damaged = False
+        """The runner's JSON report was there but not whole (removed; see `_read_report`)."""
         self._tail: deque[str] = deque(maxlen=40)
         self.process: subprocess.Popen[bytes] | None = None
         self.returncode: int | None = None
@@ -224,12 +229,10 @@ class SuiteRun:
         gave that the file has no whole record of becomes unreported. Where the file is missing
         or unreadable (pytest died) the stream stands (None), and `_error` says why.
         """
+        data = self._read_report()
         if self.command.tool != "pytest":
             return None
-        try:
-            with self.command.report_file.open("rb") as file:
-                data = json.load(file)
-        except (OSError, ValueError):
+        if data is None:
             self._report_missing = True
             return None
         tests = data.get("tests") if isinstance(data, dict) else None
@@ -264,6 +267,35 @@ class SuiteRun:
         )
         return ev.ResultsCorrected(self.suite, tuple(results), stray)
 
+    def _read_report(self) -> Any:
+        """The report file the runner wrote, parsed; None where it is missing or damaged.
+
+        A damaged one (cut short by a full disk, a killed writer) is removed: it must never be
+        published as a report, and `_error` says what happened instead.
+        """
+        try:
+            with self.command.report_file.open("rb") as file:
+                return json.load(file)
+        except OSError:
+            return None
+        except ValueError:
+            self._report_damaged = True
+            with contextlib.suppress(OSError):
+                self.command.report_file.unlink()
+            return None
+
+    def _report_fault(self) -> str:
+        """`<file>: <why>` for a JSON report that is missing or damaged, in the runner's words
+        where it said them (pytest-json-report: `could not save report: [Errno 28] No space
+        left on device`)."""
+        file = str(self.command.report_file)
+        said = next((line for line in reversed(self._tail) if SAVE_FAILED in line), "")
+        why = said[said.index(SAVE_FAILED) + len(SAVE_FAILED) :].strip() if said else ""
+        why = why.removesuffix(f": {file!r}")  # OSError's own `: '<file>'`, said once
+        if not why:
+            why = "cut short, removed" if self._report_damaged else "not written"
+        return f"{file}: {why}"
+
     def _error(self, returncode: int) -> str:
         """Why the suite could not complete, outside any test; empty when it completed."""
         if self._cancelled:
@@ -292,9 +324,11 @@ class SuiteRun:
                 )
             if self._report_missing:
                 return (
-                    "pytest's JSON report is missing or unreadable although the run finished: "
-                    "its results cannot be checked"
+                    "pytest's JSON report is missing or unreadable although the run finished "
+                    f"({self._report_fault()}): its results cannot be checked"
                 )
+        if self._report_damaged:
+            return f"{tool}'s JSON report could not be written whole ({self._report_fault()})"
         return ""
 
 
