@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -196,27 +195,6 @@ def test_interpreter_without_xdist_is_exit_2(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "lacks pytest, pytest-xdist, pytest-json-report" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
-
-
-def test_init_writes_four_suites_without_clobbering(tmp_path: Path) -> None:
-    pyproject = tmp_path / "pyproject.toml"
-    pyproject.write_text('[project]\nname = "mine"\n\n[tool.ruff]\nline-length = 99\n')
-    done = run_cli(["init", "--project", str(tmp_path)], cwd=tmp_path)
-    assert done.returncode == 0
-    data = tomllib.loads(pyproject.read_text())
-    assert data["project"]["name"] == "mine"
-    assert data["tool"]["ruff"]["line-length"] == 99
-    assert [s["name"] for s in data["tool"]["zenboard"]["suites"]] == [
-        "unit-fast",
-        "integration",
-        "processing",
-        "e2e",
-    ]
-    before = pyproject.read_text()
-    again = run_cli(["init", "--project", str(tmp_path)], cwd=tmp_path)
-    assert again.returncode == 0
-    assert "exists already" in again.stdout
-    assert pyproject.read_text() == before
 
 
 def test_headless_commands_never_import_textual() -> None:

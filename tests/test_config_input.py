@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 
 from tests.helpers import run_cli, suites_toml, write_project
 from zenboard import config as config_module
-from zenboard.commands.init import TEMPLATE
 from zenboard.config import (
     MAX_SUITE_NAME,
     MAX_WORKERS,
@@ -30,6 +29,8 @@ from zenboard.config import (
     load_config,
 )
 from zenboard.errors import ConfigError
+from zenboard.integrations.init_plan import plan
+from zenboard.integrations.init_toml import render
 from zenboard.integrations.ports import ports_config
 from zenboard.integrations.watch_settings import WATCH_KEYS, load_watch_settings
 
@@ -72,8 +73,9 @@ def test_demo_and_init_configs_still_load(tmp_path: Path) -> None:
         "e2e",
     ]
     init = write_project(tmp_path / "init", {"frontend/.keep": ""})
-    _pyproject(init, TEMPLATE)
-    assert [s.name for s in load_config(init).suites][-1] == "e2e"
+    made = plan({"a": ("unit",), "b": ()}, ["unit"], cores=2, playwright_dirs=["frontend"])
+    _pyproject(init, render(made, {"db": 5432}, "tool.zenboard."))
+    assert [s.name for s in load_config(init).suites] == ["unit", "rest", "e2e"]
 
 
 def test_every_documented_key_loads_in_both_files(tmp_path: Path) -> None:
