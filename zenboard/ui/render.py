@@ -122,7 +122,15 @@ def lane_order(worker: WorkerState) -> tuple[int, str]:
 
 
 def lanes(suite: SuiteState) -> list[WorkerState]:
-    return sorted(suite.workers.values(), key=lane_order)
+    """The suite's lanes, in order, without those that got no test (a `0/0` says nothing)."""
+    return sorted((w for w in suite.workers.values() if not idle_lane(suite, w)), key=lane_order)
+
+
+def idle_lane(suite: SuiteState, worker: WorkerState) -> bool:
+    """A lane that ran nothing and will run nothing: its queue is known empty, or the run ended."""
+    if worker.done or worker.current or worker.crashed or worker.replaced_by or worker.replaces:
+        return False
+    return worker.total == 0 or suite.status.finished
 
 
 def worker_total(suite: SuiteState, worker: WorkerState) -> int | None:
