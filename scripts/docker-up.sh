@@ -3,7 +3,8 @@
 #
 # Why: zenboard's container tests use a real engine, and no image registry is reachable, so the
 # image is built locally from busybox-static with `docker import`. Idempotent: safe to run twice,
-# and when a daemon is already running it only checks the image.
+# and when a daemon is already running it only checks the image. Says what it does before each
+# long step ("==> ...", scripts/progress.sh); apt's output goes to a log, shown on failure.
 #
 #   bash scripts/docker-up.sh          # prints the image name on its last line
 #
@@ -11,16 +12,19 @@
 #              ZENBOARD_DOCKER_WAIT (seconds to wait for the daemon, default 60),
 #              ZENBOARD_DOCKERD_LOG (default /tmp/zenboard-dockerd.log).
 set -euo pipefail
+exec 3>&1 1>&2  # stdout is for the image name alone: everything else goes to stderr
+source "$(dirname "$0")/progress.sh"
 
 IMAGE="${ZENBOARD_DOCKER_IMAGE:-zenboard-busybox:latest}"
 WAIT="${ZENBOARD_DOCKER_WAIT:-60}"
 LOG="${ZENBOARD_DOCKERD_LOG:-/tmp/zenboard-dockerd.log}"
 SOCK=/var/run/docker.sock
 
-say() { echo "docker-up: $*" >&2; }
-die() { say "error: $*"; exit 1; }
+die() { echo "docker-up: error: $*" >&2; exit 1; }
 
 daemon_answers() { docker info >/dev/null 2>&1; }
+
+apt_install() { apt-get update && apt-get install -y "$@"; }
 
 install_missing() {
     local missing=()
@@ -30,11 +34,11 @@ install_missing() {
     command -v ip >/dev/null 2>&1 || missing+=(iproute2)  # the tests' second daemon's bridge
     [ ${#missing[@]} -eq 0 ] && return 0
     [ "$(id -u)" -eq 0 ] || die "missing ${missing[*]} and not root: install them or run as root"
-    say "installing ${missing[*]}"
+    # shellcheck disable=SC2207
+    missing=($(printf '%s\n' "${missing[@]}" | sort -u))
+    step "apt-get install ${missing[*]} (the Docker engine; about a minute the first time)"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null || die "apt-get update failed"
-    # shellcheck disable=SC2046
-    apt-get install -y -qq $(printf '%s\n' "${missing[@]}" | sort -u) >/dev/null \
+    quietly '^(Get:|Setting up) ' apt_install "${missing[@]}" \
         || die "apt-get install ${missing[*]} failed"
 }
 
@@ -42,22 +46,23 @@ start_daemon() {
     daemon_answers && return 0
     if ! pgrep -x dockerd >/dev/null 2>&1; then
         [ "$(id -u)" -eq 0 ] || die "no Docker daemon answers and not root: cannot start dockerd"
-        say "starting dockerd (log: $LOG)"
+        step "starting dockerd (log: $LOG; waits up to ${WAIT} s for it to answer)"
         # setsid: the daemon outlives this script and the shell that ran it.
         setsid dockerd >"$LOG" 2>&1 </dev/null &
     else
-        say "dockerd is running but does not answer yet; waiting"
+        step "waiting for dockerd: it is running but does not answer yet (up to ${WAIT} s)"
     fi
-    local waited=0
+    local waited=0 start=$SECONDS
     until [ -S "$SOCK" ] && daemon_answers; do
         if [ "$waited" -ge $((WAIT * 2)) ]; then
-            say "last lines of $LOG:"
+            echo "docker-up: last lines of $LOG:" >&2
             tail -n 15 "$LOG" >&2 2>/dev/null || true
             die "the Docker daemon did not answer on $SOCK within ${WAIT}s"
         fi
         sleep 0.5
         waited=$((waited + 1))
     done
+    note "dockerd answers (after $((SECONDS - start)) s)"
 }
 
 # A daemon whose default bridge interface was deleted under it (e.g. by another dockerd started
@@ -75,7 +80,7 @@ heal_bridge() {
     local pid
     pid="$(cat /var/run/docker.pid 2>/dev/null || true)"
     [ -n "$pid" ] || die "the daemon's bridge interface is gone and /var/run/docker.pid is missing"
-    say "the daemon's bridge interface is gone: restarting dockerd (pid $pid)"
+    step "restarting dockerd (pid $pid): the daemon's bridge interface is gone"
     kill "$pid" 2>/dev/null || true
     local waited=0
     while kill -0 "$pid" 2>/dev/null; do
@@ -103,7 +108,7 @@ build_image() {
     done
     echo "root:x:0:0:root:/:/bin/sh" >"$root/etc/passwd"
     echo "zenboard" >"$root/www/index.html"
-    say "building $IMAGE from $busybox"
+    step "building the image $IMAGE from $busybox (docker import)"
     tar -C "$root" -c . | docker import \
         --change 'ENV PATH=/bin' --change 'WORKDIR /www' --change 'CMD ["/bin/sh"]' \
         - "$IMAGE" >/dev/null || { rm -rf "$root"; die "docker import of $IMAGE failed"; }
@@ -114,4 +119,4 @@ install_missing
 start_daemon
 heal_bridge
 build_image
-echo "$IMAGE"
+echo "$IMAGE" >&3

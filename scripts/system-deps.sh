@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# System packages the tests need from apt: Debian's Chromium (Playwright cannot download its own
-# browsers here; the e2e suites run /usr/bin/chromium through `executablePath`) and tmux.
-# Idempotent and quiet: installs only what is missing, prints one line when it does.
+# System packages from apt: Debian's Chromium (Playwright cannot download its own browsers here;
+# the e2e suites run /usr/bin/chromium through `executablePath`) and tmux (the tests).
+#   bash scripts/system-deps.sh              chromium and tmux (scripts/test.sh)
+#   bash scripts/system-deps.sh chromium     only Chromium (scripts/demo.sh: the demo's e2e suite)
+# Idempotent: installs only what is missing, silent when nothing is. Says what it installs
+# before it starts (scripts/progress.sh); apt's output goes to a log, shown on failure.
 set -euo pipefail
+source "$(dirname "$0")/progress.sh"
 
+wanted=("$@")
+[ ${#wanted[@]} -gt 0 ] || wanted=(chromium tmux)
 missing=()
-command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+for package in "${wanted[@]}"; do
+    command -v "$package" >/dev/null 2>&1 || missing+=("$package")
+done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -17,13 +24,10 @@ if [ "$(id -u)" -ne 0 ]; then
 else
     SUDO=()
 fi
-echo "system-deps.sh: installing ${missing[*]}"
-log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
 export DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1
-if ! { "${SUDO[@]}" apt-get update -qq && \
-       "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
-    tail -n 20 "$log" >&2
-    echo "system-deps.sh: apt-get could not install ${missing[*]}" >&2
-    exit 1
-fi
+step "apt-get install ${missing[*]} (Debian packages; about a minute the first time)"
+apt_install() {
+    "${SUDO[@]}" apt-get update && "${SUDO[@]}" apt-get install -y --no-install-recommends "$@"
+}
+quietly '^(Get:|Setting up) ' apt_install "${missing[@]}" \
+    || { echo "system-deps.sh: apt-get could not install ${missing[*]}" >&2; exit 1; }

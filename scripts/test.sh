@@ -4,6 +4,7 @@
 #   pass 1: pytest 9 in .venv (the snapshot tests skip: pytest-textual-snapshot needs pytest 8);
 #   pass 2: pytest 8 in .venv-pytest8, the snapshot tests included (they must run there).
 # Tests start suites with the interpreter they run in, so each pass's suites run its pytest.
+# Set-up says what it does, a line before each step ("==> ...", scripts/progress.sh).
 # Arguments go to both passes (e.g. -x, -k watch). Both passes always run; the exit code is
 # pass 1's if it failed, else pass 2's.
 #
@@ -15,25 +16,33 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONDONTWRITEBYTECODE=1
+source scripts/progress.sh
 
 bash scripts/setup-venv.sh
 bash scripts/setup-venv.sh .venv-pytest8 snapshots
-if [ -f scripts/system-deps.sh ]; then bash scripts/system-deps.sh; fi
-if [ -f scripts/docker-up.sh ]; then
-    bash scripts/docker-up.sh || echo "test.sh: docker-up failed; Docker tests will say why they skip" >&2
+bash scripts/system-deps.sh
+step "a Docker engine and the tests' image (scripts/docker-up.sh)"
+bash scripts/docker-up.sh >/dev/null \
+    || echo "test.sh: docker-up failed; Docker tests will say why they skip" >&2
+if command -v npm >/dev/null 2>&1; then
+    step "npm ci for the Playwright tests (the demo's lock file, once, into .zenboard-cache/)"
+    quietly '' .venv/bin/python -c 'from tests.playwright_env import node_modules; node_modules()' \
+        || echo "test.sh: npm ci failed; the Playwright tests will say why" >&2
 fi
 
+step "ruff check zenboard tests"
 .venv/bin/ruff check zenboard tests
+step "mypy zenboard (strict)"
 .venv/bin/mypy zenboard
 
 start=$SECONDS
-echo "test.sh: pass 1: the whole suite, $(.venv/bin/python -m pytest --version 2>&1)"
+step "pass 1: the whole suite, $(.venv/bin/python -m pytest --version 2>&1)"
 code1=0
 .venv/bin/python -m pytest -p no:cacheprovider "$@" || code1=$?
 echo "test.sh: pass 1 took $((SECONDS - start))s"
 
 start=$SECONDS
-echo "test.sh: pass 2: the whole suite with the snapshot tests, $(.venv-pytest8/bin/python -m pytest --version 2>&1)"
+step "pass 2: the whole suite with the snapshot tests, $(.venv-pytest8/bin/python -m pytest --version 2>&1)"
 code2=0
 ZENBOARD_REQUIRE_SNAPSHOTS=1 .venv-pytest8/bin/python -m pytest -p no:cacheprovider "$@" || code2=$?
 echo "test.sh: pass 2 took $((SECONDS - start))s; test.sh took ${SECONDS}s"
