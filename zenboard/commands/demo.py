@@ -63,9 +63,14 @@ def run(args: argparse.Namespace) -> int:
     target = copy_demo(args.dir)
     print(f"demo project: {target}", flush=True)
     from zenboard.integrations.npm_setup import prepare_demo_e2e
+    from zenboard.textsafe import visible
 
-    for line in prepare_demo_e2e(target):
-        print(line, flush=True)
+    def say(line: str) -> None:
+        print(visible(line), flush=True)
+
+    # Lines may quote npm's output: shown, never obeyed. npm is announced before it starts.
+    for line in prepare_demo_e2e(target, say):
+        say(line)
     if args.headless:
         from zenboard.config import load_config
         from zenboard.headless import HeadlessRun
@@ -74,4 +79,5 @@ def run(args: argparse.Namespace) -> int:
         return HeadlessRun(config, config.suites, ci=True).run()
     from zenboard.commands.launch import launch_dashboard
 
+    say("==> opening the dashboard (q quits)")
     return launch_dashboard(target, run_at_start=not args.no_run)
