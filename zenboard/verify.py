@@ -19,7 +19,8 @@ from pathlib import Path
 
 from zenboard.config import ProjectConfig, SuiteConfig
 from zenboard.integrations.history import outcome_letter
-from zenboard.model.state import RunState, SuiteStatus
+from zenboard.model.state import RunState, SuiteState, SuiteStatus
+from zenboard.textsafe import visible
 
 MISSING = "-"
 """Pattern letter for a run in which the test did not report at all."""
@@ -130,15 +131,26 @@ def judge(runs: Sequence[RunState]) -> Verdict:
     for k, state in enumerate(runs, start=1):
         for suite in state.suites.values():
             if suite.status in (SuiteStatus.ERROR, SuiteStatus.CANCELLED):
-                errors.append(
-                    f"run {k}: suite {suite.name} {suite.status}: "
-                    f"{suite.error or 'see its reports'}"
-                )
+                errors.append(f"run {k}: suite {suite.name} {suite.status}: {_why(suite)}")
     return Verdict(tests, errors)
 
 
+def _why(suite: SuiteState) -> str:
+    """Why a suite could not complete, in one line: its error, else its first collection error."""
+    if suite.error:
+        return suite.error
+    if suite.collect_errors:
+        nodeid, text = suite.collect_errors[0]
+        return f"collection error in {nodeid}: {_last_line(text)}"
+    return "see its reports"
+
+
 def proof_log(k: int, runs: int, run: QuietRun, task: str, commit: str | None) -> str:
-    """The text of `proof_run<k>.txt`: suites, counts, timings and failures of one run."""
+    """The text of `proof_run<k>.txt`: suites, counts, timings and failures of one run.
+
+    The log is read with `cat` and `less`, which pass escape sequences to the terminal, so the
+    whole text is shown as `visible()` shows it: test ids and messages name their control
+    characters (`\\x1b`) instead of carrying them (the JSON reports keep them exact)."""
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started))
     lines = [
         f"zenboard verify: run {k} of {runs}",
@@ -166,7 +178,17 @@ def proof_log(k: int, runs: int, run: QuietRun, task: str, commit: str | None) -
             f"  [{suite.name}] {t.outcome.upper()} {t.nodeid} ({t.worker}): {t.reason()}"
             for t in suite.failures()
         ]
+        failures += [
+            f"  [{suite.name}] COLLECTION ERROR {nodeid}: {_last_line(text)}"
+            for nodeid, text in suite.collect_errors
+        ]
         if suite.error:
             failures.append(f"  [{suite.name}] ERROR {suite.error}")
     lines += ["", f"failures: {len(failures)}", *failures]
-    return "\n".join(lines) + "\n"
+    return "\n".join(visible(line) for line in lines) + "\n"
+
+
+def _last_line(text: str) -> str:
+    """A collection error's telling line: the last of pytest's report (`E   ImportError: ...`)."""
+    lines = text.strip().splitlines()
+    return lines[-1] if lines else ""

@@ -29,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from zenboard.compare import compare
     from zenboard.config import load_config
     from zenboard.errors import InputError
+    from zenboard.textsafe import visible
 
     if args.reruns < 1:
         raise InputError(f"--reruns {args.reruns}: expected a whole number >= 1")
@@ -72,8 +73,8 @@ def run(args: argparse.Namespace) -> int:
             print("outcomes: identical")
         else:
             print(f"outcomes: {len(result.differences)} tests differ")
-            for d in result.differences:
-                print(f"  {d.kind:<15} [{d.suite}] {d.nodeid}")
+            for d in result.differences:  # a test id is shown, never obeyed (JSON: exact)
+                print(f"  {d.kind:<15} [{d.suite}] {visible(d.nodeid)}")
                 print(f"  {'':<15} sequential: {' '.join(d.sequential)}")
                 print(f"  {'':<15} parallel:   {' '.join(d.parallel)}")
     return 0 if not result.differences else 1

@@ -29,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from zenboard.errors import InputError
     from zenboard.integrations import durations
     from zenboard.integrations.history import HISTORY_FILE, History
+    from zenboard.textsafe import visible
 
     root = args.project.resolve()
     if args.update and args.source is not None:
@@ -48,6 +49,6 @@ def run(args: argparse.Namespace) -> int:
     known = durations.load(root)
     if not known:
         print(f"{root / durations.DURATIONS_FILE}: none yet (shards then split by test count)")
-    for suite, tests in sorted(known.items()):
-        print(f"  {suite:<16} {len(tests):>5} tests {sum(tests.values()):>9.2f}s")
+    for suite, tests in sorted(known.items()):  # the file may come from a CI cache: untrusted
+        print(f"  {visible(suite):<16} {len(tests):>5} tests {sum(tests.values()):>9.2f}s")
     return 0

@@ -22,11 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from zenboard.integrations.merge import merge
+    from zenboard.textsafe import visible
 
     merged = merge([d.resolve() for d in args.dirs], args.report_dir.resolve())
-    for suite in merged["suites"]:
+    for suite in merged["suites"]:  # read from other jobs' reports: shown, never obeyed
         counts = " ".join(f"{k}={v}" for k, v in suite["counts"].items() if v)
-        print(f"[{suite['name']}] {suite['status']} {len(suite['tests'])} tests {counts}")
+        print(visible(f"[{suite['name']}] {suite['status']} {len(suite['tests'])} tests {counts}"))
     print(
         f"merged {len(args.dirs)} report dirs into {args.report_dir.resolve()} "
         f"(exit {merged['exit_code']})"

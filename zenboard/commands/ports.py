@@ -34,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from zenboard.integrations.ports import release
     from zenboard.integrations.taskenv import prepare_task, read_existing
     from zenboard.integrations.tasks import resolve_task
+    from zenboard.textsafe import visible
 
     config = load_config(args.project)
     if args.release:
@@ -74,11 +75,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"  moved {service} off {port}")
         if args.reassign and not moved_from:
             print("  no conflicting port: nothing moved")
+        # Other tasks' names and worktrees come from the shared registry file: shown, not obeyed.
         if setup.allocation.reclaimed:
-            print(f"reclaimed stale claims of: {', '.join(setup.allocation.reclaimed)}")
+            print(f"reclaimed stale claims of: {visible(', '.join(setup.allocation.reclaimed))}")
         if setup.allocation.others:
             print("other tasks:")
             for claim in sorted(setup.allocation.others, key=lambda c: c.task):
                 ports = ",".join(str(p) for p in claim.ports.values())
-                print(f"  {claim.task}  {ports}  {claim.worktree}")
+                print(visible(f"  {claim.task}  {ports}  {claim.worktree}"))
     return 0

@@ -48,8 +48,10 @@ def run(args: argparse.Namespace) -> int:
     if not snapshot.docker.available:
         import sys
 
+        from zenboard.textsafe import visible
+
         print(
-            f"status --check: cannot check: docker unavailable: {snapshot.docker.reason}",
+            f"status --check: cannot check: docker unavailable: {visible(snapshot.docker.reason)}",
             file=sys.stderr,
         )
         return 1

@@ -26,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from zenboard.errors import InputError
     from zenboard.integrations.history import git_commit
     from zenboard.integrations.tasks import resolve_task
+    from zenboard.textsafe import visible
     from zenboard.verify import judge, proof_log, run_quietly
 
     if args.runs < 1:
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         if not args.json:
             print(
                 f"run {k}/{args.runs}: {said} in {done.wall:.1f}s (exit {done.exit_code})"
-                f" -> {proof}",
+                f" -> {visible(str(proof))}",
                 flush=True,
             )
     verdict = judge(states)
@@ -78,12 +79,12 @@ def run(args: argparse.Namespace) -> int:
                 indent=2,
             )
         )
-    else:
+    else:  # test ids and suite errors are shown, never obeyed (the JSON above stays exact)
         print(f"verdict: {verdict.word} ({args.runs} runs, {len(verdict.tests)} tests)")
         for t in verdict.flaky:
-            print(f"  flaky    {t.pattern}  [{t.suite}] {t.nodeid}")
+            print(f"  flaky    {t.pattern}  [{t.suite}] {visible(t.nodeid)}")
         for t in verdict.failing:
-            print(f"  failing  {t.pattern}  [{t.suite}] {t.nodeid}")
+            print(f"  failing  {t.pattern}  [{t.suite}] {visible(t.nodeid)}")
         for line in verdict.suite_errors:
-            print(f"  error    {line}")
+            print(f"  error    {visible(line)}")
     return 0 if verdict.word == "stable" else 1

@@ -12,6 +12,7 @@ from typing import Any
 from zenboard.integrations.containers import ContainerSnapshot, ExpectedPorts
 from zenboard.integrations.ports import port_is_free
 from zenboard.integrations.taskenv import TaskSetup
+from zenboard.textsafe import visible
 
 PORT_STATE_TEXT = {
     "free": "free",
@@ -89,8 +90,12 @@ def port_lines(setup: TaskSetup, states: dict[str, str]) -> list[str]:
 
 
 def container_lines(snapshot: ContainerSnapshot) -> list[str]:
+    """`status`'s text lines. A container's name, labels, state and health-check output are
+    whatever its image and compose file say, and the reason Docker is unavailable quotes the
+    daemon: all are shown with their control characters spelled out (`status --json` keeps
+    them exact)."""
     if not snapshot.docker.available:
-        return [f"  docker unavailable: {snapshot.docker.reason}"]
+        return [f"  docker unavailable: {visible(snapshot.docker.reason)}"]
     if not snapshot.containers:
         return [f"  no containers with label com.docker.compose.project={snapshot.project}"]
     lines = []
@@ -99,14 +104,15 @@ def container_lines(snapshot: ContainerSnapshot) -> list[str]:
         health = c.health if c.health != "unhealthy" else f"UNHEALTHY x{c.failing_streak}"
         mismatch = " (NOT the assigned ports)" if c.ports_ok is False else ""
         line = (
-            f"  {c.service or '-':<12} {c.name:<28} {c.state:<10} {health:<14} "
-            f"restarts={c.restarts} ports={ports}{mismatch}"
+            f"  {visible(c.service or '-'):<12} {visible(c.name):<28} {visible(c.state):<10} "
+            f"{visible(health):<14} restarts={c.restarts} ports={ports}{mismatch}"
         )
         if c.state in {"exited", "dead"}:
             line += f" exit={c.exit_code}"
         lines.append(line)
         if c.health == "unhealthy" and c.last_health_output:
-            lines.append(f"      last check: {c.last_health_output.splitlines()[0][:120]}")
+            first = c.last_health_output.splitlines()[0][:120]
+            lines.append(f"      last check: {visible(first)}")
     return lines
 
 

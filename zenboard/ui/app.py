@@ -24,6 +24,7 @@ from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.notifications import SeverityLevel
 from textual.widget import Widget
 from textual.widgets import Input
 
@@ -43,6 +44,7 @@ from zenboard.ui.infra import InfraSource, StaticInfra
 from zenboard.ui.keys import bindings
 from zenboard.ui.launch_window import FinishedLaunch
 from zenboard.ui.palette import ZenboardCommands
+from zenboard.ui.safe_text import visible
 from zenboard.ui.screens.details import TestDetailsScreen
 from zenboard.ui.screens.help import HelpScreen
 from zenboard.ui.session import Batch, Session
@@ -229,11 +231,11 @@ class ZenboardApp(App[int]):
             )
         for trigger in self.watch_mode.after_fold(batch):
             self.header.watch_note = trigger.describe()
-            self.notify(trigger.describe(), title="watch", timeout=6)
+            self.say(trigger.describe(), title="watch", timeout=6)
         while self.watch_mode.errors:
-            self.notify(self.watch_mode.errors.pop(0), title="watch", severity="error")
+            self.say(self.watch_mode.errors.pop(0), title="watch", severity="error")
         while self.session.errors:
-            self.notify(self.session.errors.pop(0), title="engine", severity="error", timeout=8)
+            self.say(self.session.errors.pop(0), title="engine", severity="error", timeout=8)
         if batch.events:
             self.last_batch = batch
             self.pending.merge(batch)
@@ -301,7 +303,7 @@ class ZenboardApp(App[int]):
     def history_problem(self, message: HistoryProblem) -> None:
         if message.text not in self._history_problems:  # once, not after every run
             self._history_problems.add(message.text)
-            self.notify(message.text, title="history", severity="warning", timeout=10)
+            self.say(message.text, title="history", severity="warning", timeout=10)
 
     def poll_infra(self) -> None:
         snap = self.infra.snapshot()
@@ -371,9 +373,24 @@ class ZenboardApp(App[int]):
 
     # Commands
 
+    def say(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+    ) -> None:
+        """A notification. Messages quote test ids, file names and errors, so they are never
+        markup (a `[/]` in one would raise MarkupError and take the app down) and their control
+        characters are spelled out; every notification of the dashboard goes through here."""
+        self.notify(
+            visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False
+        )
+
     def _need_suite(self) -> str | None:
         if self.selected_suite is None:
-            self.notify("no suite selected", severity="warning")
+            self.say("no suite selected", severity="warning")
         return self.selected_suite
 
     def action_rerun_suite(self) -> None:
@@ -382,11 +399,11 @@ class ZenboardApp(App[int]):
 
     def action_rerun_suite_named(self, name: str) -> None:
         self.session.start([name])
-        self.notify(f"running {name}", timeout=2)
+        self.say(f"running {name}", timeout=2)
 
     def action_run_all(self) -> None:
         self.session.start()
-        self.notify("running every suite", timeout=2)
+        self.say("running every suite", timeout=2)
 
     def action_rerun_failed(self) -> None:
         if (name := self._need_suite()) is not None:
@@ -395,28 +412,28 @@ class ZenboardApp(App[int]):
     def action_rerun_failed_named(self, name: str) -> None:
         nodeids = self.session.failed_nodeids(name)
         if not nodeids:
-            self.notify(f"no failed tests in {name}", timeout=3)
+            self.say(f"no failed tests in {name}", timeout=3)
             return
         self.session.rerun_tests(name, nodeids)
-        self.notify(f"rerunning {len(nodeids)} failed test(s) of {name}", timeout=2)
+        self.say(f"rerunning {len(nodeids)} failed test(s) of {name}", timeout=2)
 
     def action_rerun_failed_all(self) -> None:
         names = [s.name for s in self.session.suites if self.session.failed_nodeids(s.name)]
         if not names:
-            self.notify("no failed tests", timeout=3)
+            self.say("no failed tests", timeout=3)
         for name in names:
             self.action_rerun_failed_named(name)
 
     def action_rerun_test(self) -> None:
         chosen = self.table.selected()
         if chosen is None:
-            self.notify("select a test in the list first (tab, then arrows)", severity="warning")
+            self.say("select a test in the list first (tab, then arrows)", severity="warning")
             return
         self.action_rerun_test_named(*chosen)
 
     def action_rerun_test_named(self, suite: str, nodeid: str) -> None:
         self.session.rerun_tests(suite, (nodeid,))
-        self.notify(f"rerunning {nodeid}", timeout=2)
+        self.say(f"rerunning {nodeid}", timeout=2)
 
     def action_cancel_suite(self) -> None:
         if (name := self._need_suite()) is not None:
@@ -424,10 +441,10 @@ class ZenboardApp(App[int]):
 
     def action_cancel_suite_named(self, name: str) -> None:
         self.session.cancel(name)
-        self.notify(f"cancelling {name}", timeout=2)
+        self.say(f"cancelling {name}", timeout=2)
 
     def action_cancel_all(self) -> None:
-        self.notify("cancelling every run", timeout=2)
+        self.say("cancelling every run", timeout=2)
         self.run_worker(self.session.cancel_all_now, thread=True, group="cancel", name="cancel-all")
 
     def action_details(self) -> None:
@@ -469,16 +486,16 @@ class ZenboardApp(App[int]):
             self.watch_mode.stop()
             self.watch_enabled = False
             self.header.watch_note = ""
-            self.notify("watch mode off", title="watch", timeout=3)
+            self.say("watch mode off", title="watch", timeout=3)
             return
         try:
             watched = self.watch_mode.start()
         except InputError as exc:
-            self.notify(str(exc), title="watch", severity="error", timeout=10)
+            self.say(str(exc), title="watch", severity="error", timeout=10)
             return
         self.watch_enabled = True
         self.header.watch_note = f"watching {watched}"
-        self.notify(f"watch mode on: watching {watched}", title="watch", timeout=3)
+        self.say(f"watch mode on: watching {watched}", title="watch", timeout=3)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
@@ -489,7 +506,7 @@ class ZenboardApp(App[int]):
             return
         self.quitting = True
         if self.session.engine.running():
-            self.notify("cancelling runs before quitting...", timeout=10)
+            self.say("cancelling runs before quitting...", timeout=10)
         self.run_worker(self._shut_down_then_exit, thread=True, group="quit", name="quit")
 
     def _shut_down_then_exit(self) -> None:

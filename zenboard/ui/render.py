@@ -11,6 +11,7 @@ from rich.text import Text
 
 from zenboard.config import SuiteConfig
 from zenboard.model.state import SuiteState, SuiteStatus, WorkerState
+from zenboard.ui.safe_text import visible
 
 STATUS_STYLE: dict[SuiteStatus, str] = {
     SuiteStatus.IDLE: "dim",
@@ -145,8 +146,10 @@ def worker_total(suite: SuiteState, worker: WorkerState) -> int | None:
 
 
 def worker_row(suite: SuiteState, worker: WorkerState, width: int) -> Text:
+    """A lane: its id, bar and counts, then what it runs (or crashed in). Worker ids and test
+    ids come from the test processes: shown with their control characters spelled out."""
     total = worker_total(suite, worker)
-    label = Text(f"  {worker.id:<5}", style="bold red" if worker.crashed else "bold")
+    label = Text(f"  {visible(worker.id):<5}", style="bold red" if worker.crashed else "bold")
     bar_width = max(6, min(20, width // 7))
     row = label + Text(" ") + bar(fraction(worker.done, total), bar_width, failed=worker.failed > 0)
     row.append(f" {worker.done:>4}/{total if total is not None else '?':<4}")
@@ -155,16 +158,16 @@ def worker_row(suite: SuiteState, worker: WorkerState, width: int) -> Text:
     if worker.crashed:
         row.append("  CRASHED", style="bold white on red")
         if worker.replaced_by:
-            row.append(f" -> {worker.replaced_by}", style="yellow")
+            row.append(f" -> {visible(worker.replaced_by)}", style="yellow")
         if worker.crashed_test:
-            row.append(f" in {short_nodeid(worker.crashed_test)}", style="red")
+            row.append(f" in {visible(short_nodeid(worker.crashed_test))}", style="red")
     elif worker.replaces:
-        row.append(f"  replaces {worker.replaces}", style="yellow")
+        row.append(f"  replaces {visible(worker.replaces)}", style="yellow")
     if worker.restarts:
         row.append(f"  restarted x{worker.restarts}", style="yellow")
     if worker.current and not worker.crashed:
         row.append("  ")
-        row.append(short_nodeid(worker.current), style="italic")
+        row.append(visible(short_nodeid(worker.current)), style="italic")
     row.truncate(width, overflow="ellipsis")
     return row
 

@@ -19,6 +19,7 @@ from textual.widgets import Footer, Static
 from zenboard.model.state import TestResult
 from zenboard.ui.history_feed import flaky_summary
 from zenboard.ui.render import OUTCOME_STYLE, duration_text
+from zenboard.ui.safe_text import visible
 
 PHASES = ("setup", "call", "teardown", "???")
 PATTERN_STYLE = {"P": "green", "F": "bold red"}
@@ -36,16 +37,19 @@ def flaky_text(pattern: str) -> Text:
 
 
 def details_text(suite: str, test: TestResult, flaky_pattern: str | None = None) -> Text:
+    """The screen's text. A `Text`, never markup: the test's id, reason, tracebacks and output
+    show exactly as written (`[/]` too), with control characters spelled out; tracebacks and
+    captured output keep their newlines and tabs."""
     text = Text()
-    text.append(f"{test.nodeid}\n", style="bold")
-    text.append(f"suite {suite}   worker {test.worker}   ", style="dim")
-    text.append(test.outcome, style=OUTCOME_STYLE.get(test.outcome, ""))
+    text.append(f"{visible(test.nodeid)}\n", style="bold")
+    text.append(f"suite {suite}   worker {visible(test.worker)}   ", style="dim")
+    text.append(visible(test.outcome), style=OUTCOME_STYLE.get(test.outcome, ""))
     text.append(f"   duration {duration_text(test.duration)}\n", style="dim")
     if flaky_pattern:
         text.append_text(flaky_text(flaky_pattern))
         text.append("\n")
     if test.failed:
-        text.append(f"\n{test.reason()}\n", style="bold red")
+        text.append(f"\n{visible(test.reason())}\n", style="bold red")
     shown = False
     for phase in PHASES:
         stage: Any = test.record.get(phase)
@@ -55,13 +59,13 @@ def details_text(suite: str, test: TestResult, flaky_pattern: str | None = None)
         if longrepr and stage.get("outcome") != "passed":
             shown = True
             text.append(f"\n── {phase}: traceback ──\n", style="bold yellow")
-            text.append(longrepr.rstrip() + "\n")
+            text.append(visible(longrepr.rstrip(), multiline=True) + "\n")
         for stream in ("stdout", "stderr"):
             captured = str(stage.get(stream) or "")
             if captured:
                 shown = True
                 text.append(f"\n── {phase}: captured {stream} ──\n", style="bold cyan")
-                text.append(captured.rstrip() + "\n")
+                text.append(visible(captured.rstrip(), multiline=True) + "\n")
     if not shown:
         text.append("\nno traceback or captured output recorded\n", style="dim")
     return text

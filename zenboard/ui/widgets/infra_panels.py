@@ -5,6 +5,9 @@ state, health in colour, the failing streak of its health check (`3✗`), restar
 whether its published ports are the task's (`ports ok`, `ports WRONG`, or `ports —` when the
 task assigned the container no port, so there is nothing to compare). Without Docker the
 containers panel says "docker unavailable: <reason>" and everything else keeps working.
+
+Labels, states and Docker's error text come from containers and the daemon: every cell is a
+`Text` (a `str` cell in a Rich table is markup) with its control characters spelled out.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from textual.widgets import Static
 
 from zenboard.ui.infra import InfraSnapshot
 from zenboard.ui.render import HEALTH_STYLE
+from zenboard.ui.safe_text import literal
 
 
 class PortsPanel(Static):
@@ -36,7 +40,7 @@ class PortsPanel(Static):
             table.add_column()
         for row in snap.ports:
             style = "green" if row.state in ("free", "task") else "bold red"
-            table.add_row(row.service, str(row.port), Text(row.state, style=style))
+            table.add_row(literal(row.service), str(row.port), literal(row.state, style=style))
         self.update(table if snap.ports else Text("no ports", style="dim"))
 
 
@@ -52,7 +56,7 @@ class ContainersPanel(Static):
             return
         self._shown = key
         if not snap.docker_available:
-            self.update(Text(f"docker unavailable: {snap.docker_reason}", style="yellow"))
+            self.update(literal(f"docker unavailable: {snap.docker_reason}", style="yellow"))
             return
         if not snap.has_tasks:
             self.update(Text("no task containers (no [tool.zenboard.ports])", style="dim"))
@@ -64,8 +68,8 @@ class ContainersPanel(Static):
         for _ in range(6):
             table.add_column(no_wrap=True)
         for c in snap.containers:
-            state = Text(c.state, style="" if c.state == "running" else "bold red")
-            health = Text(c.health, style=HEALTH_STYLE.get(c.health, ""))
+            state = literal(c.state, style="" if c.state == "running" else "bold red")
+            health = literal(c.health, style=HEALTH_STYLE.get(c.health, ""))
             streak = Text(f"{c.failing_streak}✗" if c.failing_streak else "", style="red")
             restarts = Text(f"↻{c.restarts}", style="yellow" if c.restarts else "dim")
             ports = Text("ports ")
@@ -75,5 +79,5 @@ class ContainersPanel(Static):
                 ports.append(
                     "ok" if c.ports_ok else "WRONG", style="green" if c.ports_ok else "bold red"
                 )
-            table.add_row(Text(c.service, style="bold"), state, health, streak, restarts, ports)
+            table.add_row(literal(c.service, style="bold"), state, health, streak, restarts, ports)
         self.update(table)

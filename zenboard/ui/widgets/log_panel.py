@@ -15,11 +15,10 @@ from rich.segment import Segment
 from textual.strip import Strip
 
 from zenboard.model.state import RunState
+from zenboard.ui.safe_text import visible
 from zenboard.ui.widgets.line_view import LineView
 
 MAX_LINES = 2_000
-CONTROL = {code: "?" for code in (*range(0, 9), *range(10, 32), 127)}
-"""Control characters would move the terminal's cursor: they are shown as `?`."""
 
 
 class LogPanel(LineView, can_focus=True):
@@ -59,7 +58,10 @@ class LogPanel(LineView, can_focus=True):
         width = self.scrollable_content_region.width
         style = self.rich_style
         if 0 <= index < len(self.lines):
-            strip = Strip([Segment(self.lines[index].expandtabs(8).translate(CONTROL), style)])
+            # Tabs become spaces; other control characters (C0 and C1) would move the cursor
+            # or start an escape sequence: they are spelled out (`\x1b`), as everywhere else.
+            line = visible(self.lines[index].expandtabs(8))
+            strip = Strip([Segment(line, style)])
             if strip.cell_length > width:
                 strip = Strip([*strip.crop(0, max(width - 1, 0)), Segment("…", style)])
             return strip.adjust_cell_length(width, style)

@@ -9,6 +9,7 @@ from textual.widget import Widget
 
 from zenboard.model.state import RunState, SuiteStatus
 from zenboard.ui import render
+from zenboard.ui.safe_text import visible
 
 
 def elapsed(state: RunState, now: float) -> float:
@@ -42,10 +43,12 @@ class RunHeader(Widget):
             self.refresh()
 
     def render(self) -> Text:
+        """A `Text` (never markup); the folder's name and the watch note (changed files'
+        names) are shown with their control characters spelled out."""
         status = self.state.status
-        text = Text.assemble(("zenboard", "bold"), "  ", (self.project, "bold cyan"))
+        text = Text.assemble(("zenboard", "bold"), "  ", (visible(self.project), "bold cyan"))
         if self.task_id and self.task_id != self.project:  # a worktree named after its task
-            text.append(f"  task {self.task_id}", style="cyan")
+            text.append(f"  task {visible(self.task_id)}", style="cyan")
         text.append("  ")
         label = "ready" if status is SuiteStatus.IDLE else str(status)
         text.append(f" {label} ", style=f"reverse {render.status_style(status)}")
@@ -59,6 +62,6 @@ class RunHeader(Widget):
                 f"  {render.duration_text(elapsed(self.state, self.clock()))}", style="bold"
             )
         if self.watch_note:
-            text.append(f"  {self.watch_note}", style="yellow")
+            text.append(f"  {visible(self.watch_note)}", style="yellow")
         text.truncate(max(self.size.width, 10), overflow="ellipsis")
         return text

@@ -23,6 +23,7 @@ from textual.widget import Widget
 from zenboard.config import SuiteConfig
 from zenboard.model.state import SuiteState, SuiteStatus
 from zenboard.ui import render
+from zenboard.ui.safe_text import literal
 
 INTERRUPTED_NAMED = 3
 """Interrupted tests a card names (summary.json lists them all)."""
@@ -198,7 +199,8 @@ class SuiteCard(Widget, can_focus=True):
             notes.append(f"{len(s.not_run)} not run (the run ended before they started)")
         if s.corrected:
             notes.append(f"stream damaged: {s.corrected} results corrected from pytest's report")
-        lines += [Text(note, style="magenta") for note in notes]
+        # Notes quote test ids, collection errors and pytest's own words: shown, never obeyed.
+        lines += [literal(note, style="magenta") for note in notes]
         return lines
 
     def _with_trend(self, line: Text, width: int) -> Text:

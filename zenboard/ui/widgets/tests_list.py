@@ -26,6 +26,7 @@ from textual.strip import Strip
 
 from zenboard.model.state import RunState, TestResult
 from zenboard.ui.render import OUTCOME_MARK, OUTCOME_STYLE, short_nodeid
+from zenboard.ui.safe_text import literal, visible
 from zenboard.ui.widgets.line_view import LineView
 
 RowKey = tuple[str, str]
@@ -36,6 +37,17 @@ HEADER = 1
 """Lines above the rows (the column titles), which stay put while the rows scroll."""
 MARK_STYLE = {outcome: Style.parse(style) for outcome, style in OUTCOME_STYLE.items()}
 FLAKY_BADGE = "⚑"
+
+
+def shown_name(test: TestResult) -> str:
+    """The row's test name; rows are raw segments, so its control characters are spelled out
+    here (and widths are measured on what is drawn: an ESC is zero cells, `\\x1b` four)."""
+    return visible(short_nodeid(test.nodeid))
+
+
+def shown_reason(test: TestResult) -> str:
+    """The row's one-line failure reason, as drawn (empty for a test that did not fail)."""
+    return visible(test.reason().replace("\n", " ")) if test.failed else ""
 
 
 def fit(text: str, width: int) -> str:
@@ -193,11 +205,11 @@ class TestsList(LineView, can_focus=True):
 
     def _measure(self, test: TestResult) -> None:
         """Widen the columns for `test` (they never narrow while the list fills)."""
-        name = cell_len(short_nodeid(test.nodeid))
-        reason = cell_len(test.reason()) if test.failed else 0
+        name = cell_len(shown_name(test))
+        reason = cell_len(shown_reason(test))
         widest = (self._widest_test, self._widest_worker, self._widest_reason)
         self._widest_test = max(self._widest_test, name)
-        self._widest_worker = max(self._widest_worker, cell_len(test.worker))
+        self._widest_worker = max(self._widest_worker, cell_len(visible(test.worker)))
         self._widest_reason = max(self._widest_reason, reason)
         if widest != (self._widest_test, self._widest_worker, self._widest_reason):
             self._strips.clear()
@@ -225,10 +237,12 @@ class TestsList(LineView, can_focus=True):
         more = f" (first {MAX_ROWS:,})" if self.truncated else ""
         if self._flaky_rows:
             more += f"  {FLAKY_BADGE} {self._flaky_rows} flaky"
+        # A Text, not a str: a border title string is markup, and a filter may well be a pasted
+        # test id such as `test_x[[/]]` (repr() already spells its control characters).
         if self.filter:
-            self.border_title = f"tests matching {self.filter!r}: {len(self._rows)}{more}"
+            self.border_title = literal(f"tests matching {self.filter!r}: {len(self._rows)}{more}")
         else:
-            self.border_title = f"failures: {len(self._rows)}{more}"
+            self.border_title = literal(f"failures: {len(self._rows)}{more}")
 
     def selected(self) -> RowKey | None:
         """(suite, nodeid) under the cursor, if any."""
@@ -352,7 +366,6 @@ class TestsList(LineView, can_focus=True):
         test = suite.tests.get(key[1]) if suite is not None else None
         if test is None:
             return Strip.blank(width, base)
-        reason = test.reason() if test.failed else ""
         segments = [
             Segment(" "),
             Segment(OUTCOME_MARK.get(test.outcome, "?"), MARK_STYLE.get(test.outcome)),
@@ -364,8 +377,8 @@ class TestsList(LineView, can_focus=True):
             else:
                 segments.append(Segment("  "))
         segments += [
-            Segment(f" {fit(key[0], suite_w)} {fit(test.worker, worker_w)} "),
-            Segment(fit(short_nodeid(test.nodeid), test_w)),
-            Segment(" " + fit(reason.replace("\n", " "), reason_w)),
+            Segment(f" {fit(key[0], suite_w)} {fit(visible(test.worker), worker_w)} "),
+            Segment(fit(shown_name(test), test_w)),
+            Segment(" " + fit(shown_reason(test), reason_w)),
         ]
         return Strip(Segment.apply_style(segments, base)).adjust_cell_length(width, base)
