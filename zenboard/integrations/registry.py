@@ -89,7 +89,8 @@ def locked_registry(directory: Path, write: bool = True) -> Iterator[Registry]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-_TASK = re.compile(r"[A-Za-z0-9._-]{1,100}")
+_TASK = re.compile(r"[A-Za-z0-9._-]{1,100}(@[0-9a-f]{8})?(/e2e)?")
+"""A task id, or the claim of a task's Playwright workers (`<id>[@<path hash>]/e2e`)."""
 _SERVICE = re.compile(r"[a-z0-9_-]{1,64}")
 
 
