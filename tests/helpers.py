@@ -29,7 +29,7 @@ def write_project(root: Path, files: dict[str, str]) -> Path:
     does): without one among `files`, an empty pyproject.toml is added (pytest takes it as the
     rootdir, and it holds no configuration).
     """
-    if not any(name in files for name in PROJECT_MARKERS):
+    if not any(name in files or (root / name).exists() for name in PROJECT_MARKERS):
         files = {"pyproject.toml": "", **files}
     for name, text in files.items():
         path = root / name

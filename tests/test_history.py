@@ -183,6 +183,7 @@ def test_every_run_is_recorded_with_outcomes_workers_commit_and_task(
 
 
 def test_durations_update_without_history_is_one_clear_line(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
     done = run_cli(["durations", "--update"], tmp_path)
     assert done.returncode == 2
     assert "no run history" in done.stderr and done.stderr.count("\n") == 1

@@ -82,6 +82,7 @@ def test_verify_is_stable_when_everything_passes_every_run(tmp_path: Path) -> No
 
 
 def test_verify_refuses_zero_runs(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
     done = run_cli(["verify", "--runs", "0"], tmp_path)
     assert done.returncode == 2 and "--runs 0" in done.stderr
 

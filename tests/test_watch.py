@@ -257,7 +257,9 @@ def test_previously_failed_tests_run_first_without_xdist_then_the_rest(project: 
         {
             "pyproject.toml": suites_toml(f'name = "unit"\nargs = [{NO_CACHE}]\nworkers = 2'),
             "pkg/mod.py": "OK = True\n",
-            "tests/test_unit.py": "def test_a1():\n    pass\n",
+            # ten tests: the rest is more than a handful, so it keeps the suite's workers
+            "tests/test_unit.py": "import pytest\n\n@pytest.mark.parametrize('n', range(10))\n"
+            "def test_a1(n):\n    pass\n",
             "tests/test_api.py": """
                 from pkg.mod import OK
                 def test_b_ok():
@@ -278,7 +280,10 @@ def test_previously_failed_tests_run_first_without_xdist_then_the_rest(project: 
         failed = {"tests/test_api.py::test_b_bad", "tests/test_zz.py::test_broken"}
         assert set(order[:2]) == failed
         assert order[2] == "tests/test_api.py::test_b_ok"  # the rest of the affected file
-        assert set(order[3:]) == {"tests/test_unit.py::test_a1", "other/test_other.py::test_other"}
+        assert set(order[3:]) == {
+            *(f"tests/test_unit.py::test_a1[{n}]" for n in range(10)),
+            "other/test_other.py::test_other",
+        }
 
 
 def test_a_missing_watched_path_is_one_line_and_exit_2(tmp_path: Path) -> None:
