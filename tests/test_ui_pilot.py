@@ -436,3 +436,25 @@ async def test_history_that_cannot_be_written_is_shown_once(project: Path) -> No
         shown = [n.message for n in app._notifications if "history" in n.message]
         assert len([m for m in shown if "history not recorded" in m]) == 1
         assert app.is_running and app.session.state.suites["unit"].status is SuiteStatus.FAILED
+
+
+async def test_a_report_file_that_is_a_symlink_is_refused_and_shown(
+    project: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "bashrc"
+    outside.write_text("# mine\n")
+    reports = project / ".zenboard/reports/latest"
+    reports.mkdir(parents=True)
+    (reports / "summary.json").symlink_to(outside)
+    app = make_app(project, run_at_start=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: settled(app), "the launch")
+        await wait_until(
+            pilot,
+            lambda: any("reports: could not be written" in n.message for n in app._notifications),
+            "the write fault to be shown",
+        )
+        shown = [n.message for n in app._notifications if "reports:" in n.message]
+        assert f"{reports / 'summary.json'}: is a symlink" in shown[0]
+        assert app.is_running
+    assert outside.read_text() == "# mine\n"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from zenboard import safefs
 from zenboard.config import ProjectConfig, SuiteConfig
 from zenboard.engine import Engine, EventBuffer
 from zenboard.integrations import reports
@@ -135,9 +136,11 @@ class Session:
         """The reports `zenboard run` writes, refreshed at the end of every suite run."""
         try:
             reports.write_suite_reports(suite, self.engine.staging_dir)
-            reports.publish(self.state, self.engine.staging_dir, self.report_dir)
+            reports.publish(
+                self.state, self.engine.staging_dir, self.report_dir, root=self.engine.report_root
+            )
         except OSError as exc:
-            self.errors.append(f"could not write reports to {self.report_dir}: {exc.strerror}")
+            self.errors.append(f"reports: could not be written: {safefs.describe(exc)}")
 
     # Commands: each returns at once; the engine work happens on the commander thread.
 
