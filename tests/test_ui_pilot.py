@@ -425,7 +425,7 @@ async def test_history_that_cannot_be_written_is_shown_once(project: Path) -> No
         await wait_until(pilot, lambda: settled(app), "the launch")
         await wait_until(
             pilot,
-            lambda: any("history not recorded" in n.message for n in app._notifications),
+            lambda: any("history not recorded" in m for m in app.said),
             "the history problem to be shown",
         )
         await pilot.press("a")
@@ -433,8 +433,7 @@ async def test_history_that_cannot_be_written_is_shown_once(project: Path) -> No
             pilot, lambda: settled(app) and app.session.state.suites["unit"].runs == 2, "rerun"
         )
         await pilot.pause(0.5)
-        shown = [n.message for n in app._notifications if "history" in n.message]
-        assert len([m for m in shown if "history not recorded" in m]) == 1
+        assert len([m for m in app.said if "history not recorded" in m]) == 1
         assert app.is_running and app.session.state.suites["unit"].status is SuiteStatus.FAILED
 
 
@@ -451,10 +450,10 @@ async def test_a_report_file_that_is_a_symlink_is_refused_and_shown(
         await wait_until(pilot, lambda: settled(app), "the launch")
         await wait_until(
             pilot,
-            lambda: any("reports: could not be written" in n.message for n in app._notifications),
+            lambda: any("reports: could not be written" in m for m in app.said),
             "the write fault to be shown",
         )
-        shown = [n.message for n in app._notifications if "reports:" in n.message]
+        shown = [m for m in app.said if "reports:" in m]
         assert f"{reports / 'summary.json'}: is a symlink" in shown[0]
         assert app.is_running
     assert outside.read_text() == "# mine\n"

@@ -16,6 +16,7 @@ import os
 import signal
 import threading
 import time
+from collections import deque
 from functools import partial
 from pathlib import Path
 from typing import ClassVar
@@ -57,6 +58,7 @@ from zenboard.ui.widgets.suite_card import SuiteCard
 from zenboard.ui.widgets.tests_list import TestsList
 
 TICK_SECONDS = 1 / 25
+SAID_KEPT = 100
 PAINT_SECONDS = 1 / 10
 """Cards, header, test list and log repaint at most this often (the fold runs every tick)."""
 INFRA_POLL_SECONDS = 0.5
@@ -110,6 +112,8 @@ class ZenboardApp(App[int]):
         """What changed since the views were last painted (folds merge into it)."""
         self._painted = 0.0
         self.gc_pacing = CollectorPacing()
+        self.said: deque[str] = deque(maxlen=SAID_KEPT)
+        """The latest notifications' messages, after they faded (for the tests, and `say`)."""
         # The main screen's widgets, kept so the timer reaches them whatever screen is on top.
         state, clock = session.state, session.clock
         self.header = RunHeader(session.config.root.name, session.task, state, clock)
@@ -286,7 +290,7 @@ class ZenboardApp(App[int]):
             try:
                 problems = self.history.record(launch)
             except Exception as exc:  # a fault is shown, never fatal
-                problems = [f"history: run not recorded ({type(exc).__name__}: {exc})"]
+                problems = [f"history not recorded: {type(exc).__name__}: {exc}"]
             for problem in problems:
                 self.post_message(HistoryProblem(problem))
             self._read_history()
@@ -384,6 +388,7 @@ class ZenboardApp(App[int]):
         """A notification. Messages quote test ids, file names and errors, so they are never
         markup (a `[/]` in one would raise MarkupError and take the app down) and their control
         characters are spelled out; every notification of the dashboard goes through here."""
+        self.said.append(visible(message))
         self.notify(
             visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False
         )
