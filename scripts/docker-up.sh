@@ -38,7 +38,7 @@ install_missing() {
     missing=($(printf '%s\n' "${missing[@]}" | sort -u))
     step "apt-get install ${missing[*]} (the Docker engine; about a minute the first time)"
     export DEBIAN_FRONTEND=noninteractive
-    quietly '^(Get:|Setting up) ' apt_install "${missing[@]}" \
+    quietly '^(Get:[0-9]+|Setting up) ' apt_install "${missing[@]}" \
         || die "apt-get install ${missing[*]} failed"
 }
 

@@ -25,7 +25,7 @@ need_apt() {
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         step "apt-get install $* (this Python cannot make a venv without it)"
         export DEBIAN_FRONTEND=noninteractive
-        quietly '^(Get:|Setting up) ' apt_install "$@"
+        quietly '^(Get:[0-9]+|Setting up) ' apt_install "$@"
     else
         echo "setup-venv: please install: $*" >&2
         exit 1

@@ -29,5 +29,5 @@ step "apt-get install ${missing[*]} (Debian packages; about a minute the first t
 apt_install() {
     "${SUDO[@]}" apt-get update && "${SUDO[@]}" apt-get install -y --no-install-recommends "$@"
 }
-quietly '^(Get:|Setting up) ' apt_install "${missing[@]}" \
+quietly '^(Get:[0-9]+|Setting up) ' apt_install "${missing[@]}" \
     || { echo "system-deps.sh: apt-get could not install ${missing[*]}" >&2; exit 1; }
