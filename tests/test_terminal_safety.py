@@ -362,3 +362,24 @@ async def test_a_filter_with_markup_is_shown_as_typed(tmp_path: Path) -> None:
         await pilot.press("slash", *"x[/]", "enter")
         await pilot.pause()
         assert "tests matching 'x[/]': 0" in drawn(app.table)
+
+
+def test_history_lines_spell_out_what_the_database_holds(tmp_path: Path) -> None:
+    """A history database is written by other processes (another worktree, a shared host)."""
+    from zenboard.integrations.history import History, RunRecord, SuiteRecord, TestRecord
+
+    (tmp_path / "pyproject.toml").write_text("")
+    hostile = "\x1b]0;pwned\x07[bold]x[/]\x9b31m"
+    tests = (TestRecord(f"t.py::{hostile}", "failed", 0.5, "gw0"),)
+    with History(tmp_path) as db:
+        for outcome in ("passed", "failed"):
+            flip = (TestRecord(f"t.py::{hostile}", outcome, 0.5, "gw0"),)
+            db.record(RunRecord(1.0, 2.0, hostile, 1, hostile, None, hostile,
+                                (SuiteRecord(hostile, "failed", 1.0, 2, False, flip),)))
+        db.record(RunRecord(1.0, 2.0, "run", 1, suites=(SuiteRecord("u", "failed", 1.0, 2, False, tests),)))
+    done = run_cli(["history"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    for raw in ("\x1b", "\x07", "\x9b"):
+        assert raw not in done.stdout
+    assert done.stdout.count("\\x1b]0;pwned\\x07") >= 4  # the kind, suites, ids, shard
+    assert '"kind": "\\u001b]0;pwned\\u0007' in run_cli(["history", "--json"], tmp_path).stdout

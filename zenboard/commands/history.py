@@ -62,17 +62,19 @@ def run(args: argparse.Namespace) -> int:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(str(r["started"]))))
         shard = f" shard {r['shard']}" if r["shard"] else ""
         commit = str(r["commit"] or "")[:10]
-        print(
-            f"  #{r['id']:<5} {when} {r['kind']:<8}{shard} exit {r['exit_code']} "
-            f"{r['tests']} tests "
-            f"{r['failed']} failed {r['duration']:.1f}s {commit} {','.join(r['suites'])}"
+        print(  # every field comes from a database other processes (or hosts) write
+            visible(
+                f"  #{r['id']:<5} {when} {r['kind']:<8}{shard} exit {r['exit_code']} "
+                f"{r['tests']} tests "
+                f"{r['failed']} failed {r['duration']:.1f}s {commit} {','.join(r['suites'])}"
+            )
         )
     print("slowest tests (mean over recent runs)")
     for t in data["slowest"]:
-        print(f"  {t['mean']:>8.3f}s  [{t['suite']}] {visible(t['nodeid'])}")
+        print(visible(f"  {t['mean']:>8.3f}s  [{t['suite']}] {t['nodeid']}"))
     print("flakiest tests (outcome flips, oldest run first)")
     if not data["flakiest"]:
         print("  (none)")
     for t in data["flakiest"]:
-        print(f"  {t['flips']:>3} flips  {t['pattern']}  [{t['suite']}] {visible(t['nodeid'])}")
+        print(visible(f"  {t['flips']:>3} flips  {t['pattern']}  [{t['suite']}] {t['nodeid']}"))
     return 0
