@@ -97,8 +97,8 @@ def _interpreter_note(root: Path) -> str:
     if (venv / "bin" / "python").exists() and Path(sys.prefix).resolve() != venv.resolve():
         return (
             f"note: the project has {venv}, but zenboard runs in {sys.prefix}: suites run in "
-            "zenboard's interpreter; install zenboard into .venv (.venv/bin/pip install zenboard) "
-            "and run .venv/bin/zenboard to use it"
+            "zenboard's interpreter; install zenboard into .venv "
+            "(.venv/bin/pip install /path/to/zenboard) and run .venv/bin/zenboard to use it"
         )
     return ""
 

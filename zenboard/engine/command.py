@@ -69,7 +69,7 @@ def check_interpreter(suite: SuiteConfig) -> None:
         names = {"xdist": "pytest-xdist", "pytest_jsonreport": "pytest-json-report"}
         raise InputError(
             f"suite {suite.name}: {python} lacks {', '.join(names.get(m, m) for m in missing)}"
-            f" (install them into that environment: pip install zenboard)"
+            f" (install zenboard into that environment: pip install /path/to/zenboard)"
         )
 
 
