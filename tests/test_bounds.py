@@ -50,3 +50,22 @@ def test_history_limit_inside_the_bounds_works(project: Path) -> None:
     assert run_cli(["run", "--ci"], project).returncode == 0
     done = run_cli(["history", "--limit", "10000", "--json"], project, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--ci", "--report-dir", ""],
+        ["run", "--ci", "--report-dir", " "],
+        ["run", "--ci", "--project", ""],
+        ["merge", "", "--report-dir", "out"],
+        ["durations", "--update", "--from", ""],
+    ],
+)
+def test_an_empty_path_is_bad_input(tmp_path: Path, args: list[str]) -> None:
+    """An unset CI variable must not send the reports among the project's own files."""
+    project = write_project(tmp_path, {"pyproject.toml": suites_toml('name = "unit"')})
+    done = run_cli(args, project, timeout=60)
+    assert done.returncode == 2
+    assert "an empty path (an unset variable?)" in done.stderr
+    assert sorted(p.name for p in project.iterdir()) == ["pyproject.toml"]

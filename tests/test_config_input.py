@@ -358,3 +358,27 @@ def test_toml_datetimes_are_refused_not_crashing(tmp_path: Path) -> None:
     suite = {"name": "a", "cwd": dt.date(2024, 1, 1), "args": [dt.time(1, 2)]}
     with pytest.raises(ConfigError):
         config_module._parse(tmp_path, tmp_path / "zenboard.toml", {"suites": [suite]}, "")
+
+
+@pytest.mark.parametrize("name", ["pyproject.toml", "zenboard.toml"])
+@pytest.mark.parametrize("command", [["run", "--ci"], ["audit"], ["status"]])
+def test_a_configuration_that_is_not_utf8_is_one_line(
+    tmp_path: Path, name: str, command: list[str]
+) -> None:
+    (tmp_path / name).write_bytes(b"[tool.pytest.ini_options]\n# caf\xe9\n")
+    done = run_cli(command, tmp_path, timeout=60)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert f"{tmp_path / name}: (file): UTF-8 text" in done.stderr
+
+
+@pytest.mark.parametrize("cwd", ["../..", "..", "/tmp", "sub/../../x"])
+def test_a_suite_cwd_outside_the_project_is_refused(tmp_path: Path, cwd: str) -> None:
+    project = write_project(
+        tmp_path / "proj",
+        {"pyproject.toml": suites_toml(f'name = "unit"\ncwd = "{cwd}"'), "sub/x.txt": ""},
+    )
+    done = run_cli(["run", "--ci"], project, timeout=60)
+    assert done.returncode == 2
+    assert f"cwd: a directory inside the project {project}, got {cwd!r}" in done.stderr
+    assert not (tmp_path / ".pytest_cache").exists()

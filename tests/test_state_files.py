@@ -219,3 +219,17 @@ def test_a_symlinked_registry_is_not_written_through(project: Path, tmp_path: Pa
     assert done.returncode == 2
     assert "is a symlink" in one_error_line(done.stderr)
     assert target.read_text() == '{"version": 1, "tasks": {}}\n'
+
+
+@pytest.mark.parametrize("args", [["history"], ["durations"], ["run", "--ci"]])
+def test_a_linked_state_dir_is_refused_by_every_command(
+    project: Path, tmp_path: Path, args: list[str]
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "durations.json").write_text('{"version": 1, "suites": {}}')
+    (project / ".zenboard").symlink_to(elsewhere)
+    done = run_cli(args, project)
+    assert done.returncode == 2, (args, done.stdout, done.stderr)
+    assert "is a symlink" in one_error_line(done.stderr)
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["durations.json"]

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import ModuleType
 
 from zenboard import __version__
-from zenboard.commands import COMMANDS
+from zenboard.commands import COMMANDS, path_arg
 from zenboard.errors import InputError
 
 
@@ -48,7 +48,7 @@ def build_parser(
         command = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
         command.add_argument(
             "--project",
-            type=Path,
+            type=path_arg,
             default=None,
             metavar="DIR",
             help="the project's directory (default: the nearest one upward with a zenboard or "

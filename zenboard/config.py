@@ -7,6 +7,7 @@ and what was expected, so a broken file costs the user one line to fix (see erro
 from __future__ import annotations
 
 import difflib
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,6 +156,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(f)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, "(syntax)", f"valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, "(file)", f"UTF-8 text (byte {exc.start}: {exc.reason})") from None
     except OSError as exc:
         raise ConfigError(path, "(file)", f"a readable file ({exc.strerror})") from None
 
@@ -270,6 +273,10 @@ def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:
     cwd_raw = raw.get("cwd", ".")
     if not isinstance(cwd_raw, str) or "\0" in cwd_raw:
         raise ConfigError(path, f"{where}.cwd", "a directory path (string)")
+    if not Path(os.path.normpath(root / cwd_raw)).is_relative_to(root):
+        raise ConfigError(
+            path, f"{where}.cwd", f"a directory inside the project {root}, got {cwd_raw!r}"
+        )
     cwd = (root / cwd_raw).resolve()
     if not cwd.is_dir():
         raise ConfigError(path, f"{where}.cwd", f"an existing directory, {cwd} is not one")

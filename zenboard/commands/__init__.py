@@ -5,6 +5,9 @@ Modules here import only what parsing needs at top level; heavy imports happen i
 
 from __future__ import annotations
 
+import argparse
+from pathlib import Path
+
 COMMANDS: tuple[str, ...] = (
     "run",
     "init",
@@ -21,3 +24,13 @@ COMMANDS: tuple[str, ...] = (
     "merge",
     "durations",
 )
+
+
+def path_arg(text: str) -> Path:
+    """A path on the command line: never empty (an unset CI variable would name the current
+    directory, and reports would land among the project's files) and never holding NUL."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path (an unset variable?)")
+    if "\0" in text:
+        raise argparse.ArgumentTypeError("a path without NUL")
+    return Path(text)

@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from zenboard.commands import path_arg
 from zenboard.errors import InputError
 
 PROJECT = "optional"
@@ -25,7 +26,7 @@ _IGNORED = shutil.ignore_patterns(
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dir",
-        type=Path,
+        type=path_arg,
         metavar="DIR",
         help="where to copy the demo (default: a new temporary directory)",
     )

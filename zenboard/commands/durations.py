@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+from zenboard.commands import path_arg
 
 NAME = "durations"
 HELP = "write .zenboard/durations.json from the last full run (--update), or show what it holds"
@@ -18,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--from",
         dest="source",
-        type=Path,
+        type=path_arg,
         metavar="REPORT_DIR",
         help="with --update: take the durations from REPORT_DIR/summary.json instead "
         "(e.g. the merged reports of all shards)",
@@ -29,9 +30,11 @@ def run(args: argparse.Namespace) -> int:
     from zenboard.errors import InputError
     from zenboard.integrations import durations
     from zenboard.integrations.history import HISTORY_FILE, History
+    from zenboard.statedir import check_state_dirs
     from zenboard.textsafe import visible
 
     root = args.project.resolve()
+    check_state_dirs(root)  # a linked or shared .zenboard/ is refused here too, not read through
     if args.update and args.source is not None:
         path = durations.update(root, durations.from_summary(args.source.resolve()))
         print(

@@ -40,9 +40,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from zenboard.integrations.history import HISTORY_FILE, History
+    from zenboard.statedir import check_state_dirs
     from zenboard.textsafe import visible
 
     root = args.project.resolve()
+    check_state_dirs(root)  # a linked or shared .zenboard/ is refused here too, not read through
     if not (root / HISTORY_FILE).is_file():
         data: dict[str, list[dict[str, Any]]] = {"runs": [], "slowest": [], "flakiest": []}
     else:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from zenboard.commands import path_arg
+
 NAME = "launch"
 HELP = "open the live dashboard and run the suites (--no-run: open it idle)"
 
@@ -19,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-run", action="store_true", help="open the dashboard idle")
     parser.add_argument(
         "--report-dir",
-        type=Path,
+        type=path_arg,
         metavar="DIR",
         help="where reports go (default: PROJECT/.zenboard/reports/latest)",
     )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+from zenboard.commands import path_arg
 
 PROJECT = "optional"
 """Runs without a project: the current directory will do (see cli._project)."""
@@ -13,10 +14,14 @@ HELP = "merge the report dirs of shards (zenboard run --shard K/N) into one repo
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "dirs", nargs="+", type=Path, metavar="DIR", help="report dirs of the shards"
+        "dirs", nargs="+", type=path_arg, metavar="DIR", help="report dirs of the shards"
     )
     parser.add_argument(
-        "--report-dir", type=Path, metavar="OUT", required=True, help="where the merged reports go"
+        "--report-dir",
+        type=path_arg,
+        metavar="OUT",
+        required=True,
+        help="where the merged reports go",
     )
 
 

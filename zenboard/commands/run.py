@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from zenboard.commands import path_arg
+
 if TYPE_CHECKING:
     from zenboard.config import ProjectConfig, SuiteConfig
 
@@ -23,7 +25,7 @@ def add_headless_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
     )
     parser.add_argument(
         "--report-dir",
-        type=Path,
+        type=path_arg,
         metavar="DIR",
         help="where reports go (default: PROJECT/.zenboard/reports/latest)",
     )

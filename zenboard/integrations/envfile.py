@@ -48,8 +48,11 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _SHELL_VARIABLES = frozenset(
     {"ENV", "SHELLOPTS", "BASHOPTS", "PS0", "PS1", "PS2", "PS3", "PS4", "PROMPT_COMMAND", "IFS"}
     | {"CDPATH", "GLOBIGNORE", "HOME", "PATH", "HISTFILE"}
+    | {"NODE_OPTIONS", "NODE_PATH", "PERL5OPT", "PERL5LIB", "RUBYOPT", "GIT_SSH_COMMAND"}
 )
-_LOADER_PREFIXES = ("BASH_", "LD_", "DYLD_", "PYTHON")
+_LOADER_PREFIXES = ("BASH_", "LD_", "DYLD_", "PYTHON", "PYTEST_", "ZENBOARD_")
+"""Prefixes of variables that change what runs: the loader's, Python's, pytest's (`PYTEST_ADDOPTS`
+deselects everything, `PYTEST_PLUGINS` loads code) and zenboard's own (its event pipe)."""
 _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 _Fail = Callable[[str], InputError]
