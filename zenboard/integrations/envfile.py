@@ -49,10 +49,13 @@ _SHELL_VARIABLES = frozenset(
     {"ENV", "SHELLOPTS", "BASHOPTS", "PS0", "PS1", "PS2", "PS3", "PS4", "PROMPT_COMMAND", "IFS"}
     | {"CDPATH", "GLOBIGNORE", "HOME", "PATH", "HISTFILE"}
     | {"NODE_OPTIONS", "NODE_PATH", "PERL5OPT", "PERL5LIB", "RUBYOPT", "GIT_SSH_COMMAND"}
+    | {"PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTEST_DEBUG"}
+    | {"PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"}
 )
-_LOADER_PREFIXES = ("BASH_", "LD_", "DYLD_", "PYTHON", "PYTEST_", "ZENBOARD_")
-"""Prefixes of variables that change what runs: the loader's, Python's, pytest's (`PYTEST_ADDOPTS`
-deselects everything, `PYTEST_PLUGINS` loads code) and zenboard's own (its event pipe)."""
+"""Besides the shell's own: variables that change what runs (`PYTEST_ADDOPTS=--co` runs no
+test, `PYTEST_PLUGINS` loads code). The spec's own `PYTEST_WORKERS` stays allowed."""
+_LOADER_PREFIXES = ("BASH_", "LD_", "DYLD_", "PYTHON", "ZENBOARD_")
+"""The loader's, Python's, and zenboard's own (its event pipe, its selection file)."""
 _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 _Fail = Callable[[str], InputError]
