@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -226,3 +227,17 @@ def test_task_commands_never_import_textual(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "docker-compose.zenflow.yml").is_file()
+
+
+def test_status_in_a_project_without_tasks_claims_nothing(tmp_path: Path) -> None:
+    """A look is not a claim: no registry entry, no .env.task for every later run to read."""
+    project = tmp_path / "plain"
+    project.mkdir()
+    (project / "pyproject.toml").write_text("")
+    for args in (("status",), ("status", "--json")):
+        result = _zenboard(*args, cwd=project)
+        assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["ports"] == {}
+    assert "env file none (the project has no tasks)" in _zenboard("status", cwd=project).stdout
+    assert not (project / ".zenflow").exists()
+    assert not (tmp_path / "state" / "zenboard" / "ports.json").exists()

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 
 NAME = "status"
-HELP = "show the task's ports and the health of its containers"
+HELP = (
+    "show the task's ports and the health of its containers (in a project with tasks it claims "
+    "the ports it shows and writes .env.task, as `zenboard ports` does; without, nothing)"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,10 +30,12 @@ def run(args: argparse.Namespace) -> int:
     from zenboard.config import load_config
     from zenboard.integrations import taskstatus
     from zenboard.integrations.docker_watch import probe
-    from zenboard.integrations.taskenv import prepare_task
+    from zenboard.integrations.taskenv import has_tasks, prepare_task, unclaimed_task
 
     config = load_config(args.project)
-    setup = prepare_task(config, args.task)
+    # A look, not a claim: without tasks, nothing is claimed and no .env.task is written.
+    tasks = has_tasks(config, args.task)
+    setup = prepare_task(config, args.task) if tasks else unclaimed_task(config, args.task)
     snapshot = probe(setup.task.compose_project, taskstatus.expected_ports(setup))
     states = taskstatus.port_states(setup, snapshot)
     if args.json:
@@ -38,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         task = setup.task
         print(f"task {task.id} ({task.source})  compose project {task.compose_project}")
-        print(f"env file {setup.env_file}")
+        print(f"env file {setup.env_file}" if tasks else "env file none (the project has no tasks)")
         print("ports:")
         print(*taskstatus.port_lines(setup, states), sep="\n")
         print("containers:")

@@ -24,6 +24,7 @@ from zenboard.integrations.envfile import (
     write_env_file,
 )
 from zenboard.integrations.ports import Allocation, allocate, ports_config
+from zenboard.integrations.registry import registry_dir
 from zenboard.integrations.tasks import Task, resolve_task
 
 HEADER = (
@@ -98,6 +99,20 @@ def task_file_values(
     if "E2E_BASE_URL" not in written and "BACKEND_PORT" in written:
         written["E2E_BASE_URL"] = "http://localhost:${BACKEND_PORT}"
     return {k: v if k not in MANAGED_KEYS else quote_value(v) for k, v in written.items()}
+
+
+def unclaimed_task(
+    config: ProjectConfig, task_arg: str | None, environ: Mapping[str, str] | None = None
+) -> TaskSetup:
+    """The task of a project without tasks, for a look only: no ports claimed, no file written.
+
+    `status` shows it (the task id, its Compose project's containers) where `prepare_task`
+    would claim the default services in the shared registry and write a `.env.task` that every
+    later run then puts into the tests' environment.
+    """
+    task = resolve_task(config.root, task_arg, environ)
+    registry = registry_dir(config.root) / "ports.json"
+    return TaskSetup(task, Allocation(task.id, {}, registry, ()), {}, {})
 
 
 def has_tasks(

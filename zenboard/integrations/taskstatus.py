@@ -82,6 +82,8 @@ def status_json(
 
 
 def port_lines(setup: TaskSetup, states: dict[str, str]) -> list[str]:
+    if not setup.allocation.ports:
+        return ["  none: no [tool.zenboard.ports] in this project (zenboard claims none)"]
     width = max(len(s) for s in setup.allocation.ports)
     return [
         f"  {service:<{width}}  {port:>5}  {PORT_STATE_TEXT[states[service]]}"
