@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_ports.py            # print the figures
     .venv/bin/python bench/bench_ports.py --write    # also update docs/performance.md
 
-1. 200 task ids in one repository: clashes of the spec's formula (last 4 digits of the id plus
+1. 200 task ids in one repository: clashes of the digits formula (last 4 digits of the id plus
    15000/16000/18000/15173) against zenboard's registry, and the time per allocation, from one
    process and from four at once.
 2. A container's health flip: from docker reporting it (the event's daemon timestamp) to
@@ -34,6 +34,7 @@ from zenboard.integrations.containers import ContainerSnapshot  # noqa: E402
 from zenboard.integrations.docker_watch import ContainerWatcher  # noqa: E402
 from zenboard.integrations.ports import DEFAULT_SERVICES, allocate  # noqa: E402
 from zenboard.integrations.tasks import Task  # noqa: E402
+from zenboard.words import plural  # noqa: E402
 
 SECTION = "## Task ports and container health (bench/bench_ports.py)"
 TASKS = 200
@@ -44,7 +45,7 @@ SLUGS = ("ci-suite-tests-parallele-zenflow", "fix-login", "add-export", "grading
 
 
 def task_ids(count: int, seed: int = 7) -> list[str]:
-    """Distinct Zenflow-like ids: a slug and a random 4-digit suffix (the spec's example shape)."""
+    """Distinct Zenflow-like ids: a slug and a random 4-digit suffix (`fix-login-0042`)."""
     rng = random.Random(seed)
     ids: dict[str, None] = {}
     while len(ids) < count:
@@ -114,10 +115,12 @@ def bench_allocation() -> list[str]:
     ctimes = [t for o in outs for t in o["times"]]
     ms = lambda xs: f"{statistics.median(xs) * 1000:.1f} ms median, {max(xs) * 1000:.1f} ms max"  # noqa: E731
     return [
-        f"- Spec formula on {TASKS} ids with 4-digit numeric suffixes: **{spec_pairs} clashing pairs**, "
-        f"{spec_tasks} of {TASKS} tasks share a port with another ({same_suffix} pairs share the suffix; "
-        f"the rest meet across services, e.g. one task's FRONTEND_PORT is another's POSTGRES_PORT). "
-        f"On the first 50 ids: {spec50_pairs} clashing pair(s), {spec50_tasks} tasks.",
+        f"- The digits formula (last 4 digits of the id plus 15000/16000/18000/15173) on {TASKS} ids "
+        f"with 4-digit numeric suffixes: **{plural(spec_pairs, 'clashing pair')}**, "
+        f"{spec_tasks} of {TASKS} tasks share a port with another ({plural(same_suffix, 'pair')} "
+        f"with the same suffix; the rest meet across services, e.g. one task's FRONTEND_PORT is "
+        f"another's POSTGRES_PORT). On the first 50 ids: {plural(spec50_pairs, 'clashing pair')}, "
+        f"{plural(spec50_tasks, 'task')}.",
         f"- zenboard's registry, same {TASKS} ids, one repository: **{our_pairs} clashes** "
         f"({len(ours)} tasks, {sum(len(p) for p in ours.values())} distinct ports).",
         f"- Time per allocation, one process (new claims, bind test included): {ms(times)} "

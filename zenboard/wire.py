@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from zenboard.words import plural
+
 EVENT_VERSION = 1
 
 TEXT_BOUND = 16_000
@@ -38,7 +40,8 @@ def cut(text: str, bound: int = TEXT_BOUND) -> str:
     """`text` cut at `bound` characters, saying how much was left out."""
     if len(text) <= bound:
         return text
-    return text[:bound] + f"\n... [{len(text) - bound} more characters in the JSON report]"
+    more = plural(len(text) - bound, "more character", "more characters")
+    return text[:bound] + f"\n... [{more} in the JSON report]"
 
 
 def _cut_any(value: Any, bound: int) -> Any:

@@ -52,7 +52,9 @@ def finding_lines(findings: Findings, root: Path, markers: Sequence[tuple[str, i
 
 
 def _count(items: Sized) -> str:
-    return "1 test" if len(items) == 1 else f"{len(items)} tests"
+    from zenboard.words import plural
+
+    return plural(len(items), "test")
 
 
 def _more(total: int) -> list[str]:
@@ -66,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
     from zenboard.integrations.audit import absolute, collect_suites, find, shown
     from zenboard.integrations.inventory import take_inventory
     from zenboard.textsafe import visible
+    from zenboard.words import plural
 
     config = load_config(args.project)
     root = config.root
@@ -104,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         )
     else:
         counts = ", ".join(f"{name} {n}" for name, n in findings.counts.items()) or "none"
-        print(f"{findings.total} tests in {root} (plain pytest); suites: {counts}")
+        print(f"{plural(findings.total, 'test')} in {root} (plain pytest); suites: {counts}")
     if skipped:
         print(f"not checked (not pytest suites): {', '.join(skipped)}")
     for line in finding_lines(findings, root, everything.marker_counts()):

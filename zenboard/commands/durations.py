@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from zenboard.integrations.history import HISTORY_FILE, History
     from zenboard.statedir import check_state_dirs
     from zenboard.textsafe import visible
+    from zenboard.words import plural
 
     root = args.project.resolve()
     check_state_dirs(root)  # a linked or shared .zenboard/ is refused here too, not read through
@@ -53,5 +54,6 @@ def run(args: argparse.Namespace) -> int:
     if not known:
         print(f"{root / durations.DURATIONS_FILE}: none yet (shards then split by test count)")
     for suite, tests in sorted(known.items()):  # the file may come from a CI cache: untrusted
-        print(f"  {visible(suite):<16} {len(tests):>5} tests {sum(tests.values()):>9.2f}s")
+        count = plural(len(tests), "test")
+        print(f"  {visible(suite):<16} {count:>11} {sum(tests.values()):>9.2f}s")
     return 0

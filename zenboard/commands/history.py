@@ -42,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from zenboard.integrations.history import HISTORY_FILE, History
     from zenboard.statedir import check_state_dirs
     from zenboard.textsafe import visible
+    from zenboard.words import plural
 
     root = args.project.resolve()
     check_state_dirs(root)  # a linked or shared .zenboard/ is refused here too, not read through
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         print(  # every field comes from a database other processes (or hosts) write
             visible(
                 f"  #{r['id']:<5} {when} {r['kind']:<8}{shard} exit {r['exit_code']} "
-                f"{r['tests']} tests "
+                f"{plural(r['tests'], 'test')} "
                 f"{r['failed']} failed {r['duration']:.1f}s {commit} {','.join(r['suites'])}"
             )
         )
@@ -78,5 +79,6 @@ def run(args: argparse.Namespace) -> int:
     if not data["flakiest"]:
         print("  (none)")
     for t in data["flakiest"]:
-        print(visible(f"  {t['flips']:>3} flips  {t['pattern']}  [{t['suite']}] {t['nodeid']}"))
+        flips = plural(t["flips"], "flip")
+        print(visible(f"  {flips:>9}  {t['pattern']}  [{t['suite']}] {t['nodeid']}"))
     return 0

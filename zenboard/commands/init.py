@@ -194,6 +194,7 @@ def _describe(
     from zenboard.engine.playwright_command import find_playwright
     from zenboard.integrations.init_plan import tests_word
     from zenboard.textsafe import visible
+    from zenboard.words import plural
 
     print(f"Collected {tests_word(len(tests))} in {root} with {sys.executable}.")
     if note:
@@ -204,7 +205,8 @@ def _describe(
         print("No marker of the project's own is in use: one suite for every test.")
     for marker, why in plan.not_families:
         print(f"  {visible(marker)}: no suite of its own, {why}")
-    print(f"Workers sized for {plan.cores} cores (this machine's); all suites run at once.\n")
+    cores = plural(plan.cores, "core")
+    print(f"Workers sized for {cores} (this machine's); all suites run at once.\n")
     width = max(len(s.name) for s in plan.suites)
     for suite in plan.suites:
         if suite.kind == "playwright":

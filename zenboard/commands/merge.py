@@ -28,13 +28,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from zenboard.integrations.merge import merge
     from zenboard.textsafe import visible
+    from zenboard.words import plural
 
     merged = merge([d.resolve() for d in args.dirs], args.report_dir.resolve())
     for suite in merged["suites"]:  # read from other jobs' reports: shown, never obeyed
         counts = " ".join(f"{k}={v}" for k, v in suite["counts"].items() if v)
-        print(visible(f"[{suite['name']}] {suite['status']} {len(suite['tests'])} tests {counts}"))
+        tests = plural(len(suite["tests"]), "test")
+        print(visible(f"[{suite['name']}] {suite['status']} {tests} {counts}"))
     print(
-        f"merged {len(args.dirs)} report dirs into {args.report_dir.resolve()} "
+        f"merged {plural(len(args.dirs), 'report dir')} into {args.report_dir.resolve()} "
         f"(exit {merged['exit_code']})"
     )
     code: int = merged["exit_code"]

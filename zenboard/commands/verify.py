@@ -28,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from zenboard.integrations.tasks import resolve_task
     from zenboard.textsafe import visible
     from zenboard.verify import judge, proof_log, run_quietly
+    from zenboard.words import plural
 
     if args.runs < 1:
         raise InputError(f"--runs {args.runs}: expected a whole number >= 1")
@@ -80,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
             )
         )
     else:  # test ids and suite errors are shown, never obeyed (the JSON above stays exact)
-        print(f"verdict: {verdict.word} ({args.runs} runs, {len(verdict.tests)} tests)")
+        counted = f"{plural(args.runs, 'run')}, {plural(len(verdict.tests), 'test')}"
+        print(f"verdict: {verdict.word} ({counted})")
         for t in verdict.flaky:
             print(f"  flaky    {t.pattern}  [{t.suite}] {visible(t.nodeid)}")
         for t in verdict.failing:

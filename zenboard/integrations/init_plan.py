@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from zenboard.config import MAX_SUITE_NAME, MAX_WORKERS, RESERVED_SUITE_NAMES
+from zenboard.words import plural
 
 TESTS_PER_WORKER = 15
 """A worker must have this many tests to pay for its start (a fresh interpreter that imports the
@@ -125,11 +126,11 @@ def size_workers(
             )
             sized.append((0, why))
         elif workers < 2:
-            why = f"{_at_once(running)} on {cores} cores: none left over for xdist"
+            why = f"{_at_once(running)} on {plural(cores, 'core')}: none left over for xdist"
             sized.append((0, why))
         elif workers == cap:
             limit = (
-                f"the {cores} cores"
+                f"the {plural(cores, 'core')}"
                 if cap == cores
                 else f"zenboard's limit, {MAX_WORKERS}"
                 if cap == MAX_WORKERS
@@ -137,7 +138,7 @@ def size_workers(
             )
             sized.append((workers, f"as many as it can use ({limit})"))
         else:
-            why = f"its share by test count of the {cores} cores ({_at_once(running)})"
+            why = f"its share by test count of the {plural(cores, 'core')} ({_at_once(running)})"
             sized.append((workers, why))
     return sized
 
@@ -147,7 +148,7 @@ def _at_once(running: int) -> str:
 
 
 def tests_word(count: int) -> str:
-    return f"{count} test" if count == 1 else f"{count} tests"
+    return plural(count, "test")
 
 
 def suite_name(wanted: str, taken: set[str]) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 from zenboard.errors import InputError
 from zenboard.integrations.init_plan import Plan, PlannedSuite, tests_word
+from zenboard.words import plural
 
 _HEADER = re.compile(r"^\s*\[\[?([^\[\]]*)\]\]?\s*(?:#.*)?$")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -43,7 +44,8 @@ def render(plan: Plan, services: Mapping[str, int], prefix: str) -> str:
     """The configuration's text; `prefix` is "tool.zenboard." (pyproject.toml) or "" (a
     zenboard.toml). Each suite carries its test count and its workers' reason as a comment."""
     intro = [
-        f"# Written by `zenboard init` for {plan.cores} cores. Every test is in exactly one suite;",
+        f"# Written by `zenboard init` for {plural(plan.cores, 'core')}. "
+        "Every test is in exactly one suite;",
         "# `zenboard audit` checks that again after you change markers or suites.",
     ]
     lines = [f"[{prefix[:-1]}]", *intro] if prefix else intro

@@ -19,6 +19,7 @@ from zenboard.config import ProjectConfig
 from zenboard.errors import ConfigError, InputError
 from zenboard.integrations.registry import Claim, locked_registry, registry_dir
 from zenboard.integrations.tasks import Task
+from zenboard.words import plural
 
 DEFAULT_SERVICES: dict[str, int] = {
     "postgres": 5432,
@@ -137,9 +138,8 @@ def _find_block(task_id: str, services: dict[str, int], taken: set[int]) -> dict
         ports = block_ports((start + step) % blocks, services)
         if taken.isdisjoint(ports.values()) and all(port_is_free(p) for p in ports.values()):
             return ports
-    raise InputError(
-        f"no free block of {len(services)} ports left in {PORT_RANGE[0]}-{PORT_RANGE[1]}"
-    )
+    low, high = PORT_RANGE
+    raise InputError(f"no free block of {plural(len(services), 'port')} left in {low}-{high}")
 
 
 def allocate(

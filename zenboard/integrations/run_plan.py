@@ -22,6 +22,7 @@ from zenboard.integrations.collect import Collected, collect
 from zenboard.integrations.order_plugin import ENV_VAR
 from zenboard.integrations.schedule import file_of, order_by_file, size_workers
 from zenboard.integrations.shards import shard_tests
+from zenboard.words import plural
 
 Selection = dict[str, tuple[tuple[str, ...], str]]
 
@@ -83,13 +84,14 @@ def shard_plan(
         tests = shard_tests(found.nodeids, known.get(suite.name, {}), k, n)
         if not tests:
             plan.notes.append(
-                f"[{suite.name}] shard {k}/{n}: no tests of {len(found.nodeids)} fall in this shard"
+                f"[{suite.name}] shard {k}/{n}: none of its "
+                f"{plural(len(found.nodeids), 'test')} falls in this shard"
             )
             continue
         ordered = order_by_file(tests, known.get(suite.name, {}))
         plan.selection[suite.name] = (tuple(ordered), found.rootdir)
         plan.notes.append(
-            f"[{suite.name}] shard {k}/{n}: {len(tests)} of {len(found.nodeids)} tests"
+            f"[{suite.name}] shard {k}/{n}: {len(tests)} of {plural(len(found.nodeids), 'test')}"
         )
         chosen.append(suite)
     plan.suites = tuple(chosen)
