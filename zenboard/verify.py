@@ -1,4 +1,4 @@
-"""The flake protocol (spec 5 phase 6, 6.4): N consecutive runs, a proof log each, a verdict.
+"""The flake protocol: N consecutive runs, a proof log each, a verdict.
 
 A parallel setup is sound when the same tests give the same outcomes run after run. Each run
 is an ordinary headless run (same engine, same reports, recorded in the history as `verify`)
@@ -127,12 +127,19 @@ def judge(runs: Sequence[RunState]) -> Verdict:
         )
         for suite, nodeid in keys
     ]
-    errors = []
-    for k, state in enumerate(runs, start=1):
-        for suite in state.suites.values():
-            if suite.status in (SuiteStatus.ERROR, SuiteStatus.CANCELLED):
-                errors.append(f"run {k}: suite {suite.name} {suite.status}: {_why(suite)}")
+    errors = [
+        f"run {k}: {line}" for k, state in enumerate(runs, start=1) for line in incomplete(state)
+    ]
     return Verdict(tests, errors)
+
+
+def incomplete(state: RunState) -> list[str]:
+    """A line per suite of `state` that could not complete: its outcomes are not the whole story."""
+    return [
+        f"suite {suite.name} {suite.status}: {_why(suite)}"
+        for suite in state.suites.values()
+        if suite.status in (SuiteStatus.ERROR, SuiteStatus.CANCELLED)
+    ]
 
 
 def _why(suite: SuiteState) -> str:

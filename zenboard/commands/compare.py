@@ -1,4 +1,8 @@
-"""`zenboard compare`: the same tests sequentially and in parallel; differences explained."""
+"""`zenboard compare`: the same tests sequentially and in parallel; differences explained.
+
+Exit 0 only when both ways give the same outcomes and no test fails in either (a test that
+fails alike both ways is no leak, but the suites are not sound); 1 otherwise; 2 on bad input.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from zenboard.config import load_config
     from zenboard.errors import InputError
     from zenboard.textsafe import visible
+    from zenboard.words import plural
 
     if args.reruns < 1:
         raise InputError(f"--reruns {args.reruns}: expected a whole number >= 1")
@@ -60,21 +65,33 @@ def run(args: argparse.Namespace) -> int:
                         }
                         for d in result.differences
                     ],
+                    "failing": [
+                        {"suite": s, "nodeid": n, "outcome": o} for s, n, o in result.failing
+                    ],
+                    "incomplete": result.incomplete,
                 },
                 indent=2,
             )
         )
     else:
         print(
-            f"sequential: {result.sequential_wall:.1f}s  parallel: {result.parallel_wall:.1f}s  "
-            f"reduction: {result.reduction:.0f}%  ({result.tests} tests)"
+            f"sequential {result.sequential_wall:.1f}s, parallel {result.parallel_wall:.1f}s: "
+            f"{result.time_saved()} ({plural(result.tests, 'test')})"
         )
         if not result.differences:
             print("outcomes: identical")
         else:
-            print(f"outcomes: {len(result.differences)} tests differ")
+            differ = plural(len(result.differences), "test differs", "tests differ")
+            print(f"outcomes: {differ}")
             for d in result.differences:  # a test id is shown, never obeyed (JSON: exact)
                 print(f"  {d.kind:<15} [{d.suite}] {visible(d.nodeid)}")
                 print(f"  {'':<15} sequential: {' '.join(d.sequential)}")
                 print(f"  {'':<15} parallel:   {' '.join(d.parallel)}")
-    return 0 if not result.differences else 1
+        if result.failing:
+            failed = plural(len(result.failing), "test fails", "tests fail")
+            print(f"failing: {failed} both sequentially and in parallel")
+            for suite, nodeid, outcome in result.failing:
+                print(f"  {outcome:<15} [{suite}] {visible(nodeid)}")
+        for line in result.incomplete:
+            print(f"incomplete: {visible(line)}")
+    return 0 if result.sound else 1

@@ -50,8 +50,8 @@ from zenboard.ui.screens.details import TestDetailsScreen
 from zenboard.ui.screens.help import HelpScreen
 from zenboard.ui.session import Batch, Session
 from zenboard.ui.watch_mode import WatchMode
-from zenboard.ui.widgets.infra_panels import ContainersPanel, PortsPanel
-from zenboard.ui.widgets.keys_footer import KeysFooter
+from zenboard.ui.widgets.infra_panels import ContainersPanel, PortsPanel, nothing_to_show
+from zenboard.ui.widgets.keys_footer import COMPACT_BELOW, KeysFooter
 from zenboard.ui.widgets.log_panel import LogPanel
 from zenboard.ui.widgets.run_header import RunHeader
 from zenboard.ui.widgets.suite_card import SuiteCard
@@ -62,8 +62,10 @@ SAID_KEPT = 100
 PAINT_SECONDS = 1 / 10
 """Cards, header, test list and log repaint at most this often (the fold runs every tick)."""
 INFRA_POLL_SECONDS = 0.5
-NARROW_WIDTH = 120
+NARROW_WIDTH = COMPACT_BELOW
+"""Under this many columns the panels stack in one column (and the footer is compact)."""
 SHORT_HEIGHT = 34
+"""Under this many rows, stacked, the output panel folds away and the cards are compact."""
 
 
 def styles_dir() -> Path:
@@ -87,6 +89,17 @@ class ZenboardApp(App[int]):
     TITLE = "zenboard"
     BINDINGS: ClassVar[list[BindingType]] = list(bindings())
     COMMANDS = App.COMMANDS | {ZenboardCommands}
+    HORIZONTAL_BREAKPOINTS: list[tuple[int, str]] | None = [
+        (0, "-narrow"),
+        (NARROW_WIDTH, "-wide"),
+    ]
+    """Textual sets one of these classes on every screen from the size in the resize event
+    itself. The app's own `on_resize` ran before `App._on_resize` stored the new size, so it
+    read the previous one and the layout was always one resize behind."""
+    VERTICAL_BREAKPOINTS: list[tuple[int, str]] | None = [
+        (0, "-short"),
+        (SHORT_HEIGHT, "-tall"),
+    ]
 
     def __init__(
         self,
@@ -168,16 +181,6 @@ class ZenboardApp(App[int]):
             self.session.start()
         if self.watch_at_start:
             self.action_toggle_watch()
-
-    def on_resize(self) -> None:
-        narrow = self.size.width < NARROW_WIDTH
-        self.screen.set_class(narrow, "-narrow")
-        self.screen.set_class(self.size.height < SHORT_HEIGHT, "-short")
-        # At 80 columns every key fits only without the footer's spacing and palette hint
-        # (ctrl+p still opens the palette; `?` lists it).
-        footer = self.query_one(KeysFooter)
-        footer.compact = narrow
-        footer.show_command_palette = not narrow
 
     def on_unmount(self) -> None:
         try:
@@ -311,6 +314,7 @@ class ZenboardApp(App[int]):
 
     def poll_infra(self) -> None:
         snap = self.infra.snapshot()
+        self.query_one("#infra").set_class(nothing_to_show(snap), "-none")
         self.ports_panel.show(snap)
         self.containers_panel.show(snap)
 

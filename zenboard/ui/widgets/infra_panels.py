@@ -6,6 +6,10 @@ whether its published ports are the task's (`ports ok`, `ports WRONG`, or `ports
 task assigned the container no port, so there is nothing to compare). Without Docker the
 containers panel says "docker unavailable: <reason>" and everything else keeps working.
 
+An empty panel (no ports assigned, no containers up) is one line without a frame (`-empty`), so
+it costs a small terminal one row; a project without tasks has neither panel (the app folds the
+row away: there is nothing to show there, ever; see `nothing_to_show`).
+
 Labels, states and Docker's error text come from containers and the daemon: every cell is a
 `Text` (a `str` cell in a Rich table is markup) with its control characters spelled out.
 """
@@ -21,7 +25,19 @@ from zenboard.ui.render import HEALTH_STYLE
 from zenboard.ui.safe_text import literal
 
 
-class PortsPanel(Static):
+def nothing_to_show(snap: InfraSnapshot) -> bool:
+    """A project without tasks and no Docker fault to report: no ports or containers row."""
+    return not snap.has_tasks and snap.docker_available
+
+
+class InfraPanel(Static):
+    def set_empty(self, why: str) -> None:
+        """One line, no frame: the panel's title and why it has nothing to show."""
+        self.set_class(True, "-empty")
+        self.update(Text.assemble((f"{self.border_title}: ", "bold"), (why, "dim")))
+
+
+class PortsPanel(InfraPanel):
     def __init__(self) -> None:
         super().__init__(id="ports", classes="infra-panel")
         self.border_title = "ports"
@@ -33,18 +49,22 @@ class PortsPanel(Static):
             return
         self._shown = key
         if not snap.has_tasks:
-            self.update(Text("no task ports configured", style="dim"))
+            self.set_empty("no task ports configured")
             return
+        if not snap.ports:
+            self.set_empty("none assigned")
+            return
+        self.set_class(False, "-empty")
         table = Table.grid(padding=(0, 2))
         for _ in range(3):
             table.add_column()
         for row in snap.ports:
             style = "green" if row.state in ("free", "task") else "bold red"
             table.add_row(literal(row.service), str(row.port), literal(row.state, style=style))
-        self.update(table if snap.ports else Text("no ports", style="dim"))
+        self.update(table)
 
 
-class ContainersPanel(Static):
+class ContainersPanel(InfraPanel):
     def __init__(self) -> None:
         super().__init__(id="containers", classes="infra-panel")
         self.border_title = "containers"
@@ -56,13 +76,15 @@ class ContainersPanel(Static):
             return
         self._shown = key
         if not snap.docker_available:
+            self.set_class(False, "-empty")
             self.update(literal(f"docker unavailable: {snap.docker_reason}", style="yellow"))
             return
         if not snap.has_tasks:
-            self.update(Text("no task containers (no [tool.zenboard.ports])", style="dim"))
+            self.set_empty("no task containers (no [tool.zenboard.ports])")
             return
+        self.set_class(False, "-empty")
         if not snap.containers:
-            self.update(Text("no containers for this task", style="dim"))
+            self.set_empty("none up for this task")
             return
         table = Table.grid(padding=(0, 1))
         for _ in range(6):

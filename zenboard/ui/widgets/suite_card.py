@@ -7,6 +7,11 @@ Idle cards show the command that would run and the worker plan, so a person sees
 do before pressing it. With a history, the right end of the counts line (the state line when
 idle) shows the suite's recent wall times as a sparkline and the last one against their median:
 it takes no line of its own, so the trend arriving or changing never changes the card's height.
+
+In a small terminal (the screen stacked and short, 80x24) a card is compact: its name on a top
+rule, the state line and the counts line, without the lane rows; a crashed lane still gets a
+line, and so do the notes. Three or more cards fit above the test list that way. The card reads
+the screen's breakpoint classes when its styles are updated, which is when they change.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections.abc import Callable
 
 from rich.segment import Segment
 from rich.text import Text
+from textual.dom import NoScreen
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.strip import Strip
@@ -27,6 +33,8 @@ from zenboard.ui.safe_text import literal
 
 INTERRUPTED_NAMED = 3
 """Interrupted tests a card names (summary.json lists them all)."""
+COMPACT_ON = ("-narrow", "-short")
+"""Screen classes (breakpoints, see `ZenboardApp`) that, together, make every card compact."""
 
 
 class SuiteCard(Widget, can_focus=True):
@@ -51,6 +59,8 @@ class SuiteCard(Widget, can_focus=True):
         self.border_title = config.name
         self.trend: tuple[float, ...] = ()
         """Wall times of the suite's last complete recorded runs, oldest first (none: no trend)."""
+        self.compact = False
+        """No lane rows (a small terminal): follows the screen's classes, see `COMPACT_ON`."""
 
     def set_trend(self, durations: list[float] | tuple[float, ...]) -> None:
         """Show these recent durations (read from the history on a thread); repaints one line."""
@@ -99,6 +109,7 @@ class SuiteCard(Widget, can_focus=True):
             s.malformed + s.oversized,
             (s.unreported, len(s.not_run), len(s.interrupted), s.corrected),
             self.trend,
+            self.compact,
             self.size.width,
         )
 
@@ -139,6 +150,17 @@ class SuiteCard(Widget, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._strips = [None] * len(self._texts)  # focus changes the background
+        compact = self._screen_is_small()
+        if compact != self.compact:
+            self.compact = compact
+            self.sync()
+
+    def _screen_is_small(self) -> bool:
+        try:
+            classes = self.screen.classes
+        except NoScreen:  # not on a screen yet
+            return False
+        return all(name in classes for name in COMPACT_ON)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self._texts) if self._texts else len(self.lines())
@@ -161,13 +183,14 @@ class SuiteCard(Widget, can_focus=True):
         s = self.state
         width = max(self.content_size.width, 20)
         if s.status is SuiteStatus.IDLE:
-            return [
+            idle = [
                 self._with_trend(
                     Text.assemble(("idle", render.status_style(s.status)), "  not run yet"), width
                 ),
                 Text(f"$ {self.config.command_preview()}", style="italic"),
                 Text(render.worker_plan(self.config), style="dim"),
             ]
+            return idle[:2] if self.compact else idle
         head = Text(f"{s.status}", style=render.status_style(s.status))
         total = s.total
         head.append(f"  {s.done}/{total if total is not None else '?'} ")
@@ -178,7 +201,8 @@ class SuiteCard(Widget, can_focus=True):
         head.append(rerun, style="yellow")
         lines = [head, self._with_trend(render.counts_text(s.counts), width)]
         for worker in render.lanes(s):
-            lines.append(render.worker_row(s, worker, width))
+            if worker.crashed or not self.compact:  # a compact card still shows a crash
+                lines.append(render.worker_row(s, worker, width))
         notes = []
         if s.collect_errors:
             notes.append(f"{len(s.collect_errors)} collection error(s): {s.collect_errors[0][0]}")
