@@ -17,21 +17,24 @@ import signal
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
 from textual import events, on
-from textual.app import App, ComposeResult
-from textual.binding import BindingType
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.notifications import SeverityLevel
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input
 
 import zenboard
 from zenboard.errors import InputError
-from zenboard.model.state import SuiteStatus
+from zenboard.model.state import SuiteStatus, TestResult
 from zenboard.ui.gc_pacing import CollectorPacing
 from zenboard.ui.history_feed import (
     HistoryLoaded,
@@ -42,7 +45,7 @@ from zenboard.ui.history_feed import (
     load_quietly,
 )
 from zenboard.ui.infra import InfraSource, StaticInfra
-from zenboard.ui.keys import bindings
+from zenboard.ui.keys import bindings, key_name
 from zenboard.ui.launch_window import FinishedLaunch
 from zenboard.ui.palette import ZenboardCommands
 from zenboard.ui.safe_text import visible
@@ -88,7 +91,8 @@ class ZenboardApp(App[int]):
     CSS_PATH = [styles_dir() / "dashboard.tcss"]
     TITLE = "zenboard"
     BINDINGS: ClassVar[list[BindingType]] = list(bindings())
-    COMMANDS = App.COMMANDS | {ZenboardCommands}
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {ZenboardCommands}
+    """One provider, so the palette lists zenboard's commands first (see `palette.py`)."""
     HORIZONTAL_BREAKPOINTS: list[tuple[int, str]] | None = [
         (0, "-narrow"),
         (NARROW_WIDTH, "-wide"),
@@ -141,6 +145,17 @@ class ZenboardApp(App[int]):
         self._history_order = threading.RLock()
         """A record and the read after it post their results in the order they ran."""
         self._history_problems: set[str] = set()
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's commands that mean something here, after zenboard's in the palette: the
+        theme. Not its Quit (it skips cancelling the runs first; zenboard's Quit does that),
+        Keys (`?` shows every key), Maximize (the panels are laid out to fit) or Screenshot
+        (it writes an SVG into the project)."""
+        yield SystemCommand("Change theme", "the dashboard's colours", self.action_change_theme)
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Keys as people write them in every footer: `/`, `?`, `ctrl+p` (see `keys.key_name`)."""
+        return binding.key_display or key_name(binding.key)
 
     # Layout
 
@@ -462,10 +477,15 @@ class ZenboardApp(App[int]):
             self.show_details(*chosen)
 
     def show_details(self, suite: str, nodeid: str) -> None:
-        test = self.session.state.suites[suite].tests.get(nodeid)
+        test, pattern = self.details_source(suite, nodeid)
         if test is not None:
-            pattern = self.history_view.flaky.get((suite, nodeid))
-            self.push_screen(TestDetailsScreen(suite, test, pattern))
+            source = partial(self.details_source, suite, nodeid)
+            self.push_screen(TestDetailsScreen(suite, test, pattern, source=source))
+
+    def details_source(self, suite: str, nodeid: str) -> tuple[TestResult | None, str | None]:
+        """The test's record now (None while it runs again) and its flaky pattern, if any."""
+        test = self.session.state.suites[suite].tests.get(nodeid)
+        return test, self.history_view.flaky.get((suite, nodeid))
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)

@@ -1,7 +1,14 @@
-"""Every key of the dashboard in one table: the bindings, the help screen and the palette use it.
+"""Every key of the dashboard in one table: the bindings, the help screen and the docs agree on it.
 
-Each binding has an id (so a user's keymap can move it, `App.set_keymap`) and a tooltip. Keys
-that belong to a widget (enter on a test, arrows in the list) are listed for the help screen only.
+Each row belongs to a place (`WHERE`): the dashboard itself, the test list, the filter box, the
+details screen, the help screen. The dashboard's, the details screen's and the help screen's
+bindings are made from it (`bindings(where)`), each with an id (so a user's keymap can move it,
+`App.set_keymap`) and a tooltip. Keys a widget handles itself (the test list's, the scroll
+keys of the details, enter and escape in the filter box) are rows with `bound=False`: listed in
+help only, and a test checks them against that widget's own bindings.
+
+Keys are shown as people write them (`key_name`): `/`, `?`, `j/↓`, `page down`, `ctrl+p`,
+never Textual's names (`slash`, `question_mark`, `j,down`, `pagedown`).
 """
 
 from __future__ import annotations
@@ -9,19 +16,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual.binding import Binding
+from textual.keys import format_key
+
+WHERE = ("dashboard", "test list", "filter box", "details", "help")
+"""The help screen's sections, in order."""
 
 
 @dataclass(frozen=True, slots=True)
 class Key:
     keys: str
+    """Textual key names, comma separated (a single character may be written as itself)."""
     action: str
     label: str
     help: str
     id: str
+    where: str = "dashboard"
     show: bool = True
     bound: bool = True
     """False for keys a widget handles itself (listed in help only)."""
     priority: bool = False
+
+
+def _widget(keys: str, help_text: str, where: str) -> Key:
+    """A row for a key some widget binds itself: shown in help, never bound from here."""
+    return Key(keys, "", "", help_text, "", where=where, show=False, bound=False)
 
 
 KEYS: tuple[Key, ...] = (
@@ -42,35 +60,11 @@ KEYS: tuple[Key, ...] = (
         "rerun-failed-all",
         show=False,
     ),
-    Key(
-        "enter",
-        "details",
-        "Details",
-        "on a test: open its traceback, captured output and duration",
-        "details",
-        bound=False,
-    ),
     Key("t", "rerun_test", "Rerun test", "rerun the selected test (in the list)", "rerun-test"),
     Key("c", "cancel_suite", "Cancel", "cancel the selected suite's run", "cancel-suite"),
     Key("C", "cancel_all", "Cancel all", "cancel every run", "cancel-all", show=False),
-    Key("slash", "filter", "Filter", "filter the test list by name (escape clears)", "filter"),
+    Key("/", "filter", "Filter", "filter the test list by name", "filter"),
     Key("w", "toggle_watch", "Watch", "toggle watch mode", "toggle-watch"),
-    Key(
-        "j,down",
-        "next_card",
-        "Next",
-        "move to the next suite (or test, in the list)",
-        "next",
-        show=False,
-    ),
-    Key(
-        "k,up",
-        "previous_card",
-        "Previous",
-        "move to the previous suite (or test, in the list)",
-        "previous",
-        show=False,
-    ),
     Key(
         "tab",
         "next_pane",
@@ -80,25 +74,86 @@ KEYS: tuple[Key, ...] = (
         show=False,
         priority=True,
     ),
-    Key("question_mark", "help", "Help", "show this help", "help"),
+    Key("j,down", "next_card", "Next", "next suite", "next", show=False),
+    Key("k,up", "previous_card", "Previous", "previous suite", "previous", show=False),
+    Key("?", "help", "Help", "show this help", "help"),
     Key(
         "ctrl+p",
         "command_palette",
         "Palette",
-        "every command, with suite names",
+        "command palette: every command, per suite by name",
         "palette",
         bound=False,
     ),
     Key("q", "quit_cleanly", "Quit", "quit (cancels running suites first)", "quit"),
     Key("ctrl+c", "quit_cleanly", "Quit", "quit too", "quit-ctrl-c", show=False, priority=True),
+    _widget("enter", "open the test's details (traceback, output, duration)", "test list"),
+    _widget("j,down", "next test", "test list"),
+    _widget("k,up", "previous test", "test list"),
+    _widget("pagedown", "a page down", "test list"),
+    _widget("pageup", "a page up", "test list"),
+    _widget("home", "the first test", "test list"),
+    _widget("end", "the last test", "test list"),
+    _widget("escape", "clear the filter (the failures again)", "test list"),
+    _widget("enter", "apply the filter", "filter box"),
+    _widget("escape", "clear it and show the failures again", "filter box"),
+    Key(
+        "escape,q",
+        "dismiss",
+        "Back",
+        "back to the dashboard",
+        "details.back",
+        where="details",
+    ),
+    Key(
+        "t",
+        "rerun_test",
+        "Rerun test",
+        "rerun this test (the details follow its new result)",
+        "details.rerun-test",
+        where="details",
+    ),
+    Key("j,down", "scroll('down')", "Down", "scroll down", "details.down", "details", show=False),
+    Key("k,up", "scroll('up')", "Up", "scroll up", "details.up", "details", show=False),
+    _widget("pagedown,pageup", "scroll a page down / up", "details"),
+    _widget("home,end", "to the top / the bottom", "details"),
+    Key("escape,q,?", "dismiss", "Close", "close this help", "help.close", where="help"),
 )
 
+KEY_NAMES = {
+    "escape": "esc",
+    "enter": "enter",
+    "tab": "tab",
+    "space": "space",
+    "pagedown": "page down",
+    "pageup": "page up",
+    "home": "home",
+    "end": "end",
+    "up": "↑",
+    "down": "↓",
+    "left": "←",
+    "right": "→",
+}
+"""Names of keys as people write them, where Textual's display differs (`⏎`, `pgdn`)."""
 
-def bindings() -> list[Binding]:
+
+def key_name(key: str) -> str:
+    """One key as people write it: `question_mark` -> `?`, `pagedown` -> `page down`."""
+    modifiers, plus, base = key.strip().rpartition("+")
+    name = base if len(base) == 1 else KEY_NAMES.get(base, format_key(base))
+    return f"{modifiers}{plus}{name}"
+
+
+def keys_text(keys: str) -> str:
+    """A binding's keys as people write them: `j,down` -> `j/↓`."""
+    return "/".join(key_name(key) for key in keys.split(","))
+
+
+def bindings(where: str = "dashboard") -> list[Binding]:
     return [
         Binding(
             k.keys, k.action, k.label, show=k.show, tooltip=k.help, id=k.id, priority=k.priority
         )
         for k in KEYS
-        if k.bound
+        if k.bound and k.where == where
     ]

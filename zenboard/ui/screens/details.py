@@ -2,26 +2,34 @@
 
 Everything comes from the test's record (pytest-json-report's per-test shape, as streamed),
 plus, for a test with a mixed history, how often it passed lately and its pass/fail pattern.
-`t` reruns this test from here too; escape goes back.
+`t` reruns this test from here and the screen stays: it follows the test's record in the model
+(`source`), says `running again…` while the test has no result and shows the new one when it
+comes, so the person who asked for the rerun sees its outcome where they asked. escape goes back.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from zenboard.model.state import TestResult
 from zenboard.ui.history_feed import flaky_summary
+from zenboard.ui.keys import bindings
 from zenboard.ui.render import OUTCOME_STYLE, duration_text
-from zenboard.ui.safe_text import visible
+from zenboard.ui.safe_text import literal, visible
 
 PHASES = ("setup", "call", "teardown", "???")
+FOLLOW_SECONDS = 0.2
+"""How often the screen looks for a new record of its test."""
+DetailsSource = Callable[[], tuple[TestResult | None, str | None]]
+"""The test's record now (None while it runs again) and its flaky pattern (None: not flaky)."""
 PATTERN_STYLE = {"P": "green", "F": "bold red"}
 
 
@@ -73,27 +81,48 @@ def details_text(suite: str, test: TestResult, flaky_pattern: str | None = None)
 
 class TestDetailsScreen(ModalScreen[None]):
     __test__ = False  # not a pytest class, whatever its name
-    BINDINGS = [
-        Binding("escape,q", "dismiss", "Back", id="details.back", tooltip="Back to the dashboard"),
-        Binding(
-            "t", "rerun_test", "Rerun test", id="details.rerun-test", tooltip="Run this test again"
-        ),
-        Binding("j,down", "scroll('down')", "Down", show=False),
-        Binding("k,up", "scroll('up')", "Up", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings("details"))
 
-    def __init__(self, suite: str, test: TestResult, flaky_pattern: str | None = None) -> None:
+    def __init__(
+        self,
+        suite: str,
+        test: TestResult,
+        flaky_pattern: str | None = None,
+        source: DetailsSource | None = None,
+    ) -> None:
         super().__init__(id="details")
         self.suite = suite
         self.test = test
         self.flaky_pattern = flaky_pattern
         """The test's recent outcomes when its history is mixed (None: not flaky)."""
+        self.source = source
+        """Where to read the test's current record (None: the screen shows `test` only)."""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="details-body") as body:
             body.border_title = f"{self.suite}: details"
             yield Static(details_text(self.suite, self.test, self.flaky_pattern), id="details-text")
         yield Footer()
+
+    def on_mount(self) -> None:
+        if self.source is not None:
+            self.set_interval(FOLLOW_SECONDS, self.follow)
+
+    def follow(self) -> None:
+        """Show the test's newest record: `running again…` while it has none, then the new one."""
+        if self.source is None:
+            return
+        test, pattern = self.source()
+        body = self.query_one("#details-body", VerticalScroll)
+        if test is None:
+            body.border_subtitle = "running again…"
+            return
+        if test is self.test and pattern == self.flaky_pattern:
+            return
+        if test is not self.test:
+            body.border_subtitle = literal(f"new result: {test.outcome}")  # never markup
+        self.test, self.flaky_pattern = test, pattern
+        self.query_one("#details-text", Static).update(details_text(self.suite, test, pattern))
 
     def action_scroll(self, direction: str) -> None:
         body = self.query_one("#details-body", VerticalScroll)
@@ -103,7 +132,9 @@ class TestDetailsScreen(ModalScreen[None]):
             body.scroll_up(animate=False)
 
     def action_rerun_test(self) -> None:
-        self.dismiss()
+        """Rerun this test and stay: `follow` shows its new result here."""
+        if self.source is not None:
+            self.query_one("#details-body", VerticalScroll).border_subtitle = "running again…"
         self.app.call_later(
             self.app.run_action, f"rerun_test_named({self.suite!r}, {self.test.nodeid!r})"
         )

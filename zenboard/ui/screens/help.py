@@ -1,38 +1,64 @@
-"""The help screen (`?`): every key of the dashboard with what it does, from the bindings."""
+"""The help screen (`?`): every key of the dashboard with what it does, from the keys table.
+
+One section per place a key works (the dashboard, the test list, the filter box, the details
+screen, this screen), each key written as people write it (`/`, `?`, `j/↓`, `page down`), so
+what help says and what is bound come from the same rows (`zenboard/ui/keys.py`).
+"""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from zenboard.ui.keys import KEYS
+from zenboard.ui.keys import KEYS, WHERE, bindings, keys_text
+
+TITLES = {
+    "dashboard": "Dashboard",
+    "test list": "In the test list",
+    "filter box": "In the filter box",
+    "details": "In a test's details",
+    "help": "In this help",
+}
 
 
-def keys_table() -> Table:
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold cyan", no_wrap=True)
-    table.add_column()
-    for key in KEYS:
-        table.add_row(key.keys, key.help)
-    return table
+def keys_table() -> Group:
+    """The sections, each a two-column grid: keys (as people write them), what they do."""
+    parts: list[Table | Text] = []
+    for where in WHERE:
+        rows = [key for key in KEYS if key.where == where]
+        if not rows:
+            continue
+        if parts:
+            parts.append(Text())
+        parts.append(Text(TITLES[where], style="bold"))
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold cyan", no_wrap=True, min_width=10)
+        table.add_column()
+        for key in rows:
+            table.add_row(keys_text(key.keys), key.help)
+        parts.append(table)
+    return Group(*parts)
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings("help"))
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body") as body:
             body.border_title = "zenboard keys"
-            body.border_subtitle = "escape to close"
-            yield Static(keys_table())
+            body.border_subtitle = "↓ scrolls · esc closes"
+            yield Static(keys_table(), id="help-text")
             yield Static(
                 Text(
-                    "\nAll of these are in the command palette too (ctrl+p), with suite names.",
+                    "\nEvery command is in the palette too (ctrl+p), per suite by name.",
                     style="dim",
                 )
             )
