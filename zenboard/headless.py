@@ -19,11 +19,12 @@ from zenboard import safefs
 from zenboard.config import ProjectConfig, SuiteConfig
 from zenboard.engine import Engine, EventBuffer
 from zenboard.model import events as ev
-from zenboard.model.reducer import apply
+from zenboard.model.reducer import MAIN_WORKER, apply
 from zenboard.model.state import RunState, SuiteState
 from zenboard.short_traceback import short_traceback
 from zenboard.textsafe import visible
 from zenboard.wire import cut
+from zenboard.words import plural
 
 PROGRESS_INTERVAL_CI = 1.0
 PROGRESS_INTERVAL_TTY = 0.5
@@ -36,28 +37,39 @@ READER_NICENESS = 10
 
 
 def progress_line(suite: SuiteState, now: float) -> str:
+    """`[unit] running 61/96 passed=60 failed=1 workers=4 2.1s`, as things stand.
+
+    A suite without xdist runs its tests in pytest's own process (lane `main`): that is
+    `no xdist`, not one worker. A finished suite has no results to wait for: no "yet".
+    """
     total = suite.total
     done = f"{suite.done}/{total}" if total is not None else f"{suite.done}/?"
     counts = " ".join(f"{k}={v}" for k, v in suite.counts.items() if v)
-    workers = len([w for w in suite.workers.values() if not w.crashed])
+    if not counts:
+        counts = "no results" if suite.status.finished else "no results yet"
+    live = [w for w in suite.workers.values() if not w.crashed]
+    workers = "no xdist" if [w.id for w in live] == [MAIN_WORKER] else f"workers={len(live)}"
     crashed = len(suite.crashed_workers)
-    lane = f"workers={workers}" + (f" crashed={crashed}" if crashed else "")
+    lane = workers + (f" crashed={crashed}" if crashed else "")
     elapsed = f"{suite.duration(now):.1f}s"
-    return f"[{suite.name}] {suite.status} {done} {counts or 'no results yet'} {lane} {elapsed}"
+    return f"[{suite.name}] {suite.status} {done} {counts} {lane} {elapsed}"
 
 
 _COLUMNS = (
     ("suite", "<16"),
     ("worker", "<8"),
     ("status", "<10"),
-    ("done", ">6"),
-    ("pass", ">6"),
-    ("fail", ">6"),
-    ("skip", ">6"),
-    ("xfail", ">6"),
-    ("xpass", ">6"),
+    ("done", ">5"),
+    ("pass", ">5"),
+    ("fail", ">5"),
+    ("error", ">5"),
+    ("skip", ">5"),
+    ("xfail", ">5"),
+    ("xpass", ">5"),
     ("time", ">8"),
 )
+"""The final table: `fail` and `error` apart, as the progress lines count them (`failed=1
+error=1`); five characters a count (up to 99999) keep it 87 wide, as it was without `error`."""
 
 
 def _row(*cells: object) -> str:
@@ -65,8 +77,14 @@ def _row(*cells: object) -> str:
 
 
 def _outcome_cells(counts: dict[str, int]) -> tuple[int, ...]:
-    failed = counts["failed"] + counts["error"]
-    return counts["passed"], failed, counts["skipped"], counts["xfailed"], counts["xpassed"]
+    return (
+        counts["passed"],
+        counts["failed"],
+        counts["error"],
+        counts["skipped"],
+        counts["xfailed"],
+        counts["xpassed"],
+    )
 
 
 def final_table(state: RunState, now: float) -> list[str]:
@@ -104,7 +122,7 @@ def final_table(state: RunState, now: float) -> list[str]:
         if suite.interrupted:
             lines.append(f"{indent} interrupted: {len(suite.interrupted)}")
         if suite.corrected:
-            lines.append(f"{indent} stream damaged: {suite.corrected} results corrected")
+            lines.append(f"{indent} stream damaged: {plural(suite.corrected, 'result')} corrected")
         if suite.error:
             lines.append(f"{indent} error: {suite.error}")
         if suite.malformed or suite.oversized:
@@ -280,7 +298,7 @@ class HeadlessRun:
             elif isinstance(event, ev.ResultsCorrected):
                 suite = self.state.suites[event.suite]
                 self.print(
-                    f"[{event.suite}] stream damaged: {event.count} results corrected "
+                    f"[{event.suite}] stream damaged: {plural(event.count, 'result')} corrected "
                     "from pytest's JSON report"
                 )
                 for result in event.results:
@@ -309,7 +327,7 @@ class HeadlessRun:
                     self.print(f"[{event.suite}] INTERRUPTED {nodeid} (running at the cancel)")
                 if suite.not_run:
                     self.print(
-                        f"[{event.suite}] NOT RUN {len(suite.not_run)} tests "
+                        f"[{event.suite}] NOT RUN {plural(len(suite.not_run), 'test')} "
                         f"(the run ended before they started), e.g. {suite.not_run[0]}"
                     )
                 self._write_suite_reports(suite)
