@@ -133,7 +133,9 @@ class ZenboardApp(App[int]):
         """The latest notifications' messages, after they faded (for the tests, and `say`)."""
         # The main screen's widgets, kept so the timer reaches them whatever screen is on top.
         state, clock = session.state, session.clock
-        self.header = RunHeader(session.config.root.name, session.task, state, clock)
+        self.header = RunHeader(
+            session.config.root.name, session.task, state, clock, session.launch
+        )
         self.cards = [SuiteCard(s, state.suites[s.name], clock) for s in session.suites]
         self.table = TestsList(state)
         self.ports_panel = PortsPanel()

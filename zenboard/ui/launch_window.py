@@ -8,6 +8,10 @@ per suite, which the history writer reads later on a thread while the model move
 
 A rerun of some tests (`f`, `t`, watch phases) is partial: only the tests that ran in it are
 recorded, not the kept results of earlier runs, and its wall time feeds no trend.
+
+A launch is also what the header times (`duration`): from its first suite's start to now while
+it is open, then to its last suite's end, until the next launch opens. Time spent idle between
+launches is no run's, and shows nowhere.
 """
 
 from __future__ import annotations
@@ -36,10 +40,20 @@ class LaunchWindow:
     ran: dict[str, set[str]] = field(default_factory=dict)
     """suite -> nodeids finished in this launch."""
     partial: set[str] = field(default_factory=set)
+    last: tuple[float, float] | None = None
+    """The latest closed launch: its first suite's start and its last suite's end."""
 
     @property
     def open(self) -> bool:
         return self.started is not None
+
+    def duration(self, now: float) -> float | None:
+        """How long the open launch has run, else how long the latest one ran (None: no launch)."""
+        if self.started is not None:
+            return max(0.0, now - self.started)
+        if self.last is not None:
+            return max(0.0, self.last[1] - self.last[0])
+        return None
 
     def launched(self, event: ev.SuiteLaunched) -> None:
         if self.started is None:
@@ -61,7 +75,11 @@ class LaunchWindow:
         """End the launch: the suites it ran as they stand now (None if it ran nothing)."""
         started, ran, partial = self.started, self.ran, self.partial
         self.started, self.ran, self.partial = None, {}, set()
-        if started is None or not ran:
+        if started is None:
+            return None
+        ends = [state.suites[n].finished_at for n in ran if n in state.suites]
+        self.last = (started, max((end for end in ends if end is not None), default=started))
+        if not ran:
             return None
         suites = {}
         for name, nodeids in ran.items():

@@ -1,4 +1,10 @@
-"""The top line: project, task, the run's overall state and its elapsed time."""
+"""The top line: project, task, the run's overall state and how long the current run took.
+
+A run is a launch (`launch_window.py`): what one action started (`a`, `r`, `f`, `t`, a watch
+trigger), from its first suite's start to its last suite's end. The header shows the open
+launch's time as it grows, then the last launch's, so a 3.6 s rerun reads 3.6 s, not the time
+since the dashboard's first run.
+"""
 
 from __future__ import annotations
 
@@ -9,35 +15,36 @@ from textual.widget import Widget
 
 from zenboard.model.state import RunState, SuiteStatus
 from zenboard.ui import render
+from zenboard.ui.launch_window import LaunchWindow
 from zenboard.ui.safe_text import visible
-
-
-def elapsed(state: RunState, now: float) -> float:
-    """From the first start of the latest runs to now (running) or to the last finish."""
-    ran = [s for s in state.suites.values() if s.started_at is not None]
-    if not ran:
-        return 0.0
-    start = min(s.started_at for s in ran if s.started_at is not None)
-    if state.running:
-        return max(0.0, now - start)
-    return max(0.0, max((s.finished_at or start) for s in ran) - start)
 
 
 class RunHeader(Widget):
     def __init__(
-        self, project: str, task: str, state: RunState, clock: Callable[[], float]
+        self,
+        project: str,
+        task: str,
+        state: RunState,
+        clock: Callable[[], float],
+        launch: LaunchWindow,
     ) -> None:
         super().__init__(id="run-header")
         self.project = project
         self.task_id = task
         self.state = state
         self.clock = clock
+        self.launch = launch
+        """The session's launch window: its open launch, or the latest one, is the run timed."""
         self.watch_note = ""
         self._signature: tuple[object, ...] = ()
 
+    def run_seconds(self) -> float | None:
+        return self.launch.duration(self.clock())
+
     def sync(self) -> None:
-        seconds = elapsed(self.state, self.clock())
-        signature = (self.state.status, round(seconds, 1), self.watch_note, self.size.width)
+        seconds = self.run_seconds()
+        shown = None if seconds is None else round(seconds, 1)
+        signature = (self.state.status, shown, self.watch_note, self.size.width)
         if signature != self._signature:
             self._signature = signature
             self.refresh()
@@ -57,10 +64,9 @@ class RunHeader(Widget):
         text.append(f"  {done} tests", style="bold")
         if failed:
             text.append(f"  {failed} failed", style="bold red")
-        if status is not SuiteStatus.IDLE:
-            text.append(
-                f"  {render.duration_text(elapsed(self.state, self.clock()))}", style="bold"
-            )
+        seconds = self.run_seconds()
+        if status is not SuiteStatus.IDLE and seconds is not None:
+            text.append(f"  {render.duration_text(seconds)}", style="bold")
         if self.watch_note:
             text.append(f"  {visible(self.watch_note)}", style="yellow")
         text.truncate(max(self.size.width, 10), overflow="ellipsis")
