@@ -1,14 +1,14 @@
 """`zenboard init`: read the project, then write suites that hold each of its tests once.
 
 It collects the tests as plain `pytest` does in the root, with the interpreter suites will run
-in (the one zenboard runs in: see DESIGN.md's Interpreter contract), builds one suite per marker
-family the project registers and uses plus one for the unmarked rest (integrations/init_plan.py),
-sizes workers to this machine's cores and each suite's test count, adds a Playwright suite per
-`playwright.config.*` and a ports table from the compose file's services, proves the result by
-collecting each suite (integrations/audit.py), and only then writes. Exit 0 when written (or
-printed, with --dry-run) and checked; 1 when written but the check found a test outside the
-partition; 2 when nothing was written (a configuration exists, the tests cannot be collected,
-the file cannot take the table).
+in (zenboard's own: a suite runs in another only when its `python` key names one), builds one
+suite per marker family the project registers and uses plus one for the unmarked rest
+(integrations/init_plan.py), sizes workers to this machine's cores and each suite's test
+count, adds a Playwright suite per `playwright.config.*` and a ports table from the compose
+file's services, proves the result by collecting each suite (integrations/audit.py), and only
+then writes. Exit 0 when written (or printed, with --dry-run) and checked; 1 when written but
+the check found a test outside the partition; 2 when nothing was written (a configuration
+exists, the tests cannot be collected or there are none yet, the file cannot take the table).
 """
 
 from __future__ import annotations
@@ -142,13 +142,20 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(
             f"cannot read the tests in {root}: {inventory.error}; nothing written{hint}"
         )
+    if not inventory.tests:
+        # Suites sized for no test would pin `workers = 0` (no xdist) once tests arrive, and
+        # `zenboard run` would exit 5 until then; without a configuration it runs them all.
+        raise InputError(
+            f"no tests in {root} yet (plain pytest collects none with {sys.executable}): "
+            "nothing written; run `zenboard init` again once the project has tests"
+        )
     cores = machine_cores()
     plan = init_plan.plan(inventory.tests, inventory.declared, cores, find_playwright_dirs(root))
     compose = read_compose_services(root)
     rendered = render(plan, compose.services, target.prefix)
     text = _new_text(target, rendered)
 
-    findings = _check(root, inventory, plan) if inventory.tests else None
+    findings = _check(root, inventory, plan)
     ignores = missing_ignores(read_text(gitignore) or "")
 
     _describe(root, inventory.tests, plan, compose, note)
@@ -236,18 +243,13 @@ def _describe(
             print(f"  {visible(name)} left out: {why}")
 
 
-def _describe_check(root: Path, findings: Findings | None, markers: list[tuple[str, int]]) -> bool:
+def _describe_check(root: Path, findings: Findings, markers: list[tuple[str, int]]) -> bool:
     """Print the check's result; True when the suites hold every test exactly once."""
     from zenboard.commands.audit import finding_lines
 
-    if findings is None:
-        print("Check: no test collected yet; run zenboard init --force once there are tests.")
-        return True
     if findings.clean:
-        print(
-            f"Check: collected each suite: each of the {findings.total} tests is in exactly "
-            "one suite."
-        )
+        each = "the 1 test is" if findings.total == 1 else f"each of the {findings.total} tests is"
+        print(f"Check: collected each suite: {each} in exactly one suite.")
         return True
     print("Check: collecting each suite found a problem (zenboard audit shows it again):")
     for line in finding_lines(findings, root, markers):
