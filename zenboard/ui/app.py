@@ -140,7 +140,7 @@ class ZenboardApp(App[int]):
         self.table = TestsList(state)
         self.ports_panel = PortsPanel()
         self.containers_panel = ContainersPanel()
-        self.log_panel = LogPanel(state)
+        self.log_panel = LogPanel(state, session.published)
         self.history = history or ProjectHistory(session.config.root)
         self.history_view = HistoryView()
         """The latest read of the history (flaky tests, suite trends); empty until read."""
@@ -325,9 +325,12 @@ class ZenboardApp(App[int]):
 
     @on(HistoryProblem)
     def history_problem(self, message: HistoryProblem) -> None:
-        if message.text not in self._history_problems:  # once, not after every run
+        """Once, not after every run; the history's path relative to the project, so that
+        what to do about it (`move it aside...`, at the end) fits in a small toast."""
+        if message.text not in self._history_problems:
             self._history_problems.add(message.text)
-            self.say(message.text, title="history", severity="warning", timeout=10)
+            text = message.text.replace(f"{self.session.config.root}{os.sep}", "")
+            self.say(text, title="history", severity="warning", timeout=15)
 
     def poll_infra(self) -> None:
         snap = self.infra.snapshot()

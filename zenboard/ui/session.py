@@ -132,6 +132,14 @@ class Session:
             and not self.buffer.wait(0)
         )
 
+    def published(self, line: str) -> str:
+        """An output line with this session's staging folder named as the report dir instead.
+
+        pytest-json-report says `report saved to: <staging>/<suite>.json`, but the staging
+        folder is emptied when the reports are published: the file is in the report dir."""
+        staging = str(self.engine.staging_dir)
+        return line.replace(staging, str(self.report_dir)) if staging in line else line
+
     def write_reports(self, suite: SuiteState) -> None:
         """The reports `zenboard run` writes, refreshed at the end of every suite run."""
         try:

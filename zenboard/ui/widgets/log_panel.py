@@ -4,12 +4,15 @@ It shows `SuiteState.output` (the model keeps the last lines); new lines are app
 fold's batch, and switching suite reloads the kept lines once. It is a `LineView`, not Textual's
 `Log`: appending lines or switching suite repaints this panel only, never the whole screen (the
 switch happens on every `j`/`k`, and output arrives while tests stream). It follows the end of
-the output unless the person scrolled up; long lines are cut at the panel's edge.
+the output unless the person scrolled up; long lines are cut at the panel's edge. Lines are shown
+through `shown` (the session names its staging folder as the report dir there, see
+`Session.published`); the model keeps pytest's words as they were.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 
 from rich.segment import Segment
 from textual.strip import Strip
@@ -22,9 +25,10 @@ MAX_LINES = 2_000
 
 
 class LogPanel(LineView, can_focus=True):
-    def __init__(self, state: RunState) -> None:
+    def __init__(self, state: RunState, shown: Callable[[str], str] = str) -> None:
         super().__init__(id="log")
         self.state = state
+        self.shown = shown
         self.suite: str | None = None
         self.lines: deque[str] = deque(maxlen=MAX_LINES)
 
@@ -60,7 +64,7 @@ class LogPanel(LineView, can_focus=True):
         if 0 <= index < len(self.lines):
             # Tabs become spaces; other control characters (C0 and C1) would move the cursor
             # or start an escape sequence: they are spelled out (`\x1b`), as everywhere else.
-            line = visible(self.lines[index].expandtabs(8))
+            line = visible(self.shown(self.lines[index]).expandtabs(8))
             strip = Strip([Segment(line, style)])
             if strip.cell_length > width:
                 strip = Strip([*strip.crop(0, max(width - 1, 0)), Segment("…", style)])
