@@ -1,8 +1,8 @@
 """The `zenboard` command line: one sub-command per module in `zenboard.commands`.
 
-Every command takes `--project DIR`. Bad input (InputError) becomes one line on stderr and exit
-code 2, never a traceback. Headless commands never import Textual: `launch` and `demo` import
-the UI lazily inside their `run`.
+Every command that works on a project takes `--project DIR` (not `demo`, which makes its own).
+Bad input (InputError) becomes one line on stderr and exit code 2, never a traceback. Headless
+commands never import Textual: `launch` and `demo` import the UI lazily inside their `run`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import contextlib
 import importlib
 import os
 import sys
+import textwrap
 import threading
 from pathlib import Path
 from types import ModuleType
@@ -23,9 +24,24 @@ from zenboard.errors import InputError
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: object, example: str | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.example = example
+        """A command line that works, quoted when the arguments given do not (`merge`)."""
+
     def error(self, message: str) -> None:  # type: ignore[override]
         """One line and exit code 2, as for every other kind of bad input."""
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        example = f" (e.g. {self.example})" if self.example else ""
+        self.exit(2, f"{self.prog}: error: {message}{example}\n")
+
+
+HELP_WIDTH = 79
+
+
+def _description(module: ModuleType) -> str:
+    """A command's `--help` text: what it does, then what it writes and claims (`WRITES`)."""
+    paragraphs = (module.HELP[:1].upper() + module.HELP[1:] + ".", module.WRITES)
+    return "\n\n".join(textwrap.fill(p, HELP_WIDTH) for p in paragraphs)
 
 
 def build_parser(
@@ -45,15 +61,24 @@ def build_parser(
     modules: dict[str, ModuleType] = {}
     for module_name in (only,) if only in COMMANDS else COMMANDS:
         module = importlib.import_module(f"zenboard.commands.{module_name}")
-        command = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
-        command.add_argument(
-            "--project",
-            type=path_arg,
-            default=None,
-            metavar="DIR",
-            help="the project's directory (default: the nearest one upward with a zenboard or "
-            "pytest configuration)",
+        example = getattr(module, "EXAMPLE", None)
+        command = sub.add_parser(
+            module.NAME,
+            help=module.HELP,
+            description=_description(module),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            epilog=f"example: {example}" if example else None,
+            example=example,
         )
+        if getattr(module, "PROJECT", "needed") != "none":
+            command.add_argument(
+                "--project",
+                type=path_arg,
+                default=None,
+                metavar="DIR",
+                help="the project's directory (default: the nearest one upward with a zenboard "
+                "or pytest configuration)",
+            )
         module.add_arguments(command)
         modules[module.NAME] = module
     return parser, modules
@@ -69,13 +94,15 @@ def _project(given: Path | None, need: str) -> Path:
     """The project a command is about: `--project` as given, else found upward from here.
 
     A command's module says how much it needs one (`PROJECT`): "needed" (the default: no
-    project found is one line, exit 2), or "optional" (`init`, `demo`, `merge`: the current
-    directory will do).
+    project found is one line, exit 2), "optional" (`init`, `merge`: the current directory will
+    do), or "none" (`demo`, which copies its own: it takes no `--project`).
     """
     from zenboard.project_root import find_root, require_root
 
     if given is not None:
         return given
+    if need == "none":
+        return Path.cwd()
     if need == "optional":
         return find_root(Path.cwd()) or Path.cwd()
     return require_root(Path.cwd())
@@ -88,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        args.project = _project(args.project, getattr(modules[args.command], "PROJECT", "needed"))
+        need = getattr(modules[args.command], "PROJECT", "needed")
+        args.project = _project(getattr(args, "project", None), need)
         code: int = modules[args.command].run(args)
     except InputError as exc:
         from zenboard.textsafe import visible

@@ -1,6 +1,10 @@
-"""Sub-commands of `zenboard`: each module has NAME, HELP, add_arguments(parser) and run(args).
+"""Sub-commands of `zenboard`: each module has NAME, HELP, WRITES, add_arguments(parser), run(args).
 
-Modules here import only what parsing needs at top level; heavy imports happen inside `run`.
+HELP is the line `zenboard --help` lists; WRITES says what the command writes and claims (or
+that it writes nothing) and is the second paragraph of its own `--help`, since a command that
+claims ports or writes files must say so before it is run. PROJECT (optional) says how much it
+needs a project (see cli._project). Modules here import only what parsing needs at top level;
+heavy imports happen inside `run`.
 """
 
 from __future__ import annotations

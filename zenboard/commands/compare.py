@@ -13,6 +13,10 @@ NAME = "compare"
 HELP = (
     "run suites sequentially (-n 0) and in parallel: differing outcomes, leak or flaky, time saved"
 )
+WRITES = (
+    "Writes the runs' reports below .zenboard/reports/compare/ and records every run in "
+    ".zenboard/history.db."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

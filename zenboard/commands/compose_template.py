@@ -6,6 +6,11 @@ import argparse
 
 NAME = "compose-template"
 HELP = "write docker-compose.zenflow.yml (per-task host ports for the configured services)"
+WRITES = (
+    "Writes docker-compose.zenflow.yml in the project (--stdout: prints it instead); either "
+    "way it claims the task's ports in the port registry and writes "
+    ".zenflow/tasks/<id>/.env.task, as `zenboard ports` does."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

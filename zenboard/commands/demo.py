@@ -10,12 +10,17 @@ from pathlib import Path
 from zenboard.commands import path_arg
 from zenboard.errors import InputError
 
-PROJECT = "optional"
-"""Runs without a project: the current directory will do (see cli._project)."""
+PROJECT = "none"
+"""The demo makes its own project: no `--project` (see cli._project)."""
 NAME = "demo"
 HELP = (
     "copy the bundled demo project to DIR and open the dashboard on it"
     " (--headless: run it as CI would)"
+)
+WRITES = (
+    "Copies the demo to a new temporary directory (or --dir), runs `npm ci` in the copy's "
+    "frontend/ when Node is present, and writes the runs' reports and history in the copy's "
+    ".zenboard/. Its e2e suite claims worker ports in the port registry."
 )
 DEMO_SOURCE = Path(__file__).resolve().parent.parent / "demo" / "project"
 _IGNORED = shutil.ignore_patterns(

@@ -30,6 +30,11 @@ PROJECT = "optional"
 """Runs without a project: the current directory will do (see cli._project)."""
 NAME = "init"
 HELP = "read the project's tests, markers, Playwright and compose files; write suites for them"
+WRITES = (
+    "Writes [tool.zenboard] into pyproject.toml (or a new zenboard.toml) and adds "
+    ".zenboard/ and .zenflow/ to .gitignore; --dry-run and --check write nothing. A project "
+    "without tests gets nothing written."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

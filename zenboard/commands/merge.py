@@ -10,6 +10,12 @@ PROJECT = "optional"
 """Runs without a project: the current directory will do (see cli._project)."""
 NAME = "merge"
 HELP = "merge the report dirs of shards (zenboard run --shard K/N) into one report dir"
+EXAMPLE = "zenboard merge reports-1/ reports-2/ --report-dir merged/"
+"""Shown in `--help` and after a usage error: the two required parts are easy to miss."""
+WRITES = (
+    "Writes the merged summary.json, <suite>.json and <suite>.xml into OUT (--report-dir); "
+    "reads the shards' dirs, writes nothing else."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,11 +1,22 @@
-"""`zenboard ports`: the task's ports, their states, its env file and the registry's other tasks."""
+"""`zenboard ports`: claim the task's ports, write its env file, show them and the other tasks.
+
+Not a query: every call but `--release` claims (or confirms) the task's block in the port
+registry and rewrites `.zenflow/tasks/<id>/.env.task`, so what it shows is what runs will use.
+"""
 
 from __future__ import annotations
 
 import argparse
 
 NAME = "ports"
-HELP = "show (and claim) the task's ports; write .zenflow/tasks/<id>/.env.task"
+HELP = "claim the task's ports, write .zenflow/tasks/<id>/.env.task, and show both"
+WRITES = (
+    "Claims the task's ports in the port registry every worktree of the repository shares "
+    "(<git common dir>/zenboard/ports.json; outside git "
+    "$XDG_STATE_HOME/zenboard/ports.json) and writes .zenflow/tasks/<id>/.env.task, with "
+    "--json and --env too, dropping the registry's claims of worktrees that are gone. "
+    "--release instead gives the task's ports back and writes nothing else."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

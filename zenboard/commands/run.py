@@ -13,6 +13,14 @@ if TYPE_CHECKING:
 
 NAME = "run"
 HELP = "run suites headless (for CI): progress lines, reports, exit code"
+WRITES = (
+    "Writes reports to .zenboard/reports/latest/ (or --report-dir) and records the run in "
+    ".zenboard/history.db; a full, unsharded run also refreshes .zenboard/durations.json. "
+    "In a project with tasks (a ports table, --task, or an existing .env.task) it claims "
+    "the task's ports in the port registry and writes .zenflow/tasks/<id>/.env.task, as "
+    "`zenboard ports` does; a Playwright suite claims a port per worker there (until its "
+    "worktree is gone)."
+)
 
 
 def add_headless_arguments(parser: argparse.ArgumentParser, verb: str) -> None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 
 NAME = "status"
-HELP = (
-    "show the task's ports and the health of its containers (in a project with tasks it claims "
-    "the ports it shows and writes .env.task, as `zenboard ports` does; without, nothing)"
+HELP = "show the task's ports and the health of its containers"
+WRITES = (
+    "In a project with tasks (a ports table, --task, or an existing .env.task) it claims "
+    "the task's ports in the port registry and writes .zenflow/tasks/<id>/.env.task, as "
+    "`zenboard ports` does; in a project without tasks it claims nothing and writes "
+    "nothing."
 )
 
 

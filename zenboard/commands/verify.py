@@ -7,6 +7,10 @@ import json
 
 NAME = "verify"
 HELP = "run the suites N times in a row (default 5): proof logs and a stable/flaky verdict"
+WRITES = (
+    "Writes each run's reports to .zenboard/reports/verify/run<k>/, a proof log per run to "
+    ".zenflow/tasks/<task>/proof_run<k>.txt, and records every run in .zenboard/history.db."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -8,6 +8,13 @@ from zenboard.commands.run import add_headless_arguments
 
 NAME = "watch"
 HELP = "run suites, then rerun what each file change affects: failed tests first (headless)"
+WRITES = (
+    "Writes each run's reports to .zenboard/reports/latest/ (or --report-dir) and records "
+    "it in .zenboard/history.db. In a project with tasks (a ports table, --task, or an "
+    "existing .env.task) it claims the task's ports in the port registry and writes "
+    ".zenflow/tasks/<id>/.env.task, as `zenboard ports` does; a Playwright suite claims a "
+    "port per worker there (until its worktree is gone)."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
