@@ -187,6 +187,24 @@ def release(task: Task, directory: Path | None = None) -> bool:
         return registry.claims.pop(task.id, None) is not None
 
 
+def release_worktree(worktree: Path, directory: Path | None = None) -> list[str]:
+    """Drop every claim held for `worktree` (its task's and its e2e workers'); the ids dropped.
+
+    For a directory that is nobody's task, as `zenboard demo`'s copy, whose claims would
+    otherwise stay until the directory is gone. Without a registry file nothing was claimed,
+    and none is made.
+    """
+    root = worktree.resolve()
+    directory = directory or registry_dir(root)
+    if not (directory / "ports.json").exists():
+        return []
+    with locked_registry(directory) as registry:
+        mine = [task for task, claim in registry.claims.items() if Path(claim.worktree) == root]
+        for task in mine:
+            del registry.claims[task]
+        return mine
+
+
 def registered(task: Task, directory: Path | None = None) -> Claim | None:
     """The task's current claim, read under a shared lock (no allocation)."""
     directory = directory or registry_dir(task.root)

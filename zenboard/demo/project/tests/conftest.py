@@ -1,4 +1,4 @@
-"""Fixtures for the demo's three suites: a SQLite database and a media directory per xdist worker.
+"""Fixtures for the demo's pytest suites: a SQLite database and a media directory per worker.
 
 The names come from zenboard.isolation, the helpers a Django project would call from its
 `settings_test.py` (`db_name("test_demo")` is `test_demo_gw0` on worker gw0, `test_demo_0`

@@ -1,7 +1,7 @@
 """demo: isolation leak. Two tests that pass alone and fail when they run at the same time.
 
-Both export grades to the same file in the system temp dir (the bug: a fixed path instead of
-the test's own `tmp_path`). Alone, each clears the file, appends its rows and reads back
+Both export grades to the same file, `.zenboard/gradebook-export.csv` in the project (the bug:
+a fixed path instead of the test's own `tmp_path`). Alone, each clears the file, appends its rows and reads back
 exactly those rows. On two xdist workers at once, each reads the other's rows too, and both
 fail. That is an isolation leak: it depends on the mode (sequential or parallel), not on luck,
 which is how `zenboard compare` tells it from a flaky test. They run in their own suite
@@ -17,16 +17,15 @@ The fix, walked through in zenboard's docs/verify-and-shards.md: export to `tmp_
 from __future__ import annotations
 
 import os
-import tempfile
 import time
-import zlib
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_EXPORT = Path(tempfile.gettempdir()) / f"gradebook-export-{zlib.crc32(str(ROOT).encode()):08x}.csv"
-"""The leak: one path for every test of every worker (per project copy, so demos do not meet)."""
+SHARED_EXPORT = ROOT / ".zenboard" / "gradebook-export.csv"
+"""The leak: one path for every test of every worker (in the copy: demos do not meet, and a demo
+leaves nothing in the temp dir)."""
 RENDEZVOUS_WAIT = 5.0
 PAIR = ("maths", "physics")
 
@@ -54,6 +53,7 @@ def check_export(request: pytest.FixtureRequest, run_id: str, subject: str) -> N
     partner = next(name for name in PAIR if name != subject)
     collected = any(f"isolation_leak_{partner}_" in item.nodeid for item in request.session.items)
     rows = [f"{subject},student{i},{10 + i}" for i in range(3)]
+    SHARED_EXPORT.parent.mkdir(exist_ok=True)
     SHARED_EXPORT.write_text("", encoding="utf-8")
     rendezvous(run_id, "cleared", subject, collected)
     export_grades(SHARED_EXPORT, rows)
