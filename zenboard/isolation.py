@@ -3,9 +3,8 @@
 Parallel suites share one machine (and, on CI, sometimes one database server): two xdist
 workers writing to the same test database or media directory make tests fail in ways that
 depend on scheduling, the worst kind of flake. The cure is a name per worker. This module gives
-the spec's normalised worker suffix (section 3.1 of the parallel CI spec) and the names built
-from it, so a project's `settings_test.py` or `conftest.py` writes one line instead of copying
-the recipe::
+a normalised worker suffix and the names built from it, so a project's `settings_test.py` or
+`conftest.py` writes one line instead of copying a recipe::
 
     from zenboard.isolation import db_name, media_dir
 
@@ -18,13 +17,13 @@ Where the suffix comes from:
 - `CI_NODE_INDEX` (set by CI systems that split a job over machines: `0`, `1`, ...);
 - neither: `"0"`, so a plain `pytest` run still has a stable name.
 
-The spec reads `CI_NODE_INDEX` *instead of* the xdist worker when both are set. That gives every
-xdist worker on one CI machine the same name, which is exactly the collision this exists to
-prevent, so here both are kept, machine first: `1_gw0`, `1_gw1`. Without `CI_NODE_INDEX` the
-result is the spec's (`gw0`).
+The usual recipe reads `CI_NODE_INDEX` *instead of* the xdist worker when both are set. That
+gives every xdist worker on one CI machine the same name, which is exactly the collision this
+exists to prevent, so here both are kept, machine first: `1_gw0`, `1_gw1`. Without
+`CI_NODE_INDEX` the suffix is the worker's alone (`gw0`).
 
-Normalising keeps ASCII letters, digits and `_`, lowercased (the spec keeps `isalnum()`
-characters, which lets non-ASCII letters into database names; they are dropped here). A value
+Normalising keeps ASCII letters, digits and `_`, lowercased (keeping every `isalnum()`
+character would let non-ASCII letters into database names; they are dropped here). A value
 that normalises to nothing counts as absent.
 
 Hazard: pytest-django already suffixes *test* database names per xdist worker (`test_app` becomes

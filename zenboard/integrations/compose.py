@@ -1,9 +1,9 @@
 """The `docker-compose.zenflow.yml` override: per-task host ports from `.env.task`.
 
-Each configured service publishes its container port on `${<SERVICE>_PORT:-<port>}`, the
-spec's template. `ports: !override` (Compose 2.24.4 and later) replaces the base file's fixed
-mappings instead of adding to them; without it Compose would publish both, and two tasks
-would still fight over the base file's ports.
+Each configured service publishes its container port on `${<SERVICE>_PORT:-<port>}`: the
+task's port from `.env.task`, else the container's own. `ports: !override` (Compose 2.24.4 and
+later) replaces the base file's fixed mappings instead of adding to them; without it Compose
+would publish both, and two tasks would still fight over the base file's ports.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Backend ports for Playwright workers, one per worker slot, claimed from the port registry.
 
-The spec gives each e2e worker its own backend port (8088, 8089, ...), which two worktrees
-running their e2e suites at the same time would share. Here the block comes from the same
+Each e2e worker gets its own backend port; fixed ones (8088, 8089, ...) would be shared by two
+worktrees running their e2e suites at the same time. So the block comes from the same
 registry that hands tasks their service ports (see ports.py), under a claim of its own
 (`<task>/e2e`, a key no real task id can take since ids never hold '/'), so a worker's port can
 clash neither with another task's services nor with another task's e2e workers. The suite sees

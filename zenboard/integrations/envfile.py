@@ -1,6 +1,6 @@
 """Strict reader and writer of `.env.task` files (KEY=VALUE, Compose env-file style).
 
-The spec's runner script `source`s this file and users `eval "$(zenboard ports --env)"`;
+Task runner scripts `source` this file and users `eval "$(zenboard ports --env)"`;
 zenboard itself never executes it, and `run` hands its variables to every suite. So the file is
 untrusted input, checked line by line, and refused (InputError naming `file:line`, exit 2)
 when a line holds:
@@ -53,7 +53,8 @@ _SHELL_VARIABLES = frozenset(
     | {"PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"}
 )
 """Besides the shell's own: variables that change what runs (`PYTEST_ADDOPTS=--co` runs no
-test, `PYTEST_PLUGINS` loads code). The spec's own `PYTEST_WORKERS` stays allowed."""
+test, `PYTEST_PLUGINS` loads code). `PYTEST_WORKERS`, which only runner scripts read (pytest
+does not), stays allowed."""
 _LOADER_PREFIXES = ("BASH_", "LD_", "DYLD_", "PYTHON", "ZENBOARD_")
 """The loader's, Python's, and zenboard's own (its event pipe, its selection file)."""
 _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC

@@ -1,11 +1,11 @@
 """Port allocation for tasks: collision-free blocks of host ports, stable per task.
 
-The spec derives ports from the last digits of the task id, which collides (50 tasks over
-10,000 slots: about 11 %) and breaks on hex ids. Here a stable hash of the id only picks the
-*preferred* block; the registry (see registry.py) decides: a block is taken when none of its
-ports is claimed by another task and a bind test finds all of them free. A task keeps its claim
-on later runs, so its ports never move unless `--reassign` asks; the bind test screens only new
-candidates, never a port the task already owns.
+Ports derived from the task id by formula (its last digits plus a base port) collide (50
+tasks over 10,000 slots: about 11 %) and break on hex ids. Here a stable hash of the id only
+picks the *preferred* block; the registry (see registry.py) decides: a block is taken when none
+of its ports is claimed by another task and a bind test finds all of them free. A task keeps
+its claim on later runs, so its ports never move unless `--reassign` asks; the bind test
+screens only new candidates, never a port the task already owns.
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ class TaskSetup:
 
 
 def port_variable(service: str) -> str:
-    """`postgres` -> `POSTGRES_PORT` (the spec's names for its four services)."""
+    """`postgres` -> `POSTGRES_PORT`: the variable a compose file reads the service's port from."""
     return f"{service.upper().replace('-', '_')}_PORT"
 
 
