@@ -69,7 +69,7 @@ KEYS: tuple[Key, ...] = (
         "tab",
         "next_pane",
         "Pane",
-        "move between the selected suite, the test list and the output",
+        "next pane: the suite's card, the test list, the output",
         "pane",
         show=False,
         priority=True,
@@ -115,8 +115,10 @@ KEYS: tuple[Key, ...] = (
     ),
     Key("j,down", "scroll('down')", "Down", "scroll down", "details.down", "details", show=False),
     Key("k,up", "scroll('up')", "Up", "scroll up", "details.up", "details", show=False),
-    _widget("pagedown,pageup", "scroll a page down / up", "details"),
-    _widget("home,end", "to the top / the bottom", "details"),
+    _widget("pagedown", "scroll a page down", "details"),
+    _widget("pageup", "scroll a page up", "details"),
+    _widget("home", "to the top", "details"),
+    _widget("end", "to the bottom", "details"),
     Key("escape,q,?", "dismiss", "Close", "close this help", "help.close", where="help"),
 )
 

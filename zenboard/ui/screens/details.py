@@ -113,16 +113,22 @@ class TestDetailsScreen(ModalScreen[None]):
         if self.source is None:
             return
         test, pattern = self.source()
-        body = self.query_one("#details-body", VerticalScroll)
         if test is None:
-            body.border_subtitle = "running again…"
+            self.note("running again…")
             return
         if test is self.test and pattern == self.flaky_pattern:
             return
         if test is not self.test:
-            body.border_subtitle = literal(f"new result: {test.outcome}")  # never markup
+            self.note(f"new result: {test.outcome}")
         self.test, self.flaky_pattern = test, pattern
         self.query_one("#details-text", Static).update(details_text(self.suite, test, pattern))
+
+    def note(self, text: str) -> None:
+        """`text` after the title (the bottom edge is where notifications cover it)."""
+        body = self.query_one("#details-body", VerticalScroll)
+        title = Text(f"{self.suite}: details")
+        title.append_text(literal(f"  {text}", style="bold"))  # never markup
+        body.border_title = title
 
     def action_scroll(self, direction: str) -> None:
         body = self.query_one("#details-body", VerticalScroll)
@@ -134,7 +140,7 @@ class TestDetailsScreen(ModalScreen[None]):
     def action_rerun_test(self) -> None:
         """Rerun this test and stay: `follow` shows its new result here."""
         if self.source is not None:
-            self.query_one("#details-body", VerticalScroll).border_subtitle = "running again…"
+            self.note("running again…")
         self.app.call_later(
             self.app.run_action, f"rerun_test_named({self.suite!r}, {self.test.nodeid!r})"
         )

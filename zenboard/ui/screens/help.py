@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -32,6 +33,7 @@ TITLES = {
 def keys_table() -> Group:
     """The sections, each a two-column grid: keys (as people write them), what they do."""
     parts: list[Table | Text] = []
+    key_width = max(cell_len(keys_text(key.keys)) for key in KEYS)  # one column for all
     for where in WHERE:
         rows = [key for key in KEYS if key.where == where]
         if not rows:
@@ -40,7 +42,7 @@ def keys_table() -> Group:
             parts.append(Text())
         parts.append(Text(TITLES[where], style="bold"))
         table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold cyan", no_wrap=True, min_width=10)
+        table.add_column(style="bold cyan", no_wrap=True, min_width=key_width)
         table.add_column()
         for key in rows:
             table.add_row(keys_text(key.keys), key.help)
