@@ -261,11 +261,47 @@ def test_docker_unavailable(snap_compare: Any, make: Callable[..., ZenboardApp])
 
 
 def test_narrow_terminal(snap_compare: Any, make: Callable[..., ZenboardApp]) -> None:
+    """80x24: compact cards (three or more fit), the test list, the ports and containers."""
     assert snap_compare(make(running_events()), terminal_size=(80, 24))
 
 
+def test_narrow_terminal_without_tasks(
+    snap_compare: Any, make: Callable[..., ZenboardApp]
+) -> None:
+    """80x24 in a project without tasks: no ports or containers row, every card fits."""
+    assert snap_compare(make(finished_events(), infra=InfraSnapshot()), terminal_size=(80, 24))
+
+
+def test_wide_terminal(snap_compare: Any, make: Callable[..., ZenboardApp]) -> None:
+    """220x60: side by side, every lane, no blank rows."""
+    assert snap_compare(make(running_events()), terminal_size=(220, 60))
+
+
+def resize_to(width: int, height: int) -> Callable[[Pilot[Any]], Any]:
+    async def resize(pilot: Pilot[Any]) -> None:
+        await pilot.resize_terminal(width, height)
+        for _ in range(3):
+            await pilot.pause(0.05)
+
+    return resize
+
+
+def test_resized_to_80x24(snap_compare: Any, make: Callable[..., ZenboardApp]) -> None:
+    """Started at 160x45 and resized: the same picture as `test_narrow_terminal`."""
+    assert snap_compare(
+        make(running_events()), run_before=resize_to(80, 24), terminal_size=(160, 45)
+    )
+
+
+def test_resized_to_220x60(snap_compare: Any, make: Callable[..., ZenboardApp]) -> None:
+    """Started at 80x24 and resized: the same picture as `test_wide_terminal`."""
+    assert snap_compare(
+        make(running_events()), run_before=resize_to(220, 60), terminal_size=(80, 24)
+    )
+
+
 def test_help(snap_compare: Any, make: Callable[..., ZenboardApp]) -> None:
-    assert snap_compare(make(), press=["question_mark"], terminal_size=(100, 34))
+    assert snap_compare(make(), press=["?"], terminal_size=(100, 34))
 
 
 FLAKY = ("unit-fast", "tests/unit/test_cart_gw1.py::test_item[2]")
