@@ -7,6 +7,7 @@ one unit, and nothing animates on its own (snapshots stay deterministic).
 
 from __future__ import annotations
 
+from rich.cells import cell_len, get_character_cell_size
 from rich.text import Text
 
 from zenboard.config import SuiteConfig
@@ -213,3 +214,115 @@ def trend_text(durations: list[float]) -> Text:
     else:
         text.append(f" ▼ {change:+.0%}", style="green")
     return text
+
+
+ELLIPSIS = "…"
+PATH_LEAST = 7
+"""The fewest cells worth showing of a cut path: three at each end around the ellipsis."""
+
+
+def split_nodeid(nodeid: str) -> tuple[str, str]:
+    """`tests/a/test_x.py::TestY::test_z[p]` -> (`tests/a/test_x.py::TestY`, `test_z[p]`).
+
+    The second part, the test's own name and parameters, is what tells two rows apart, so it is
+    the last thing a narrow column gives up. Parameters may hold anything (`::`, `/`, `[`), so
+    the name starts after the last `::` that comes before the parameters' `[` (a name cannot
+    hold `[`). Without `::` the whole id is a path (a collection error's file): ("path", "").
+    """
+    first = nodeid.find("::")
+    if first < 0:
+        return nodeid, ""
+    bracket = nodeid.find("[", first)
+    cut = nodeid.rfind("::", first, bracket if bracket >= 0 else len(nodeid))
+    return nodeid[:cut], nodeid[cut + 2 :]
+
+
+def _cells_from_start(text: str, width: int) -> str:
+    """The longest start of `text` that fits in `width` cells (wide characters count two)."""
+    used = 0
+    for index, char in enumerate(text):
+        used += get_character_cell_size(char)
+        if used > width:
+            return text[:index]
+    return text
+
+
+def _cells_from_end(text: str, width: int) -> str:
+    """The longest end of `text` that fits in `width` cells."""
+    return _cells_from_start(text[::-1], width)[::-1]
+
+
+def middle_cut(text: str, width: int, end: int | None = None, always: bool = False) -> str:
+    """`text` in at most `width` cells, its middle replaced by `…` when it does not fit (or
+    `always`: it lost something before, and the ellipsis says so).
+
+    Both ends stay: ids differ at their start (the file) and at their end (`.py`, the
+    parameters). `end` is how many cells the end keeps (default: half, the odd cell to the end).
+    """
+    if cell_len(text) <= width and not (always and text):
+        return text
+    if width <= 1:
+        return ELLIPSIS[:width]
+    room = width - 1
+    tail = min(room, max(end if end is not None else (room + 1) // 2, 0))
+    return _cells_from_start(text, room - tail) + ELLIPSIS + _cells_from_end(text, tail)
+
+
+def shorten_path(path: str, width: int) -> str:
+    """A node id's path in `width` cells: directories go first, from the middle
+    (`tests/…/isolation/test_x.py`, then `tests/…/test_x.py`, `…/test_x.py`), then the middle
+    of the file name, since the file name says more than where it lives. Below
+    `PATH_LEAST` cells what is left of a path says nothing (`t…py`): it becomes `…`."""
+    if cell_len(path) <= width:
+        return path
+    if width < PATH_LEAST:
+        return ELLIPSIS[:width]
+    *dirs, name = path.split("/")
+    for keep in range(len(dirs) - 1, -1, -1):
+        first = dirs[: min(keep, 1)]
+        last = dirs[len(dirs) - (keep - len(first)) :] if keep > len(first) else []
+        candidate = "/".join([*first, ELLIPSIS, *last, name])
+        if cell_len(candidate) <= width:
+            return candidate
+    if cell_len(name) < width:
+        return ELLIPSIS + name
+    return middle_cut(name, width, always=True)
+
+
+def shorten_test_name(name: str, width: int) -> str:
+    """A test's own `function[params]` in `width` cells, when even that does not fit: the
+    function stays whole and the parameters lose their middle (`test_leak[gw…db]`), so their
+    end stays visible; a function too long for that gives way to the parameters, which are
+    what tells the cases of one test apart (`tes…[gw1-db]`, `…gw1-db]`)."""
+    if cell_len(name) <= width:
+        return name
+    function, bracket, params = name.partition("[")
+    if bracket and function and params.endswith("]"):
+        room = width - cell_len(function) - 2
+        if room >= 2:
+            return f"{function}[{middle_cut(params[:-1], room)}]"
+        return middle_cut(name, width, end=cell_len(params) + 1)
+    return middle_cut(name, width)
+
+
+def fit_nodeid(nodeid: str, width: int) -> str:
+    """`nodeid` in at most `width` cells, cut where it says least (middle ellipsis).
+
+    The path goes first (`shorten_path`), then the `::` before the name; the test's own name
+    and parameters go last, and lose their middle only when nothing else is left
+    (`shorten_test_name`). Two parametrized failures in one file thus never read the same.
+    A `nodeid` that fits is returned as it is.
+    """
+    if cell_len(nodeid) <= width:
+        return nodeid
+    if width <= 0:
+        return ""
+    path, name = split_nodeid(nodeid)
+    if not name:
+        return shorten_path(path, width)
+    room = width - cell_len(name) - 2  # the path and `::`
+    if room >= 1:
+        return shorten_path(path, room) + "::" + name
+    if width > cell_len(name):
+        return ELLIPSIS + name  # the path is gone: the ellipsis says so
+    return shorten_test_name(name, width)
