@@ -321,7 +321,7 @@ def test_a_forged_passed_line_changes_no_outcome(tmp_path: Path, workers: int) -
     assert rows["test_forge.py::test_b_victim"]["outcome"] == "failed"
     assert suite["counts"]["failed"] == 1 and suite["counts"]["passed"] == 1
     assert suite["stream"]["corrected"] == 1
-    assert "stream damaged: 1 results corrected" in done.stdout
+    assert "stream damaged: 1 result corrected" in done.stdout
     assert (
         sum("FAILED test_forge.py::test_b_victim" in line for line in done.stdout.splitlines()) == 1
     )
