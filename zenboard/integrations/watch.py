@@ -26,6 +26,7 @@ from zenboard.integrations.impact import ImportGraph, is_test_file
 from zenboard.integrations.watch_plan import SuitePlan, SuiteRecord, plan_reruns
 from zenboard.integrations.watch_settings import WatchSettings, load_watch_settings
 from zenboard.model.state import SuiteState
+from zenboard.words import plural
 
 STEP_MS = 20
 """How often the watcher looks for new changes while gathering a batch."""
@@ -48,9 +49,8 @@ class WatchTrigger:
         """The headless line: `watch: 3 files changed (a.py, b.py, ...) -> rerun: unit, e2e`."""
         count = len(self.files)
         names = ", ".join(self.files[:shown]) + (", ..." if count > shown else "")
-        noun = "file" if count == 1 else "files"
         chosen = ", ".join(self.suites) if self.suites else "nothing"
-        return f"watch: {count} {noun} changed ({names}) -> rerun: {chosen}"
+        return f"watch: {plural(count, 'file')} changed ({names}) -> rerun: {chosen}"
 
 
 class WatchSession:
@@ -146,7 +146,7 @@ class WatchSession:
             trigger = self.handle(batch)
         except Exception as exc:  # one bad batch (an unreadable file, say) stops nothing
             if self._on_error is not None:
-                self._on_error(f"could not map {len(batch)} changed file(s): {exc}")
+                self._on_error(f"could not map {plural(len(batch), 'changed file')}: {exc}")
             return
         if trigger is not None:
             self._on_trigger(trigger)
