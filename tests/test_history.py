@@ -187,3 +187,19 @@ def test_durations_update_without_history_is_one_clear_line(tmp_path: Path) -> N
     done = run_cli(["durations", "--update"], tmp_path)
     assert done.returncode == 2
     assert "no run history" in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    """`zenboard history | head -1`: the pipe closes under a long output."""
+    from zenboard.integrations.history import History, RunRecord
+
+    (tmp_path / "pyproject.toml").write_text("")
+    with History(tmp_path) as db:
+        for i in range(3000):
+            db.record(RunRecord(float(i), float(i) + 1, "run", 0))
+    done = subprocess.run(
+        f"{sys.executable} -m zenboard history --limit 3000 | head -1",
+        shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.stdout == "recent runs\n"
+    assert done.stderr == "", done.stderr

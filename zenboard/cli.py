@@ -126,6 +126,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`zenboard history | head`): stop quietly, as `git log | head`
+        # does, with SIGPIPE's exit status; nothing more can be written to it.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115  # the interpreter's exit flushes it
+        return 128 + 13
     return code
 
 
