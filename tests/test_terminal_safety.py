@@ -294,7 +294,7 @@ async def test_the_dashboard_shows_hostile_text_literally(hostile: Path) -> None
 
         broken = card_text(app, "broken")
         assert_shown_not_obeyed(broken)
-        assert f"collection error(s): {BROKEN_SHOWN}" in broken
+        assert f"collection error: {BROKEN_SHOWN}" in broken
         await pilot.press("j")  # the broken suite's card: its output in the log panel
         await wait_until(pilot, lambda: app.log_panel.suite == "broken", "the broken suite")
         log = "\n".join(app.log_panel.render_line(y).text for y in range(app.log_panel.view_height))

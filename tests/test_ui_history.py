@@ -73,5 +73,9 @@ def test_trend_text_compares_the_last_run_with_the_median() -> None:
 
 
 def test_flaky_summary_counts_the_runs_that_ran_the_test() -> None:
-    assert flaky_summary("PPFPP") == "passed 4 of last 5 runs"
-    assert flaky_summary("PFSP") == "passed 2 of last 4 runs"
+    assert flaky_summary("PPFPP") == "passed 4 of the last 5 runs"
+    assert flaky_summary("PFSP") == "passed 2 of the last 4 runs"
+
+
+def test_a_single_run_is_not_runs() -> None:
+    assert flaky_summary("F") == "passed 0 of the last 1 run"

@@ -381,7 +381,7 @@ async def test_history_badge_trend_and_the_launch_recorded(tmp_path: Path) -> No
         assert table.has_focus
         await pilot.press("enter")
         text = str(app.screen.query_one("#details-text").render())
-        assert "flaky: passed 2 of last 4 runs" in text and "PFPF" in text
+        assert "flaky: passed 2 of the last 4 runs" in text and "PFPF" in text
     runs = history_rows(project, "SELECT kind, exit_code FROM runs ORDER BY id")
     assert runs == [("run", 0), ("run", 1), ("run", 0), ("launch", 1)]
     launch_tests = history_rows(

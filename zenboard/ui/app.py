@@ -59,6 +59,7 @@ from zenboard.ui.widgets.log_panel import LogPanel
 from zenboard.ui.widgets.run_header import RunHeader
 from zenboard.ui.widgets.suite_card import SuiteCard
 from zenboard.ui.widgets.tests_list import TestsList
+from zenboard.words import plural
 
 TICK_SECONDS = 1 / 25
 SAID_KEPT = 100
@@ -444,7 +445,7 @@ class ZenboardApp(App[int]):
             self.say(f"no failed tests in {name}", timeout=3)
             return
         self.session.rerun_tests(name, nodeids)
-        self.say(f"rerunning {len(nodeids)} failed test(s) of {name}", timeout=2)
+        self.say(f"rerunning {plural(len(nodeids), 'failed test')} of {name}", timeout=2)
 
     def action_rerun_failed_all(self) -> None:
         names = [s.name for s in self.session.suites if self.session.failed_nodeids(s.name)]

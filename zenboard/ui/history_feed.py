@@ -19,6 +19,7 @@ from textual.message import Message
 
 from zenboard.integrations import history, recording
 from zenboard.ui.launch_window import FinishedLaunch
+from zenboard.words import plural
 
 TestKey = tuple[str, str]
 """(suite, nodeid)."""
@@ -129,5 +130,5 @@ class HistoryProblem(Message):
 
 
 def flaky_summary(pattern: str) -> str:
-    """`PFPP` -> "passed 3 of last 4 runs" (the recorded runs that ran the test)."""
-    return f"passed {pattern.count('P')} of last {len(pattern)} runs"
+    """`PFPP` -> "passed 3 of the last 4 runs" (the recorded runs that ran the test)."""
+    return f"passed {pattern.count('P')} of the last {plural(len(pattern), 'run')}"

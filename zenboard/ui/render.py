@@ -13,6 +13,7 @@ from rich.text import Text
 from zenboard.config import SuiteConfig
 from zenboard.model.state import SuiteState, SuiteStatus, WorkerState
 from zenboard.ui.safe_text import visible
+from zenboard.words import plural
 
 STATUS_STYLE: dict[SuiteStatus, str] = {
     SuiteStatus.IDLE: "dim",
@@ -99,14 +100,15 @@ def duration_text(seconds: float) -> str:
 
 def worker_plan(suite: SuiteConfig) -> str:
     if suite.kind == "playwright":
-        return f"plan: Playwright, {suite.workers} workers (lanes pw0...)"
+        workers = suite.workers if suite.workers == "auto" else plural(suite.workers, "worker")
+        return f"plan: Playwright, {workers} (lanes pw0...)"
     if suite.workers == 0:
         return "plan: one process, no xdist (lane main)"
     dist = f", dist {suite.dist}" if suite.dist else ""
     count = (
         "as many xdist workers as CPUs"
         if suite.workers == "auto"
-        else f"{suite.workers} xdist workers"
+        else plural(suite.workers, "xdist worker")
     )
     return f"plan: {count}{dist} (lanes gw0...)"
 

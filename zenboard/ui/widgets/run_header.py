@@ -17,6 +17,7 @@ from zenboard.model.state import RunState, SuiteStatus
 from zenboard.ui import render
 from zenboard.ui.launch_window import LaunchWindow
 from zenboard.ui.safe_text import visible
+from zenboard.words import plural
 
 
 class RunHeader(Widget):
@@ -61,7 +62,7 @@ class RunHeader(Widget):
         text.append(f" {label} ", style=f"reverse {render.status_style(status)}")
         failed = sum(s.failed for s in self.state.suites.values())
         done = sum(s.done for s in self.state.suites.values())
-        text.append(f"  {done} tests", style="bold")
+        text.append(f"  {plural(done, 'test')}", style="bold")
         if failed:
             text.append(f"  {failed} failed", style="bold red")
         seconds = self.run_seconds()

@@ -30,6 +30,7 @@ from zenboard.config import SuiteConfig
 from zenboard.model.state import SuiteState, SuiteStatus
 from zenboard.ui import render
 from zenboard.ui.safe_text import literal
+from zenboard.words import plural
 
 INTERRUPTED_NAMED = 3
 """Interrupted tests a card names (summary.json lists them all)."""
@@ -205,7 +206,8 @@ class SuiteCard(Widget, can_focus=True):
                 lines.append(render.worker_row(s, worker, width))
         notes = []
         if s.collect_errors:
-            notes.append(f"{len(s.collect_errors)} collection error(s): {s.collect_errors[0][0]}")
+            errors = plural(len(s.collect_errors), "collection error")
+            notes.append(f"{errors}: {s.collect_errors[0][0]}")
         if s.error:
             notes.append(s.error)
         if s.malformed or s.oversized:
@@ -222,7 +224,8 @@ class SuiteCard(Widget, can_focus=True):
         if s.not_run:
             notes.append(f"{len(s.not_run)} not run (the run ended before they started)")
         if s.corrected:
-            notes.append(f"stream damaged: {s.corrected} results corrected from pytest's report")
+            fixed = plural(s.corrected, "result")
+            notes.append(f"stream damaged: {fixed} corrected from pytest's report")
         # Notes quote test ids, collection errors and pytest's own words: shown, never obeyed.
         lines += [literal(note, style="magenta") for note in notes]
         return lines
