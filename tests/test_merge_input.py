@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from hypothesis import strategies as st
 from tests.helpers import run_cli, suites_toml, write_project
 from zenboard.errors import InputError
 from zenboard.integrations.merge import merge
+from zenboard.model.events import OUTCOMES
 
 TESTS = """
 def test_one():
@@ -382,3 +384,449 @@ def test_merge_never_fails_other_than_with_input_error(
             written = json.loads((out / "summary.json").read_text())
             assert [s["name"] for s in written["suites"]] == [s["name"] for s in merged["suites"]]
         assert sorted(p.name for p in Path(scratch).iterdir()) in (["shard"], ["out", "shard"])
+
+
+# A summary must hold together as zenboard writes it (reports.suite_summary from the model):
+# every field merge reads has its type and allowed values, counts are the tally of the rows,
+# and a green status has no failed row, no test without an outcome and a row per collected test.
+
+
+def _all(*changes: Callable[[Any], Any]) -> Callable[[Any], None]:
+    def change(data: Any) -> None:
+        for one in changes:
+            one(data)
+
+    return change
+
+
+CONTENT_CORRUPTIONS: dict[str, tuple[Callable[[Any], Any], str]] = {
+    "status-unknown": (
+        _set("suites", 0, "status", value="bogus"),
+        "suites[0] (fast).status: expected one of 'error', 'failed', 'cancelled', 'passed', "
+        "'no tests' (a finished suite), got 'bogus'",
+    ),
+    "status-control": (_set("suites", 0, "status", value="\x1b[2J"), "got '\\x1b[2J'"),
+    "status-running": (_set("suites", 0, "status", value="running"), "got 'running'"),
+    "status-list": (_set("suites", 0, "status", value=["passed"]), "(fast).status: expected"),
+    "outcome-unknown": (
+        _set("suites", 0, "tests", 0, "outcome", value="pwned"),
+        "suites[0] (fast).tests[0].outcome: expected one of 'passed', 'failed'",
+    ),
+    "run-exit-code-str": (
+        _set("exit_code", value="0"),
+        "summary.json: exit_code: expected 0, 1 or 5 (a run's exit code), got '0'",
+    ),
+    "run-exit-code-missing": (_drop("exit_code"), "exit_code: expected 0, 1 or 5"),
+    "run-exit-code-red": (
+        _set("exit_code", value=1),
+        "exit_code: expected 0 or 5 (no suite failed)",
+    ),
+    "run-exit-code-empty": (_set("exit_code", value=5), "exit_code: expected 0 or 1"),
+    "suite-exit-code-huge": (
+        _set("suites", 0, "exit_code", value=1000),
+        "(fast).exit_code: expected a process exit code",
+    ),
+    "suite-exit-code-passed": (
+        _set("suites", 0, "exit_code", value=3),
+        "(fast).exit_code: expected 0 (the suite's status is 'passed'), got 3",
+    ),
+    "row-failed": (
+        _set("suites", 0, "tests", 1, "outcome", value="failed"),
+        "suites[0] (fast).counts.passed: expected 1 (the tests rows whose outcome is 'passed'), "
+        "got 2",
+    ),
+    "row-failed-counted": (
+        _all(
+            _set("suites", 0, "tests", 1, "outcome", value="failed"),
+            _set("suites", 0, "counts", "passed", value=1),
+            _set("suites", 0, "counts", "failed", value=1),
+        ),
+        "suites[0] (fast).status: expected 'failed' or 'error' (tests[1] is failed), got 'passed'",
+    ),
+    "row-dropped": (_drop("suites", 0, "tests", 1), "suites[0] (fast).counts.passed: expected 1"),
+    "row-dropped-counted": (
+        _all(
+            _drop("suites", 0, "tests", 1),
+            _set("suites", 0, "counts", "passed", value=1),
+        ),
+        "suites[0] (fast).collected: expected at most 1 (a passed suite has a row for each test "
+        "collected), got 2",
+    ),
+    "rows-none": (
+        _all(
+            _set("suites", 0, "tests", value=[]),
+            _set("suites", 0, "counts", "passed", value=0),
+            _set("suites", 0, "collected", value=None),
+        ),
+        "(fast).status: expected 'no tests' (the suite has no tests rows), got 'passed'",
+    ),
+    "counts-unknown-key": (
+        _set("suites", 0, "counts", "pwned", value=0),
+        "(fast).counts: expected no key but passed, failed, skipped, error, xfailed, xpassed, "
+        "not_run, got 'pwned'",
+    ),
+    "counts-missing-key": (_drop("suites", 0, "counts", "xpassed"), "(fast).counts.xpassed"),
+    "not-run-uncounted": (
+        _set("suites", 0, "not_run", value=["test_x.py::test_three"]),
+        "(fast).counts.not_run: expected 1 (the tests in not_run), got 0",
+    ),
+    "not-run-in-passed": (
+        _all(
+            _set("suites", 0, "not_run", value=["test_x.py::test_three"]),
+            _set("suites", 0, "counts", "not_run", value=1),
+        ),
+        "(fast).status: expected 'failed' or 'error' (not_run lists tests that never ran)",
+    ),
+    "interrupted-in-passed": (
+        _set("suites", 0, "interrupted", value=["test_x.py::test_three"]),
+        "(fast).status: expected 'cancelled'",
+    ),
+    "unreported-uncounted": (
+        _set("suites", 0, "unreported", value=1),
+        "(fast).unreported: expected 0 (the rows marked unreported), got 1",
+    ),
+    "unreported-passed-row": (
+        _all(
+            _set("suites", 0, "tests", 0, "unreported", value=True),
+            _set("suites", 0, "unreported", value=1),
+        ),
+        "(fast).tests[0].outcome: expected 'error' (a test without a result counts as an "
+        "error), got 'passed'",
+    ),
+    "crashed-worker-in-passed": (
+        _set("suites", 0, "workers", "main", "crashed", value=True),
+        "(fast).status: expected 'failed' or 'error' (worker 'main' crashed), got 'passed'",
+    ),
+    "crashed-str": (
+        _set("suites", 0, "workers", "main", "crashed", value="no"),
+        "(fast).workers['main'].crashed: expected true or false, got 'no'",
+    ),
+    "errors-in-passed": (
+        _set("suites", 0, "errors", value=[{"nodeid": "", "longrepr": "boom"}]),
+        "(fast).status: expected 'failed' or 'error' (errors says why it could not complete)",
+    ),
+    "error-not-object": (_set("suites", 0, "errors", value=[3]), "(fast).errors[0]: expected"),
+    "failed-without-cause": (
+        _all(_set("suites", 0, "status", value="failed"), _set("exit_code", value=1)),
+        "(fast).status: expected not 'failed' (no row failed, no worker crashed, every test has "
+        "an outcome), got 'failed'",
+    ),
+    "red-with-exit-0": (
+        _set("suites", 0, "status", value="cancelled"),
+        "exit_code: expected 1 (suites[0] (fast) is cancelled), got 0",
+    ),
+    "row-worker-missing": (_drop("suites", 0, "tests", 0, "worker"), "(fast).tests[0].worker"),
+    "row-duration-str": (
+        _set("suites", 0, "tests", 1, "duration", value="1s"),
+        "(fast).tests[1].duration",
+    ),
+    "collected-missing": (_drop("suites", 0, "collected"), "(fast).collected"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CONTENT_CORRUPTIONS))
+def test_a_summary_that_does_not_hold_together_is_one_line_naming_file_suite_and_key(
+    valid: Path, tmp_path: Path, case: str
+) -> None:
+    change, expected = CONTENT_CORRUPTIONS[case]
+    bad = copy_of(valid, tmp_path / "bad")
+    edit_json(bad / "summary.json", change)
+    out = tmp_path / "out"
+    line = refused([str(bad), "--report-dir", str(out)], tmp_path)
+    assert line.startswith(f"zenboard: error: {bad / 'summary.json'}: ")
+    assert expected in line, line
+    assert "\x1b" not in line
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (_set("suites", 0, "tests", 0, "outcome", value="failed"), "(fast).counts.passed"),
+        (_set("suites", 0, "status", value="bogus"), "(fast).status"),
+        (_set("suites", 0, "status", value="\x1b[2J"), "(fast).status"),
+    ],
+    ids=["row-failed", "status-bogus", "status-control"],
+)
+def test_the_testers_summaries_are_refused_first_or_last_beside_a_good_one(
+    valid: Path, tmp_path: Path, change: Callable[[Any], Any], expected: str
+) -> None:
+    """A row made failed with counts and status left saying passed merged green; an unknown
+    status was a traceback when another shard had the suite too."""
+    bad = copy_of(valid, tmp_path / "bad")
+    edit_json(bad / "summary.json", change)
+    good = copy_of(valid, tmp_path / "good")
+    for dirs in ([bad], [good, bad], [bad, good]):
+        line = refused([*map(str, dirs), "--report-dir", str(tmp_path / "out")], tmp_path)
+        assert f"{bad / 'summary.json'}: suites[0] {expected}: expected" in line, line
+
+
+# Genuine summaries: real shard runs (`zenboard run --ci --shard K/N`), and summaries written by
+# zenboard's own writer from the model (reports.summary), for states a short test cannot reach
+# reliably by a real run (a cancel mid-test, a worker crashing).
+
+RED_PROJECT = {
+    "pyproject.toml": suites_toml(
+        'name = "fast"\nargs = ["test_x.py", "-m", "not api"]\nworkers = 0',
+        'name = "par"\nargs = ["test_x.py", "-m", "api"]\nworkers = 2',
+        'name = "broken"\nargs = ["broken"]\nworkers = 0',
+    ),
+    "test_x.py": """
+        import pytest
+
+        def test_one():
+            pass
+
+        def test_fails():
+            assert 1 == 2
+
+        @pytest.mark.skip
+        def test_skipped():
+            pass
+
+        @pytest.mark.xfail
+        def test_xfail():
+            assert 0
+
+        @pytest.mark.parametrize("i", range(5))
+        def test_many(i):
+            pass
+
+        @pytest.mark.api
+        @pytest.mark.parametrize("i", range(8))
+        def test_api(i):
+            pass
+    """,
+    "broken/test_broken.py": "import module_that_does_not_exist\n",
+}
+
+
+def _shard_runs(root: Path, files: dict[str, str], n: int) -> list[Path]:
+    project = write_project(root / "proj", files)
+    dirs = []
+    for k in range(1, n + 1):
+        out = root / f"shard{k}"
+        done = run_cli(["run", "--ci", "--shard", f"{k}/{n}", "--report-dir", str(out)], project)
+        assert done.returncode in (0, 1), done.stdout + done.stderr
+        dirs.append(out)
+    return dirs
+
+
+def _model_run(out: Path) -> Path:
+    """A report dir whose summary.json zenboard's writer made from a run of the model: a suite
+    cancelled with tests running and tests never started, one whose worker crashed mid-test."""
+    from zenboard.integrations.reports import summary, summary_text
+    from zenboard.model import events as ev
+    from zenboard.model.reducer import apply
+    from zenboard.model.state import RunState
+
+    ids = tuple(f"test_y.py::test_{i}" for i in range(4))
+    done = {"setup": {"outcome": "passed"}, "call": {"outcome": "passed"}, "teardown": {}}
+    state = RunState.for_suites(["cut", "lost"])
+    events: list[ev.Event] = []
+    for suite in ("cut", "lost"):
+        events += [
+            ev.SuiteLaunched(suite, ("pytest",), 1, 100.0),
+            ev.RunStarted(suite, 2),
+            ev.WorkerReady(suite, "gw0"),
+            ev.WorkerReady(suite, "gw1"),
+            ev.WorkerCollected(suite, "gw0", 4),
+            ev.TestsCollected(suite, ids),
+            ev.TestStarted(suite, ids[0], "gw0"),
+            ev.TestFinished(suite, ids[0], "gw0", "passed", 0.1, done),
+            ev.TestStarted(suite, ids[1], "gw1"),
+            ev.TestStarted(suite, ids[2], "gw0"),
+        ]
+    events += [
+        ev.SuiteExited("cut", -15, 101.0, cancelled=True),
+        ev.WorkerDown("lost", "gw1", crashed=True, test=ids[1]),
+        ev.TestFinished("lost", ids[2], "gw0", "passed", 0.1, done),
+        ev.TestStarted("lost", ids[3], "gw0"),
+        ev.TestFinished("lost", ids[3], "gw0", "skipped", 0.0, done),
+        ev.RunFinished("lost", 1, 1.0),
+        ev.SuiteExited("lost", 1, 102.0),
+    ]
+    for event in events:
+        apply(state, event)
+    out.mkdir()
+    text = summary_text(summary(state, now=103.0, meta={"commit": None, "shard": None}))
+    (out / "summary.json").write_text(text, encoding="utf-8")
+    return out
+
+
+@pytest.fixture(scope="module")
+def genuine(valid: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
+    """Sets of report dirs that merge as they are: name -> the dirs of one merge."""
+    root = tmp_path_factory.mktemp("genuine")
+    green = {"pyproject.toml": suites_toml('name = "fast"\nworkers = 0'), "test_x.py": TESTS}
+    return {
+        "valid": [valid],
+        "green-shards": _shard_runs(root / "green", green, 2),
+        "red-shards": _shard_runs(root / "red", RED_PROJECT, 2),
+        "model": [_model_run(root / "model")],
+    }
+
+
+def _verdict(merged: dict[str, Any]) -> dict[str, Any]:
+    """What a merge decides: its exit code, every row's outcome, the counts, tests without an
+    outcome, and each suite's status."""
+    suites = merged["suites"]
+    counts: Counter[str] = Counter()
+    for suite in suites:
+        counts.update(suite["counts"])
+    return {
+        "exit_code": merged["exit_code"],
+        "outcomes": Counter(t["outcome"] for s in suites for t in s["tests"]),
+        "counts": counts,
+        "unreported": sum(s["unreported"] for s in suites),
+        "not_run": sum(len(s["not_run"]) for s in suites),
+        "interrupted": sum(len(s["interrupted"]) for s in suites),
+        "statuses": {s["name"]: s["status"] for s in suites},
+    }
+
+
+def test_genuine_summaries_merge_and_their_merge_merges_to_the_same(
+    genuine: dict[str, list[Path]], tmp_path: Path
+) -> None:
+    codes = {}
+    for name, dirs in genuine.items():
+        first = merge(dirs, tmp_path / name)
+        again = merge([tmp_path / name], tmp_path / f"{name}-again")
+        assert _verdict(again) == _verdict(first)
+        codes[name] = first["exit_code"]
+        statuses = set(_verdict(first)["statuses"].values())
+        if name == "red-shards":
+            assert statuses == {"failed", "passed", "error"}, first
+        if name == "model":
+            assert statuses == {"cancelled", "failed"}, first
+    assert codes == {"valid": 0, "green-shards": 0, "red-shards": 1, "model": 1}
+
+
+def _suites(summary: Any) -> list[Any]:
+    suites = summary.get("suites") if isinstance(summary, dict) else None
+    return suites if isinstance(suites, list) else []
+
+
+def _get(value: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        value = value[key]
+    return value
+
+
+def _delete(value: Any, path: tuple[Any, ...]) -> Any:
+    """`value` without the entry at `path` (a key of an object, an item of a list)."""
+    if len(path) > 1:
+        return _replace(value, path[:1], _delete(value[path[0]], path[1:]))
+    copy = dict(value) if isinstance(value, dict) else list(value)
+    del copy[path[0]]
+    return copy
+
+
+KEY_FIELDS = {
+    *("version", "exit_code", "shard", "plan", "name", "status", "collected", "counts"),
+    *("unreported", "not_run", "interrupted", "crashed", "outcome", "tests", "errors"),
+    *OUTCOMES,
+}
+"""Fields a verdict depends on: mutated more often than the rest."""
+
+NEAR_VALUES = st.sampled_from(
+    [
+        *("passed", "failed", "error", "cancelled", "no tests", "running", "idle"),
+        *OUTCOMES,
+        "pwned",
+        "\x1b[2J",
+        "",
+        "0",
+        -65,
+        -15,
+        -1,
+        0,
+        1,
+        2,
+        5,
+        255,
+        256,
+        10**20,
+        0.5,
+        None,
+        True,
+        False,
+        [],
+        {},
+        ["test_x.py::test_one"],
+        [{"nodeid": "", "longrepr": "boom"}],
+    ]
+)
+"""Values a hostile edit would try: the other statuses and outcomes, nearby exit codes."""
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=bool(os.environ.get("CI")),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_one_changed_field_merges_as_the_genuine_summary_does_or_is_refused(
+    genuine: dict[str, list[Path]], data: st.DataObject
+) -> None:
+    """Any one field of a genuine summary changed (or removed): the merge refuses it (one line,
+    nothing written), or decides what the genuine summaries decide. Never a traceback, never
+    exit 0 with a failed row or a test without an outcome.
+
+    What the same rows could genuinely carry may still differ: a red suite's status turned into
+    another red one (a cancel racing the end of a run), the tests a cancelled suite names as
+    interrupted, a suite's name, exit code, seconds, ids or worker rows. A suite removed whole
+    cannot be told from a shard in which none of its tests fell; the run's exit code keeps it
+    from being a red one.
+    """
+    name = data.draw(st.sampled_from(sorted(genuine)), label="merge")
+    dirs = genuine[name]
+    k = data.draw(st.integers(0, len(dirs) - 1), label="dir")
+    summary = json.loads((dirs[k] / "summary.json").read_text())
+    paths = _paths(summary)
+    keyed = [p for p in paths if p and p[-1] in KEY_FIELDS]
+    path = data.draw(st.sampled_from(paths) | st.sampled_from(keyed), label="path")
+    old = _get(summary, path)
+    values = JSON_VALUES | NEAR_VALUES
+    if isinstance(old, int) and not isinstance(old, bool):
+        values |= st.integers(-2, 2).map(lambda d: old + d)
+    if path and data.draw(st.booleans(), label="remove"):
+        mutated = _delete(summary, path)
+    else:
+        mutated = _replace(summary, path, data.draw(values, label="value"))
+    with tempfile.TemporaryDirectory() as scratch:
+        copies = [copy_of(d, Path(scratch) / f"in{i}") for i, d in enumerate(dirs)]
+        expected = _verdict(merge(copies, Path(scratch) / "expected"))
+        (copies[k] / "summary.json").write_text(json.dumps(mutated), encoding="utf-8")
+        out = Path(scratch) / "out"
+        refusal: InputError | None = None
+        try:
+            merged = merge(copies, out)
+        except InputError as exc:
+            refusal = exc
+        if refusal is not None:
+            assert "\n" not in str(refusal) and str(Path(scratch)) in str(refusal)
+            assert not out.exists(), "nothing is written before every input is checked"
+            return
+    got = _verdict(merged)
+    rows = [t for s in merged["suites"] for t in s["tests"]]
+    if got["exit_code"] == 0:
+        assert not any(t["outcome"] in ("failed", "error") for t in rows), merged
+        assert not (got["not_run"] or got["interrupted"] or got["unreported"]), merged
+        assert set(got["statuses"].values()) <= {"passed", "no tests"}, merged
+    assert got["exit_code"] == expected["exit_code"]
+    if len(_suites(mutated)) < len(summary["suites"]):
+        # Suites removed whole: only rows of suites that could be missing are gone (green ones).
+        assert not (got["outcomes"] - expected["outcomes"])
+        return
+    keys = ["outcomes", "counts", "unreported", "not_run", "interrupted"]
+    if path[2:3] == ("interrupted",) and summary["suites"][path[1]]["status"] == "cancelled":
+        keys.remove("interrupted")  # nothing else in a cancelled suite says which tests ran
+    for key in keys:
+        assert got[key] == expected[key], (key, got, expected)
+    if path[-1:] not in (("status",), ("name",)):
+        assert got["statuses"] == expected["statuses"]
+    elif path[-1] == "status" and got["statuses"] != expected["statuses"]:
+        changed = {s for n, s in got["statuses"].items() if expected["statuses"].get(n) != s}
+        assert changed <= {"failed", "error", "cancelled"}, (changed, expected)

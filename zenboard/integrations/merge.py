@@ -27,7 +27,16 @@ from zenboard.integrations.reports import SUMMARY_VERSION, _atomic_write, summar
 from zenboard.model.events import OUTCOMES
 
 STATUS_RANK = ("error", "failed", "cancelled", "passed", "no tests", "idle")
-"""Worst first: a merged suite has the worst status any shard gave it."""
+"""Worst first: a merged suite has the worst status any shard gave it ("idle": none yet)."""
+FINISHED = STATUS_RANK[:-1]
+"""The statuses a summary holds: a suite in summary.json has run and ended (running: refused)."""
+GREEN = ("passed", "no tests")
+FAILING = ("failed", "error")
+"""Outcomes of a failed test: a suite with such a row is not green."""
+RUN_EXIT_CODES = (0, 1, 5)
+"""A run's exit code in summary.json (`RunState.exit_code`): passed, failed, no tests."""
+PROCESS_EXIT = range(-64, 256)
+"""A suite's process exit code: 0 to 255, or minus the signal that killed it."""
 
 MAX_DEPTH = 100
 """Deeper JSON than any report has: refused, so that writing it back cannot hit recursion."""
@@ -132,7 +141,12 @@ def check_suite_name(path: Path, where: str, name: object) -> str:
 
 
 def check_summary(path: Path, data: Any) -> dict[str, Any]:
-    """`data` read from `path` is a summary.json merge can use; else one line and exit 2."""
+    """`data` read from `path` is a summary.json merge can use; else one line and exit 2.
+
+    Every field merge reads is checked for its type and allowed values, and each suite against
+    itself as `reports.suite_summary` writes it: counts are the tally of its rows, a green
+    status has no failed row, no test without an outcome and a row for every test collected.
+    """
     if not isinstance(data, dict):
         _bad(path, "top level", "an object (a zenboard summary)", data)
     version = data.get("version", _MISSING)
@@ -140,51 +154,200 @@ def check_summary(path: Path, data: Any) -> dict[str, Any]:
         _bad(path, "version", f"{SUMMARY_VERSION} (a summary this zenboard can read)", version)
     for key in ("commit", "shard", "plan"):
         _optional(path, data, key, "", "a string or null", _is_str, True)
+    exit_code = data.get("exit_code", _MISSING)
+    if not (_is_int(exit_code) and exit_code in RUN_EXIT_CODES):
+        _bad(path, "exit_code", "0, 1 or 5 (a run's exit code)", exit_code)
     suites = data.get("suites", _MISSING)
     if not isinstance(suites, list):
         _bad(path, "suites", "a list of suites", suites)
     names: set[str] = set()
     for i, suite in enumerate(suites):
-        where = f"suites[{i}]"
         if not isinstance(suite, dict):
-            _bad(path, where, "an object (a suite)", suite)
-        name = check_suite_name(path, f"{where}.name", suite.get("name", _MISSING))
+            _bad(path, f"suites[{i}]", "an object (a suite)", suite)
+        name = check_suite_name(path, f"suites[{i}].name", suite.get("name", _MISSING))
         if name in names:
-            raise InputError(f"{path}: {where}.name: suite {name} is listed twice")
+            raise InputError(f"{path}: suites[{i}].name: suite {name} is listed twice")
         names.add(name)
-        where = f"{where}."
-        _optional(path, suite, "status", where, "a string", _is_str)
-        _optional(path, suite, "exit_code", where, "a whole number or null", _is_int, True)
-        _optional(path, suite, "collected", where, "a count or null", _count, True)
-        _optional(path, suite, "unreported", where, "a count", _count)
-        _optional(path, suite, "duration", where, "a number of seconds", _is_number)
-        for key, keys in (("counts", (*OUTCOMES, "not_run")), ("stream", STREAM_KEYS)):
-            _optional(path, suite, key, where, "an object", lambda v: isinstance(v, dict))
-            for sub in keys:
-                _optional(path, suite.get(key, {}), sub, f"{where}{key}.", "a count", _count)
-        for key in ("not_run", "interrupted"):
-            _optional(
-                path,
-                suite,
-                key,
-                where,
-                "a list of test ids",
-                lambda v: isinstance(v, list) and all(isinstance(n, str) for n in v),
-            )
-        _optional(path, suite, "workers", where, "an object", lambda v: isinstance(v, dict))
-        _optional(path, suite, "errors", where, "a list", lambda v: isinstance(v, list))
-        _optional(path, suite, "tests", where, "a list of tests", lambda v: isinstance(v, list))
-        for j, test in enumerate(suite.get("tests", [])):
-            if not isinstance(test, dict):
-                _bad(path, f"{where}tests[{j}]", "an object (a test)", test)
-            if not isinstance(test.get("nodeid", _MISSING), str):
-                _bad(
-                    path,
-                    f"{where}tests[{j}].nodeid",
-                    "a test id (string)",
-                    test.get("nodeid", _MISSING),
-                )
+        check_suite(path, i, suite, name)
+    red = next((i for i, s in enumerate(suites) if s["status"] not in GREEN), None)
+    if red is not None and exit_code != 1:
+        status = suites[red]["status"]
+        _bad(path, "exit_code", f"1 (suites[{red}] ({suites[red]['name']}) is {status})", exit_code)
+    if red is None and exit_code == 1:
+        _bad(path, "exit_code", "0 or 5 (no suite failed)", exit_code)
+    if exit_code == 5 and not any(s["status"] == "no tests" for s in suites):
+        _bad(path, "exit_code", "0 or 1 (no suite is 'no tests')", exit_code)
     return data
+
+
+def _need(
+    path: Path,
+    obj: dict[str, Any],
+    key: str,
+    where: str,
+    expected: str,
+    ok: Callable[[Any], bool],
+    null: bool = False,
+) -> Any:
+    """`obj[key]`, which must be there and pass `ok` (or be null where `null`)."""
+    value = obj.get(key, _MISSING)
+    if value is _MISSING or not ((null and value is None) or ok(value)):
+        _bad(path, f"{where}{key}", expected, value)
+    return value
+
+
+def _is_dict(value: object) -> bool:
+    return isinstance(value, dict)
+
+
+def _check_counts(path: Path, where: str, table: dict[str, Any], keys: Sequence[str]) -> None:
+    """A table of counts: every one of `keys` a count, and no other key."""
+    for key in keys:
+        _need(path, table, key, f"{where}.", "a count", _count)
+    extra = next((k for k in table if k not in keys), None)
+    if extra is not None:
+        _bad(path, where, f"no key but {', '.join(keys)}", extra)
+
+
+def _ids(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(n, str) for n in value)
+
+
+def check_suite(path: Path, i: int, suite: dict[str, Any], name: str) -> None:
+    """Suite `i` of a summary (its name checked): its fields, and their agreement."""
+    at = f"suites[{i}] ({name})."
+    statuses = ", ".join(repr(s) for s in FINISHED)
+    status = _need(
+        path, suite, "status", at, f"one of {statuses} (a finished suite)", lambda v: v in FINISHED
+    )
+    exit_code = _need(
+        path,
+        suite,
+        "exit_code",
+        at,
+        "a process exit code (a whole number from -64 to 255)",
+        lambda v: _is_int(v) and v in PROCESS_EXIT,
+    )
+    _need(path, suite, "duration", at, "a number of seconds", _is_number)
+    collected = _need(path, suite, "collected", at, "a count or null", _count, null=True)
+    for key, keys in (("counts", (*OUTCOMES, "not_run")), ("stream", STREAM_KEYS)):
+        _check_counts(path, f"{at}{key}", _need(path, suite, key, at, "an object", _is_dict), keys)
+    counts = suite["counts"]
+    unreported = _need(path, suite, "unreported", at, "a count", _count)
+    not_run = _need(path, suite, "not_run", at, "a list of test ids", _ids)
+    interrupted = _need(path, suite, "interrupted", at, "a list of test ids", _ids)
+    workers = _need(path, suite, "workers", at, "an object", _is_dict)
+    crashed = [w for w, row in workers.items() if _check_worker(path, f"{at}workers", w, row)]
+    errors = _need(path, suite, "errors", at, "a list", lambda v: isinstance(v, list))
+    for j, error in enumerate(errors):
+        where = f"{at}errors[{j}]"
+        if not isinstance(error, dict):
+            _bad(path, where, "an object (a collection or suite error)", error)
+        for key in ("nodeid", "longrepr"):
+            _need(path, error, key, f"{where}.", "a string", _is_str)
+    rows = _need(path, suite, "tests", at, "a list of tests", lambda v: isinstance(v, list))
+    for j, row in enumerate(rows):
+        _check_row(path, f"{at}tests[{j}]", row)
+
+    # What suite_summary writes holds together; a summary that does not was altered.
+    for outcome in OUTCOMES:
+        tally = sum(1 for row in rows if row["outcome"] == outcome)
+        if counts[outcome] != tally:
+            expected = f"{tally} (the tests rows whose outcome is {outcome!r})"
+            _bad(path, f"{at}counts.{outcome}", expected, counts[outcome])
+    if counts["not_run"] != len(not_run):
+        _bad(
+            path, f"{at}counts.not_run", f"{len(not_run)} (the tests in not_run)", counts["not_run"]
+        )
+    flagged = [j for j, row in enumerate(rows) if row.get("unreported") is True]
+    for j in flagged:
+        if rows[j]["outcome"] != "error":
+            expected = "'error' (a test without a result counts as an error)"
+            _bad(path, f"{at}tests[{j}].outcome", expected, rows[j]["outcome"])
+    if unreported != len(flagged):
+        _bad(path, f"{at}unreported", f"{len(flagged)} (the rows marked unreported)", unreported)
+    if interrupted and status != "cancelled":
+        expected = "'cancelled' (interrupted lists tests running when a run was cancelled)"
+        _bad(path, f"{at}status", expected, status)
+    failing = next((j for j, row in enumerate(rows) if row["outcome"] in FAILING), None)
+    if status == "failed" and failing is None and not crashed and not not_run:
+        expected = "not 'failed' (no row failed, no worker crashed, every test has an outcome)"
+        _bad(path, f"{at}status", expected, status)
+    if status in GREEN:
+        _check_green(path, at, suite, failing, crashed)
+        if collected is not None and collected > len(rows):
+            expected = f"at most {len(rows)} (a {status} suite has a row for each test collected)"
+            _bad(path, f"{at}collected", expected, collected)
+        if status == "passed" and exit_code != 0:
+            _bad(path, f"{at}exit_code", "0 (the suite's status is 'passed')", exit_code)
+        if status == "no tests" and exit_code not in (0, 5):
+            _bad(path, f"{at}exit_code", "0 or 5 (the suite's status is 'no tests')", exit_code)
+
+
+def _check_green(
+    path: Path, at: str, suite: dict[str, Any], failing: int | None, crashed: list[str]
+) -> None:
+    """A passed or no-tests suite: nothing in it failed, and it has a row if it passed."""
+    status, rows = suite["status"], suite["tests"]
+    why = ""
+    if failing is not None:
+        why = f"tests[{failing}] is {rows[failing]['outcome']}"
+    elif suite["not_run"]:
+        why = "not_run lists tests that never ran"
+    elif crashed:
+        why = f"worker {_show(crashed[0])} crashed"
+    elif suite["errors"]:
+        why = "errors says why it could not complete"
+    if why:
+        _bad(path, f"{at}status", f"'failed' or 'error' ({why})", status)
+    if status == "passed" and not rows:
+        _bad(path, f"{at}status", "'no tests' (the suite has no tests rows)", status)
+    if status == "no tests" and rows:
+        _bad(
+            path, f"{at}status", f"'passed' or worse (the suite has {len(rows)} tests rows)", status
+        )
+
+
+WORKER_FIELDS: dict[str, tuple[str, Callable[[Any], bool], bool]] = {
+    "done": ("a count", _count, False),
+    "passed": ("a count", _count, False),
+    "failed": ("a count", _count, False),
+    "restarts": ("a count", _count, False),
+    "crashed_test": ("a test id or null", _is_str, True),
+    "replaced_by": ("a worker id or null", _is_str, True),
+    "replaces": ("a worker id or null", _is_str, True),
+}
+
+
+def _check_worker(path: Path, where: str, worker: str, row: Any) -> bool:
+    """A worker's row of a suite; whether that worker crashed."""
+    at = f"{where}[{_show(worker)}]"
+    if not isinstance(row, dict):
+        _bad(path, at, "an object (a worker)", row)
+    crashed = _need(path, row, "crashed", f"{at}.", "true or false", lambda v: isinstance(v, bool))
+    for key, (expected, ok, null) in WORKER_FIELDS.items():
+        _optional(path, row, key, f"{at}.", expected, ok, null)
+    if "counts" in row:
+        _check_counts(
+            path,
+            f"{at}.counts",
+            _need(path, row, "counts", f"{at}.", "an object", _is_dict),
+            OUTCOMES,
+        )
+    return bool(crashed)
+
+
+def _check_row(path: Path, where: str, row: Any) -> None:
+    """One test row of a suite: its id, outcome, worker and seconds."""
+    if not isinstance(row, dict):
+        _bad(path, where, "an object (a test)", row)
+    _need(path, row, "nodeid", f"{where}.", "a test id (string)", _is_str)
+    outcomes = ", ".join(repr(o) for o in OUTCOMES)
+    _need(path, row, "outcome", f"{where}.", f"one of {outcomes}", lambda v: v in OUTCOMES)
+    _need(path, row, "worker", f"{where}.", "a worker id (string)", _is_str)
+    _need(path, row, "duration", f"{where}.", "a number of seconds", _is_number)
+    _optional(path, row, "unreported", f"{where}.", "true or false", lambda v: isinstance(v, bool))
+    _optional(path, row, "reason", f"{where}.", "a string", _is_str)
 
 
 def load_summaries(dirs: Sequence[Path]) -> list[tuple[Path, dict[str, Any]]]:
@@ -258,7 +421,11 @@ def check_shards(summaries: Sequence[tuple[Path, dict[str, Any]]]) -> None:
 
 
 def merge_summaries(summaries: Sequence[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
-    """The merged summary of summaries that passed `check_summary`."""
+    """The merged summary of summaries that passed `check_summary`.
+
+    The exit code is the merged run's, worked out from the suites' rows and statuses (which
+    `check_summary` found to agree); no input's exit code is copied into it.
+    """
     suites: dict[str, dict[str, Any]] = {}
     for index, (_folder, data) in enumerate(summaries, start=1):
         label = str(data.get("shard") or index).replace("/", "of")
@@ -281,41 +448,47 @@ def merge_summaries(summaries: Sequence[tuple[Path, dict[str, Any]]]) -> dict[st
                     "stream": dict.fromkeys(STREAM_KEYS, 0),
                 },
             )
-            status = str(suite.get("status", "error"))
-            if STATUS_RANK.index(status if status in STATUS_RANK else "error") < STATUS_RANK.index(
-                merged["status"]
-            ):
-                merged["status"] = status
-            merged["exit_code"] = max(merged["exit_code"] or 0, suite.get("exit_code") or 0)
-            merged["duration"] = max(merged["duration"], float(suite.get("duration") or 0))
-            merged["collected"] += suite.get("collected") or 0
+            if STATUS_RANK.index(suite["status"]) < STATUS_RANK.index(merged["status"]):
+                # The worst shard's status, with its exit code: a passed suite exits 0.
+                merged["status"] = suite["status"]
+                merged["exit_code"] = suite["exit_code"]
+            merged["duration"] = max(merged["duration"], float(suite["duration"]))
+            merged["collected"] += suite["collected"] or 0
             for outcome in merged["counts"]:
-                merged["counts"][outcome] += suite.get("counts", {}).get(outcome, 0)
-            merged["unreported"] += suite.get("unreported", 0)
+                merged["counts"][outcome] += suite["counts"][outcome]
+            merged["unreported"] += suite["unreported"]
             for key in ("not_run", "interrupted"):
-                merged[key] += suite.get(key, [])
-            for worker, row in suite.get("workers", {}).items():
+                merged[key] += suite[key]
+            for worker, row in suite["workers"].items():
                 merged["workers"][f"shard{label}-{worker}"] = row
-            merged["tests"] += suite.get("tests", [])
-            merged["errors"] += suite.get("errors", [])
+            merged["tests"] += suite["tests"]
+            merged["errors"] += suite["errors"]
             for key in merged["stream"]:
-                merged["stream"][key] += suite.get("stream", {}).get(key, 0)
-    statuses = [s["status"] for s in suites.values()]
-    incomplete = any(s["unreported"] or s["not_run"] or s["interrupted"] for s in suites.values())
-    if incomplete or any(s in ("error", "failed", "cancelled") for s in statuses):
-        exit_code = 1
-    elif statuses and all(s == "no tests" for s in statuses):
-        exit_code = 5
-    else:
-        exit_code = 0
+                merged["stream"][key] += suite["stream"][key]
+    for merged in suites.values():
+        if merged["status"] in GREEN and any(t["outcome"] in FAILING for t in merged["tests"]):
+            merged["status"] = "failed"  # never so after check_summary: a last guard
     return {
         "version": SUMMARY_VERSION,
-        "exit_code": exit_code,
+        "exit_code": merged_exit_code(list(suites.values())),
         "commit": summaries[0][1].get("commit"),
         "shard": None,
         "merged_from": [str(folder) for folder, _ in summaries],
         "suites": list(suites.values()),
     }
+
+
+def merged_exit_code(suites: Sequence[dict[str, Any]]) -> int:
+    """1 if any suite failed or has a test that failed or has no outcome; 5 if every suite
+    had no tests; else 0 (as `RunState.exit_code`)."""
+    red = any(s["status"] not in GREEN for s in suites)
+    failing = any(t["outcome"] in FAILING for s in suites for t in s["tests"])
+    incomplete = any(s["unreported"] or s["not_run"] or s["interrupted"] for s in suites)
+    if red or failing or incomplete:
+        return 1
+    if suites and all(s["status"] == "no tests" for s in suites):
+        return 5
+    return 0
 
 
 def check_json_report(path: Path, data: Any) -> dict[str, Any]:
