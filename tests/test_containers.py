@@ -224,7 +224,7 @@ def test_status_command_reports_ports_and_health(image: str, project: str, tmp_p
     assert zenboard("status").returncode == 0
 
     gone = zenboard("status", "--json", "--check", DOCKER_HOST=f"unix://{tmp_path}/no.sock")
-    # --check cannot check: exit 1 with the reason (DESIGN's contract); the JSON is still printed.
+    # --check cannot check: exit 1 with the reason (a fault is shown, never a pass); the JSON is still printed.
     assert gone.returncode == 1 and "Traceback" not in gone.stderr
     assert gone.stderr.startswith("status --check: cannot check: docker unavailable:")
     assert zenboard("status", "--json", DOCKER_HOST=f"unix://{tmp_path}/no.sock").returncode == 0

@@ -40,7 +40,7 @@ def test_suffix_without_xdist_keeps_the_ci_machine() -> None:
     assert worker_suffix({"PYTEST_XDIST_WORKER": "gw0"}, xdist=False) == "0"
 
 
-def test_workers_of_one_ci_machine_get_distinct_names() -> None:
+    """CI_NODE_INDEX alone gave every worker on a CI machine the same database; ours does not."""
     """The spec's formula gave every worker on a CI machine the same database; ours does not."""
     workers = [{"CI_NODE_INDEX": "1", "PYTEST_XDIST_WORKER": f"gw{i}"} for i in range(4)]
     names = {db_name("test_demo", env) for env in workers}
