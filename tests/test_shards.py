@@ -269,3 +269,25 @@ def test_a_long_selection_goes_through_an_argfile_that_does_not_outlive_the_run(
     assert f"@{scratch / 'many-nodeids.txt'}" in argv
     assert not any(arg.startswith("test_many.py::") for arg in argv)
     assert (scratch / "many-nodeids.txt").read_text().split() == list(nodeids)
+
+
+def test_shards_of_a_project_with_a_broken_suite_merge(tmp_path: Path) -> None:
+    """The plan's fingerprint takes whether collection failed, not pytest's words for it: its
+    last line carries the time collection took, which differs from shard to shard."""
+    project = write_project(
+        tmp_path / "proj",
+        {
+            "pyproject.toml": suites_toml(
+                'name = "ok"\nargs = ["tests/test_ok.py"]\nworkers = 0',
+                'name = "broken"\nargs = ["tests/test_broken.py"]\nworkers = 0',
+            ),
+            "tests/test_ok.py": "def test_a():\n    pass\n",
+            "tests/test_broken.py": "import nope\n",
+        },
+    )
+    for k in (1, 2):
+        done = run_cli(["run", "--ci", "--shard", f"{k}/2", "--report-dir", f"r{k}"], project)
+        assert done.returncode == (1 if k == 1 else 0), done.stdout + done.stderr
+    merged = run_cli(["merge", "r1", "r2", "--report-dir", "m"], project)
+    assert merged.returncode == 1, merged.stderr
+    assert "(exit 1)" in merged.stdout
