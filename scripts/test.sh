@@ -34,6 +34,8 @@ step "ruff check zenboard tests"
 .venv/bin/ruff check zenboard tests
 step "mypy zenboard (strict)"
 .venv/bin/mypy zenboard
+step "lint-imports (the import contracts in pyproject.toml)"
+.venv/bin/lint-imports --no-cache | tail -n 5
 
 start=$SECONDS
 step "pass 1: the whole suite, $(.venv/bin/python -m pytest --version 2>&1)"
