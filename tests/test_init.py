@@ -289,3 +289,19 @@ def test_tests_that_cannot_be_collected_are_one_line_and_nothing_written(tmp_pat
     assert done.stderr.rstrip().endswith("nothing written")
     assert (root / "pyproject.toml").read_text() == ""
     assert not (root / ".gitignore").exists()
+
+
+def test_init_keeps_a_crlf_pyproject_byte_for_byte_and_its_line_endings(tmp_path: Path) -> None:
+    before = (
+        b'[project]\r\nname = "x"\r\nversion = "0"\r\n\r\n'
+        b'[tool.pytest.ini_options]\r\ntestpaths = ["tests"]\r\n'
+    )
+    (tmp_path / "pyproject.toml").write_bytes(before)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_a.py").write_text("def test_a():\n    pass\n")
+    done = run_cli(["init"], tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    after = (tmp_path / "pyproject.toml").read_bytes()
+    assert after.startswith(before)
+    assert b"[tool.zenboard]" in after
+    assert after.count(b"\n") == after.count(b"\r\n")  # no line of it ends in a bare LF

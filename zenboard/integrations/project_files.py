@@ -9,6 +9,7 @@ a symlink, keeping their mode (see safefs).
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Sequence
 from pathlib import Path
@@ -44,7 +45,7 @@ def with_ignores(text: str, lines: Sequence[str]) -> str:
 def read_text(path: Path) -> str | None:
     """The file's text, or None when it does not exist; unreadable is one line (exit 2)."""
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_bytes().decode("utf-8")  # as it is: `read_text` would turn CRLF into LF
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:
@@ -66,8 +67,13 @@ def replace(path: Path, text: str, root: Path) -> None:
     between it and `root` is refused (exit 2), never written through."""
     try:
         mode = stat.S_IMODE(os.lstat(path).st_mode)
-    except FileNotFoundError:
-        mode = 0o644
+        crlf = b"\r\n" in path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        mode, crlf = 0o644, False
+    except OSError:
+        crlf = False
+    if crlf:  # what zenboard adds follows the file's own line endings
+        text = re.sub(r"(?<!\r)\n", "\r\n", text)
     try:
         safefs.write_atomic(path, text, root=root, mode=mode)
     except OSError as exc:
