@@ -457,3 +457,40 @@ async def test_a_report_file_that_is_a_symlink_is_refused_and_shown(
         assert f"{reports / 'summary.json'}: is a symlink" in shown[0]
         assert app.is_running
     assert outside.read_text() == "# mine\n"
+
+
+async def test_keys_act_on_the_suite_of_the_test_selected_by_focus_alone(tmp_path: Path) -> None:
+    """tab to the failures list, then `f`: the selected failure's suite, not the first card's."""
+    project = write(
+        tmp_path / "two",
+        {
+            "pyproject.toml": """
+                [tool.zenboard]
+                [[tool.zenboard.suites]]
+                name = "green"
+                args = ["tests/test_green.py", "-p", "no:cacheprovider"]
+                workers = 0
+
+                [[tool.zenboard.suites]]
+                name = "red"
+                args = ["tests/test_red.py", "-p", "no:cacheprovider"]
+                workers = 0
+            """,
+            "tests/test_green.py": "def test_ok():\n    pass\n",
+            "tests/test_red.py": "def test_bad():\n    assert False\n",
+        },
+    )
+    app = make_app(project, run_at_start=True)
+    async with app.run_test(size=SIZE) as pilot:
+        state = app.session.state
+        await wait_until(pilot, lambda: settled(app) and state.suites["red"].runs == 1, "the run")
+        await wait_until(pilot, lambda: app.history_view.runs == 1, "the run recorded")
+        await pilot.pause(0.3)  # nothing changes the rows any more: focus alone must select
+        assert app.selected_suite == "green"
+        await pilot.press("tab")
+        assert app.query_one(TestsList).has_focus
+        await wait_until(pilot, lambda: app.selected_suite == "red", "the list's test to select")
+        await pilot.press("f")
+        await wait_until(pilot, lambda: settled(app) and state.suites["red"].runs == 2, "rerun")
+        assert state.suites["green"].runs == 1
+        assert state.suites["red"].rerun_of == ("tests/test_red.py::test_bad",)

@@ -452,6 +452,11 @@ class TestsList(LineView, can_focus=True):
     def on_focus(self) -> None:
         self._strips.clear()
         self.refresh()
+        # Focus alone selects the test under the cursor: `r` and `f` then act on its suite, as
+        # a move would make them (docs/keys.md: "the suite of the selected test").
+        now = self.selected()
+        if now is not None:
+            self.post_message(self.Highlighted(*now))
 
     def on_blur(self) -> None:
         self._strips.clear()
