@@ -402,3 +402,21 @@ async def test_t_in_the_details_reruns_the_test_and_shows_its_new_result(tmp_pat
         saved = [line for line in lines if "report saved to:" in line]
         assert saved and all(str(app.session.report_dir) + "/solo.json" in s for s in saved)
         assert not any("/.run-" in line for line in lines)
+
+
+async def test_the_output_keeps_following_its_end_through_a_round_trip_resize(
+    make: Callable[..., ZenboardApp],
+) -> None:
+    """160x45 -> 80x24 -> 160x45 shows the end of the output, as a fresh start does."""
+    lines = [ev.OutputLine("unit-fast", f"output line {i}") for i in range(200)]
+    app = make([*running_events(), *lines])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        more = [ev.OutputLine("unit-fast", f"output line {i}") for i in range(200, 230)]
+        app.session.buffer.extend(more)  # output goes on arriving while the panel is folded
+        await settle(pilot)
+        await pilot.resize_terminal(160, 45)
+        await settle(pilot)
+        assert "output line 229" in screen_text(app)

@@ -31,6 +31,9 @@ class LogPanel(LineView, can_focus=True):
         self.shown = shown
         self.suite: str | None = None
         self.lines: deque[str] = deque(maxlen=MAX_LINES)
+        self.following = True
+        """At the end of the output when last drawn: a resize keeps it there (a fresh start at
+        the new size would show the end too)."""
 
     def show_suite(self, name: str | None) -> None:
         self.suite = name
@@ -52,10 +55,17 @@ class LogPanel(LineView, can_focus=True):
             self._follow(following)
 
     def _follow(self, to_end: bool) -> None:
+        self.following = to_end
         self.set_line_count(len(self.lines))
         if to_end:
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
         self.refresh()
+
+    def on_resize(self) -> None:
+        following = self.following
+        super().on_resize()
+        if following:
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
 
     def render_line(self, y: int) -> Strip:
         index = round(self.scroll_y) + y
