@@ -34,6 +34,8 @@ from typing import Any
 import pytest
 
 from zenboard.wire import (
+    ENV_EVENTS,
+    ENV_SELECT,
     LINE_BUDGET,
     TEXT_BOUND,
     bounded_record,
@@ -43,9 +45,8 @@ from zenboard.wire import (
     record_duration,
 )
 
-ENV_VAR = "ZENBOARD_EVENTS"
-SELECT_VAR = "ZENBOARD_SELECT"
-"""A file of node ids, one a line: the run keeps exactly these tests (a shard, a rerun)."""
+ENV_VAR = ENV_EVENTS
+SELECT_VAR = ENV_SELECT
 SELECT_INPUT = "zenboard_select"
 """The same file for xdist workers, through `workerinput` (never the environment)."""
 COLLECTED_CHUNK = 64 * 1024

@@ -18,6 +18,18 @@ from zenboard.words import plural
 
 EVENT_VERSION = 1
 
+# The environment variables between zenboard and the processes it starts: one definition each.
+ENV_EVENTS = "ZENBOARD_EVENTS"
+"""The event pipe's descriptor, for the plugin in the pytest controller."""
+ENV_SUITE = "ZENBOARD_SUITE"
+"""The suite a process belongs to."""
+ENV_SELECT = "ZENBOARD_SELECT"
+"""A file of node ids, one a line: the run keeps exactly these tests (a shard, a rerun)."""
+ENV_RUN_FIRST = "ZENBOARD_RUN_FIRST"
+"""Node ids the run_first plugin puts first (watch: the tests that failed last)."""
+ENV_FILE_ORDER = "ZENBOARD_FILE_ORDER"
+"""A JSON file of seconds per test file, for the order plugin (slowest files first)."""
+
 TEXT_BOUND = 16_000
 """Longest text (longrepr, crash message, captured output...) kept outside the JSON report."""
 

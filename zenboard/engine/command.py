@@ -17,9 +17,10 @@ from pathlib import Path
 from zenboard import safefs
 from zenboard.config import SuiteConfig
 from zenboard.errors import InputError
+from zenboard.wire import ENV_SELECT
 
 REQUIRED_MODULES = ("pytest", "xdist", "pytest_jsonreport")
-SELECT_VAR = "ZENBOARD_SELECT"
+SELECT_VAR = ENV_SELECT
 """The selection file the plugin reads (zenboard.pytest_plugin.SELECT_VAR)."""
 ARGFILE_THRESHOLD = 100
 """More nodeids than this go into a pytest `@argsfile` instead of the command line."""

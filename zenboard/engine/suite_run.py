@@ -24,12 +24,10 @@ from zenboard.engine.command import SuiteCommand
 from zenboard.model import events as ev
 from zenboard.model.reducer import MAIN_WORKER
 from zenboard.model.state import lost_phase, signal_name
-from zenboard.wire import bounded_record, record_duration
+from zenboard.wire import ENV_EVENTS, ENV_SUITE, bounded_record, record_duration
 
 OUTPUT_LINE_CHARS = 2_000
 ERROR_TAIL_LINES = 6
-ENV_EVENTS = "ZENBOARD_EVENTS"
-ENV_SUITE = "ZENBOARD_SUITE"
 STRAY_REASON = (
     "no result: the event stream reported this test but pytest's JSON report has no whole "
     "record of it (a forged or stray line, or a report lost on the way)"

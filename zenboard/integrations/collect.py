@@ -17,6 +17,7 @@ from pathlib import Path
 from zenboard import safefs
 from zenboard.config import SuiteConfig
 from zenboard.engine.command import interpreter
+from zenboard.wire import ENV_EVENTS
 
 COLLECT_TIMEOUT = 300
 _SCRIPT = r"""
@@ -55,7 +56,7 @@ def collect(suite: SuiteConfig, extra_env: dict[str, str] | None = None) -> Coll
 
 def _collect(suite: SuiteConfig, extra_env: dict[str, str] | None) -> Collected:
     env = {**os.environ, **(extra_env or {}), **suite.env}
-    for key in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "ZENBOARD_EVENTS"):
+    for key in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", ENV_EVENTS):
         env.pop(key, None)
     extra = ["-p", "xdist.plugin"] if env.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") else []
     with tempfile.TemporaryDirectory(prefix="zenboard-collect-") as scratch:

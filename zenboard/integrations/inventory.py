@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from zenboard.wire import ENV_EVENTS
+
 COLLECT_TIMEOUT = 300
 
 PYTEST_MARKERS = frozenset(
@@ -159,7 +161,7 @@ def take_inventory(
     """Collect `args` (default: what plain `pytest` collects in `cwd`), in one process (`-n 0`
     where xdist is installed)."""
     full_env = {**os.environ, **(env or {})}
-    for key in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "ZENBOARD_EVENTS"):
+    for key in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", ENV_EVENTS):
         full_env.pop(key, None)
     with tempfile.TemporaryDirectory(prefix="zenboard-inventory-") as scratch:
         out = Path(scratch) / "inventory.json"

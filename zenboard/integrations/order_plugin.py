@@ -16,7 +16,7 @@ import statistics
 
 import pytest
 
-ENV_VAR = "ZENBOARD_FILE_ORDER"
+from zenboard.wire import ENV_FILE_ORDER as ENV_VAR
 
 
 def file_weights() -> dict[str, float] | None:

@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-ENV_RUN_FIRST = "ZENBOARD_RUN_FIRST"
+from zenboard.wire import ENV_RUN_FIRST
 
 
 @pytest.hookimpl(trylast=True)

@@ -19,9 +19,9 @@ from zenboard import safefs
 from zenboard.config import ProjectConfig, SuiteConfig
 from zenboard.integrations import durations as durations_file
 from zenboard.integrations.collect import Collected, collect
-from zenboard.integrations.order_plugin import ENV_VAR
 from zenboard.integrations.schedule import file_of, order_by_file, size_workers
 from zenboard.integrations.shards import shard_tests
+from zenboard.wire import ENV_FILE_ORDER as ENV_VAR
 from zenboard.words import plural
 
 Selection = dict[str, tuple[tuple[str, ...], str]]
