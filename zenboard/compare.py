@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zenboard.config import ProjectConfig, SuiteConfig
+from zenboard.model.events import FAILED_OUTCOMES as FAILED
 from zenboard.verify import QuietRun, incomplete, outcomes, run_quietly
 
 ABSENT = "absent"
-FAILED = ("failed", "error")
 
 
 @dataclass

@@ -293,7 +293,7 @@ class HeadlessRun:
     def _consume(self, events: list[ev.Event]) -> None:
         for event in events:
             apply(self.state, event)
-            if isinstance(event, ev.TestFinished) and event.outcome in ("failed", "error"):
+            if isinstance(event, ev.TestFinished) and event.outcome in ev.FAILED_OUTCOMES:
                 self._name_failure(self.state.suites[event.suite], event.nodeid)
             elif isinstance(event, ev.ResultsCorrected):
                 suite = self.state.suites[event.suite]

@@ -26,7 +26,6 @@ from zenboard.model.state import RunState, SuiteStatus
 
 HISTORY_FILE = Path(".zenboard/history.db")
 BUSY_TIMEOUT_MS = 30_000
-FAILED_OUTCOMES = ("failed", "error")
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from zenboard import safefs
 from zenboard.config import MAX_SUITE_NAME, RESERVED_SUITE_NAMES, SUITE_NAME_CHARS
 from zenboard.errors import InputError
 from zenboard.integrations.reports import SUMMARY_VERSION, _atomic_write, summary_text
+from zenboard.model.events import FAILED_OUTCOMES as FAILING
 from zenboard.model.events import OUTCOMES
 
 STATUS_RANK = ("error", "failed", "cancelled", "passed", "no tests", "idle")
@@ -31,7 +32,6 @@ STATUS_RANK = ("error", "failed", "cancelled", "passed", "no tests", "idle")
 FINISHED = STATUS_RANK[:-1]
 """The statuses a summary holds: a suite in summary.json has run and ended (running: refused)."""
 GREEN = ("passed", "no tests")
-FAILING = ("failed", "error")
 """Outcomes of a failed test: a suite with such a row is not green."""
 RUN_EXIT_CODES = (0, 1, 5)
 """A run's exit code in summary.json (`RunState.exit_code`): passed, failed, no tests."""

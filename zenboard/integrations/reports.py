@@ -386,7 +386,7 @@ def _testcase(test: TestResult) -> str:
         file=path,
         worker=test.worker,
     )
-    if test.outcome in ("failed", "error"):
+    if test.failed:
         tag = "failure" if test.outcome == "failed" else "error"
         message = _attrs(message=test.reason()[:500])
         body = escape(_stage_text(test))

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from zenboard.config import SuiteConfig
 from zenboard.integrations.impact import is_test_file
+from zenboard.model.events import FAILED_OUTCOMES as FAILED
 from zenboard.wire import ENV_RUN_FIRST
 
 WHOLE_PROJECT_FILES = frozenset(
@@ -36,7 +37,6 @@ WHOLE_PROJECT_FILES = frozenset(
 SERIAL_MAX_TESTS = 40
 """A first phase with at most this many known tests runs without xdist."""
 RUN_FIRST_PLUGIN = "zenboard.integrations.run_first"
-FAILED = ("failed", "error")
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ MAX_LINE_BYTES = 1 << 20
 
 OUTCOMES = ("passed", "failed", "skipped", "error", "xfailed", "xpassed")
 """pytest-json-report's outcome words, used everywhere zenboard counts results."""
+FAILED_OUTCOMES = ("failed", "error")
+"""The outcomes that fail a run: a failed call, or an error in setup or teardown."""
 
 
 class MalformedEvent(ValueError):

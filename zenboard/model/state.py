@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from zenboard.model.events import OUTCOMES
+from zenboard.model.events import FAILED_OUTCOMES, OUTCOMES
 
 OUTPUT_LINES_KEPT = 400
 
@@ -74,7 +74,7 @@ class TestResult:
 
     @property
     def failed(self) -> bool:
-        return self.outcome in ("failed", "error")
+        return self.outcome in FAILED_OUTCOMES
 
     def reason(self) -> str:
         """A one-line reason for a failure: the crash message, else the last line of longrepr."""
