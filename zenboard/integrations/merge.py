@@ -109,11 +109,8 @@ def _optional(
     null: bool = False,
 ) -> None:
     """`obj[key]`, if present, must pass `ok` (or be null where `null`)."""
-    value = obj.get(key, _MISSING)
-    if value is _MISSING or (null and value is None):
-        return
-    if not ok(value):
-        _bad(path, f"{where}{key}", expected, value)
+    if key in obj:
+        _need(path, obj, key, where, expected, ok, null)
 
 
 def _count(value: object) -> bool:
