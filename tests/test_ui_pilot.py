@@ -172,7 +172,9 @@ async def test_keys_start_rerun_failed_and_details(project: Path) -> None:
         )
         await pilot.press("tab")
         table = app.query_one(TestsList)
-        assert table.has_focus and table.row_count == 2
+        # the model is settled; the list redraws on the next tick
+        await wait_until(pilot, lambda: table.row_count == 2, "the failures' rows")
+        assert table.has_focus
         while table.selected() != ("solo", "tests/test_solo.py::test_beta"):
             await pilot.press("j")
         await pilot.press("enter")
