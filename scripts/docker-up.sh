@@ -48,7 +48,7 @@ start_daemon() {
         [ "$(id -u)" -eq 0 ] || die "no Docker daemon answers and not root: cannot start dockerd"
         step "starting dockerd (log: $LOG; waits up to ${WAIT} s for it to answer)"
         # setsid: the daemon outlives this script and the shell that ran it.
-        setsid dockerd >"$LOG" 2>&1 </dev/null &
+        setsid dockerd >"$LOG" 2>&1 </dev/null 3>&- &
     else
         step "waiting for dockerd: it is running but does not answer yet (up to ${WAIT} s)"
     fi
