@@ -25,7 +25,7 @@ from pathlib import Path
 from perfdoc import replace_section
 
 from zenboard.config import load_config
-from zenboard.engine.command import build_pytest_command
+from zenboard.engine.commands.pytest import build_pytest_command
 
 SECTION = "## Streaming overhead (issue: core)"
 WHERE_THE_COST_GOES = (

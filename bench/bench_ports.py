@@ -30,10 +30,10 @@ from perfdoc import replace_section
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from zenboard.integrations.containers import ContainerSnapshot  # noqa: E402
-from zenboard.integrations.docker_watch import ContainerWatcher  # noqa: E402
-from zenboard.integrations.ports import DEFAULT_SERVICES, allocate  # noqa: E402
-from zenboard.integrations.tasks import Task  # noqa: E402
+from zenboard.tasks.containers import ContainerSnapshot  # noqa: E402
+from zenboard.tasks.docker_watch import ContainerWatcher  # noqa: E402
+from zenboard.tasks.identity import Task  # noqa: E402
+from zenboard.tasks.ports import DEFAULT_SERVICES, allocate  # noqa: E402
 from zenboard.words import plural  # noqa: E402
 
 SECTION = "## Task ports and container health (bench/bench_ports.py)"
@@ -74,8 +74,8 @@ def git_repo(base: Path) -> Path:
 _WORKER = """
 import json, sys, time
 from pathlib import Path
-from zenboard.integrations.ports import allocate, DEFAULT_SERVICES
-from zenboard.integrations.tasks import Task
+from zenboard.tasks.ports import allocate, DEFAULT_SERVICES
+from zenboard.tasks.identity import Task
 root = Path(sys.argv[1]); out = {}; times = []
 for task_id in sys.argv[2:]:
     t = time.perf_counter()

@@ -26,9 +26,9 @@ from perfdoc import replace_section
 
 from zenboard.commands.demo import copy_demo
 from zenboard.config import load_config
-from zenboard.integrations import durations
-from zenboard.integrations.collect import collect
-from zenboard.integrations.shards import plan, shard_load
+from zenboard.planning.collect import collect
+from zenboard.planning.shards import plan, shard_load
+from zenboard.records import durations
 
 SECTION = "## Duration-aware plan and shard balance (issue 8)"
 READING = "Reading: the plan re-deals the configured workers by expected duration (here integration 4, processing 3, unit-fast 2, isolation without xdist, instead of 4/2/2/2) and starts long files first; on the 8 s demo that saves about half a second, within the noise of a shared machine. Shards balance their expected work to within 2 % of total / N, but each shard of the demo still pays the whole start-up (a collection run per suite, then pytest and xdist workers for four suites), which is most of a shard's time on a demo this small, so a shard takes 2 to 4 times the ideal. Sharding pays when the suites run for minutes, not seconds."

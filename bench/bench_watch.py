@@ -37,10 +37,10 @@ sys.path.insert(0, str(ROOT))
 
 from zenboard.commands.demo import copy_demo  # noqa: E402
 from zenboard.config import load_config  # noqa: E402
-from zenboard.headless_watch import HeadlessWatch  # noqa: E402
-from zenboard.integrations.watch import WatchTrigger  # noqa: E402
-from zenboard.integrations.watch_settings import load_watch_settings  # noqa: E402
+from zenboard.headless.watch import HeadlessWatch  # noqa: E402
 from zenboard.model import events as ev  # noqa: E402
+from zenboard.watch.session import WatchTrigger  # noqa: E402
+from zenboard.watch.settings import load_watch_settings  # noqa: E402
 
 SECTION = "## Watch mode latency (bench/bench_watch.py)"
 EDITED = "gradebook/ocr.py"

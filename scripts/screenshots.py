@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 
 from zenboard.commands.demo import copy_demo
-from zenboard.integrations.history import History
-from zenboard.integrations.npm_setup import prepare_demo_e2e
+from zenboard.onboarding.npm_setup import prepare_demo_e2e
+from zenboard.records.history import History
 from zenboard.ui.app import ZenboardApp
 from zenboard.ui.launcher import make_app
 

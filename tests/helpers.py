@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from zenboard.config import load_config
-from zenboard.headless import HeadlessRun
+from zenboard.headless.run import HeadlessRun
 from zenboard.model.state import RunState
 
 ZENBOARD = [sys.executable, "-m", "zenboard"]

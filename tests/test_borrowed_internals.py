@@ -25,12 +25,12 @@ def _in_source(owner: object, name: str) -> bool:
 
 BORROWED = [
     (
-        "xdist DSession.worker_logstart (the lane's current test, pytest_plugin.py)",
+        "xdist DSession.worker_logstart (the lane's current test, plugins/events.py)",
         lambda: hasattr(xdist_dsession.DSession, "worker_logstart"),
     ),
     *(
         (
-            f"xdist {scheduler}.node2pending (a lane's queue, pytest_plugin.py)",
+            f"xdist {scheduler}.node2pending (a lane's queue, plugins/events.py)",
             lambda scheduler=scheduler: _in_source(
                 getattr(xdist_scheduler, scheduler), "node2pending"
             ),
@@ -39,12 +39,12 @@ BORROWED = [
         for scheduler in ("LoadScheduling", "WorkStealingScheduling")
     ),
     (
-        "pytest-json-report JSONReport._json_tests (records handed over, pytest_plugin.py)",
+        "pytest-json-report JSONReport._json_tests (records handed over, plugins/events.py)",
         lambda: _in_source(json_report.JSONReport, "_json_tests"),
     ),
     (
         "watchfiles BaseFilter slots _ignore_dirs/_ignore_entity_regexes/_ignore_paths "
-        "(integrations/ignore.py)",
+        "(watch/ignore.py)",
         lambda: (
             {"_ignore_dirs", "_ignore_entity_regexes", "_ignore_paths"}
             <= set(watch_filters.BaseFilter.__slots__)

@@ -8,7 +8,7 @@ import pytest
 
 from tests.helpers import run_cli, suites_toml, write_project
 from zenboard.errors import InputError
-from zenboard.integrations.shards import MAX_SHARDS, parse_shard
+from zenboard.planning.shards import MAX_SHARDS, parse_shard
 
 
 @pytest.fixture

@@ -76,7 +76,7 @@ def _read_all(fd: int) -> bytes:
 
 def test_batched_pipe_keeps_order_and_writes_in_few_batches() -> None:
     """The plugin's writer: every line arrives, in order, with far fewer writes than lines."""
-    from zenboard.pytest_plugin import BatchedPipe
+    from zenboard.plugins.events import BatchedPipe
 
     read_fd, write_fd = os.pipe()
     writes: list[int] = []
@@ -106,7 +106,7 @@ def test_batched_pipe_keeps_order_and_writes_in_few_batches() -> None:
 
 
 def test_batched_pipe_delivers_a_lone_line_without_a_flush() -> None:
-    from zenboard.pytest_plugin import BatchedPipe
+    from zenboard.plugins.events import BatchedPipe
 
     read_fd, write_fd = os.pipe()
     pipe = BatchedPipe(write_fd, interval=0.01)
@@ -117,7 +117,7 @@ def test_batched_pipe_delivers_a_lone_line_without_a_flush() -> None:
 
 
 def test_batched_pipe_stops_quietly_when_the_reader_is_gone() -> None:
-    from zenboard.pytest_plugin import BatchedPipe
+    from zenboard.plugins.events import BatchedPipe
 
     read_fd, write_fd = os.pipe()
     os.close(read_fd)
@@ -132,7 +132,7 @@ def test_batched_pipe_stops_quietly_when_the_reader_is_gone() -> None:
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # fork() in a threaded process
 def test_a_forked_child_never_writes_into_the_parents_stream() -> None:
-    from zenboard.pytest_plugin import BatchedPipe
+    from zenboard.plugins.events import BatchedPipe
 
     read_fd, write_fd = os.pipe()
     pipe = BatchedPipe(write_fd, interval=0.01)

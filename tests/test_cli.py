@@ -200,8 +200,8 @@ def test_interpreter_without_xdist_is_exit_2(tmp_path: Path) -> None:
 def test_headless_commands_never_import_textual() -> None:
     code = (
         "import sys\n"
-        "import zenboard.cli, zenboard.headless, zenboard.engine, zenboard.model, zenboard.config\n"
-        "import zenboard.integrations.reports, zenboard.pytest_plugin\n"
+        "import zenboard.cli, zenboard.headless.run, zenboard.engine, zenboard.model, zenboard.config\n"
+        "import zenboard.records.reports, zenboard.plugins.events\n"
         "zenboard.cli.build_parser()\n"
         "assert 'textual' not in sys.modules, sorted(m for m in sys.modules if m.startswith('textual'))\n"
     )
@@ -234,7 +234,7 @@ def test_junit_names_keep_parameter_ids_whole(tmp_path: Path) -> None:
 
 
 def test_summary_rows_are_written_as_json_dumps_writes_them() -> None:
-    from zenboard.integrations.reports import summary_text
+    from zenboard.records.reports import summary_text
 
     rows = [
         {"nodeid": 't.py::test_p[é"\\x\t]', "outcome": "passed", "worker": "gw0", "duration": 1e-06},

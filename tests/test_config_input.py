@@ -29,10 +29,10 @@ from zenboard.config import (
     load_config,
 )
 from zenboard.errors import ConfigError
-from zenboard.integrations.init_plan import plan
-from zenboard.integrations.init_toml import render
-from zenboard.integrations.ports import ports_config
-from zenboard.integrations.watch_settings import WATCH_KEYS, load_watch_settings
+from zenboard.onboarding.init_plan import plan
+from zenboard.onboarding.init_toml import render
+from zenboard.tasks.ports import ports_config
+from zenboard.watch.settings import WATCH_KEYS, load_watch_settings
 
 DEMO = Path(config_module.__file__).parent / "demo" / "project"
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")

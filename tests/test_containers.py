@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from zenboard.integrations.containers import ContainerSnapshot, ExpectedPorts
-from zenboard.integrations.docker_watch import ContainerWatcher, probe
+from zenboard.tasks.containers import ContainerSnapshot, ExpectedPorts
+from zenboard.tasks.docker_watch import ContainerWatcher, probe
 
 pytestmark = pytest.mark.docker
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,10 +9,10 @@ import pytest
 
 from tests.helpers import run_cli, suites_toml, write_project
 from zenboard.config import SuiteConfig
-from zenboard.integrations.watch_plan import PlannedPhase, phase_suite
 from zenboard.model import events as ev
 from zenboard.model.reducer import apply
 from zenboard.model.state import RunState
+from zenboard.watch.plan import PlannedPhase, phase_suite
 
 TESTS = """
     import pytest

@@ -10,7 +10,7 @@ import pytest
 from tests.helpers import suites_toml, write_project
 from zenboard.config import SuiteConfig, load_config
 from zenboard.engine import Engine, EventBuffer
-from zenboard.engine.command import rerun_workers
+from zenboard.engine.commands.pytest import rerun_workers
 from zenboard.model.reducer import apply
 from zenboard.model.state import RunState, SuiteStatus
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from zenboard.cli import main
 from zenboard.errors import InputError
-from zenboard.integrations.envfile import (
+from zenboard.tasks.envfile import (
     MAX_BYTES,
     parse_env_file,
     parse_env_text,

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import run_cli, run_in_process, suites_toml, write_project
-from zenboard.integrations import history_schema
-from zenboard.integrations.history import History, RunRecord, SuiteRecord, TestRecord
+from zenboard.records import history_schema
+from zenboard.records.history import History, RunRecord, SuiteRecord, TestRecord
 
 
 def test_a_new_database_is_migrated_to_the_latest_version(tmp_path: Path) -> None:
@@ -80,7 +80,7 @@ def test_flakiest_and_slowest_tests(tmp_path: Path) -> None:
 WRITER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from zenboard.integrations.history import History, RunRecord, SuiteRecord, TestRecord
+    from zenboard.records.history import History, RunRecord, SuiteRecord, TestRecord
     root, who, runs = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     for i in range(runs):
         tests = tuple(TestRecord(f"t.py::{who}_{j}", "passed", 0.01, "gw0") for j in range(40))
@@ -191,7 +191,7 @@ def test_durations_update_without_history_is_one_clear_line(tmp_path: Path) -> N
 
 def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
     """`zenboard history | head -1`: the pipe closes under a long output."""
-    from zenboard.integrations.history import History, RunRecord
+    from zenboard.records.history import History, RunRecord
 
     (tmp_path / "pyproject.toml").write_text("")
     with History(tmp_path) as db:

@@ -19,8 +19,8 @@ import pytest
 
 from tests.helpers import run_cli, write_project
 from zenboard.config import load_config
-from zenboard.integrations.ports import ports_config
-from zenboard.integrations.project_scan import machine_cores
+from zenboard.onboarding.project_scan import machine_cores
+from zenboard.tasks.ports import ports_config
 
 PYPROJECT = """\
 # The project's own file: init appends, never rewrites.

@@ -18,17 +18,17 @@ from hypothesis import strategies as st
 
 from zenboard.config import load_config
 from zenboard.errors import InputError
-from zenboard.integrations.audit import absolute, find
-from zenboard.integrations.compose_services import container_port, read_compose_services
-from zenboard.integrations.init_plan import TESTS_PER_WORKER, plan, size_workers
-from zenboard.integrations.init_toml import (
+from zenboard.onboarding.audit import absolute, find
+from zenboard.onboarding.init_plan import TESTS_PER_WORKER, plan, size_workers
+from zenboard.onboarding.init_toml import (
     append_table,
     check_merged,
     render,
     strip_zenboard,
     toml_string,
 )
-from zenboard.integrations.project_files import missing_ignores, with_ignores
+from zenboard.onboarding.project_files import missing_ignores, with_ignores
+from zenboard.tasks.compose_services import container_port, read_compose_services
 
 POOL = ("unit", "api", "slow", "db", "summary", "rest", "e2e", "Unit", "parametrize", "x_1")
 """Marker names for the properties, with the awkward ones: a reserved suite name, the rest's

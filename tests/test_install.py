@@ -109,12 +109,12 @@ def test_the_wheel_holds_the_package_its_demo_and_its_styles(wheel_venv: Install
         "zenboard/styles/dashboard.tcss",
         "zenboard/demo/project/pyproject.toml",
         "zenboard/demo/project/frontend/package-lock.json",
-        "zenboard/playwright/reporter.cjs",
+        "zenboard/plugins/playwright/reporter.cjs",
     ):
         assert needed in names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert "zenboard = zenboard.cli:entry_point" in entry_text  # the command
-    assert "zenboard = zenboard.pytest_plugin" in entry_text  # the pytest11 plugin
+    assert "zenboard = zenboard.plugins.events" in entry_text  # the pytest11 plugin
     assert wheel_venv.wheel.name == f"zenboard-{__version__}-py3-none-any.whl"
 
 
@@ -148,7 +148,7 @@ def test_the_wheel_installs_with_its_dependencies_into_a_new_venv(
     assert {
         "zenboard.cli",
         "zenboard.ui.app",
-        "zenboard.pytest_plugin",
+        "zenboard.plugins.events",
         "zenboard.commands.init",
     } <= set(files)
     site = str(wheel_venv.venv / "lib")

@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 
 from tests.helpers import run_cli, suites_toml, write_project
 from zenboard.errors import InputError
-from zenboard.integrations.merge import merge
 from zenboard.model.events import OUTCOMES
+from zenboard.records.merge import merge
 
 TESTS = """
 def test_one():
@@ -615,10 +615,10 @@ def _shard_runs(root: Path, files: dict[str, str], n: int) -> list[Path]:
 def _model_run(out: Path) -> Path:
     """A report dir whose summary.json zenboard's writer made from a run of the model: a suite
     cancelled with tests running and tests never started, one whose worker crashed mid-test."""
-    from zenboard.integrations.reports import summary, summary_text
     from zenboard.model import events as ev
     from zenboard.model.reducer import apply
     from zenboard.model.state import RunState
+    from zenboard.records.reports import summary, summary_text
 
     ids = tuple(f"test_y.py::test_{i}" for i in range(4))
     done = {"setup": {"outcome": "passed"}, "call": {"outcome": "passed"}, "teardown": {}}

@@ -27,10 +27,10 @@ from zenboard.commands.demo import copy_demo
 from zenboard.config import load_config
 from zenboard.engine import Engine, EventBuffer
 from zenboard.engine.process import descendants
-from zenboard.integrations import reports
 from zenboard.model import events as ev
 from zenboard.model.reducer import apply
 from zenboard.model.state import RunState
+from zenboard.records import reports
 
 pytestmark = pytest.mark.slow
 
@@ -336,7 +336,7 @@ def test_the_reporter_writes_only_when_zenboard_is_its_parent(tmp_path: Path, mo
     project = e2e_project(tmp_path / "inert", modules,
                          {"plain.spec.js": "const { test } = require('@playwright/test');\ntest('ok', async () => {});\n"},
                          playwright_config(workers=1))
-    from zenboard.engine.playwright_command import REPORTER
+    from zenboard.engine.commands.playwright import REPORTER
 
     frontend = project / "frontend"
     direct = ["node", str(frontend / "node_modules/@playwright/test/cli.js"), "test", f"--add-reporter={REPORTER}"]

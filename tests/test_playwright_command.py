@@ -10,11 +10,11 @@ import pytest
 
 from tests.helpers import run_cli, run_in_process, suites_toml, write_project
 from zenboard.config import SuiteConfig, load_config
-from zenboard.engine.command import build_suite_command
-from zenboard.engine.playwright_command import REPORTER, selection_lines, unavailable_reason
+from zenboard.engine.commands.playwright import REPORTER, selection_lines, unavailable_reason
+from zenboard.engine.commands.pytest import build_suite_command
 from zenboard.errors import ConfigError
-from zenboard.integrations.e2e_ports import E2E_PORTS_ENV
-from zenboard.integrations.ports import PORT_RANGE
+from zenboard.tasks.e2e_ports import E2E_PORTS_ENV
+from zenboard.tasks.ports import PORT_RANGE
 
 PASSING = "def test_ok():\n    assert True\n"
 

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from zenboard.integrations.ports import (
+from zenboard.project.statedir import registry_dir
+from zenboard.tasks.identity import Task
+from zenboard.tasks.ports import (
     DEFAULT_SERVICES,
     allocate,
     block_ports,
@@ -19,8 +21,6 @@ from zenboard.integrations.ports import (
     preferred_block,
     release,
 )
-from zenboard.integrations.registry import registry_dir
-from zenboard.integrations.tasks import Task
 
 SERVICES = dict(DEFAULT_SERVICES)
 
@@ -104,8 +104,8 @@ def test_claimed_port_held_by_something_else_is_a_conflict_until_reassigned(repo
 _ALLOCATE_MANY = """
 import json, sys
 from pathlib import Path
-from zenboard.integrations.ports import allocate, DEFAULT_SERVICES
-from zenboard.integrations.tasks import Task
+from zenboard.tasks.ports import allocate, DEFAULT_SERVICES
+from zenboard.tasks.identity import Task
 root = Path(sys.argv[1])
 out = {}
 for task_id in sys.argv[2:]:

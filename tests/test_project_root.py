@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import run_cli, write_project
-from zenboard.project_root import _pytest_major, find_root, pytest_rootdir
+from zenboard.project.root import _pytest_major, find_root, pytest_rootdir
 
 PYTEST_9 = _pytest_major() >= 9
 

@@ -163,7 +163,7 @@ def test_zenboard_demo_says_it_runs_npm_before_it_does_and_opens_the_dashboard_l
 
 
 def test_a_demo_whose_npm_packages_are_there_runs_no_npm(fake_node: Path, tmp_path: Path) -> None:
-    from zenboard.integrations.npm_setup import prepare_demo_e2e
+    from zenboard.onboarding.npm_setup import prepare_demo_e2e
 
     project = demo.copy_demo(tmp_path / "demo")
     said: list[str] = []

@@ -9,12 +9,12 @@ import pytest
 
 from tests.helpers import run_cli, suites_toml, write_project
 from zenboard.config import load_config
-from zenboard.engine.command import ARGFILE_THRESHOLD, build_suite_command
+from zenboard.engine.commands.pytest import ARGFILE_THRESHOLD, build_suite_command
 from zenboard.errors import InputError
-from zenboard.integrations import durations
-from zenboard.integrations.collect import collect
-from zenboard.integrations.schedule import order_by_file, size_workers
-from zenboard.integrations.shards import parse_shard, plan, shard_load
+from zenboard.planning.collect import collect
+from zenboard.planning.schedule import order_by_file, size_workers
+from zenboard.planning.shards import parse_shard, plan, shard_load
+from zenboard.records import durations
 
 IDS = [f"tests/test_{f}.py::test_{i}" for f in "abcdefg" for i in range(7)]
 

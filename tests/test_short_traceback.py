@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import run_cli, suites_toml, write_project
-from zenboard.short_traceback import MAX_LINES, short_traceback
+from zenboard.headless.short_traceback import MAX_LINES, short_traceback
 
 TESTS = """
 import pytest

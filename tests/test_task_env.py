@@ -12,14 +12,14 @@ import pytest
 
 from zenboard.config import load_config
 from zenboard.errors import InputError
-from zenboard.integrations.envfile import parse_env_file, parse_env_text
-from zenboard.integrations.taskenv import prepare_task, suite_environment
-from zenboard.integrations.tasks import (
+from zenboard.tasks.envfile import parse_env_file, parse_env_text
+from zenboard.tasks.identity import (
     compose_project_name,
     resolve_task,
     sanitise_task_id,
     validate_task_id,
 )
+from zenboard.tasks.taskenv import prepare_task, suite_environment
 
 
 @pytest.fixture(autouse=True)

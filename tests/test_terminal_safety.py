@@ -24,14 +24,14 @@ from textual.widget import Widget
 from tests import test_containers as containers
 from tests.helpers import run_cli, suites_toml, write_project
 from tests.test_ui_pilot import card_text, settled, wait_until
-from zenboard.integrations.containers import (
+from zenboard.model.state import SuiteState, WorkerState
+from zenboard.tasks.containers import (
     ContainerSnapshot,
     DockerStatus,
     ExpectedPorts,
     view_from_inspect,
 )
-from zenboard.integrations.taskstatus import container_lines
-from zenboard.model.state import SuiteState, WorkerState
+from zenboard.tasks.status import container_lines
 from zenboard.ui.infra import ContainerRow, InfraSnapshot, StaticInfra
 from zenboard.ui.launcher import make_app
 from zenboard.ui.render import worker_row
@@ -366,7 +366,7 @@ async def test_a_filter_with_markup_is_shown_as_typed(tmp_path: Path) -> None:
 
 def test_history_lines_spell_out_what_the_database_holds(tmp_path: Path) -> None:
     """A history database is written by other processes (another worktree, a shared host)."""
-    from zenboard.integrations.history import History, RunRecord, SuiteRecord, TestRecord
+    from zenboard.records.history import History, RunRecord, SuiteRecord, TestRecord
 
     (tmp_path / "pyproject.toml").write_text("")
     hostile = "\x1b]0;pwned\x07[bold]x[/]\x9b31m"

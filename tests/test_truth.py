@@ -550,7 +550,7 @@ def test_a_cancelled_run_leaves_no_suite_file_of_the_run_before(tmp_path: Path) 
 def test_a_forked_child_closes_the_event_pipe_but_never_a_reused_number() -> None:
     """The plugin's at-fork hook outlives its session: in a process that ran pytest in-process
     it must not close whatever file now has the old pipe's number (zenboard's next pipe)."""
-    from zenboard.pytest_plugin import BatchedPipe
+    from zenboard.plugins.events import BatchedPipe
 
     def child_sees(fd: int) -> bool:
         pid = os.fork()
@@ -580,7 +580,7 @@ def test_a_forked_child_closes_the_event_pipe_but_never_a_reused_number() -> Non
 
 
 def test_a_finished_sessions_pipe_is_not_closed_in_a_forked_child() -> None:
-    from zenboard.pytest_plugin import BatchedPipe
+    from zenboard.plugins.events import BatchedPipe
 
     read_fd, write_fd = os.pipe()
     pipe = BatchedPipe(write_fd)

@@ -22,7 +22,7 @@ import pytest
 from textual.geometry import Region
 from textual.pilot import Pilot
 
-from zenboard.integrations.tasks import compose_project_name
+from zenboard.tasks.identity import compose_project_name
 from zenboard.ui.app import ZenboardApp
 from zenboard.ui.launcher import make_app
 

@@ -14,7 +14,7 @@ import pytest
 
 from tests.helpers import run_cli, suites_toml, write_project
 from zenboard.commands.demo import DEMO_SOURCE, copy_demo
-from zenboard.verify import TestVerdict
+from zenboard.headless.verify import TestVerdict
 
 
 def counter_flaky(fails_on: tuple[int, ...]) -> str:

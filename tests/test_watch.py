@@ -22,11 +22,11 @@ import pytest
 from tests.helpers import ZENBOARD, pid_alive, run_cli, suites_toml, write_project
 from zenboard.config import load_config
 from zenboard.engine.process import descendants
-from zenboard.headless_watch import HeadlessWatch
-from zenboard.integrations.watch import WatchTrigger
-from zenboard.integrations.watch_settings import load_watch_settings
+from zenboard.headless.watch import HeadlessWatch
 from zenboard.model import events as ev
 from zenboard.model.state import SuiteStatus
+from zenboard.watch.session import WatchTrigger
+from zenboard.watch.settings import load_watch_settings
 
 pytestmark = pytest.mark.slow
 

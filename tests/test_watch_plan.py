@@ -16,9 +16,9 @@ import pytest
 from tests.helpers import suites_toml, write_project
 from zenboard.config import SuiteConfig, load_config
 from zenboard.errors import ConfigError
-from zenboard.integrations.ignore import GitIgnore, WatchFilter
-from zenboard.integrations.impact import ImportGraph
-from zenboard.integrations.watch_plan import (
+from zenboard.watch.ignore import GitIgnore, WatchFilter
+from zenboard.watch.impact import ImportGraph
+from zenboard.watch.plan import (
     ENV_RUN_FIRST,
     SuiteImpact,
     SuiteRecord,
@@ -26,7 +26,7 @@ from zenboard.integrations.watch_plan import (
     plan_reruns,
     plan_suite,
 )
-from zenboard.integrations.watch_settings import load_watch_settings
+from zenboard.watch.settings import load_watch_settings
 
 
 def _config(tmp_path: Path, watch: str = "") -> Path:
@@ -240,7 +240,7 @@ def test_phase_suite_runs_serial_phases_without_xdist_and_failed_first(tmp_path:
     assert impact_plan is not None
     changed = phase_suite(suite, impact_plan.phases[0])
     assert changed.workers == 0
-    assert changed.args == ("-m", "unit", "-p", "zenboard.integrations.run_first")
+    assert changed.args == ("-m", "unit", "-p", "zenboard.plugins.run_first")
     assert changed.env == {"A": "1", ENV_RUN_FIRST: "t.py::x"}
     assert phase_suite(suite, impact_plan.phases[1]) == replace(suite, allow_empty=True)
 
@@ -265,7 +265,7 @@ def test_a_module_a_conftest_imports_reruns_the_suites_under_that_conftest(tmp_p
 
 
 def test_the_trigger_line_names_a_few_files_and_the_suites() -> None:
-    from zenboard.integrations.watch import WatchTrigger
+    from zenboard.watch.session import WatchTrigger
 
     many = WatchTrigger(("a.py", "b.py", "c.py", "d.py"), ("unit-fast", "integration"), (), 0.0)
     assert many.describe() == (

@@ -19,7 +19,7 @@ import pytest
 from tests.helpers import run_cli, suites_toml, write_project
 from zenboard.cli import main
 from zenboard.commands import COMMANDS
-from zenboard.compare import Comparison
+from zenboard.headless.compare import Comparison
 from zenboard.words import plural
 
 ONE_SUITE = suites_toml('name = "unit"\nworkers = 0')
@@ -73,7 +73,7 @@ def test_compare_says_less_time_or_longer_and_names_what_fails_both_ways(
     project = project_with_tests(tmp_path, 1)
     failing = [("unit", "tests/test_some.py::test_t0", "failed")]
     found = Comparison(sequential, parallel, 1, [], failing)
-    monkeypatch.setattr("zenboard.compare.compare", lambda *args: found)
+    monkeypatch.setattr("zenboard.headless.compare.compare", lambda *args: found)
     from zenboard.commands import compare
 
     args = argparse.Namespace(project=project, suites=[], reruns=2, json=False)

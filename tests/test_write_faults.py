@@ -22,8 +22,8 @@ import pytest
 
 from tests.helpers import run_cli, suites_toml, write_project
 from zenboard.config import load_config
-from zenboard.headless import HeadlessRun
-from zenboard.integrations import reports
+from zenboard.headless.run import HeadlessRun
+from zenboard.records import reports
 
 TWO_SUITES = suites_toml(
     'name = "alpha"\nworkers = 0\nargs = ["test_alpha.py"]',

@@ -97,7 +97,7 @@ def _project(given: Path | None, need: str) -> Path:
     project found is one line, exit 2), "optional" (`init`, `merge`: the current directory will
     do), or "none" (`demo`, which copies its own: it takes no `--project`).
     """
-    from zenboard.project_root import find_root, require_root
+    from zenboard.project.root import find_root, require_root
 
     if given is not None:
         return given

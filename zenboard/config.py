@@ -46,7 +46,7 @@ TABLE_KEYS: dict[str, frozenset[str]] = {
     "watch": frozenset({"paths", "quiet_ms", "run_rest", "ignore"}),
 }
 """The tables under `[tool.zenboard]` (or a zenboard.toml's top level) and the keys each holds.
-`ports` is read by integrations/ports.py and `watch` by integrations/watch_settings.py
+`ports` is read by tasks/ports.py and `watch` by watch/settings.py
 (WATCH_KEYS); they validate their values, this only refuses unknown names up front."""
 
 Workers = int | Literal["auto"]
@@ -131,7 +131,7 @@ def load_config(root: Path) -> ProjectConfig:
     root = root.resolve()
     if not root.is_dir():
         raise ConfigError(root, "--project", "expected an existing directory")
-    from zenboard.statedir import check_state_dirs
+    from zenboard.project.statedir import check_state_dirs
 
     check_state_dirs(root)  # every command loads its project here, before it writes anything
     standalone = root / "zenboard.toml"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from zenboard.integrations.audit import Findings
+    from zenboard.onboarding.audit import Findings
 
 NAME = "audit"
 HELP = "check that the suites hold every test exactly once and that none selects nothing"
@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def finding_lines(findings: Findings, root: Path, markers: Sequence[tuple[str, int]]) -> list[str]:
     """The findings in words, one line each (tests indented below their finding)."""
-    from zenboard.integrations.audit import shown
+    from zenboard.onboarding.audit import shown
     from zenboard.textsafe import visible
 
     lines: list[str] = []
@@ -68,8 +68,8 @@ def run(args: argparse.Namespace) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
     from zenboard.config import load_config
-    from zenboard.integrations.audit import absolute, collect_suites, find, shown
-    from zenboard.integrations.inventory import take_inventory
+    from zenboard.onboarding.audit import absolute, collect_suites, find, shown
+    from zenboard.planning.inventory import take_inventory
     from zenboard.textsafe import visible
     from zenboard.words import plural
 

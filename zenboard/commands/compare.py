@@ -34,9 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from zenboard.compare import compare
     from zenboard.config import load_config
     from zenboard.errors import InputError
+    from zenboard.headless.compare import compare
     from zenboard.textsafe import visible
     from zenboard.words import plural
 

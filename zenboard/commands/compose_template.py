@@ -24,8 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from zenboard.config import load_config
-    from zenboard.integrations.compose import render_override, write_override
-    from zenboard.integrations.taskenv import prepare_task
+    from zenboard.tasks.compose import render_override, write_override
+    from zenboard.tasks.taskenv import prepare_task
 
     config = load_config(args.project)
     setup = prepare_task(config, args.task)

@@ -165,7 +165,7 @@ def _user_copy(target: Path) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from zenboard.integrations.tasks import ENV_VAR
+    from zenboard.tasks.identity import ENV_VAR
     from zenboard.textsafe import visible
 
     def say(line: str) -> None:
@@ -185,14 +185,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(target: Path, args: argparse.Namespace, say: Callable[[str], None]) -> int:
-    from zenboard.integrations.npm_setup import prepare_demo_e2e
+    from zenboard.onboarding.npm_setup import prepare_demo_e2e
 
     # Lines may quote npm's output: shown, never obeyed. npm is announced before it starts.
     for line in prepare_demo_e2e(target, say):
         say(line)
     if args.headless:
         from zenboard.config import load_config
-        from zenboard.headless import HeadlessRun
+        from zenboard.headless.run import HeadlessRun
 
         config = load_config(target)
         return HeadlessRun(config, config.suites, ci=True).run()
@@ -204,7 +204,7 @@ def _run(target: Path, args: argparse.Namespace, say: Callable[[str], None]) -> 
 
 def _give_back_ports(target: Path, say: Callable[[str], None]) -> None:
     """Release every claim the port registry holds for the copy: a demo leaves none behind."""
-    from zenboard.integrations.ports import release_worktree
+    from zenboard.tasks.ports import release_worktree
 
     try:
         release_worktree(target)

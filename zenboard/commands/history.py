@@ -42,8 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from zenboard.integrations.history import HISTORY_FILE, History
-    from zenboard.statedir import check_state_dirs
+    from zenboard.project.statedir import check_state_dirs
+    from zenboard.records.history import HISTORY_FILE, History
     from zenboard.textsafe import visible
     from zenboard.words import plural
 

@@ -3,9 +3,9 @@
 It collects the tests as plain `pytest` does in the root, with the interpreter suites will run
 in (zenboard's own: a suite runs in another only when its `python` key names one), builds one
 suite per marker family the project registers and uses plus one for the unmarked rest
-(integrations/init_plan.py), sizes workers to this machine's cores and each suite's test
+(onboarding/init_plan.py), sizes workers to this machine's cores and each suite's test
 count, adds a Playwright suite per `playwright.config.*` and a ports table from the compose
-file's services, proves the result by collecting each suite (integrations/audit.py), and only
+file's services, proves the result by collecting each suite (onboarding/audit.py), and only
 then writes. Exit 0 when written (or printed, with --dry-run) and checked; 1 when written but
 the check found a test outside the partition; 2 when nothing was written (a configuration
 exists, the tests cannot be collected or there are none yet, the file cannot take the table).
@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the modules themselves load inside `run`, after the arguments are parsed
-    from zenboard.integrations.audit import Findings
-    from zenboard.integrations.compose_services import ComposeServices
-    from zenboard.integrations.init_plan import Plan
-    from zenboard.integrations.inventory import Inventory
+    from zenboard.onboarding.audit import Findings
+    from zenboard.onboarding.init_plan import Plan
+    from zenboard.planning.inventory import Inventory
+    from zenboard.tasks.compose_services import ComposeServices
 
 PROJECT = "optional"
 """Runs without a project: the current directory will do (see cli._project)."""
@@ -67,7 +67,7 @@ def _target(root: Path) -> Target:
     import tomllib
 
     from zenboard.errors import ConfigError
-    from zenboard.integrations.project_files import read_text
+    from zenboard.onboarding.project_files import read_text
 
     standalone, pyproject = root / "zenboard.toml", root / "pyproject.toml"
     text = read_text(standalone)
@@ -86,7 +86,7 @@ def _target(root: Path) -> Target:
 
 
 def _new_text(target: Target, rendered: str) -> str:
-    from zenboard.integrations.init_toml import append_table, check_merged, strip_zenboard
+    from zenboard.onboarding.init_toml import append_table, check_merged, strip_zenboard
 
     if not target.prefix:
         return rendered  # zenboard.toml is zenboard's own file
@@ -110,18 +110,18 @@ def _interpreter_note(root: Path) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from zenboard.errors import InputError
-    from zenboard.integrations import init_plan
-    from zenboard.integrations.compose_services import read_compose_services
-    from zenboard.integrations.init_toml import render
-    from zenboard.integrations.inventory import take_inventory
-    from zenboard.integrations.project_files import (
+    from zenboard.onboarding import init_plan
+    from zenboard.onboarding.init_toml import render
+    from zenboard.onboarding.project_files import (
         check_writable,
         missing_ignores,
         read_text,
         replace,
         with_ignores,
     )
-    from zenboard.integrations.project_scan import find_playwright_dirs, machine_cores
+    from zenboard.onboarding.project_scan import find_playwright_dirs, machine_cores
+    from zenboard.planning.inventory import take_inventory
+    from zenboard.tasks.compose_services import read_compose_services
 
     root = args.project.resolve()
     if not root.is_dir():
@@ -184,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
 def _check(root: Path, inventory: Inventory, plan: Plan) -> Findings:
     """Collect each planned pytest suite as `zenboard run` will: do they hold every test once?"""
     from zenboard.config import SuiteConfig
-    from zenboard.integrations.audit import absolute, collect_suites, find
+    from zenboard.onboarding.audit import absolute, collect_suites, find
 
     suites = [
         SuiteConfig(name=s.name, args=s.args, workers=s.workers, cwd=root)
@@ -203,8 +203,8 @@ def _describe(
     note: str,
 ) -> None:
     """What init found and what it makes of it: per suite its command, tests and workers."""
-    from zenboard.engine.playwright_command import find_playwright
-    from zenboard.integrations.init_plan import tests_word
+    from zenboard.engine.commands.playwright import find_playwright
+    from zenboard.onboarding.init_plan import tests_word
     from zenboard.textsafe import visible
     from zenboard.words import plural
 

@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from zenboard.integrations.merge import merge
+    from zenboard.records.merge import merge
     from zenboard.textsafe import visible
     from zenboard.words import plural
 

@@ -41,10 +41,10 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from zenboard.config import load_config
-    from zenboard.integrations import taskstatus
-    from zenboard.integrations.ports import release
-    from zenboard.integrations.taskenv import prepare_task, read_existing
-    from zenboard.integrations.tasks import resolve_task
+    from zenboard.tasks import status as taskstatus
+    from zenboard.tasks.identity import resolve_task
+    from zenboard.tasks.ports import release
+    from zenboard.tasks.taskenv import prepare_task, read_existing
     from zenboard.textsafe import visible
 
     config = load_config(args.project)
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         data["moved_from"] = moved_from
         print(json.dumps(data, indent=2))
     elif args.env:  # every value single-quoted for `eval`; the keys were checked on reading
-        from zenboard.integrations.envfile import shell_assignment
+        from zenboard.tasks.envfile import shell_assignment
 
         for key, value in setup.env.items():
             print(shell_assignment(key, value))

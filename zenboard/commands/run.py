@@ -57,8 +57,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from zenboard.config import load_config
-    from zenboard.headless import HeadlessRun
-    from zenboard.integrations.taskenv import suite_environment
+    from zenboard.headless.run import HeadlessRun
+    from zenboard.tasks.taskenv import suite_environment
 
     config = load_config(args.project)
     args.task_env = suite_environment(config, args.task)
@@ -78,9 +78,9 @@ def _run_planned(
     report_dir: Path | None,
 ) -> int:
     """A shard (`--shard K/N`) or the duration-aware plan: collect, plan, run the selection."""
-    from zenboard.headless import HeadlessRun
-    from zenboard.integrations import run_plan
-    from zenboard.integrations.shards import parse_shard
+    from zenboard.headless.run import HeadlessRun
+    from zenboard.planning import run_plan
+    from zenboard.planning.shards import parse_shard
 
     if args.shard is not None:  # `--shard ""` is bad input, not "no shard"
         k, n = parse_shard(args.shard)

@@ -31,9 +31,9 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from zenboard.config import load_config
-    from zenboard.integrations import taskstatus
-    from zenboard.integrations.docker_watch import probe
-    from zenboard.integrations.taskenv import has_tasks, prepare_task, unclaimed_task
+    from zenboard.tasks import status as taskstatus
+    from zenboard.tasks.docker_watch import probe
+    from zenboard.tasks.taskenv import has_tasks, prepare_task, unclaimed_task
 
     config = load_config(args.project)
     # A look, not a claim: without tasks, nothing is claimed and no .env.task is written.

@@ -28,10 +28,10 @@ def run(args: argparse.Namespace) -> int:
     from zenboard import safefs
     from zenboard.config import load_config
     from zenboard.errors import InputError
-    from zenboard.integrations.history import git_commit
-    from zenboard.integrations.tasks import resolve_task
+    from zenboard.headless.verify import judge, proof_log, run_quietly
+    from zenboard.project.git import head_commit
+    from zenboard.tasks.identity import resolve_task
     from zenboard.textsafe import visible
-    from zenboard.verify import judge, proof_log, run_quietly
     from zenboard.words import plural
 
     if args.runs < 1:
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     suites = config.select(args.suites)
     task = resolve_task(config.root, args.task)
     proof_dir = config.root / ".zenflow" / "tasks" / task.id
-    commit = git_commit(config.root)
+    commit = head_commit(config.root)
     states = []
     for k in range(1, args.runs + 1):
         report_dir = config.root / ".zenboard" / "reports" / "verify" / f"run{k}"

@@ -32,9 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from zenboard.config import load_config
-    from zenboard.headless_watch import HeadlessWatch
-    from zenboard.integrations.taskenv import suite_environment
-    from zenboard.integrations.watch_settings import load_watch_settings
+    from zenboard.headless.watch import HeadlessWatch
+    from zenboard.tasks.taskenv import suite_environment
+    from zenboard.watch.settings import load_watch_settings
 
     config = load_config(args.project)
     suites = config.select(args.suites)

@@ -18,11 +18,11 @@ from pathlib import Path
 from zenboard import safefs
 from zenboard.config import ProjectConfig, SuiteConfig
 from zenboard.engine.buffer import EventBuffer
-from zenboard.engine.command import SuiteCommand, build_suite_command, check_interpreter
+from zenboard.engine.commands.pytest import SuiteCommand, build_suite_command, check_interpreter
 from zenboard.engine.scratch import ScratchDir
 from zenboard.engine.suite_run import SuiteRun
 from zenboard.errors import InputError
-from zenboard.statedir import STATE_DIR
+from zenboard.project.statedir import STATE_DIR
 
 DEFAULT_REPORT_DIR = Path(".zenboard/reports/latest")
 STAGING_PREFIX = ".run-"

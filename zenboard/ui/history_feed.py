@@ -17,7 +17,8 @@ from typing import Protocol
 
 from textual.message import Message
 
-from zenboard.integrations import history, recording
+from zenboard.project.git import head_commit
+from zenboard.records import history, recording
 from zenboard.ui.launch_window import FinishedLaunch
 from zenboard.words import plural
 
@@ -72,7 +73,7 @@ class ProjectHistory:
 
     def record(self, launch: FinishedLaunch) -> list[str]:
         """Store the launch as `zenboard run` stores a run (kind "launch"); problems as lines."""
-        commit = history.git_commit(self.root)
+        commit = head_commit(self.root)
         with self._lock:
             return recording.after_run(
                 self.root,

@@ -12,8 +12,8 @@ import atexit
 from pathlib import Path
 
 from zenboard.config import load_config
-from zenboard.integrations.taskenv import has_tasks, prepare_task
-from zenboard.integrations.tasks import resolve_task
+from zenboard.tasks.identity import resolve_task
+from zenboard.tasks.taskenv import has_tasks, prepare_task
 from zenboard.ui.app import ZenboardApp
 from zenboard.ui.infra import InfraSource, StaticInfra
 from zenboard.ui.session import Session
@@ -50,7 +50,7 @@ def make_app(
     )
     session.engine.check(selected)
     if watch:
-        from zenboard.integrations.watch_settings import load_watch_settings
+        from zenboard.watch.settings import load_watch_settings
 
         load_watch_settings(config)  # bad watch settings: one line, exit 2, before the app opens
     return ZenboardApp(

@@ -18,10 +18,10 @@ from pathlib import Path
 from zenboard import safefs
 from zenboard.config import ProjectConfig, SuiteConfig
 from zenboard.engine import Engine, EventBuffer
-from zenboard.integrations import reports
 from zenboard.model import events as ev
 from zenboard.model.reducer import apply
 from zenboard.model.state import RunState, SuiteState
+from zenboard.records import reports
 from zenboard.ui.commander import Commander
 from zenboard.ui.launch_window import FinishedLaunch, LaunchWindow
 

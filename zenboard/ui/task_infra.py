@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import time
 
-from zenboard.integrations.docker_watch import ContainerWatcher
-from zenboard.integrations.taskenv import TaskSetup
-from zenboard.integrations.taskstatus import expected_ports, port_states
+from zenboard.tasks.docker_watch import ContainerWatcher
+from zenboard.tasks.status import expected_ports, port_states
+from zenboard.tasks.taskenv import TaskSetup
 from zenboard.ui.infra import ContainerRow, InfraSnapshot, PortRow
 
 PORTS_EVERY = 2.0

@@ -12,10 +12,10 @@ import threading
 from functools import partial
 
 from zenboard.engine.engine import Phase
-from zenboard.integrations.watch import WatchSession, WatchTrigger
-from zenboard.integrations.watch_plan import phase_suite
-from zenboard.integrations.watch_settings import load_watch_settings
 from zenboard.ui.session import Batch, Session
+from zenboard.watch.plan import phase_suite
+from zenboard.watch.session import WatchSession, WatchTrigger
+from zenboard.watch.settings import load_watch_settings
 
 
 class WatchMode:

@@ -1,0 +1,135 @@
+"""How a `kind = "playwright"` suite becomes a command line and an environment.
+
+The command is what `npx playwright test` runs after npx has found the project's own
+Playwright: `node <cwd>/node_modules/@playwright/test/cli.js test ...`. Calling it directly keeps
+npx (and its habit of fetching a package from the registry when none is installed) out of the
+way and makes zenboard the direct parent of Playwright's runner. zenboard's reporter goes in
+with `--add-reporter`, on top of the reporters the project configures, together with Playwright's
+`json` reporter, whose file (`PLAYWRIGHT_JSON_OUTPUT_FILE`) is the suite's `<suite>.json`.
+
+A suite that cannot run here (no Node.js, no @playwright/test in the suite's directory, a
+Playwright too old for `--add-reporter`) gets a command with `unavailable` set: the engine shows
+the reason on the suite instead of starting anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from zenboard import safefs
+from zenboard.config import SuiteConfig
+from zenboard.engine.commands.pytest import SuiteCommand
+from zenboard.errors import InputError
+
+PACKAGE_DIR = Path(__file__).resolve().parents[2] / "plugins" / "playwright"
+REPORTER = PACKAGE_DIR / "reporter.cjs"
+FIXTURES = PACKAGE_DIR / "fixtures.cjs"
+SEPARATOR = " \u203a "
+"""Between the parts of a `--test-list` line (Playwright's own, so titles may hold '>')."""
+MIN_VERSION = (1, 63)
+"""`--add-reporter` (reporters next to the configured ones) appeared in Playwright 1.63."""
+
+
+def find_playwright(cwd: Path) -> Path | None:
+    """`@playwright/test`'s package directory as Node would resolve it from `cwd`."""
+    for directory in (cwd, *cwd.parents):
+        candidate = directory / "node_modules" / "@playwright" / "test"
+        if (candidate / "cli.js").is_file():
+            return candidate
+    return None
+
+
+def playwright_version(package: Path) -> tuple[int, ...]:
+    try:
+        raw = json.loads((package / "package.json").read_text(encoding="utf-8"))["version"]
+        return tuple(int(p) for p in str(raw).split("-")[0].split(".")[:3])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ()
+
+
+def unavailable_reason(suite: SuiteConfig, env: dict[str, str]) -> str:
+    """Why `suite` cannot run on this machine, or "" when it can."""
+    if shutil.which("node", path=env.get("PATH")) is None:
+        return "Node.js is not installed (no `node` on PATH); the suite needs Node 18+"
+    package = find_playwright(suite.cwd)
+    if package is None:
+        return f"@playwright/test is not installed in {suite.cwd} (run `npm install` there)"
+    version = playwright_version(package)
+    if version[:2] < MIN_VERSION:
+        found = ".".join(map(str, version)) or "unknown"
+        need = ".".join(map(str, MIN_VERSION))
+        return f"@playwright/test {found} in {package} is too old for zenboard (needs {need}+)"
+    return ""
+
+
+def selection_lines(nodeid: str) -> list[str]:
+    """`--test-list` lines selecting the test of `nodeid` (`file::describe::title[project]`).
+
+    A trailing `[name]` is a project when the suite has several; a title may end in brackets
+    too, so both readings are listed (each selects only a test that has that exact title path).
+    """
+    file, _, rest = nodeid.partition("::")
+    titles = [t for t in rest.split("::") if t] if rest else []
+    lines = [SEPARATOR.join([file, *titles])]
+    if titles and titles[-1].endswith("]") and "[" in titles[-1]:
+        title, _, project = titles[-1][:-1].rpartition("[")
+        lines.append(SEPARATOR.join([f"[{project}]", file, *titles[:-1], title]))
+    return lines
+
+
+def build_playwright_command(
+    suite: SuiteConfig,
+    report_file: Path,
+    nodeids: tuple[str, ...] = (),
+    scratch: Callable[[], Path] | None = None,
+    extra_env: dict[str, str] | None = None,
+    project_root: Path | None = None,
+) -> SuiteCommand:
+    """The Playwright command for `suite`, optionally restricted to `nodeids`."""
+    env = {**os.environ, **(extra_env or {}), **suite.env}
+    reason = unavailable_reason(suite, env)
+    if reason:
+        return SuiteCommand((), suite.cwd, env, report_file, unavailable=reason, tool="playwright")
+    package = find_playwright(suite.cwd)
+    assert package is not None
+    node = shutil.which("node", path=env.get("PATH")) or "node"
+    argv: list[str] = [node, str(package / "cli.js"), "test"]
+    if suite.workers != "auto":
+        argv.append(f"--workers={max(1, suite.workers)}")
+    argv += [f"--project={p}" for p in suite.project]
+    if suite.grep:
+        argv.append(f"--grep={suite.grep}")
+    argv += suite.args
+    if nodeids:
+        lines = [line for n in nodeids for line in selection_lines(n)]
+        listing = (scratch() if scratch else report_file.parent) / f"{suite.name}-tests.txt"
+        safefs.write_atomic(listing, "\n".join(lines) + "\n")
+        argv.append(f"--test-list={listing}")
+    if "," in str(REPORTER):  # --add-reporter splits on commas: use Playwright's own variable
+        env["PW_TEST_REPORTER"] = str(REPORTER)
+        argv.append("--add-reporter=json")
+    else:
+        argv.append(f"--add-reporter={REPORTER},json")
+    env["PLAYWRIGHT_JSON_OUTPUT_FILE"] = str(report_file)
+    env["ZENBOARD_PLAYWRIGHT_FIXTURES"] = str(FIXTURES)
+    env["ZENBOARD_PYTHON"] = sys.executable
+    env.pop("PLAYWRIGHT_JSON_OUTPUT_NAME", None)
+    env.update(_worker_ports(suite, project_root or suite.cwd, env))
+    return SuiteCommand(tuple(argv), suite.cwd, env, report_file, tool="playwright")
+
+
+def _worker_ports(suite: SuiteConfig, root: Path, env: dict[str, str]) -> dict[str, str]:
+    """`ZENBOARD_E2E_PORTS` from the port registry. A registry fault must not stop the suite:
+    the fixture then falls back to a port the OS picks, and the fault is passed on for it to
+    print (`ZENBOARD_E2E_PORTS_ERROR`)."""
+    from zenboard.tasks.e2e_ports import claim_worker_ports, ports_env
+
+    try:
+        return ports_env(claim_worker_ports(root, suite.workers, env))
+    except InputError as exc:
+        return {"ZENBOARD_E2E_PORTS_ERROR": str(exc)}

@@ -1,0 +1,169 @@
+"""How a suite becomes a command line and an environment.
+
+Kept apart from process handling so that the exact command (shown on idle cards, logged in the
+output panel, used by the benchmark) has one definition.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from zenboard import safefs
+from zenboard.config import SuiteConfig
+from zenboard.errors import InputError
+from zenboard.wire import ENV_SELECT
+
+REQUIRED_MODULES = ("pytest", "xdist", "pytest_jsonreport")
+SELECT_VAR = ENV_SELECT
+"""The selection file the plugin reads (zenboard.plugins.events.SELECT_VAR)."""
+ARGFILE_THRESHOLD = 100
+"""More nodeids than this go into a pytest `@argsfile` instead of the command line."""
+
+
+@dataclass(frozen=True)
+class SuiteCommand:
+    argv: tuple[str, ...]
+    cwd: Path
+    env: dict[str, str]
+    report_file: Path
+    unavailable: str = ""
+    """Why the suite cannot run on this machine (no Node.js, say); "" when it can."""
+    tool: str = "pytest"
+    """The runner's name, for messages about a run that stopped early."""
+
+
+def interpreter(suite: SuiteConfig) -> str:
+    return suite.python or sys.executable
+
+
+def check_interpreter(suite: SuiteConfig) -> None:
+    """Refuse (exit 2) an interpreter that lacks pytest, pytest-xdist or pytest-json-report."""
+    python = interpreter(suite)
+    if python == sys.executable:
+        missing = [m for m in REQUIRED_MODULES if importlib.util.find_spec(m) is None]
+    else:
+        modules = (*REQUIRED_MODULES, "zenboard")
+        probe = (
+            "import importlib.util as u;"
+            f"print(' '.join(m for m in {modules!r} if u.find_spec(m) is None))"
+        )
+        try:
+            done = subprocess.run(
+                [python, "-c", probe], capture_output=True, text=True, timeout=30, check=False
+            )
+        except OSError as exc:
+            raise InputError(
+                f"suite {suite.name}: python {python!r} cannot run: {exc.strerror}"
+            ) from None
+        if done.returncode != 0:
+            raise InputError(
+                f"suite {suite.name}: python {python!r} failed: {done.stderr.strip()[-200:]}"
+            )
+        missing = done.stdout.split()
+    if missing:
+        names = {"xdist": "pytest-xdist", "pytest_jsonreport": "pytest-json-report"}
+        raise InputError(
+            f"suite {suite.name}: {python} lacks {', '.join(names.get(m, m) for m in missing)}"
+            f" (install zenboard into that environment: pip install /path/to/zenboard)"
+        )
+
+
+def to_invocation_arg(nodeid: str, rootdir: str, cwd: Path) -> str:
+    """A nodeid (relative to pytest's rootdir) as an argument valid from the suite's cwd."""
+    if not rootdir:
+        return nodeid
+    path, sep, rest = nodeid.partition("::")
+    relative = os.path.relpath(Path(rootdir) / path, cwd)
+    return relative + sep + rest
+
+
+HANDFUL = 8
+"""A run of at most this many tests goes without xdist: its workers' start-up (a second or two
+each on a small machine) would cost more than the tests."""
+
+
+def rerun_workers(suite: SuiteConfig, nodeids: tuple[str, ...]) -> int | str:
+    """The xdist workers for a run of `nodeids`: no more than it has tests, none for a handful.
+
+    Only for a selection of test ids (a rerun of some tests, a shard's slice): a path in it may
+    hold any number of tests, so such a selection keeps the suite's own workers.
+    """
+    if not nodeids or any("::" not in n for n in nodeids) or suite.workers == 0:
+        return suite.workers
+    if len(nodeids) <= HANDFUL:
+        return 0
+    configured = (os.cpu_count() or 1) if suite.workers == "auto" else int(suite.workers)
+    return min(configured, len(nodeids))
+
+
+def build_pytest_command(
+    suite: SuiteConfig,
+    report_file: Path,
+    nodeids: tuple[str, ...] = (),
+    rootdir: str = "",
+    scratch: Callable[[], Path] | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> SuiteCommand:
+    """The pytest command for `suite`, optionally restricted to `nodeids`."""
+    argv: list[str] = [interpreter(suite), "-m", "pytest", *suite.args]
+    selection: dict[str, str] = {}
+    if nodeids:
+        args = [to_invocation_arg(n, rootdir, suite.cwd) for n in nodeids]
+        if len(args) > ARGFILE_THRESHOLD and scratch is not None:
+            argfile = scratch() / f"{suite.name}-nodeids.txt"
+            safefs.write_atomic(argfile, "\n".join(args) + "\n")
+            argv.append(f"@{argfile}")
+        else:
+            argv += args
+        if scratch is not None and all("\n" not in a for a in args):
+            # The arguments narrow collection; this file makes the selection exact (pytest 9
+            # collects a path in the suite's own args whole beside them).
+            chosen = scratch() / f"{suite.name}-selection.txt"
+            safefs.write_atomic(chosen, "\n".join(args) + "\n")
+            selection[SELECT_VAR] = str(chosen)
+    workers = rerun_workers(suite, nodeids)
+    argv += ["-n", str(workers)]
+    if suite.dist and workers != 0:
+        argv += ["--dist", suite.dist]
+    argv += ["--json-report", f"--json-report-file={report_file}", "--json-report-omit=log"]
+    argv.append("--json-report-verbosity=0")  # its one line, even under -q: saved, or why not
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        argv += [
+            "-p",
+            "xdist.plugin",
+            "-p",
+            "pytest_jsonreport.plugin",
+            "-p",
+            "zenboard.plugins.events",
+        ]
+    env = {**os.environ, **(extra_env or {}), **suite.env, **selection}
+    if not selection:
+        env.pop(SELECT_VAR, None)
+    env.pop("PYTEST_XDIST_WORKER", None)
+    env.pop("PYTEST_XDIST_WORKER_COUNT", None)
+    return SuiteCommand(argv=tuple(argv), cwd=suite.cwd, env=env, report_file=report_file)
+
+
+def build_suite_command(
+    suite: SuiteConfig,
+    report_file: Path,
+    nodeids: tuple[str, ...] = (),
+    rootdir: str = "",
+    scratch: Callable[[], Path] | None = None,
+    extra_env: dict[str, str] | None = None,
+    project_root: Path | None = None,
+) -> SuiteCommand:
+    """The command for `suite`, by its kind (pytest, or Playwright: playwright_command.py)."""
+    if suite.kind == "playwright":
+        from zenboard.engine.commands.playwright import build_playwright_command
+
+        return build_playwright_command(
+            suite, report_file, nodeids, scratch, extra_env, project_root
+        )
+    return build_pytest_command(suite, report_file, nodeids, rootdir, scratch, extra_env)

@@ -1,0 +1,1 @@
+"""The headless views: `run`, `watch`, `verify` and `compare` print lines, never load Textual."""

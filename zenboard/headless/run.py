@@ -1,0 +1,401 @@
+"""The headless view: plain progress lines, a final table, reports and an exit code.
+
+It reads the same model the dashboard reads. In `--ci` mode each suite prints at most one
+progress line a second (only when something changed), so a CI log stays readable; failures,
+crashes and suite errors are printed as they happen, once each.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+
+from zenboard import safefs
+from zenboard.config import ProjectConfig, SuiteConfig
+from zenboard.engine import Engine, EventBuffer
+from zenboard.headless.short_traceback import short_traceback
+from zenboard.model import events as ev
+from zenboard.model.reducer import MAIN_WORKER, apply
+from zenboard.model.state import RunState, SuiteState
+from zenboard.textsafe import visible
+from zenboard.wire import cut
+from zenboard.words import plural
+
+PROGRESS_INTERVAL_CI = 1.0
+PROGRESS_INTERVAL_TTY = 0.5
+REASON_CHARS = 300
+"""Longest failure reason on a line of output (the reports keep up to wire.TEXT_BOUND)."""
+TRACEBACKS_SHOWN = 50
+"""Failures whose short traceback follows their line; later ones get the line alone."""
+READER_NICENESS = 10
+"""Headless output is a line a second: its reading and folding can wait for the suites."""
+
+
+def progress_line(suite: SuiteState, now: float) -> str:
+    """`[unit] running 61/96 passed=60 failed=1 workers=4 2.1s`, as things stand.
+
+    A suite without xdist runs its tests in pytest's own process (lane `main`): that is
+    `no xdist`, not one worker. A finished suite has no results to wait for: no "yet".
+    """
+    total = suite.total
+    done = f"{suite.done}/{total}" if total is not None else f"{suite.done}/?"
+    counts = " ".join(f"{k}={v}" for k, v in suite.counts.items() if v)
+    if not counts:
+        counts = "no results" if suite.status.finished else "no results yet"
+    live = [w for w in suite.workers.values() if not w.crashed]
+    workers = "no xdist" if [w.id for w in live] == [MAIN_WORKER] else f"workers={len(live)}"
+    crashed = len(suite.crashed_workers)
+    lane = workers + (f" crashed={crashed}" if crashed else "")
+    elapsed = f"{suite.duration(now):.1f}s"
+    return f"[{suite.name}] {suite.status} {done} {counts} {lane} {elapsed}"
+
+
+_COLUMNS = (
+    ("suite", "<16"),
+    ("worker", "<8"),
+    ("status", "<10"),
+    ("done", ">5"),
+    ("pass", ">5"),
+    ("fail", ">5"),
+    ("error", ">5"),
+    ("skip", ">5"),
+    ("xfail", ">5"),
+    ("xpass", ">5"),
+    ("time", ">8"),
+)
+"""The final table: `fail` and `error` apart, as the progress lines count them (`failed=1
+error=1`); five characters a count (up to 99999) keep it 87 wide, as it was without `error`."""
+
+
+def _row(*cells: object) -> str:
+    return " ".join(f"{cell!s:{spec}}" for cell, (_, spec) in zip(cells, _COLUMNS, strict=False))
+
+
+def _outcome_cells(counts: dict[str, int]) -> tuple[int, ...]:
+    return (
+        counts["passed"],
+        counts["failed"],
+        counts["error"],
+        counts["skipped"],
+        counts["xfailed"],
+        counts["xpassed"],
+    )
+
+
+def final_table(state: RunState, now: float) -> list[str]:
+    """The table printed at the end of a headless run: a row per suite, then one per worker."""
+    header = _row(*(name for name, _ in _COLUMNS))
+    lines = [header, "-" * len(header)]
+    indent = " " * 16
+    for suite in state.suites.values():
+        if not suite.runs:
+            continue
+        time_cell = f"{suite.duration(now):.1f}s"
+        lines.append(
+            _row(
+                suite.name,
+                "all",
+                suite.status,
+                suite.done,
+                *_outcome_cells(suite.counts),
+                time_cell,
+            )
+        )
+        for worker in suite.workers.values():
+            mark = "crashed" if worker.crashed else ""
+            if worker.replaces:
+                mark = f"(for {worker.replaces})"
+            if worker.restarts:
+                mark = f"restarts={worker.restarts}"
+            lines.append(_row("", worker.id, mark, worker.done, *_outcome_cells(worker.counts)))
+        for nodeid, _ in suite.collect_errors:
+            lines.append(f"{indent} collection error: {nodeid}")
+        if suite.unreported:
+            lines.append(f"{indent} unreported: {suite.unreported} (counted as errors)")
+        if suite.not_run:
+            lines.append(f"{indent} not run: {len(suite.not_run)} (the run ended early)")
+        if suite.interrupted:
+            lines.append(f"{indent} interrupted: {len(suite.interrupted)}")
+        if suite.corrected:
+            lines.append(f"{indent} stream damaged: {plural(suite.corrected, 'result')} corrected")
+        if suite.error:
+            lines.append(f"{indent} error: {suite.error}")
+        if suite.malformed or suite.oversized:
+            lines.append(
+                f"{indent} skipped event lines: {suite.malformed} malformed, "
+                f"{suite.oversized} oversized"
+            )
+    return lines
+
+
+class HeadlessRun:
+    """Runs suites to completion, printing as it goes; `run()` returns zenboard's exit code."""
+
+    def __init__(
+        self,
+        config: ProjectConfig,
+        suites: tuple[SuiteConfig, ...],
+        report_dir: Path | None = None,
+        ci: bool = False,
+        out: TextIO | None = None,
+        extra_env: dict[str, str] | None = None,
+        selection: Mapping[str, tuple[tuple[str, ...], str]] | None = None,
+        kind: str = "run",
+        shard: str | None = None,
+        partial: bool | None = None,
+        plan_id: str | None = None,
+    ) -> None:
+        self.config = config
+        self.suites = suites
+        self.out = out or sys.stdout
+        self.ci = ci
+        self.buffer = EventBuffer()
+        self.engine = Engine(
+            config, self.buffer, report_dir, extra_env, reader_niceness=READER_NICENESS
+        )
+        self.state = RunState.for_suites([s.name for s in suites])
+        self._last_print: dict[str, tuple[float, int]] = {}
+        self._interrupted = False
+        self._out_closed = False
+        self._reports_written: dict[str, tuple[int, ...]] = {}
+        """suite -> the results its JUnit file was written from (runs, tests, done, errors)."""
+        self._write_faults: dict[str, OSError] = {}
+        """suite -> why its JUnit file could not be staged (said when publishing)."""
+        self._named: set[tuple[str, int, str]] = set()
+        """(suite, run, nodeid) of every failure line printed: each test is named once."""
+        self._meta: dict[str, Any] | None = None
+        self.selection = dict(selection or {})
+        """suite -> (nodeids, rootdir) for suites that run only some tests (a shard, a plan)."""
+        self.kind = kind
+        """What the history records this run as (run, verify, compare ...)."""
+        self.shard = shard
+        self.plan_id = plan_id
+        """A shard plan's fingerprint, recorded in summary.json as `plan` (merge checks it)."""
+        self.partial = bool(self.selection) if partial is None else partial
+        """Whether the selected suites ran only some of their tests (False: a planned full run)."""
+
+    def print(self, line: str) -> None:
+        """One line of output; what tests and pytest wrote in it is shown, never obeyed."""
+        if self._out_closed:
+            return
+        try:
+            self.out.write(visible(line) + "\n")
+            self.out.flush()
+        except BrokenPipeError:
+            # Whoever read our output stopped (`zenboard run | head`): the run goes on to its
+            # reports, history and exit code, silently.
+            self._out_closed = True
+
+    def run(self) -> int:
+        self.engine.check(self.suites)
+        restore = self._install_signal_handlers()
+        try:
+            for suite in self.suites:
+                nodeids, rootdir = self.selection.get(suite.name, ((), ""))
+                self.engine.start(suite, nodeids, rootdir)
+            while True:
+                # Wake on a suite's exit or on the clock, not per event: the consumer must cost
+                # the test processes (sharing the same cores) next to nothing.
+                self.engine.exited.wait(0.1)
+                self.engine.exited.clear()
+                self._consume(self.buffer.drain())
+                self._print_progress(final=False)
+                if self.engine.all_done() and not self.engine.running():
+                    self._consume(self.buffer.drain())
+                    break
+                if self._interrupted:
+                    self.engine.cancel_all()
+        finally:
+            restore()
+        now = time.time()
+        self._print_progress(final=True)
+        for line in final_table(self.state, now):
+            self.print(line)
+        self._explain_empty_suites()
+        meta = self._run_meta()
+        published = self._publish_or_say(meta)
+        self.engine.close()
+        code = self.state.exit_code()
+        if not published:
+            code = max(code, 1) if code != 2 else code
+        if self._interrupted:
+            code = max(code, 1)
+        partial = tuple(self.selection) if self.partial else ()
+        from zenboard.records import recording
+        for line in recording.after_run(
+            self.config.root, self.state, self.kind, code, partial, self.shard, meta["commit"]
+        ):
+            self.print(line)
+        return code
+
+    def _explain_empty_suites(self) -> None:
+        """Name each suite that ran whole and selected nothing: the reason for exit code 5."""
+        empty = {s.name for s in self.state.empty_suites()}
+        if not empty:
+            return
+        from zenboard.planning.empty_suite import explain_empty
+
+        for line in explain_empty(self.config, [s for s in self.suites if s.name in empty]):
+            self.print(line)
+
+    def _publish_or_say(self, meta: dict[str, Any] | None = None, announce: bool = True) -> bool:
+        """Publish the reports; files that cannot be written are one line, not the end.
+
+        The line names the first file that failed and why (a full or read-only disk, a symlink
+        zenboard will not write through), counting the others; a JUnit file that could not be
+        staged during the run counts too: the report dir then lacks it, and the run is not a
+        success.
+        """
+        faults = list(self._write_faults.values())
+        self._write_faults.clear()
+        try:
+            summary = self._publish(meta)
+        except OSError as exc:
+            faults.append(exc)
+        else:
+            if not faults and announce:
+                self.print(f"reports: {summary.parent}")
+        if faults:
+            more = f" (and {len(faults) - 1} more)" if len(faults) > 1 else ""
+            self.print(f"reports: could not be written: {safefs.describe(faults[0])}{more}")
+        return not faults
+
+    def _publish(self, meta: dict[str, Any] | None = None) -> Path:
+        """This run's reports into the report dir, all at once (see reports.publish)."""
+        from zenboard.records import reports
+        engine = self.engine
+        return reports.publish(
+            self.state, engine.staging_dir, engine.report_dir, meta, root=engine.report_root
+        )
+
+    def _name_failure(self, suite: SuiteState, nodeid: str) -> None:
+        """One line for a failed, errored or unreported test, once per test and run."""
+        test = suite.tests.get(nodeid)
+        if test is None or not test.failed or (suite.name, suite.runs, nodeid) in self._named:
+            return
+        self._named.add((suite.name, suite.runs, nodeid))
+        label = "UNREPORTED" if test.unreported else test.outcome.upper()
+        reason = cut(test.reason(), REASON_CHARS)
+        self.print(f"[{suite.name}] {label} {nodeid} ({test.worker}): {reason}")
+        if len(self._named) <= TRACEBACKS_SHOWN:
+            for line in short_traceback(test.record, suite.rootdir or str(self.config.root)):
+                self.print(f"    {line}")
+        elif len(self._named) == TRACEBACKS_SHOWN + 1:
+            self.print(f"    (no more short tracebacks after {TRACEBACKS_SHOWN}: see the reports)")
+
+    def _consume(self, events: list[ev.Event]) -> None:
+        for event in events:
+            apply(self.state, event)
+            if isinstance(event, ev.TestFinished) and event.outcome in ev.FAILED_OUTCOMES:
+                self._name_failure(self.state.suites[event.suite], event.nodeid)
+            elif isinstance(event, ev.ResultsCorrected):
+                suite = self.state.suites[event.suite]
+                self.print(
+                    f"[{event.suite}] stream damaged: {plural(event.count, 'result')} corrected "
+                    "from pytest's JSON report"
+                )
+                for result in event.results:
+                    self._name_failure(suite, result.nodeid)
+                for nodeid, _, _ in event.unreported:
+                    self._name_failure(suite, nodeid)
+            elif isinstance(event, ev.WorkerDown) and event.crashed:
+                running = event.test or "?"
+                self.print(f"[{event.suite}] CRASHED worker {event.worker} while running {running}")
+            elif isinstance(event, ev.WorkerReplaced) and event.replacement != event.worker:
+                self.print(f"[{event.suite}] worker {event.worker} replaced by {event.replacement}")
+            elif isinstance(event, ev.CollectFailed):
+                first = event.longrepr.strip().splitlines()[-1:] or [""]
+                self.print(f"[{event.suite}] COLLECTION ERROR {event.nodeid}: {first[0]}")
+            elif isinstance(event, ev.RunFinished):
+                # pytest still tears its workers down and exits, which takes a while: write
+                # what is already final now rather than after the process is gone.
+                self._write_suite_reports(self.state.suites[event.suite])
+                self._run_meta()
+            elif isinstance(event, ev.SuiteExited):
+                suite = self.state.suites[event.suite]
+                for test in suite.tests.values():
+                    if test.unreported:
+                        self._name_failure(suite, test.nodeid)
+                for nodeid in suite.interrupted:
+                    self.print(f"[{event.suite}] INTERRUPTED {nodeid} (running at the cancel)")
+                if suite.not_run:
+                    self.print(
+                        f"[{event.suite}] NOT RUN {plural(len(suite.not_run), 'test')} "
+                        f"(the run ended before they started), e.g. {suite.not_run[0]}"
+                    )
+                self._write_suite_reports(suite)
+                if suite.error:
+                    self.print(f"[{event.suite}] ERROR {suite.error}")
+
+    def _write_suite_reports(self, suite: SuiteState) -> None:
+        """A suite's JUnit file, unless it was written from the very same results already."""
+        results = (
+            suite.runs,
+            len(suite.tests),
+            suite.done,
+            len(suite.collect_errors),
+            suite.corrected,
+            suite.unreported,
+            len(suite.not_run) + len(suite.interrupted),
+        )
+        if self._reports_written.get(suite.name) == results:
+            return
+        from zenboard.records import reports
+        try:
+            reports.write_suite_reports(suite, self.engine.staging_dir)
+        except OSError as exc:
+            # Said once, at publishing, under the name the file would have been published as.
+            target = self.engine.report_dir / f"{suite.name}.xml"
+            self._write_faults[suite.name] = OSError(exc.errno, exc.strerror, str(target))
+            return
+        self._write_faults.pop(suite.name, None)
+        self._reports_written[suite.name] = results
+
+    def _run_meta(self) -> dict[str, Any]:
+        """summary.json's top-level keys (the commit: a `git` call), asked once per run."""
+        if self._meta is None:
+            from zenboard.records import recording
+            self._meta = recording.run_meta(self.config.root, self.shard)
+            if self.plan_id:
+                self._meta["plan"] = self.plan_id
+        return self._meta
+
+    def _print_progress(self, final: bool) -> None:
+        now = time.time()
+        interval = PROGRESS_INTERVAL_CI if self.ci else PROGRESS_INTERVAL_TTY
+        for suite in self.state.suites.values():
+            if not suite.runs:
+                continue
+            last_time, last_rev = self._last_print.get(suite.name, (0.0, -1))
+            finished = 1 << 30 if suite.status.finished else 0
+            signature = (suite.runs << 40) + suite.done * 8 + len(suite.workers) + finished
+            if signature == last_rev:
+                continue
+            if (
+                not final
+                and now - last_time < interval
+                and not (suite.status.finished and signature != last_rev)
+            ):
+                continue
+            self._last_print[suite.name] = (now, signature)
+            self.print(progress_line(suite, now))
+
+    def _install_signal_handlers(self) -> Callable[[], None]:
+        def interrupted(signum: int, frame: FrameType | None) -> None:
+            self._interrupted = True
+
+        previous = {
+            sig: signal.signal(sig, interrupted)
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+        }
+
+        def restore() -> None:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+        return restore

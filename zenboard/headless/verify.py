@@ -1,0 +1,201 @@
+"""The flake protocol: N consecutive runs, a proof log each, a verdict.
+
+A parallel setup is sound when the same tests give the same outcomes run after run. Each run
+is an ordinary headless run (same engine, same reports, recorded in the history as `verify`)
+with its output kept out of the way; what remains is one line per run, a proof log per run in
+`.zenflow/tasks/<task>/proof_run<k>.txt`, and a verdict over all runs:
+- stable: every test passed (or was skipped) in every run, and every suite completed;
+- flaky: a test passed in some runs and failed in others (shown with its pattern, `PPFPP`);
+- failing: no test flaked, but some failed every time (a broken test is not a flaky one).
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from zenboard.config import ProjectConfig, SuiteConfig
+from zenboard.model.state import RunState, SuiteState, SuiteStatus
+from zenboard.records.history import outcome_letter
+from zenboard.textsafe import visible
+
+MISSING = "-"
+"""Pattern letter for a run in which the test did not report at all."""
+
+
+@dataclass
+class QuietRun:
+    """One finished run: its model, exit code and wall time."""
+
+    state: RunState
+    exit_code: int
+    started: float
+    wall: float
+    output: str = field(repr=False, default="")
+
+
+def run_quietly(
+    config: ProjectConfig,
+    suites: tuple[SuiteConfig, ...],
+    report_dir: Path,
+    kind: str,
+    selection: Mapping[str, tuple[tuple[str, ...], str]] | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> QuietRun:
+    """A headless run whose progress lines go to a buffer instead of the terminal."""
+    from zenboard.headless.run import HeadlessRun
+
+    out = io.StringIO()
+    started = time.time()
+    clock = time.monotonic()
+    run = HeadlessRun(
+        config,
+        suites,
+        report_dir=report_dir,
+        ci=True,
+        out=out,
+        extra_env=extra_env,
+        selection=selection,
+        kind=kind,
+    )
+    code = run.run()
+    return QuietRun(run.state, code, started, time.monotonic() - clock, out.getvalue())
+
+
+def outcomes(state: RunState) -> dict[tuple[str, str], str]:
+    """(suite, nodeid) -> outcome for every test that reported in `state`."""
+    return {(s.name, t.nodeid): t.outcome for s in state.suites.values() for t in s.tests.values()}
+
+
+@dataclass(frozen=True)
+class TestVerdict:
+    __test__ = False  # not a pytest test class
+    suite: str
+    nodeid: str
+    pattern: str
+    """One letter a run: P passed, F failed or error, S skipped, x/X xfail/xpass, - missing."""
+
+    @property
+    def kind(self) -> str:
+        failed = "F" in self.pattern
+        passed = any(c in "PSxX" for c in self.pattern)
+        if failed and passed:
+            return "flaky"
+        if failed:
+            return "failing"
+        return "passing"
+
+
+@dataclass
+class Verdict:
+    tests: list[TestVerdict]
+    suite_errors: list[str]
+    """Suites that could not complete in some run (collection errors, crashes outside tests)."""
+
+    @property
+    def flaky(self) -> list[TestVerdict]:
+        return [t for t in self.tests if t.kind == "flaky"]
+
+    @property
+    def failing(self) -> list[TestVerdict]:
+        return [t for t in self.tests if t.kind == "failing"]
+
+    @property
+    def word(self) -> str:
+        if self.flaky:
+            return "flaky"
+        if self.failing or self.suite_errors:
+            return "failing"
+        return "stable"
+
+
+def judge(runs: Sequence[RunState]) -> Verdict:
+    """The verdict over consecutive runs of the same suites."""
+    per_run = [outcomes(state) for state in runs]
+    keys = sorted({key for run in per_run for key in run})
+    tests = [
+        TestVerdict(
+            suite,
+            nodeid,
+            "".join(
+                outcome_letter(run[(suite, nodeid)]) if (suite, nodeid) in run else MISSING
+                for run in per_run
+            ),
+        )
+        for suite, nodeid in keys
+    ]
+    errors = [
+        f"run {k}: {line}" for k, state in enumerate(runs, start=1) for line in incomplete(state)
+    ]
+    return Verdict(tests, errors)
+
+
+def incomplete(state: RunState) -> list[str]:
+    """A line per suite of `state` that could not complete: its outcomes are not the whole story."""
+    return [
+        f"suite {suite.name} {suite.status}: {_why(suite)}"
+        for suite in state.suites.values()
+        if suite.status in (SuiteStatus.ERROR, SuiteStatus.CANCELLED)
+    ]
+
+
+def _why(suite: SuiteState) -> str:
+    """Why a suite could not complete, in one line: its error, else its first collection error."""
+    if suite.error:
+        return suite.error
+    if suite.collect_errors:
+        nodeid, text = suite.collect_errors[0]
+        return f"collection error in {nodeid}: {_last_line(text)}"
+    return "see its reports"
+
+
+def proof_log(k: int, runs: int, run: QuietRun, task: str, commit: str | None) -> str:
+    """The text of `proof_run<k>.txt`: suites, counts, timings and failures of one run.
+
+    The log is read with `cat` and `less`, which pass escape sequences to the terminal, so the
+    whole text is shown as `visible()` shows it: test ids and messages name their control
+    characters (`\\x1b`) instead of carrying them (the JSON reports keep them exact)."""
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started))
+    lines = [
+        f"zenboard verify: run {k} of {runs}",
+        f"task: {task}",
+        f"commit: {commit or '(not a git repository)'}",
+        f"started: {when}",
+        f"wall time: {run.wall:.2f}s",
+        f"exit code: {run.exit_code}",
+        "",
+        f"{'suite':<16} {'status':<10} {'workers':>7} {'tests':>6} {'passed':>7} {'failed':>7} "
+        f"{'skipped':>8} {'time':>8}",
+    ]
+    failures: list[str] = []
+    for suite in run.state.suites.values():
+        if not suite.runs:
+            continue
+        c = suite.counts
+        workers = len([w for w in suite.workers.values() if not w.crashed])
+        lines.append(
+            f"{suite.name:<16} {suite.status!s:<10} {workers:>7} {suite.done:>6} {c['passed']:>7} "
+            f"{c['failed'] + c['error']:>7} {c['skipped']:>8} "
+            f"{suite.duration(run.started + run.wall):>7.2f}s"
+        )
+        failures += [
+            f"  [{suite.name}] {t.outcome.upper()} {t.nodeid} ({t.worker}): {t.reason()}"
+            for t in suite.failures()
+        ]
+        failures += [
+            f"  [{suite.name}] COLLECTION ERROR {nodeid}: {_last_line(text)}"
+            for nodeid, text in suite.collect_errors
+        ]
+        if suite.error:
+            failures.append(f"  [{suite.name}] ERROR {suite.error}")
+    lines += ["", f"failures: {len(failures)}", *failures]
+    return "\n".join(visible(line) for line in lines) + "\n"
+
+
+def _last_line(text: str) -> str:
+    """A collection error's telling line: the last of pytest's report (`E   ImportError: ...`)."""
+    lines = text.strip().splitlines()
+    return lines[-1] if lines else ""

@@ -1,0 +1,1 @@
+"""What to run before it runs: collection, the run plan, schedules and shards."""

@@ -1,0 +1,1 @@
+"""Where the project is, where zenboard keeps its files there, and what git says of it."""

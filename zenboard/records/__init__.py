@@ -1,0 +1,1 @@
+"""What a run leaves behind: reports, their merge, the history database and durations."""

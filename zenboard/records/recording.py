@@ -1,0 +1,58 @@
+"""What every finished run leaves behind besides its reports: a history row and durations.
+
+Called by the headless run (and any other view) once a run has ended. Faults here are shown,
+never fatal: a locked or read-only database costs the history one run, not the user's exit code.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+from zenboard import safefs
+from zenboard.model.state import RunState
+from zenboard.project.git import head_commit
+from zenboard.records import durations, history
+
+
+def run_meta(root: Path, shard: str | None = None) -> dict[str, Any]:
+    """Top-level keys for summary.json: the commit tested (merge refuses mixed ones), the shard."""
+    return {"commit": head_commit(root), "shard": shard}
+
+
+def after_run(
+    root: Path,
+    state: RunState,
+    kind: str,
+    exit_code: int,
+    partial: Collection[str] = (),
+    shard: str | None = None,
+    commit: str | None = None,
+    started: float | None = None,
+) -> list[str]:
+    """Record the run in the history; after a full unsharded run, refresh durations.json.
+
+    Returns lines worth showing the user (only problems: success is silent).
+    """
+    problems: list[str] = []
+    record = history.record_from_state(
+        state, kind, exit_code, set(partial), started, commit, history.task_id(), shard
+    )
+    try:
+        with history.History(root) as db:
+            db.record(record)
+    except (sqlite3.Error, OSError) as exc:
+        problems.append(
+            f"history not recorded: {history.unusable(root / history.HISTORY_FILE, exc)}"
+        )
+    except history.HistoryUnusable as exc:
+        problems.append(f"history not recorded: {exc}")
+    if kind == "run" and shard is None:
+        full = [name for name in state.suites if name not in partial]
+        try:
+            durations.update(root, durations.from_state(state, full))
+        except OSError as exc:
+            problems.append(f"durations not written: {safefs.describe(exc)}")
+    return problems
