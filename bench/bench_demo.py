@@ -32,7 +32,9 @@ def one_run(project: Path, env: dict[str, str]) -> tuple[float, float, int]:
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "zenboard", "run", "--ci", "--project", str(project), *SUITES],
-        env=env, capture_output=True, check=False,
+        env=env,
+        capture_output=True,
+        check=False,
     )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -55,9 +57,13 @@ def main() -> int:
         wall, cpu, code = one_run(project, env)
         walls.append(wall)
         cpus.append(cpu)
-        print(f"run {index + 1}: wall {wall:5.1f} s  cpu {cpu:5.1f} s  exit {code}  load before {load:4.1f}")
-    print(f"median: wall {statistics.median(walls):.1f} s, cpu {statistics.median(cpus):.1f} s "
-          f"({os.cpu_count()} cores, autoload {'off' if args.no_autoload else 'on'})")
+        print(
+            f"run {index + 1}: wall {wall:5.1f} s  cpu {cpu:5.1f} s  exit {code}  load before {load:4.1f}"
+        )
+    print(
+        f"median: wall {statistics.median(walls):.1f} s, cpu {statistics.median(cpus):.1f} s "
+        f"({os.cpu_count()} cores, autoload {'off' if args.no_autoload else 'on'})"
+    )
     return 0
 
 

@@ -40,8 +40,16 @@ SECTION = "## Task ports and container health (bench/bench_ports.py)"
 TASKS = 200
 
 
-SLUGS = ("ci-suite-tests-parallele-zenflow", "fix-login", "add-export", "grading-api",
-         "ocr-speedup", "media-cleanup", "e2e-flakes", "upgrade-django")
+SLUGS = (
+    "ci-suite-tests-parallele-zenflow",
+    "fix-login",
+    "add-export",
+    "grading-api",
+    "ocr-speedup",
+    "media-cleanup",
+    "e2e-flakes",
+    "upgrade-django",
+)
 
 
 def task_ids(count: int, seed: int = 7) -> list[str]:
@@ -60,7 +68,9 @@ def spec_ports(task_id: str) -> set[int]:
 
 def clashes(ports_by_task: dict[str, set[int]]) -> tuple[int, int]:
     """(pairs of tasks sharing a port, tasks involved in any clash)."""
-    pairs = [(a, b) for a, b in combinations(ports_by_task, 2) if ports_by_task[a] & ports_by_task[b]]
+    pairs = [
+        (a, b) for a, b in combinations(ports_by_task, 2) if ports_by_task[a] & ports_by_task[b]
+    ]
     return len(pairs), len({t for pair in pairs for t in pair})
 
 
@@ -96,7 +106,9 @@ def bench_allocation() -> list[str]:
         ours: dict[str, set[int]] = {}
         for task_id in ids:
             start = time.perf_counter()
-            ours[task_id] = set(allocate(Task(task_id, "--task", repo), dict(DEFAULT_SERVICES)).ports.values())
+            ours[task_id] = set(
+                allocate(Task(task_id, "--task", repo), dict(DEFAULT_SERVICES)).ports.values()
+            )
             times.append(time.perf_counter() - start)
         again = [time.perf_counter()]
         allocate(Task(ids[0], "--task", repo), dict(DEFAULT_SERVICES))
@@ -106,8 +118,15 @@ def bench_allocation() -> list[str]:
         repo = git_repo(Path(tmp))
         groups = [ids[i::4] for i in range(4)]
         wall = time.perf_counter()
-        procs = [subprocess.Popen([sys.executable, "-c", _WORKER, str(repo), *g], stdout=subprocess.PIPE,
-                                  text=True, cwd=ROOT) for g in groups]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", _WORKER, str(repo), *g],
+                stdout=subprocess.PIPE,
+                text=True,
+                cwd=ROOT,
+            )
+            for g in groups
+        ]
         outs = [json.loads(p.communicate()[0]) for p in procs]
         wall = time.perf_counter() - wall
     concurrent = {t: set(p.values()) for o in outs for t, p in o["ports"].items()}
@@ -131,19 +150,44 @@ def bench_allocation() -> list[str]:
 
 
 def _docker(*args: str) -> str:
-    return subprocess.run(["docker", *args], capture_output=True, text=True, check=True, timeout=120).stdout.strip()
+    return subprocess.run(
+        ["docker", *args], capture_output=True, text=True, check=True, timeout=120
+    ).stdout.strip()
 
 
 def bench_health(flips: int = 8) -> list[str]:
     try:
-        image = subprocess.run(["bash", str(ROOT / "scripts" / "docker-up.sh")], capture_output=True,
-                               text=True, check=True, timeout=900).stdout.strip().splitlines()[-1]
+        image = (
+            subprocess.run(
+                ["bash", str(ROOT / "scripts" / "docker-up.sh")],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=900,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
     except (subprocess.CalledProcessError, OSError) as exc:
         return [f"- Health flip latency: not measured (no Docker engine: {exc})."]
     project = f"zbbench-{uuid.uuid4().hex[:8]}"
-    container = _docker("run", "-d", "--label", f"com.docker.compose.project={project}",
-                        "--label", "com.docker.compose.service=db", "--health-cmd", "test -f /tmp/ok",
-                        "--health-interval", "1s", "--health-retries", "1", image, "sleep", "600")
+    container = _docker(
+        "run",
+        "-d",
+        "--label",
+        f"com.docker.compose.project={project}",
+        "--label",
+        "com.docker.compose.service=db",
+        "--health-cmd",
+        "test -f /tmp/ok",
+        "--health-interval",
+        "1s",
+        "--health-retries",
+        "1",
+        image,
+        "sleep",
+        "600",
+    )
     seen: list[tuple[str, int, int]] = []  # (health, event ns, seen ns)
     latencies: list[float] = []
     end_to_end: list[float] = []
@@ -162,7 +206,10 @@ def bench_health(flips: int = 8) -> list[str]:
             seen.clear()
             acted = time.time_ns()
             _docker("exec", container, "touch" if want == "healthy" else "rm", "/tmp/ok")
-            if watcher.wait_for(lambda s, w=want: [c.health for c in s.containers] == [w], 60) is None:
+            if (
+                watcher.wait_for(lambda s, w=want: [c.health for c in s.containers] == [w], 60)
+                is None
+            ):
                 return ["- Health flip latency: a flip never arrived (see the watcher)."]
             _, event_ns, seen_ns = next(x for x in seen if x[0] == want)
             latencies.append((seen_ns - event_ns) / 1e6)
@@ -183,7 +230,8 @@ def update_doc(lines: list[str]) -> Path:
     body = (
         f"{SECTION}\n\nMeasured {time.strftime('%Y-%m-%d')} on the 2-core CI machine kind, while other "
         f"work ran on it. Reproduce with `.venv/bin/python bench/bench_ports.py --write`.\n\n"
-        + "\n".join(lines) + "\n"
+        + "\n".join(lines)
+        + "\n"
     )
     return replace_section(SECTION, body)
 

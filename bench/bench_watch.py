@@ -50,15 +50,15 @@ WAIT = 300.0
 WHERE_THE_TIME_GOES = (
     "Where the time goes. zenboard's start is the quiet window (100 ms: changes are gathered "
     "until the tree has been quiet that long, so a burst is one rerun) plus the watcher's 20 ms"
-    ' step, `git check-ignore` and the mapping (a few ms); from the spawn to the first result '
+    " step, `git check-ignore` and the mapping (a few ms); from the spawn to the first result "
     "is pytest's own start (interpreter, plugins, conftest, collection): about half a second "
-    'on a quiet machine, a second and more when the cores are busy. pytest-watcher 0.6.3 builds its `Trigger()` without '
-    'the configured delay (`--delay`, default 0.2 s, is parsed but not applied), so it starts '
-    'pytest at its next 100 ms loop tick after the first event, without waiting for a burst to '
-    'end.'
+    "on a quiet machine, a second and more when the cores are busy. pytest-watcher 0.6.3 builds its `Trigger()` without "
+    "the configured delay (`--delay`, default 0.2 s, is parsed but not applied), so it starts "
+    "pytest at its next 100 ms loop tick after the first event, without waiting for a burst to "
+    "end."
 )
 
-FIRST_RESULT_PLUGIN = '''
+FIRST_RESULT_PLUGIN = """
 import os, time
 _seen = False
 def pytest_runtest_logreport(report):
@@ -70,7 +70,7 @@ def pytest_runtest_logreport(report):
 def pytest_sessionfinish(session):
     with open(os.environ["BENCH_MARKS"], "a") as f:
         f.write(f"end {time.time()}\\n")
-'''
+"""
 
 
 def wait_until(what: str, done: object) -> None:
@@ -98,25 +98,37 @@ class ZenboardSide:
         self.timeline: list[tuple[float, object]] = []
         self.sink = open(os.devnull, "w")  # noqa: SIM115 (open for the whole session)
         self.watch = HeadlessWatch(
-            config, config.suites, load_watch_settings(config), ci=True, out=self.sink,
+            config,
+            config.suites,
+            load_watch_settings(config),
+            ci=True,
+            out=self.sink,
             on_event=lambda item: self.timeline.append((time.time(), item)),
         )
         self.thread = threading.Thread(target=self.watch.run, daemon=True)
         self.thread.start()
         assert self.watch.wait_ready(), "watcher never armed"
         names = {s.name for s in config.suites}
-        wait_until("the first runs", lambda: {i.suite for _, i in self.timeline if isinstance(i, ev.SuiteExited)} >= names)
+        wait_until(
+            "the first runs",
+            lambda: {i.suite for _, i in self.timeline if isinstance(i, ev.SuiteExited)} >= names,
+        )
         self.suites: tuple[str, ...] = ()
 
     def measure(self, k: int) -> tuple[float, float]:
         timeline = self.timeline
         mark = len(timeline)
         written = edit(self.project, k)
-        wait_until("a trigger", lambda: any(isinstance(i, WatchTrigger) for _, i in timeline[mark:]))
+        wait_until(
+            "a trigger", lambda: any(isinstance(i, WatchTrigger) for _, i in timeline[mark:])
+        )
         trigger = next(i for _, i in timeline[mark:] if isinstance(i, WatchTrigger))
         phases = sum(len(p.phases) for p in trigger.plan)
         self.suites = trigger.suites
-        wait_until("the reruns", lambda: sum(isinstance(i, ev.SuiteExited) for _, i in timeline[mark:]) >= phases)
+        wait_until(
+            "the reruns",
+            lambda: sum(isinstance(i, ev.SuiteExited) for _, i in timeline[mark:]) >= phases,
+        )
         launched = min(i.time for _, i in timeline[mark:] if isinstance(i, ev.SuiteLaunched))
         first = min(t for t, i in timeline[mark:] if isinstance(i, ev.TestFinished))
         return (launched - written) * 1000, (first - written) * 1000
@@ -131,15 +143,28 @@ def ptw_venv() -> Path:
     python = PTW_VENV / "bin" / "python"
     if not (PTW_VENV / "bin" / "ptw").exists():
         subprocess.run([sys.executable, "-m", "venv", str(PTW_VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "pytest-watcher", "watchdog<5", "pytest<9"], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "pytest-watcher", "watchdog<5", "pytest<9"],
+            check=True,
+        )
     return PTW_VENV
 
 
 def ptw_version(venv: Path) -> str:
-    done = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "show", "pytest-watcher", "watchdog"],
-                          capture_output=True, text=True, check=False)
-    versions = [line.split()[-1] for line in done.stdout.splitlines() if line.startswith("Version:")]
-    return f"pytest-watcher {versions[0]}, watchdog {versions[1]}" if len(versions) == 2 else "pytest-watcher"
+    done = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "show", "pytest-watcher", "watchdog"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    versions = [
+        line.split()[-1] for line in done.stdout.splitlines() if line.startswith("Version:")
+    ]
+    return (
+        f"pytest-watcher {versions[0]}, watchdog {versions[1]}"
+        if len(versions) == 2
+        else "pytest-watcher"
+    )
 
 
 class PtwSide:
@@ -152,17 +177,41 @@ class PtwSide:
         self.marks.write_text("")
         (self.scratch / "bench_first_result.py").write_text(FIRST_RESULT_PLUGIN)
         runner = self.scratch / "runner.sh"
-        runner.write_text(f'#!/bin/sh\necho "start $(date +%s.%N)" >> {self.marks}\nexec {venv}/bin/python -m pytest "$@"\n')
+        runner.write_text(
+            f'#!/bin/sh\necho "start $(date +%s.%N)" >> {self.marks}\nexec {venv}/bin/python -m pytest "$@"\n'
+        )
         runner.chmod(0o755)
-        env = {**os.environ, "BENCH_MARKS": str(self.marks), "PYTHONPATH": f"{self.scratch}{os.pathsep}{ROOT}"}
+        env = {
+            **os.environ,
+            "BENCH_MARKS": str(self.marks),
+            "PYTHONPATH": f"{self.scratch}{os.pathsep}{ROOT}",
+        }
         self.child = subprocess.Popen(
-            [str(venv / "bin" / "ptw"), "--runner", str(runner), ".", "-p", "bench_first_result", "-p", "no:cacheprovider", "-q"],
-            cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            [
+                str(venv / "bin" / "ptw"),
+                "--runner",
+                str(runner),
+                ".",
+                "-p",
+                "bench_first_result",
+                "-p",
+                "no:cacheprovider",
+                "-q",
+            ],
+            cwd=project,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         time.sleep(2.0)  # pytest-watcher has no "ready" signal: give its observer time to arm
 
     def marks_of(self, kind: str) -> list[float]:
-        return [float(line.split()[1]) for line in self.marks.read_text().splitlines() if line.startswith(kind + " ")]
+        return [
+            float(line.split()[1])
+            for line in self.marks.read_text().splitlines()
+            if line.startswith(kind + " ")
+        ]
 
     def measure(self, k: int) -> tuple[float, float]:
         ends = len(self.marks_of("end"))
@@ -213,19 +262,28 @@ def main() -> None:
             start, result = zen.measure(k)
             z_start.append(start)
             z_result.append(result)
-            print(f"zenboard edit {k}: start {start:.0f} ms, first result {result:.0f} ms", flush=True)
+            print(
+                f"zenboard edit {k}: start {start:.0f} ms, first result {result:.0f} ms", flush=True
+            )
             if ptw is not None:
                 start, result = ptw.measure(k)
                 p_start.append(start)
                 p_result.append(result)
-                print(f"pytest-watcher edit {k}: start {start:.0f} ms, first result {result:.0f} ms", flush=True)
+                print(
+                    f"pytest-watcher edit {k}: start {start:.0f} ms, first result {result:.0f} ms",
+                    flush=True,
+                )
     finally:
         zen.close()
         if ptw is not None:
             ptw.close()
 
     def med(values: list[float]) -> str:
-        return f"{statistics.median(values):.0f} ms (min {min(values):.0f}, max {max(values):.0f})" if values else "-"
+        return (
+            f"{statistics.median(values):.0f} ms (min {min(values):.0f}, max {max(values):.0f})"
+            if values
+            else "-"
+        )
 
     lines = [
         SECTION,
@@ -235,14 +293,18 @@ def main() -> None:
         f"tests are in the suites {', '.join(zen.suites)}) made {REPEATS} times on each, alternately, each "
         f"after the previous rerun ended. Reproduce with `.venv/bin/python bench/bench_watch.py --write`. "
         f"Load average {min(loads):.1f} to {max(loads):.1f} on the 2 cores during the measurements"
-        + (" (other work was running: absolute figures are pessimistic)." if max(loads) > 2 else "."),
+        + (
+            " (other work was running: absolute figures are pessimistic)."
+            if max(loads) > 2
+            else "."
+        ),
         "",
         "| from the write to ... (median of 10) | zenboard watch (quiet 100 ms) | pytest-watcher (default delay) |",
         "|---|---|---|",
         f"| the affected suite's process starting | **{med(z_start)}** | {med(p_start)} |",
         f"| the first test result | **{med(z_result)}** | {med(p_result)} |",
         "",
-        f"Targets: under 200 ms to start, under 1 s to the first result. zenboard's \"start\" is the "
+        f'Targets: under 200 ms to start, under 1 s to the first result. zenboard\'s "start" is the '
         f"engine's `SuiteLaunched` time (right after the spawn), its first result the moment the "
         f"result reached the model. pytest-watcher ({who}, in a separate venv) runs the project's "
         f"whole test directory in one plain pytest process without plugins; its start is noted by the "

@@ -19,7 +19,14 @@ from zenboard.model.state import RunState
 ZENBOARD = [sys.executable, "-m", "zenboard"]
 
 
-PROJECT_MARKERS = ("pyproject.toml", "zenboard.toml", "pytest.ini", "pytest.toml", "tox.ini", "setup.cfg")
+PROJECT_MARKERS = (
+    "pyproject.toml",
+    "zenboard.toml",
+    "pytest.ini",
+    "pytest.toml",
+    "tox.ini",
+    "setup.cfg",
+)
 
 
 def write_project(root: Path, files: dict[str, str]) -> Path:

@@ -25,8 +25,14 @@ CACHE = REPO / ".zenboard-cache"
 FRONTEND = DEMO_SOURCE / "frontend"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -46,8 +52,12 @@ def node_modules() -> Path:
             for name in ("package.json", "package-lock.json"):
                 shutil.copy(FRONTEND / name, target / name)
             done = subprocess.run(
-                ["npm", "ci", "--no-audit", "--no-fund", "--prefer-offline"], cwd=target,
-                capture_output=True, text=True, timeout=600, check=False,
+                ["npm", "ci", "--no-audit", "--no-fund", "--prefer-offline"],
+                cwd=target,
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
             )
             assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
     return target / "node_modules"

@@ -210,16 +210,19 @@ def test_headless_commands_never_import_textual() -> None:
 
 
 def test_junit_names_keep_parameter_ids_whole(tmp_path: Path) -> None:
-    project = write_project(tmp_path, {
-        "test_ids.py": '''
+    project = write_project(
+        tmp_path,
+        {
+            "test_ids.py": """
             import pytest
 
             class TestGroup:
                 @pytest.mark.parametrize("x", ["a::b", "[c]", "<&\\"\\t>"])
                 def test_p(self, x):
                     assert x != "[c]"
-        ''',
-    })
+        """,
+        },
+    )
     done = run_cli(["run", "--ci"], cwd=project)
     assert done.returncode == 1
     suite = ET.parse(project / ".zenboard/reports/latest/tests.xml").getroot().find("testsuite")
@@ -228,7 +231,7 @@ def test_junit_names_keep_parameter_ids_whole(tmp_path: Path) -> None:
     assert cases == {
         ("test_ids.TestGroup", "test_p[a::b]"): [],
         ("test_ids.TestGroup", "test_p[[c]]"): ["failure"],
-        ("test_ids.TestGroup", "test_p[<&\"\\t>]"): [],
+        ("test_ids.TestGroup", 'test_p[<&"\\t>]'): [],
     }
     assert suite.get("failures") == "1"
 
@@ -237,7 +240,12 @@ def test_summary_rows_are_written_as_json_dumps_writes_them() -> None:
     from zenboard.records.reports import summary_text
 
     rows = [
-        {"nodeid": 't.py::test_p[é"\\x\t]', "outcome": "passed", "worker": "gw0", "duration": 1e-06},
+        {
+            "nodeid": 't.py::test_p[é"\\x\t]',
+            "outcome": "passed",
+            "worker": "gw0",
+            "duration": 1e-06,
+        },
         {"nodeid": "t.py::test_q", "outcome": "failed", "worker": "main", "duration": 0.25},
         {"nodeid": "t.py::test_r", "outcome": "error", "worker": "gw1", "duration": float("nan")},
         {"nodeid": "t.py::test_s", "outcome": "passed", "worker": "gw1", "duration": 3},
@@ -246,7 +254,9 @@ def test_summary_rows_are_written_as_json_dumps_writes_them() -> None:
     ]
     text = summary_text({"version": 1, "suites": [{"name": "s", "tests": rows}]})
     lines = text.splitlines()
-    written = [line.strip().rstrip(",") for line in lines[lines.index('      "tests": [') + 1 :][:6]]
+    written = [
+        line.strip().rstrip(",") for line in lines[lines.index('      "tests": [') + 1 :][:6]
+    ]
     assert written == [json.dumps(row) for row in rows]
     assert json.loads(text.replace("NaN", "null"))["suites"][0]["tests"][1] == rows[1]
 

@@ -42,8 +42,12 @@ def image() -> Iterator[str]:
     """A running engine and the local busybox image; skipped only when it truly cannot start."""
     if os.geteuid() != 0 and shutil.which("dockerd") is None:
         pytest.skip("Docker is not installed and installing it needs root")
-    result = subprocess.run(["bash", str(ROOT / "scripts" / "docker-up.sh")],
-                            capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "docker-up.sh")],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if result.returncode != 0:
         reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
         if os.geteuid() != 0:
@@ -59,17 +63,34 @@ def image() -> Iterator[str]:
 def project(image: str) -> Iterator[str]:
     name = f"zbtest-{uuid.uuid4().hex[:10]}"
     yield name
-    ids = _docker("ps", "-aq", "--filter", f"label=com.docker.compose.project={name}", check=False).split()
+    ids = _docker(
+        "ps", "-aq", "--filter", f"label=com.docker.compose.project={name}", check=False
+    ).split()
     if ids:
         _docker("rm", "-f", *ids, check=False)
 
 
-def _start(image: str, project: str, service: str, *command: str, options: tuple[str, ...] = (),
-           host: str | None = None) -> str:
+def _start(
+    image: str,
+    project: str,
+    service: str,
+    *command: str,
+    options: tuple[str, ...] = (),
+    host: str | None = None,
+) -> str:
     return _docker(
-        "run", "-d", "--label", f"com.docker.compose.project={project}",
-        "--label", f"com.docker.compose.service={service}", "--label", RUN_LABEL,
-        *options, image, *command, host=host,
+        "run",
+        "-d",
+        "--label",
+        f"com.docker.compose.project={project}",
+        "--label",
+        f"com.docker.compose.service={service}",
+        "--label",
+        RUN_LABEL,
+        *options,
+        image,
+        *command,
+        host=host,
     )
 
 
@@ -116,9 +137,14 @@ def _docker_says(container: str) -> dict[str, Any]:
 def _zenboard_says(snapshot: ContainerSnapshot, container: str) -> dict[str, Any]:
     [view] = [c for c in snapshot.containers if c.id.startswith(container[:12])]
     return {
-        "name": view.name, "service": view.service, "state": view.state, "health": view.health,
-        "failing_streak": view.failing_streak, "last_health_output": view.last_health_output,
-        "restarts": view.restarts, "exit_code": view.exit_code,
+        "name": view.name,
+        "service": view.service,
+        "state": view.state,
+        "health": view.health,
+        "failing_streak": view.failing_streak,
+        "last_health_output": view.last_health_output,
+        "restarts": view.restarts,
+        "exit_code": view.exit_code,
         "published": sorted(p.host_port for p in view.ports) if view.state == "running" else [],
     }
 
@@ -134,19 +160,62 @@ def _free_port() -> int:
 def test_zenboard_view_equals_docker_inspect(image: str, project: str) -> None:
     web_port, api_port, wrong_port = _free_port(), _free_port(), _free_port()
     expected = ExpectedPorts({"web": 80, "api": 8080}, {"web": web_port, "api": api_port})
-    healthy = _start(image, project, "web", "httpd", "-f", "-p", "80", options=(
-        "-p", f"127.0.0.1:{web_port}:80", "--health-cmd", "wget -q -O /dev/null http://127.0.0.1:80/",
-        "--health-interval", "1s"))
-    failing = _start(image, project, "api", "httpd", "-f", "-p", "8080", options=(
-        "-p", f"127.0.0.1:{wrong_port}:8080", "--health-cmd", "echo boom; exit 1",
-        "--health-interval", "1s", "--health-retries", "1"))
-    starting = _start(image, project, "slow", "sleep", "300", options=(
-        "--health-cmd", "true", "--health-interval", "1h", "--health-start-period", "1h"))
-    crashing = _start(image, project, "job", "sh", "-c", "exit 3", options=("--restart", "on-failure:2"))
+    healthy = _start(
+        image,
+        project,
+        "web",
+        "httpd",
+        "-f",
+        "-p",
+        "80",
+        options=(
+            "-p",
+            f"127.0.0.1:{web_port}:80",
+            "--health-cmd",
+            "wget -q -O /dev/null http://127.0.0.1:80/",
+            "--health-interval",
+            "1s",
+        ),
+    )
+    failing = _start(
+        image,
+        project,
+        "api",
+        "httpd",
+        "-f",
+        "-p",
+        "8080",
+        options=(
+            "-p",
+            f"127.0.0.1:{wrong_port}:8080",
+            "--health-cmd",
+            "echo boom; exit 1",
+            "--health-interval",
+            "1s",
+            "--health-retries",
+            "1",
+        ),
+    )
+    starting = _start(
+        image,
+        project,
+        "slow",
+        "sleep",
+        "300",
+        options=("--health-cmd", "true", "--health-interval", "1h", "--health-start-period", "1h"),
+    )
+    crashing = _start(
+        image, project, "job", "sh", "-c", "exit 3", options=("--restart", "on-failure:2")
+    )
     _until("web healthy", lambda: _health(healthy) == "healthy")
     _until("api unhealthy", lambda: _health(failing) == "unhealthy")
-    _until("job restarted twice and exited", lambda: _inspect(crashing)["RestartCount"] == 2
-           and _inspect(crashing)["State"]["Status"] == "exited")
+    _until(
+        "job restarted twice and exited",
+        lambda: (
+            _inspect(crashing)["RestartCount"] == 2
+            and _inspect(crashing)["State"]["Status"] == "exited"
+        ),
+    )
 
     for container in (healthy, failing, starting, crashing):
         for attempt in range(5):  # the failing check ticks every second: re-read on a tick
@@ -169,10 +238,24 @@ def test_zenboard_view_equals_docker_inspect(image: str, project: str) -> None:
 
 
 def test_health_flip_arrives_through_the_event_stream(image: str, project: str) -> None:
-    flipper = _start(image, project, "db", "sleep", "300", options=(
-        "--health-cmd", "test -f /tmp/ok", "--health-interval", "1s", "--health-retries", "1"))
+    flipper = _start(
+        image,
+        project,
+        "db",
+        "sleep",
+        "300",
+        options=(
+            "--health-cmd",
+            "test -f /tmp/ok",
+            "--health-interval",
+            "1s",
+            "--health-retries",
+            "1",
+        ),
+    )
     # Polling every hour: a change seen within the bounds below came from the event stream.
     with ContainerWatcher(project, poll_interval=3600, retry_interval=0.2) as watcher:
+
         def health_is(status: str) -> Callable[[ContainerSnapshot], bool]:
             return lambda s: [c.health for c in s.containers] == [status]
 
@@ -188,17 +271,35 @@ def test_health_flip_arrives_through_the_event_stream(image: str, project: str) 
 
 
 def test_status_command_reports_ports_and_health(image: str, project: str, tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text("[tool.zenboard.ports]\nservices = { web = 80, api = 8080 }\n")
-    env = {**{k: v for k, v in os.environ.items() if k != "ZENFLOW_TASK_ID"},
-           "XDG_STATE_HOME": str(tmp_path / "state")}
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.zenboard.ports]\nservices = { web = 80, api = 8080 }\n"
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "ZENFLOW_TASK_ID"},
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+    }
 
     def zenboard(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "zenboard", *args, "--task", project],
-                              cwd=tmp_path, env={**env, **extra}, capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "zenboard", *args, "--task", project],
+            cwd=tmp_path,
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     ports = json.loads(zenboard("ports", "--json").stdout)["ports"]
-    web = _start(image, project, "web", "httpd", "-f", "-p", "80", options=(
-        "-p", f"{ports['web']}:80", "--health-cmd", "true", "--health-interval", "1s"))
+    web = _start(
+        image,
+        project,
+        "web",
+        "httpd",
+        "-f",
+        "-p",
+        "80",
+        options=("-p", f"{ports['web']}:80", "--health-cmd", "true", "--health-interval", "1s"),
+    )
     _until("web healthy", lambda: _health(web) == "healthy")
     ok = zenboard("status", "--json", "--check")
     assert ok.returncode == 0, ok.stderr
@@ -207,18 +308,31 @@ def test_status_command_reports_ports_and_health(image: str, project: str, tmp_p
     assert status["compose_project"] == project and status["ports"] == ports
     [container] = status["containers"]
     assert {k: container[k] for k in ("service", "state", "health", "restarts", "ports_ok")} == {
-        "service": "web", "state": "running", "health": "healthy", "restarts": 0, "ports_ok": True}
+        "service": "web",
+        "state": "running",
+        "health": "healthy",
+        "restarts": 0,
+        "ports_ok": True,
+    }
     assert json.loads(zenboard("ports", "--json").stdout)["port_states"]["web"] == "task"
 
     _start(image, project, "worker", "sleep", "300")  # a service the task assigns no port
     status = json.loads(zenboard("status", "--json").stdout)
     worker = next(c for c in status["containers"] if c["service"] == "worker")
     assert worker["ports_ok"] is None and worker["ports"] == []
-    line = next(ln for ln in zenboard("status").stdout.splitlines() if ln.strip().startswith("worker"))
+    line = next(
+        ln for ln in zenboard("status").stdout.splitlines() if ln.strip().startswith("worker")
+    )
     assert "ports=-" in line and "NOT the assigned ports" not in line
 
-    bad = _start(image, project, "api", "sleep", "300", options=(
-        "--health-cmd", "false", "--health-interval", "1s", "--health-retries", "1"))
+    bad = _start(
+        image,
+        project,
+        "api",
+        "sleep",
+        "300",
+        options=("--health-cmd", "false", "--health-interval", "1s", "--health-retries", "1"),
+    )
     _until("api unhealthy", lambda: _health(bad) == "unhealthy")
     assert zenboard("status", "--check").returncode == 1
     assert zenboard("status").returncode == 0
@@ -250,14 +364,35 @@ class _OwnDaemon:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            ["dockerd", "--host", self.host, "--data-root", str(self.base / "data"),
-             "--exec-root", str(self.base / "exec"), "--pidfile", str(self.base / "docker.pid"),
-             "--bridge", self.bridge, "--iptables=false", "--ip-masq=false", "--ip6tables=false", "--shutdown-timeout", "1"],
-            stdout=(self.base / "dockerd.log").open("ab"), stderr=subprocess.STDOUT,
+            [
+                "dockerd",
+                "--host",
+                self.host,
+                "--data-root",
+                str(self.base / "data"),
+                "--exec-root",
+                str(self.base / "exec"),
+                "--pidfile",
+                str(self.base / "docker.pid"),
+                "--bridge",
+                self.bridge,
+                "--iptables=false",
+                "--ip-masq=false",
+                "--ip6tables=false",
+                "--shutdown-timeout",
+                "1",
+            ],
+            stdout=(self.base / "dockerd.log").open("ab"),
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        _until("the second dockerd", lambda: subprocess.run(
-            ["docker", "-H", self.host, "info"], capture_output=True).returncode == 0)
+        _until(
+            "the second dockerd",
+            lambda: (
+                subprocess.run(["docker", "-H", self.host, "info"], capture_output=True).returncode
+                == 0
+            ),
+        )
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -290,17 +425,36 @@ def own_daemon(image: str) -> Iterator[_OwnDaemon]:
         subprocess.run(["rm", "-rf", str(base)], check=False)
 
 
-def test_daemon_that_goes_away_is_reported_and_recovered(own_daemon: _OwnDaemon, project: str) -> None:
+def test_daemon_that_goes_away_is_reported_and_recovered(
+    own_daemon: _OwnDaemon, project: str
+) -> None:
     own_daemon.start()
     busybox = shutil.which("busybox") or "/bin/busybox"
     tar = subprocess.run(
-        ["sh", "-c", f'd=$(mktemp -d) && mkdir $d/bin && cp {busybox} $d/bin/ && '
-                     f'ln -s busybox $d/bin/sh && ln -s busybox $d/bin/sleep && tar -C $d -c . && rm -rf $d'],
-        capture_output=True, check=True).stdout
-    subprocess.run(["docker", "-H", own_daemon.host, "import", "-", "zb-own:1"], input=tar,
-                   capture_output=True, check=True)
-    _start("zb-own:1", project, "worker", "sleep", "300", options=("--network", "none"),
-           host=own_daemon.host)
+        [
+            "sh",
+            "-c",
+            f"d=$(mktemp -d) && mkdir $d/bin && cp {busybox} $d/bin/ && "
+            f"ln -s busybox $d/bin/sh && ln -s busybox $d/bin/sleep && tar -C $d -c . && rm -rf $d",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
+    subprocess.run(
+        ["docker", "-H", own_daemon.host, "import", "-", "zb-own:1"],
+        input=tar,
+        capture_output=True,
+        check=True,
+    )
+    _start(
+        "zb-own:1",
+        project,
+        "worker",
+        "sleep",
+        "300",
+        options=("--network", "none"),
+        host=own_daemon.host,
+    )
     with ContainerWatcher(project, host=own_daemon.host, retry_interval=0.2) as watcher:
         running = watcher.wait_for(lambda s: [c.state for c in s.containers] == ["running"], 60)
         assert running is not None and running.docker.available

@@ -47,7 +47,9 @@ def read_database_logs(project: Path) -> dict[str, list[tuple[str, str]]]:
     for path in sorted((project / ".zenboard" / "demo-db").glob("*.sqlite3")):
         conn = sqlite3.connect(path)
         try:
-            logs[path.name] = [(n, w) for n, w in conn.execute("SELECT nodeid, worker FROM test_log")]
+            logs[path.name] = [
+                (n, w) for n, w in conn.execute("SELECT nodeid, worker FROM test_log")
+            ]
         finally:
             conn.close()
     return logs
@@ -72,8 +74,15 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
         for s in summary["suites"]
         if (report_dir / f"{s['name']}.json").is_file()
     }
-    return DemoRun(project, done.returncode, done.stdout + done.stderr, summary, reports,
-                   read_database_logs(project), read_media_logs(project))
+    return DemoRun(
+        project,
+        done.returncode,
+        done.stdout + done.stderr,
+        summary,
+        reports,
+        read_database_logs(project),
+        read_media_logs(project),
+    )
 
 
 def test_demo_copies_the_project_and_runs_every_suite(demo: DemoRun) -> None:
@@ -149,7 +158,9 @@ def test_run_ci_on_the_copy_starts_from_fresh_databases(demo: DemoRun, tmp_path:
     """`zenboard run --ci --project` on the copy; the rerun's databases hold only its own tests."""
     done = run_cli(["run", "--ci", "--project", str(demo.project), "integration"], cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
-    summary = json.loads((demo.project / ".zenboard" / "reports" / "latest" / "summary.json").read_text())
+    summary = json.loads(
+        (demo.project / ".zenboard" / "reports" / "latest" / "summary.json").read_text()
+    )
     (suite,) = summary["suites"]
     assert suite["name"] == "integration"
     assert suite["counts"]["passed"] == len(suite["tests"]) > 0

@@ -103,10 +103,13 @@ def test_a_suite_started_from_a_short_lived_thread_survives_it(tmp_path: Path) -
     """PR_SET_PDEATHSIG fires when the forking *thread* exits: the engine must fork elsewhere."""
     import threading
 
-    project = write_project(tmp_path, {
-        "pyproject.toml": suites_toml('name = "t"\nworkers = 0'),
-        "test_t.py": "import time\n\ndef test_t():\n    time.sleep(1.0)\n",
-    })
+    project = write_project(
+        tmp_path,
+        {
+            "pyproject.toml": suites_toml('name = "t"\nworkers = 0'),
+            "test_t.py": "import time\n\ndef test_t():\n    time.sleep(1.0)\n",
+        },
+    )
     config = load_config(project)
     buffer = EventBuffer()
     engine = Engine(config, buffer, tmp_path / "reports")
@@ -129,15 +132,18 @@ def test_a_suite_dies_with_zenboard_even_when_zenboard_is_killed(tmp_path: Path)
     from tests.helpers import pid_alive
 
     marker = tmp_path / "pytest.pid"
-    project = write_project(tmp_path / "proj", {
-        "pyproject.toml": suites_toml('name = "t"\nworkers = 0'),
-        "test_t.py": (
-            "import os, time\n\n"
-            "def test_t():\n"
-            f"    open({str(marker)!r}, 'w').write(str(os.getpid()))\n"
-            "    time.sleep(60)\n"
-        ),
-    })
+    project = write_project(
+        tmp_path / "proj",
+        {
+            "pyproject.toml": suites_toml('name = "t"\nworkers = 0'),
+            "test_t.py": (
+                "import os, time\n\n"
+                "def test_t():\n"
+                f"    open({str(marker)!r}, 'w').write(str(os.getpid()))\n"
+                "    time.sleep(60)\n"
+            ),
+        },
+    )
     zenboard = subprocess.Popen(
         [sys.executable, "-m", "zenboard", "run", "--ci"],
         cwd=project,

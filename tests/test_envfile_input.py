@@ -71,7 +71,11 @@ def zenboard(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """The real command line, in a subprocess (the fixture's XDG_STATE_HOME is inherited)."""
     return subprocess.run(
         [sys.executable, "-m", "zenboard", *args, "--task", TASK],
-        cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -175,7 +179,7 @@ def test_run_refuses_a_loader_variable_before_any_suite_starts(project: Path) ->
 
 # -- ports --env and eval --------------------------------------------------------------------
 USER_VALUES = {
-    "QUOTE": ("\"it's\"", "it's"),
+    "QUOTE": ('"it\'s"', "it's"),
     "SPACES": ("'a  b'", "a  b"),
     "LITERAL": ("'$UNSET_VARIABLE ${ALSO_UNSET} *'", "$UNSET_VARIABLE ${ALSO_UNSET} *"),
     "DOLLAR": ("x$$y", "x$y"),
@@ -196,8 +200,14 @@ def test_ports_env_is_single_quoted_and_eval_sets_exactly_the_values(project: Pa
     keys = [line.partition("=")[0] for line in lines]
     dump = "".join(f'printf "%s=%s\\0" {k} "${k}"; ' for k in keys)
     shell = subprocess.run(
-        ["bash", "-c", f'set -eu; eval "$({sys.executable} -m zenboard ports --env --task {TASK})"; {dump}'],
-        cwd=project, capture_output=True, check=True,
+        [
+            "bash",
+            "-c",
+            f'set -eu; eval "$({sys.executable} -m zenboard ports --env --task {TASK})"; {dump}',
+        ],
+        cwd=project,
+        capture_output=True,
+        check=True,
     )
     got = dict(item.split("=", 1) for item in shell.stdout.decode().split("\0")[:-1])
     expected = parse_env_file(env_path(project)).values
@@ -214,7 +224,9 @@ def test_shell_quote_round_trips_any_text_through_bash_eval(value: str) -> None:
     assert assignment == f"KEY={shell_quote(value)}"
     shell = subprocess.run(
         ["bash", "-c", 'set -u; eval "$1"; printf %s "$KEY"', "_", assignment],
-        capture_output=True, check=True, env={"PATH": os.environ["PATH"], "LC_ALL": "C"},
+        capture_output=True,
+        check=True,
+        env={"PATH": os.environ["PATH"], "LC_ALL": "C"},
     )
     assert shell.stdout == value.encode("utf-8")
 
@@ -241,7 +253,9 @@ def test_a_symlinked_env_task_is_neither_read_nor_rewritten(project: Path, tmp_p
     assert target.read_text() == "POSTGRES_PORT=1\nSECRET=hunter2\n"
 
 
-def test_a_dangling_symlinked_env_task_is_not_created_through(project: Path, tmp_path: Path) -> None:
+def test_a_dangling_symlinked_env_task_is_not_created_through(
+    project: Path, tmp_path: Path
+) -> None:
     target = tmp_path / "elsewhere" / "created.env"
     target.parent.mkdir()
     link = env_path(project)
@@ -274,8 +288,37 @@ def test_write_env_file_uses_no_predictable_temp_name(tmp_path: Path) -> None:
 
 # -- properties of the parser ------------------------------------------------------------------
 FRAGMENTS = st.sampled_from(
-    ["A", "KEY", "PATH", "x", "=", "'", '"', "$", "${", "}", ":-", "-", "$$", "(", "`", ";", "#",
-     " ", "\t", "\r", "\x00", "\x1b", "\x85", "\x9b", "\u2028", "\ufeff", "export ", "\\", "é"]
+    [
+        "A",
+        "KEY",
+        "PATH",
+        "x",
+        "=",
+        "'",
+        '"',
+        "$",
+        "${",
+        "}",
+        ":-",
+        "-",
+        "$$",
+        "(",
+        "`",
+        ";",
+        "#",
+        " ",
+        "\t",
+        "\r",
+        "\x00",
+        "\x1b",
+        "\x85",
+        "\x9b",
+        "\u2028",
+        "\ufeff",
+        "export ",
+        "\\",
+        "é",
+    ]
 )
 PIECES = st.lists(st.one_of(FRAGMENTS, st.text(max_size=3)), max_size=8).map("".join)
 LINE_KEYS = st.sampled_from(["A", "KEY", "x", "PATH", "LD_X", "A\x1b", "export B"])
@@ -340,8 +383,20 @@ def test_quote_value_round_trips_or_refuses(value: str) -> None:
 BAD_LINES = st.one_of(
     st.builds(lambda v, c: f"BAD='{v}{c}'", SAFE_VALUES, st.sampled_from("\x00\x1b\x07\x9b\t\x7f")),
     st.builds(lambda c: f"B{c}AD=1", st.sampled_from("\x00\x1b\x1c\x85")),
-    st.sampled_from(["PROMPT_COMMAND=x", "LD_PRELOAD=x", "PS4=x", "lower=x", "PYTHONPATH=.",
-                     "BAD=$(id)", "BAD=${NOT_ABOVE}", "not a pair", "BAD='open", "# \x00"]),
+    st.sampled_from(
+        [
+            "PROMPT_COMMAND=x",
+            "LD_PRELOAD=x",
+            "PS4=x",
+            "lower=x",
+            "PYTHONPATH=.",
+            "BAD=$(id)",
+            "BAD=${NOT_ABOVE}",
+            "not a pair",
+            "BAD='open",
+            "# \x00",
+        ]
+    ),
 )
 
 

@@ -282,4 +282,7 @@ def test_a_huge_failure_text_is_cut_in_the_stream_and_whole_in_the_report(tmp_pa
     report = json.loads((result.report_dir / "big.json").read_text())
     whole = {t["nodeid"]: t["call"]["longrepr"] for t in report["tests"]}
     assert len(whole["test_big.py::test_huge"]) > 50_000
-    assert whole["test_big.py::test_small"] == tests["test_big.py::test_small"].record["call"]["longrepr"]
+    assert (
+        whole["test_big.py::test_small"]
+        == tests["test_big.py::test_small"].record["call"]["longrepr"]
+    )

@@ -199,7 +199,12 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
             db.record(RunRecord(float(i), float(i) + 1, "run", 0))
     done = subprocess.run(
         f"{sys.executable} -m zenboard history --limit 3000 | head -1",
-        shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+        shell=True,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.stdout == "recent runs\n"
     assert done.stderr == "", done.stderr

@@ -39,7 +39,6 @@ def test_suffix_without_xdist_keeps_the_ci_machine() -> None:
     assert worker_suffix({"CI_NODE_INDEX": "2", "PYTEST_XDIST_WORKER": "gw0"}, xdist=False) == "2"
     assert worker_suffix({"PYTEST_XDIST_WORKER": "gw0"}, xdist=False) == "0"
 
-
     """CI_NODE_INDEX alone gave every worker on a CI machine the same database; ours does not."""
     """The spec's formula gave every worker on a CI machine the same database; ours does not."""
     workers = [{"CI_NODE_INDEX": "1", "PYTEST_XDIST_WORKER": f"gw{i}"} for i in range(4)]
@@ -86,6 +85,11 @@ def test_defaults_read_the_process_environment(tmp_path: Path) -> None:
         "import sys; from zenboard.isolation import db_name, media_dir, worker_suffix;"
         "print(worker_suffix(), db_name('t'), media_dir(sys.argv[1]).name)"
     )
-    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], env=env, capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert done.stdout.split() == ["gw7", "t_gw7", "media_gw7"]

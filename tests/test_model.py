@@ -134,8 +134,12 @@ def test_failure_reason_prefers_crash_message() -> None:
 
 
 def test_a_lane_restarted_in_place_counts_restarts_not_replacement() -> None:
-    state = _run(LAUNCH, ev.RunStarted("s", 2), ev.WorkerReplaced("s", "pw0", "pw0"),
-                 ev.WorkerReplaced("s", "pw0", "pw0"))
+    state = _run(
+        LAUNCH,
+        ev.RunStarted("s", 2),
+        ev.WorkerReplaced("s", "pw0", "pw0"),
+        ev.WorkerReplaced("s", "pw0", "pw0"),
+    )
     lane = state.suites["s"].workers["pw0"]
     assert lane.restarts == 2
     assert lane.replaced_by is None

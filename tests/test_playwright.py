@@ -68,8 +68,13 @@ class EngineRun:
         return [e for e in self.events if isinstance(e, kind)]
 
 
-def run_engine(project: Path, suite: str, nodeids: tuple[str, ...] = (), report: str = "latest",
-               deadline: float = 240.0) -> EngineRun:
+def run_engine(
+    project: Path,
+    suite: str,
+    nodeids: tuple[str, ...] = (),
+    report: str = "latest",
+    deadline: float = 240.0,
+) -> EngineRun:
     config = load_config(project)
     buffer = EventBuffer()
     report_dir = project / ".zenboard" / "reports" / report
@@ -107,7 +112,9 @@ def registry_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 def e2e_project(root: Path, modules: Path, specs: dict[str, str], config: str) -> Path:
     files = {
-        "pyproject.toml": suites_toml('name = "e2e"\nkind = "playwright"\ncwd = "frontend"\nworkers = 2'),
+        "pyproject.toml": suites_toml(
+            'name = "e2e"\nkind = "playwright"\ncwd = "frontend"\nworkers = 2'
+        ),
         "frontend/playwright.config.js": config,
         **{f"frontend/tests/{name}": text for name, text in specs.items()},
     }
@@ -148,9 +155,15 @@ def lane(result: dict[str, Any]) -> str:
 
 
 @pytest.fixture(scope="module")
-def mixed(tmp_path_factory: pytest.TempPathFactory, modules: Path, registry_home: Path) -> EngineRun:
-    project = e2e_project(tmp_path_factory.mktemp("mixed"), modules, {"mixed.spec.js": MIXED_SPEC},
-                          playwright_config(workers=2, retries=1))
+def mixed(
+    tmp_path_factory: pytest.TempPathFactory, modules: Path, registry_home: Path
+) -> EngineRun:
+    project = e2e_project(
+        tmp_path_factory.mktemp("mixed"),
+        modules,
+        {"mixed.spec.js": MIXED_SPEC},
+        playwright_config(workers=2, retries=1),
+    )
     return run_engine(project, "e2e")
 
 
@@ -178,7 +191,9 @@ def test_events_and_counts_equal_playwrights_json_report(mixed: EngineRun) -> No
     assert suite.status == "failed" and mixed.of(ev.RunFinished)[0].exitstatus == 1
 
 
-def test_retries_and_restarted_workers_are_reported_as_playwright_saw_them(mixed: EngineRun) -> None:
+def test_retries_and_restarted_workers_are_reported_as_playwright_saw_them(
+    mixed: EngineRun,
+) -> None:
     theirs = playwright_report(mixed.report_dir / "e2e.json")
     flaky = mixed.state.suites["e2e"].tests["mixed.spec.js::flaky: passes on its retry"]
     assert flaky.outcome == "passed"
@@ -215,7 +230,10 @@ def test_a_rerun_runs_only_the_chosen_tests(mixed: EngineRun) -> None:
     chosen = ("mixed.spec.js::fails with a clear error", "mixed.spec.js::a group::two")
     rerun = run_engine(project, "e2e", chosen, report="rerun")
     assert {e.nodeid for e in rerun.of(ev.TestFinished)} == set(chosen)
-    assert {n: t.outcome for n, t in rerun.state.suites["e2e"].tests.items()} == {chosen[0]: "failed", chosen[1]: "passed"}
+    assert {n: t.outcome for n, t in rerun.state.suites["e2e"].tests.items()} == {
+        chosen[0]: "failed",
+        chosen[1]: "passed",
+    }
     assert set(playwright_report(rerun.report_dir / "e2e.json")) == set(chosen)
 
 
@@ -232,11 +250,16 @@ def test_demo_workers_never_share_a_port_or_a_database(
     e2e = summary["suites"][0]
     assert e2e["counts"]["failed"] == 1 and e2e["counts"]["passed"] == 5, e2e
     claim = json.loads((registry_home / "zenboard" / "ports.json").read_text())["tasks"]
-    e2e_claims = [c for key, c in claim.items() if key.endswith("/e2e") and c["worktree"] == str(project)]
+    e2e_claims = [
+        c for key, c in claim.items() if key.endswith("/e2e") and c["worktree"] == str(project)
+    ]
     assert len(e2e_claims) == 1
     claimed = [e2e_claims[0]["ports"][f"e2e_w{i}"] for i in range(2)]
 
-    log = [json.loads(line) for line in (project / ".zenboard/e2e/backend.log").read_text().splitlines()]
+    log = [
+        json.loads(line)
+        for line in (project / ".zenboard/e2e/backend.log").read_text().splitlines()
+    ]
     starts = [e for e in log if e["event"] == "start"]
     # Two workers; a third start when Playwright restarts the worker that failed, which it does
     # only if that worker has tests left (under load the failing test may come last).
@@ -245,7 +268,10 @@ def test_demo_workers_never_share_a_port_or_a_database(
     for entry in log:
         if entry["event"] == "start":
             for other in live.values():
-                assert other["port"] != entry["port"] and other["database"] != entry["database"], (other, entry)
+                assert other["port"] != entry["port"] and other["database"] != entry["database"], (
+                    other,
+                    entry,
+                )
             live[entry["pid"]] = entry
         elif entry["event"] == "stop":
             del live[entry["pid"]]
@@ -279,14 +305,22 @@ for (const name of ['a', 'b', 'c', 'd']) {
 
 def _cmdline(pid: int) -> str:
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        return (
+            Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        )
     except OSError:
         return ""
 
 
-def test_cancel_leaves_no_browser_or_server_behind(tmp_path: Path, modules: Path, registry_home: Path) -> None:
-    project = e2e_project(tmp_path / "cancel", modules, {"cancel.spec.js": CANCEL_SPEC},
-                          playwright_config(workers=2, extra="timeout: 180000,"))
+def test_cancel_leaves_no_browser_or_server_behind(
+    tmp_path: Path, modules: Path, registry_home: Path
+) -> None:
+    project = e2e_project(
+        tmp_path / "cancel",
+        modules,
+        {"cancel.spec.js": CANCEL_SPEC},
+        playwright_config(workers=2, extra="timeout: 180000,"),
+    )
     config = load_config(project)
     buffer = EventBuffer()
     engine = Engine(config, buffer, project / ".zenboard" / "reports")
@@ -310,7 +344,9 @@ def test_cancel_leaves_no_browser_or_server_behind(tmp_path: Path, modules: Path
     assert run.done.is_set()
     left = [p for p in [run.process.pid, *tree] if pid_alive(p)]
     assert left == [], [(p, _cmdline(p)) for p in left]
-    strays = [p for p in map(int, filter(str.isdigit, os.listdir("/proc"))) if str(project) in _cmdline(p)]
+    strays = [
+        p for p in map(int, filter(str.isdigit, os.listdir("/proc"))) if str(project) in _cmdline(p)
+    ]
     assert strays == [], [(p, _cmdline(p)) for p in strays]
     for event in buffer.drain():
         apply(state, event)
@@ -321,8 +357,14 @@ def _stream_of(argv: list[str], cwd: Path, parent: int) -> bytes:
     """What the reporter writes into a pipe handed over as zenboard does, naming `parent`."""
     read_fd, write_fd = os.pipe()
     env = {**os.environ, "ZENBOARD_EVENTS": f"fd:{write_fd}:{parent}"}
-    proc = subprocess.Popen(argv, cwd=cwd, env=env, pass_fds=(write_fd,),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=env,
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.close(write_fd)
     with os.fdopen(read_fd, "rb") as stream:
         data = stream.read()
@@ -330,16 +372,28 @@ def _stream_of(argv: list[str], cwd: Path, parent: int) -> bytes:
     return data
 
 
-def test_the_reporter_writes_only_when_zenboard_is_its_parent(tmp_path: Path, modules: Path) -> None:
+def test_the_reporter_writes_only_when_zenboard_is_its_parent(
+    tmp_path: Path, modules: Path
+) -> None:
     """Started directly by the pid it names: events. Another pid, or npx in between (which does
     not pass the pipe on, so the number names one of Node's own pipes): nothing at all."""
-    project = e2e_project(tmp_path / "inert", modules,
-                         {"plain.spec.js": "const { test } = require('@playwright/test');\ntest('ok', async () => {});\n"},
-                         playwright_config(workers=1))
+    project = e2e_project(
+        tmp_path / "inert",
+        modules,
+        {
+            "plain.spec.js": "const { test } = require('@playwright/test');\ntest('ok', async () => {});\n"
+        },
+        playwright_config(workers=1),
+    )
     from zenboard.engine.commands.playwright import REPORTER
 
     frontend = project / "frontend"
-    direct = ["node", str(frontend / "node_modules/@playwright/test/cli.js"), "test", f"--add-reporter={REPORTER}"]
+    direct = [
+        "node",
+        str(frontend / "node_modules/@playwright/test/cli.js"),
+        "test",
+        f"--add-reporter={REPORTER}",
+    ]
     via_npx = ["npx", "--no-install", "playwright", "test", f"--add-reporter={REPORTER}"]
     sleeper = subprocess.Popen(["sleep", "60"])
     try:

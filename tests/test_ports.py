@@ -34,7 +34,10 @@ def _isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def _git(*args: str, cwd: Path) -> str:
     return subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
-        cwd=cwd, check=True, capture_output=True, text=True,
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
 
 
@@ -52,8 +55,14 @@ def repo(tmp_path: Path) -> Path:
 
 def _zenboard(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "ZENFLOW_TASK_ID"}
-    return subprocess.run([sys.executable, "-m", "zenboard", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "zenboard", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_registry_lives_under_the_git_common_dir(repo: Path, tmp_path: Path) -> None:
@@ -94,7 +103,9 @@ def test_claimed_port_held_by_something_else_is_a_conflict_until_reassigned(repo
         assert shown["ports"] == before["ports"]  # a claim never moves by itself
         assert shown["port_states"]["backend"] in {"conflict", "in-use"}
         assert shown["port_states"]["postgres"] == "free"
-        moved = json.loads(_zenboard("ports", "--json", "--reassign", "--task", "busy", cwd=repo).stdout)
+        moved = json.loads(
+            _zenboard("ports", "--json", "--reassign", "--task", "busy", cwd=repo).stdout
+        )
     assert held not in moved["ports"].values()
     assert moved["moved_from"]["backend"] == held
     env_text = (repo / ".zenflow" / "tasks" / "busy" / ".env.task").read_text()
@@ -119,8 +130,11 @@ def test_concurrent_processes_never_share_a_port_over_200_tasks(repo: Path) -> N
     ids = [f"ci-suite-tests-parallele-zenflow-{n:04x}" for n in range(200)]
     groups = [ids[0:100], ids[100:200], ids[50:150], ids[150:200] + ids[0:50]]
     procs = [
-        subprocess.Popen([sys.executable, "-c", _ALLOCATE_MANY, str(repo), *group],
-                         stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", _ALLOCATE_MANY, str(repo), *group],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         for group in groups
     ]
     results = [json.loads(p.communicate(timeout=300)[0]) for p in procs]
@@ -144,7 +158,9 @@ def test_sibling_worktrees_share_one_registry_and_stale_claims_are_reclaimed(rep
     b = json.loads(_zenboard("ports", "--json", cwd=worktrees / "Task B").stdout)
     assert (a["task"], a["task_source"]) == ("task-a1f0", "path")
     assert (b["task"], b["task_source"]) == ("task-b", "path")
-    assert a["registry"] == b["registry"] == str((repo / ".git" / "zenboard" / "ports.json").resolve())
+    assert (
+        a["registry"] == b["registry"] == str((repo / ".git" / "zenboard" / "ports.json").resolve())
+    )
     assert set(a["ports"].values()).isdisjoint(b["ports"].values())
     assert [o["task"] for o in b["other_tasks"]] == ["task-a1f0"]
 

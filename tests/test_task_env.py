@@ -29,18 +29,27 @@ def _isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
 
-def _zenboard(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _zenboard(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if k != "ZENFLOW_TASK_ID"}
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "zenboard", *args], cwd=cwd, env=full_env,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "zenboard", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 # -- task identity -------------------------------------------------------------------------
 def test_explicit_ids_are_validated_not_rewritten() -> None:
-    assert validate_task_id("ci-suite-tests-parallele-zenflow-a6aa", "--task") == "ci-suite-tests-parallele-zenflow-a6aa"
+    assert (
+        validate_task_id("ci-suite-tests-parallele-zenflow-a6aa", "--task")
+        == "ci-suite-tests-parallele-zenflow-a6aa"
+    )
     for bad in ["../etc", "a/b", "a b", "a..b", "x" * 101, "", "naïve", "a;rm"]:
         with pytest.raises(InputError, match="--task"):
             validate_task_id(bad, "--task")
@@ -62,7 +71,10 @@ def test_compose_project_names_follow_compose() -> None:
 def test_task_id_precedence(tmp_path: Path) -> None:
     worktree = tmp_path / "repo" / ".zenflow" / "worktrees" / "Task-From-Path"
     (worktree / "backend").mkdir(parents=True)
-    assert resolve_task(worktree / "backend", "explicit-1", {"ZENFLOW_TASK_ID": "env-1"}).id == "explicit-1"
+    assert (
+        resolve_task(worktree / "backend", "explicit-1", {"ZENFLOW_TASK_ID": "env-1"}).id
+        == "explicit-1"
+    )
     assert resolve_task(worktree, None, {"ZENFLOW_TASK_ID": "env-1"}).id == "env-1"
     from_path = resolve_task(worktree / "backend", None, {})
     assert (from_path.id, from_path.source) == ("task-from-path", "path")
@@ -77,12 +89,17 @@ def test_task_id_precedence(tmp_path: Path) -> None:
 def test_env_file_expands_references_to_keys_above() -> None:
     text = (
         "# comment\n\nBACKEND_PORT=18947\nE2E_BASE_URL=http://localhost:${BACKEND_PORT}\n"
-        "export PLAIN=$BACKEND_PORT/x  # trailing comment\nQUOTED=\"a ${BACKEND_PORT}\"\n"
+        'export PLAIN=$BACKEND_PORT/x  # trailing comment\nQUOTED="a ${BACKEND_PORT}"\n'
         "LITERAL='${NOT_EXPANDED}'\nDEFAULTED=${MISSING:-5435}\nDOLLAR=$$HOME\n"
     )
     assert parse_env_text(text).values == {
-        "BACKEND_PORT": "18947", "E2E_BASE_URL": "http://localhost:18947", "PLAIN": "18947/x",
-        "QUOTED": "a 18947", "LITERAL": "${NOT_EXPANDED}", "DEFAULTED": "5435", "DOLLAR": "$HOME",
+        "BACKEND_PORT": "18947",
+        "E2E_BASE_URL": "http://localhost:18947",
+        "PLAIN": "18947/x",
+        "QUOTED": "a 18947",
+        "LITERAL": "${NOT_EXPANDED}",
+        "DEFAULTED": "5435",
+        "DOLLAR": "$HOME",
     }
 
 
@@ -92,14 +109,16 @@ def test_env_file_expands_references_to_keys_above() -> None:
         ("X=$(touch /tmp/pwned)", r"'\$\('"),
         ("X=`id`", "'`'"),
         ("X=1; rm -rf /", "';'"),
-        ("X=\"$(id)\"", r"'\$\('"),
+        ('X="$(id)"', r"'\$\('"),
         ("X=a b", "whitespace"),
         ("X=${LATER}", "not defined above"),
         ("not a pair", "KEY=VALUE"),
         ("X=1 | cat", "'\\|'"),
     ],
 )
-def test_env_file_refuses_shell_syntax_with_line_number(tmp_path: Path, line: str, why: str) -> None:
+def test_env_file_refuses_shell_syntax_with_line_number(
+    tmp_path: Path, line: str, why: str
+) -> None:
     path = tmp_path / ".env.task"
     path.write_text(f"A=1\n# fine\n{line}\n")
     with pytest.raises(InputError, match=rf"\.env\.task:3: .*{why}"):
@@ -177,7 +196,8 @@ def test_run_gives_every_suite_the_task_variables(tmp_path: Path) -> None:
     root = tmp_path / "proj"
     _project_with_ports(root)
     (root / "pyproject.toml").write_text(
-        (root / "pyproject.toml").read_text() + "[[tool.zenboard.suites]]\nname = \"env\"\nworkers = 0\n"
+        (root / "pyproject.toml").read_text()
+        + '[[tool.zenboard.suites]]\nname = "env"\nworkers = 0\n'
     )
     (root / "test_env.py").write_text(
         "import os\n\n"
@@ -207,8 +227,12 @@ def test_env_lines_are_safe_to_eval(tmp_path: Path) -> None:
     env_file.parent.mkdir(parents=True)
     env_file.write_text("GREETING='hello world'\n")
     printed = _zenboard("ports", "--env", "--task", "t1", cwd=root).stdout
-    shell = subprocess.run(["sh", "-c", f'{printed}\nprintf "%s|%s" "$GREETING" "$E2E_BASE_URL"'],
-                           capture_output=True, text=True, check=True)
+    shell = subprocess.run(
+        ["sh", "-c", f'{printed}\nprintf "%s|%s" "$GREETING" "$E2E_BASE_URL"'],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert shell.stdout.startswith("hello world|http://localhost:")
 
 
@@ -223,8 +247,14 @@ def test_task_commands_never_import_textual(tmp_path: Path) -> None:
     )
     env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
     (tmp_path / "pyproject.toml").write_text("")
-    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "docker-compose.zenflow.yml").is_file()
 

@@ -374,9 +374,23 @@ def test_history_lines_spell_out_what_the_database_holds(tmp_path: Path) -> None
     with History(tmp_path) as db:
         for outcome in ("passed", "failed"):
             flip = (TestRecord(f"t.py::{hostile}", outcome, 0.5, "gw0"),)
-            db.record(RunRecord(1.0, 2.0, hostile, 1, hostile, None, hostile,
-                                (SuiteRecord(hostile, "failed", 1.0, 2, False, flip),)))
-        db.record(RunRecord(1.0, 2.0, "run", 1, suites=(SuiteRecord("u", "failed", 1.0, 2, False, tests),)))
+            db.record(
+                RunRecord(
+                    1.0,
+                    2.0,
+                    hostile,
+                    1,
+                    hostile,
+                    None,
+                    hostile,
+                    (SuiteRecord(hostile, "failed", 1.0, 2, False, flip),),
+                )
+            )
+        db.record(
+            RunRecord(
+                1.0, 2.0, "run", 1, suites=(SuiteRecord("u", "failed", 1.0, 2, False, tests),)
+            )
+        )
     done = run_cli(["history"], tmp_path)
     assert done.returncode == 0, done.stderr
     for raw in ("\x1b", "\x07", "\x9b"):

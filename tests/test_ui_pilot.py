@@ -410,7 +410,9 @@ async def test_a_rerun_records_only_the_tests_it_ran(tmp_path: Path) -> None:
         )
         await wait_until(pilot, lambda: app.history_view.runs == 2, "the rerun recorded")
         assert app.history_view.flaky == {COUNTED_KEY: "FP"}
-        assert list(app.query_one("#suite-unit", SuiteCard).trend) == app.history_view.trends["unit"]
+        assert (
+            list(app.query_one("#suite-unit", SuiteCard).trend) == app.history_view.trends["unit"]
+        )
         assert len(app.history_view.trends["unit"]) == 1  # a partial rerun is no suite time
     rerun = history_rows(
         project,

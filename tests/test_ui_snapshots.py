@@ -265,9 +265,7 @@ def test_narrow_terminal(snap_compare: Any, make: Callable[..., ZenboardApp]) ->
     assert snap_compare(make(running_events()), terminal_size=(80, 24))
 
 
-def test_narrow_terminal_without_tasks(
-    snap_compare: Any, make: Callable[..., ZenboardApp]
-) -> None:
+def test_narrow_terminal_without_tasks(snap_compare: Any, make: Callable[..., ZenboardApp]) -> None:
     """80x24 in a project without tasks: no ports or containers row, every card fits."""
     assert snap_compare(make(finished_events(), infra=InfraSnapshot()), terminal_size=(80, 24))
 

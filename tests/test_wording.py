@@ -117,7 +117,12 @@ def test_compare_exits_1_on_a_test_that_fails_both_ways(tmp_path: Path) -> None:
 
 
 HELP_SAYS = {
-    "run": [".zenboard/reports/latest/", ".zenboard/history.db", "claims the task's ports", ".env.task"],
+    "run": [
+        ".zenboard/reports/latest/",
+        ".zenboard/history.db",
+        "claims the task's ports",
+        ".env.task",
+    ],
     "launch": [".zenboard/reports/latest/", ".zenboard/history.db", "claims the task's ports"],
     "watch": [".zenboard/reports/latest/", ".zenboard/history.db", "claims the task's ports"],
     "verify": [".zenboard/reports/verify/run<k>/", "proof_run<k>.txt", ".zenboard/history.db"],

@@ -86,8 +86,9 @@ def db_name(prefix: str, environ: Mapping[str, str] | None = None, *, xdist: boo
     return f"{prefix}_{worker_suffix(env, xdist=xdist)}"
 
 
-def media_dir(base: str | os.PathLike[str], prefix: str = "media",
-              environ: Mapping[str, str] | None = None) -> Path:
+def media_dir(
+    base: str | os.PathLike[str], prefix: str = "media", environ: Mapping[str, str] | None = None
+) -> Path:
     """This worker's media directory `<base>/<prefix>_<suffix>`, created if missing.
 
     Only the directory is made here; emptying it between runs or tests is the caller's choice

@@ -19,9 +19,7 @@ if TYPE_CHECKING:
 
 NAME = "audit"
 HELP = "check that the suites hold every test exactly once and that none selects nothing"
-WRITES = (
-    "Collects the tests with pytest (--collect-only); writes nothing."
-)
+WRITES = "Collects the tests with pytest (--collect-only); writes nothing."
 SHOWN = 20
 """Tests listed per finding in the text output (--json lists them all)."""
 

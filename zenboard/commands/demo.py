@@ -49,8 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--dir",
         type=path_arg,
         metavar="DIR",
-        help="where to copy the demo (default: the user's one copy, "
-        "$XDG_CACHE_HOME/zenboard/demo)",
+        help="where to copy the demo (default: the user's one copy, $XDG_CACHE_HOME/zenboard/demo)",
     )
     parser.add_argument(
         "--headless",

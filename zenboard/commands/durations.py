@@ -8,9 +8,7 @@ from zenboard.commands import path_arg
 
 NAME = "durations"
 HELP = "write .zenboard/durations.json from the last full run (--update), or show what it holds"
-WRITES = (
-    "With --update it writes .zenboard/durations.json; without, it writes nothing."
-)
+WRITES = "With --update it writes .zenboard/durations.json; without, it writes nothing."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

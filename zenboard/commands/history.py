@@ -9,9 +9,7 @@ from typing import Any
 
 NAME = "history"
 HELP = "show recent runs, the slowest tests and the flakiest tests from the run history"
-WRITES = (
-    "Reads .zenboard/history.db; writes nothing."
-)
+WRITES = "Reads .zenboard/history.db; writes nothing."
 
 
 LIMIT_MAX = 10_000

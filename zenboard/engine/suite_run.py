@@ -134,11 +134,7 @@ class SuiteRun:
             self.returncode = 127
             self.done.set()
             return
-        self._sink(
-            [
-                self._launched(self.process.pid, time.time())
-            ]
-        )
+        self._sink([self._launched(self.process.pid, time.time())])
         pipe.start()
         output = threading.Thread(
             target=self._read_output, name=f"output-{self.suite}", daemon=True

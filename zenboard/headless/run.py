@@ -227,6 +227,7 @@ class HeadlessRun:
             code = max(code, 1)
         partial = tuple(self.selection) if self.partial else ()
         from zenboard.records import recording
+
         for line in recording.after_run(
             self.config.root, self.state, self.kind, code, partial, self.shard, meta["commit"]
         ):
@@ -268,6 +269,7 @@ class HeadlessRun:
     def _publish(self, meta: dict[str, Any] | None = None) -> Path:
         """This run's reports into the report dir, all at once (see reports.publish)."""
         from zenboard.records import reports
+
         engine = self.engine
         return reports.publish(
             self.state, engine.staging_dir, engine.report_dir, meta, root=engine.report_root
@@ -346,6 +348,7 @@ class HeadlessRun:
         if self._reports_written.get(suite.name) == results:
             return
         from zenboard.records import reports
+
         try:
             reports.write_suite_reports(suite, self.engine.staging_dir)
         except OSError as exc:
@@ -360,6 +363,7 @@ class HeadlessRun:
         """summary.json's top-level keys (the commit: a `git` call), asked once per run."""
         if self._meta is None:
             from zenboard.records import recording
+
             self._meta = recording.run_meta(self.config.root, self.shard)
             if self.plan_id:
                 self._meta["plan"] = self.plan_id

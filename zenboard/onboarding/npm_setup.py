@@ -47,7 +47,12 @@ def install_npm_packages(frontend: Path, say: Callable[[str], None] = _silent) -
     start = time.monotonic()
     try:
         done = subprocess.run(
-            argv, cwd=frontend, capture_output=True, text=True, timeout=NPM_TIMEOUT, check=False,
+            argv,
+            cwd=frontend,
+            capture_output=True,
+            text=True,
+            timeout=NPM_TIMEOUT,
+            check=False,
             stdin=subprocess.DEVNULL,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:

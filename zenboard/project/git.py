@@ -82,7 +82,7 @@ def git_common_dir(root: Path) -> Path | None:
                 return dot_git.resolve()
             text = dot_git.read_text(encoding="utf-8").strip()
             if text.startswith("gitdir:"):
-                gitdir = (dot_git.parent / text[len("gitdir:"):].strip()).resolve()
+                gitdir = (dot_git.parent / text[len("gitdir:") :].strip()).resolve()
                 commondir = gitdir / "commondir"
                 if commondir.is_file():
                     return (gitdir / commondir.read_text(encoding="utf-8").strip()).resolve()

@@ -49,6 +49,7 @@ RUN_OUTPUT_PATTERNS = (
 
 VENV_MARKER = "pyvenv.cfg"
 
+
 def find_virtualenvs(roots: Iterable[Path], depth: int = 2) -> list[Path]:
     """Directories holding a `pyvenv.cfg` within `depth` levels of `roots`, whatever their name."""
     found: list[Path] = []
