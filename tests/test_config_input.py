@@ -28,6 +28,7 @@ from zenboard.config import (
     ProjectConfig,
     load_config,
 )
+from zenboard.engine.commands import command_preview
 from zenboard.errors import ConfigError
 from zenboard.onboarding.init_plan import plan
 from zenboard.onboarding.init_toml import render
@@ -350,7 +351,7 @@ def test_any_suite_table_loads_or_is_a_config_error(
     assert loaded.name.lower() != "summary" and not loaded.name.startswith(".")
     assert loaded.workers == "auto" or 0 <= loaded.workers <= MAX_WORKERS
     assert all("\0" not in s for s in (*loaded.args, *loaded.paths, *loaded.env.values()))
-    assert isinstance(loaded.command_preview(), str)
+    assert isinstance(command_preview(loaded), str)
 
 
 def test_toml_datetimes_are_refused_not_crashing(tmp_path: Path) -> None:

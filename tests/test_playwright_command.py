@@ -10,8 +10,8 @@ import pytest
 
 from tests.helpers import run_cli, run_in_process, suites_toml, write_project
 from zenboard.config import SuiteConfig, load_config
+from zenboard.engine.commands import build_suite_command, command_preview
 from zenboard.engine.commands.playwright import REPORTER, selection_lines, unavailable_reason
-from zenboard.engine.commands.pytest import build_suite_command
 from zenboard.errors import ConfigError
 from zenboard.tasks.e2e_ports import E2E_PORTS_ENV
 from zenboard.tasks.ports import PORT_RANGE
@@ -55,7 +55,7 @@ def test_project_and_grep_are_playwright_keys(tmp_path: Path) -> None:
     suite = load_config(project).suite("e2e")
     assert suite.project == ("chromium",) and suite.grep == "@smoke"
     assert (
-        suite.command_preview()
+        command_preview(suite)
         == "npx playwright test --workers=3 --project=chromium --grep=@smoke --retries=1"
     )
 

@@ -9,7 +9,8 @@ import pytest
 
 from tests.helpers import run_cli, suites_toml, write_project
 from zenboard.config import load_config
-from zenboard.engine.commands.pytest import ARGFILE_THRESHOLD, build_suite_command
+from zenboard.engine.commands import build_suite_command
+from zenboard.engine.commands.pytest import ARGFILE_THRESHOLD
 from zenboard.errors import InputError
 from zenboard.planning.collect import collect
 from zenboard.planning.schedule import order_by_file, size_workers

@@ -77,24 +77,6 @@ class SuiteConfig:
     allow_empty: bool = False
     """A whole run that collects no test is fine (else it makes the run exit 5: a typo in `-m`)."""
 
-    def command_preview(self) -> str:
-        """The suite's command as a person would type it (for cards of suites not yet run)."""
-        if self.kind == "playwright":
-            parts = ["npx", "playwright", "test"]
-            if self.workers != "auto":
-                parts.append(f"--workers={max(1, self.workers)}")
-            parts += [f"--project={p}" for p in self.project]
-            if self.grep:
-                parts.append(f"--grep={self.grep}")
-            parts += self.args
-        else:
-            parts = ["pytest", *self.args]
-            if self.workers != 0:
-                parts += ["-n", str(self.workers)]
-            if self.dist:
-                parts += ["--dist", self.dist]
-        return " ".join(parts)
-
 
 @dataclass(frozen=True)
 class ProjectConfig:

@@ -18,7 +18,8 @@ from pathlib import Path
 from zenboard import safefs
 from zenboard.config import ProjectConfig, SuiteConfig
 from zenboard.engine.buffer import EventBuffer
-from zenboard.engine.commands.pytest import SuiteCommand, build_suite_command, check_interpreter
+from zenboard.engine.commands import SuiteCommand, build_suite_command
+from zenboard.engine.commands.pytest import check_interpreter
 from zenboard.engine.scratch import ScratchDir
 from zenboard.engine.suite_run import SuiteRun
 from zenboard.errors import InputError

@@ -1,17 +1,10 @@
 """Process-tree handling: start a suite in its own session, stop all of it, leave nothing behind.
 
-A suite's pytest controller starts in a new session (its own process group), so xdist workers,
-browsers and servers the tests start share that group and one `killpg` reaches them. A process
-that left the group (it called setsid) but still descends from the controller is found through
-/proc by parentage. One that also left the tree (a daemon's double fork: its parent exited, so it
-now hangs off init) is found by the run's marker: `spawn` puts an environment entry unique to the
-run (`ZENBOARD_RUN_MARK_<token>=1`) into the controller's environment, everything the suite
-starts inherits it, and `terminate_tree` kills every process whose /proc/<pid>/environ holds that
-exact entry. On Linux the controller also gets PR_SET_PDEATHSIG, so it dies with zenboard even
-when zenboard is killed with SIGKILL.
-
-A /proc scan costs about 2 ms per 100 processes (see `terminate_tree`), so scans run only when
-a run is stopped (cancel, rerun, quit), never per event.
+`spawn` starts a suite's controller in a new session with a per-run environment marker
+(`ZENBOARD_RUN_MARK_<token>=1`) and, on Linux, PR_SET_PDEATHSIG; `terminate_tree` stops the
+process group, every descendant found through /proc and every process carrying the marker.
+/proc is scanned only when a run is stopped (cancel, rerun, quit), never per event. Why a group,
+parentage and a marker all three: docs/architecture.md, "Why the code is the way it is".
 """
 
 from __future__ import annotations
@@ -283,9 +276,8 @@ def terminate_tree(
     zenboard itself are never signalled, and a pid is signalled only while its start time is the
     one seen when it was found (not a reused pid).
 
-    Cost: one /proc scan reads stat and environ of every process: about 7 ms with ~300 processes
-    (median on a 2-core VM; stat alone, as `descendants` reads, about 4 ms). A stop makes a few,
-    and only while stopping, never per event.
+    Cost: each /proc scan reads stat and environ of every process (measured in
+    docs/performance.md); a stop makes a few, and only while stopping, never per event.
     """
     pgid = process.pid  # start_new_session: the group id is the leader's pid
     mark = run_mark(process)

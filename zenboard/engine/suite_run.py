@@ -20,7 +20,7 @@ from typing import Any
 
 from zenboard.engine import process
 from zenboard.engine.channel import READ_CHUNK, READ_PAUSE, EventPipe
-from zenboard.engine.commands.pytest import SuiteCommand
+from zenboard.engine.commands.suite_command import SuiteCommand
 from zenboard.model import events as ev
 from zenboard.model.reducer import MAIN_WORKER
 from zenboard.model.state import lost_phase, signal_name

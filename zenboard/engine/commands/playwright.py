@@ -23,7 +23,7 @@ from pathlib import Path
 
 from zenboard import safefs
 from zenboard.config import SuiteConfig
-from zenboard.engine.commands.pytest import SuiteCommand
+from zenboard.engine.commands.suite_command import SuiteCommand
 from zenboard.errors import InputError
 
 PACKAGE_DIR = Path(__file__).resolve().parents[2] / "plugins" / "playwright"
@@ -82,6 +82,17 @@ def selection_lines(nodeid: str) -> list[str]:
     return lines
 
 
+def playwright_options(suite: SuiteConfig) -> list[str]:
+    """The options of `playwright test` that come from the suite's configuration."""
+    options: list[str] = []
+    if suite.workers != "auto":
+        options.append(f"--workers={max(1, suite.workers)}")
+    options += [f"--project={p}" for p in suite.project]
+    if suite.grep:
+        options.append(f"--grep={suite.grep}")
+    return [*options, *suite.args]
+
+
 def build_playwright_command(
     suite: SuiteConfig,
     report_file: Path,
@@ -98,13 +109,7 @@ def build_playwright_command(
     package = find_playwright(suite.cwd)
     assert package is not None
     node = shutil.which("node", path=env.get("PATH")) or "node"
-    argv: list[str] = [node, str(package / "cli.js"), "test"]
-    if suite.workers != "auto":
-        argv.append(f"--workers={max(1, suite.workers)}")
-    argv += [f"--project={p}" for p in suite.project]
-    if suite.grep:
-        argv.append(f"--grep={suite.grep}")
-    argv += suite.args
+    argv: list[str] = [node, str(package / "cli.js"), "test", *playwright_options(suite)]
     if nodeids:
         lines = [line for n in nodeids for line in selection_lines(n)]
         listing = (scratch() if scratch else report_file.parent) / f"{suite.name}-tests.txt"

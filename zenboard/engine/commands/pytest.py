@@ -1,8 +1,4 @@
-"""How a suite becomes a command line and an environment.
-
-Kept apart from process handling so that the exact command (shown on idle cards, logged in the
-output panel, used by the benchmark) has one definition.
-"""
+"""How a pytest suite becomes a command line and an environment (xdist, the JSON report)."""
 
 from __future__ import annotations
 
@@ -11,11 +7,11 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from zenboard import safefs
 from zenboard.config import SuiteConfig
+from zenboard.engine.commands.suite_command import SuiteCommand
 from zenboard.errors import InputError
 from zenboard.wire import ENV_SELECT
 
@@ -24,18 +20,6 @@ SELECT_VAR = ENV_SELECT
 """The selection file the plugin reads (zenboard.plugins.events.SELECT_VAR)."""
 ARGFILE_THRESHOLD = 100
 """More nodeids than this go into a pytest `@argsfile` instead of the command line."""
-
-
-@dataclass(frozen=True)
-class SuiteCommand:
-    argv: tuple[str, ...]
-    cwd: Path
-    env: dict[str, str]
-    report_file: Path
-    unavailable: str = ""
-    """Why the suite cannot run on this machine (no Node.js, say); "" when it can."""
-    tool: str = "pytest"
-    """The runner's name, for messages about a run that stopped early."""
 
 
 def interpreter(suite: SuiteConfig) -> str:
@@ -102,6 +86,14 @@ def rerun_workers(suite: SuiteConfig, nodeids: tuple[str, ...]) -> int | str:
     return min(configured, len(nodeids))
 
 
+def xdist_options(suite: SuiteConfig, workers: int | str) -> list[str]:
+    """`-n` and `--dist` as the suite runs them (no `--dist` without workers)."""
+    options = ["-n", str(workers)]
+    if suite.dist and workers != 0:
+        options += ["--dist", suite.dist]
+    return options
+
+
 def build_pytest_command(
     suite: SuiteConfig,
     report_file: Path,
@@ -127,10 +119,7 @@ def build_pytest_command(
             chosen = scratch() / f"{suite.name}-selection.txt"
             safefs.write_atomic(chosen, "\n".join(args) + "\n")
             selection[SELECT_VAR] = str(chosen)
-    workers = rerun_workers(suite, nodeids)
-    argv += ["-n", str(workers)]
-    if suite.dist and workers != 0:
-        argv += ["--dist", suite.dist]
+    argv += xdist_options(suite, rerun_workers(suite, nodeids))
     argv += ["--json-report", f"--json-report-file={report_file}", "--json-report-omit=log"]
     argv.append("--json-report-verbosity=0")  # its one line, even under -q: saved, or why not
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
@@ -148,22 +137,3 @@ def build_pytest_command(
     env.pop("PYTEST_XDIST_WORKER", None)
     env.pop("PYTEST_XDIST_WORKER_COUNT", None)
     return SuiteCommand(argv=tuple(argv), cwd=suite.cwd, env=env, report_file=report_file)
-
-
-def build_suite_command(
-    suite: SuiteConfig,
-    report_file: Path,
-    nodeids: tuple[str, ...] = (),
-    rootdir: str = "",
-    scratch: Callable[[], Path] | None = None,
-    extra_env: dict[str, str] | None = None,
-    project_root: Path | None = None,
-) -> SuiteCommand:
-    """The command for `suite`, by its kind (pytest, or Playwright: playwright_command.py)."""
-    if suite.kind == "playwright":
-        from zenboard.engine.commands.playwright import build_playwright_command
-
-        return build_playwright_command(
-            suite, report_file, nodeids, scratch, extra_env, project_root
-        )
-    return build_pytest_command(suite, report_file, nodeids, rootdir, scratch, extra_env)

@@ -27,6 +27,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from zenboard.config import SuiteConfig
+from zenboard.engine.commands import command_preview
 from zenboard.model.state import SuiteState, SuiteStatus
 from zenboard.ui import render
 from zenboard.ui.safe_text import literal
@@ -188,7 +189,7 @@ class SuiteCard(Widget, can_focus=True):
                 self._with_trend(
                     Text.assemble(("idle", render.status_style(s.status)), "  not run yet"), width
                 ),
-                Text(f"$ {self.config.command_preview()}", style="italic"),
+                Text(f"$ {command_preview(self.config)}", style="italic"),
                 Text(render.worker_plan(self.config), style="dim"),
             ]
             return idle[:2] if self.compact else idle
