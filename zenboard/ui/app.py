@@ -45,9 +45,9 @@ from zenboard.ui.history_feed import (
     load_quietly,
 )
 from zenboard.ui.infra import InfraSource, StaticInfra
-from zenboard.ui.keys import bindings, key_name
+from zenboard.ui.keys import bindings, key_name, palette_commands
 from zenboard.ui.launch_window import FinishedLaunch
-from zenboard.ui.palette import ZenboardCommands
+from zenboard.ui.palette import THEME_TITLE, OrderedCommands, suite_commands
 from zenboard.ui.safe_text import visible
 from zenboard.ui.screens.details import TestDetailsScreen
 from zenboard.ui.screens.help import HelpScreen
@@ -92,8 +92,8 @@ class ZenboardApp(App[int]):
     CSS_PATH = [styles_dir() / "dashboard.tcss"]
     TITLE = "zenboard"
     BINDINGS: ClassVar[list[BindingType]] = list(bindings())
-    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {ZenboardCommands}
-    """One provider, so the palette lists zenboard's commands first (see `palette.py`)."""
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {OrderedCommands}
+    """`get_system_commands` in its own order: zenboard's first (see `palette.py`)."""
     HORIZONTAL_BREAKPOINTS: list[tuple[int, str]] | None = [
         (0, "-narrow"),
         (NARROW_WIDTH, "-wide"),
@@ -150,11 +150,18 @@ class ZenboardApp(App[int]):
         self._history_problems: set[str] = set()
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """Textual's commands that mean something here, after zenboard's in the palette: the
-        theme. Not its Quit (it skips cancelling the runs first; zenboard's Quit does that),
-        Keys (`?` shows every key), Maximize (the panels are laid out to fit) or Screenshot
-        (it writes an SVG into the project)."""
-        yield SystemCommand("Change theme", "the dashboard's colours", self.action_change_theme)
+        """The palette's commands: the key table's, each suite's by name, then Textual's theme.
+
+        Not Textual's Quit (it skips cancelling the runs first; zenboard's Quit does that),
+        Keys (`?` shows every key), Maximize (the panels are laid out to fit) or Screenshot (it
+        writes an SVG into the project).
+        """
+        commands = palette_commands()
+        for suite in self.session.suites:
+            commands += suite_commands(suite.name)
+        for title, action, help_text in commands:
+            yield SystemCommand(title, help_text, partial(self.run_action, action))
+        yield SystemCommand(THEME_TITLE, "the dashboard's colours", self.action_change_theme)
 
     def get_key_display(self, binding: Binding) -> str:
         """Keys as people write them in every footer: `/`, `?`, `ctrl+p` (see `keys.key_name`)."""

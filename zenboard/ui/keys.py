@@ -35,6 +35,8 @@ class Key:
     bound: bool = True
     """False for keys a widget handles itself (listed in help only)."""
     priority: bool = False
+    title: str = ""
+    """The command's title in the palette, a sentence case verb; "" keeps it out."""
 
 
 def _widget(keys: str, help_text: str, where: str) -> Key:
@@ -44,7 +46,7 @@ def _widget(keys: str, help_text: str, where: str) -> Key:
 
 KEYS: tuple[Key, ...] = (
     Key("r", "rerun_suite", "Rerun", "rerun the selected suite", "rerun-suite"),
-    Key("a", "run_all", "Run all", "run every suite at once", "run-all"),
+    Key("a", "run_all", "Run all", "run every suite at once", "run-all", title="Run all suites"),
     Key(
         "f",
         "rerun_failed",
@@ -59,12 +61,37 @@ KEYS: tuple[Key, ...] = (
         "rerun only the failed tests of every suite",
         "rerun-failed-all",
         show=False,
+        title="Rerun failed tests of all suites",
     ),
-    Key("t", "rerun_test", "Rerun test", "rerun the selected test (in the list)", "rerun-test"),
+    Key(
+        "t",
+        "rerun_test",
+        "Rerun test",
+        "rerun the selected test (in the list)",
+        "rerun-test",
+        title="Rerun the selected test",
+    ),
     Key("c", "cancel_suite", "Cancel", "cancel the selected suite's run", "cancel-suite"),
-    Key("C", "cancel_all", "Cancel all", "cancel every run", "cancel-all", show=False),
-    Key("/", "filter", "Filter", "filter the test list by name", "filter"),
-    Key("w", "toggle_watch", "Watch", "toggle watch mode", "toggle-watch"),
+    Key(
+        "C",
+        "cancel_all",
+        "Cancel all",
+        "cancel every run",
+        "cancel-all",
+        show=False,
+        title="Cancel all runs",
+    ),
+    Key(
+        "/",
+        "filter",
+        "Filter",
+        "filter the test list by name",
+        "filter",
+        title="Filter tests by name",
+    ),
+    Key(
+        "w", "toggle_watch", "Watch", "toggle watch mode", "toggle-watch", title="Toggle watch mode"
+    ),
     Key(
         "tab",
         "next_pane",
@@ -76,7 +103,7 @@ KEYS: tuple[Key, ...] = (
     ),
     Key("j,down", "next_card", "Next", "next suite", "next", show=False),
     Key("k,up", "previous_card", "Previous", "previous suite", "previous", show=False),
-    Key("?", "help", "Help", "show this help", "help"),
+    Key("?", "help", "Help", "show this help", "help", title="Show keys"),
     Key(
         "ctrl+p",
         "command_palette",
@@ -85,7 +112,7 @@ KEYS: tuple[Key, ...] = (
         "palette",
         bound=False,
     ),
-    Key("q", "quit_cleanly", "Quit", "quit (cancels running suites first)", "quit"),
+    Key("q", "quit_cleanly", "Quit", "quit (cancels running suites first)", "quit", title="Quit"),
     Key("ctrl+c", "quit_cleanly", "Quit", "quit too", "quit-ctrl-c", show=False, priority=True),
     _widget("enter", "open the test's details (traceback, output, duration)", "test list"),
     _widget("j,down", "next test", "test list"),
@@ -149,6 +176,11 @@ def key_name(key: str) -> str:
 def keys_text(keys: str) -> str:
     """A binding's keys as people write them: `j,down` -> `j/↓`."""
     return "/".join(key_name(key) for key in keys.split(","))
+
+
+def palette_commands() -> list[tuple[str, str, str]]:
+    """The dashboard's keys that are palette commands: title, action and help (with the key)."""
+    return [(k.title, k.action, f"{k.help} ({keys_text(k.keys)})") for k in KEYS if k.title]
 
 
 def bindings(where: str = "dashboard") -> list[Binding]:
