@@ -32,6 +32,7 @@ from rich.style import Style
 from textual import events
 from textual.actions import SkipAction
 from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
 from textual.message import Message
 from textual.strip import Strip
 
@@ -79,6 +80,10 @@ def fit(text: str, width: int) -> str:
     if cell_len(text) <= width:
         return set_cell_size(text, width)
     return set_cell_size(text, max(width - 1, 0)) + "…" if width > 0 else ""
+
+
+STRIPS_KEPT = 4 * 1024
+"""Drawn rows kept (the least recently drawn go first): a few screens' worth of each look."""
 
 
 class TestsList(LineView, can_focus=True):
@@ -143,7 +148,7 @@ class TestsList(LineView, can_focus=True):
         self._shown: dict[RowKey, RowOrder] = {}
         """The rows listed, with the place each was put at (a bisection of `_orders` finds it:
         no index of positions to rebuild when a row goes in above others)."""
-        self._strips: dict[tuple[RowKey, str], Strip] = {}
+        self._strips: LRUCache[tuple[RowKey, str], Strip] = LRUCache(STRIPS_KEPT)
         """Drawn rows by (key, look); dropped when a row, the widths or the styles change."""
         self._failed_at: dict[RowKey, int] = {}
         """When (a count of failures seen) each test first failed in this session."""
@@ -355,7 +360,7 @@ class TestsList(LineView, can_focus=True):
 
     def _forget(self, key: RowKey) -> None:
         for look in ("cursor", "even", "odd"):
-            self._strips.pop((key, look), None)
+            self._strips.discard((key, look))
 
     def _remove(self, gone: set[RowKey]) -> None:
         under_cursor = self.selected()
@@ -505,9 +510,7 @@ class TestsList(LineView, can_focus=True):
         strip = self._strips.get((key, look))
         if strip is None or strip.cell_length != width:
             strip = self._row(key, look, width)
-            if len(self._strips) > 4 * 1024:
-                self._strips.clear()
-            self._strips[(key, look)] = strip
+            self._strips.set((key, look), strip)
         return strip
 
     def _header(self, width: int) -> Strip:
