@@ -59,6 +59,15 @@ class Engine:
         extra_env: dict[str, str] | None = None,
         reader_niceness: int = 0,
     ) -> None:
+        """An engine for `config`'s suites whose runs emit their events into `buffer`.
+
+        Args:
+            config: The project's validated configuration.
+            buffer: Where every run emits its events, for a view to drain.
+            report_dir: Where reports go (None: `.zenboard/reports`; see `report_location`).
+            extra_env: Variables added to every suite's environment (a task's ports).
+            reader_niceness: Nice value of the threads that read suites' output and events.
+        """
         self.config = config
         self.reader_niceness = reader_niceness
         """Nice value of the threads that read suites' output and events: the headless view

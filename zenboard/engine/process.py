@@ -128,6 +128,12 @@ def spawn(
     rather than one fixed name with a per-run value, so a zenboard run inside a suite (zenboard's
     own tests, say) adds its marker without hiding the outer run's: the outer cancel still finds
     everything the inner run started.
+
+    Args:
+        argv: The command line.
+        cwd: Its working directory.
+        env: Its whole environment (the run marker is added to it).
+        pass_fds: Descriptors the child inherits (the event pipe's write end).
     """
     args = list(argv)
     token = secrets.token_hex(12)

@@ -27,7 +27,6 @@ from zenboard.model.state import lost_phase, signal_name
 from zenboard.wire import ENV_EVENTS, ENV_SUITE, bounded_record, record_duration
 
 OUTPUT_LINE_CHARS = 2_000
-ERROR_TAIL_LINES = 6
 STRAY_REASON = (
     "no result: the event stream reported this test but pytest's JSON report has no whole "
     "record of it (a forged or stray line, or a report lost on the way)"
@@ -48,6 +47,17 @@ class SuiteRun:
         niceness: int = 0,
         allow_empty: bool = False,
     ) -> None:
+        """One run of `suite`'s `command`, not started yet.
+
+        Args:
+            suite: The suite's name.
+            command: The command line, environment and report file of the run.
+            sink: Called with each batch of events the run produces (from its threads).
+            nodeids: The tests the run was asked for (empty: the whole suite).
+            on_exit: Called once the run has exited and emitted its last event.
+            niceness: Nice value of the run's reader threads.
+            allow_empty: The run may select no test without exiting 5.
+        """
         self.suite = suite
         self.allow_empty = allow_empty
         """The suite may select no test without making the run exit 5 (see `SuiteLaunched`)."""
