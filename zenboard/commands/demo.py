@@ -1,12 +1,9 @@
 """`zenboard demo`: copy the bundled demo project and run it (dashboard or headless).
 
-A demo must not litter. The copy (20 MB once `npm ci` has filled its `frontend/`) lives in one
-place per user, `$XDG_CACHE_HOME/zenboard/demo` (`~/.cache/zenboard/demo`), and later demos
-reuse it: no new copy and no second `npm ci`, and its history grows run after run, which is
-what the dashboard's flaky badges and duration trends need. It is replaced, whole, when
-zenboard's demo changes. `--dir DIR` puts a copy where you say instead. Whatever the run claims
-in the port registry for the copy (its e2e suite's worker ports) is given back when the demo
-quits, however it quits.
+The copy lives once per user in `$XDG_CACHE_HOME/zenboard/demo` (`~/.cache/zenboard/demo`) and
+later demos reuse it (its history grows run after run); it is replaced, whole, when zenboard's
+demo changes. `--dir DIR` puts a copy where you say instead. Ports the run claims for the copy
+(its e2e suite's worker ports) are given back when the demo quits, however it quits.
 """
 
 from __future__ import annotations

@@ -54,7 +54,16 @@ def launch_dashboard(
     report_dir: Path | None = None,
     watch: bool = False,
 ) -> int:
-    """Open the dashboard on `project`; return zenboard's exit code for the runs it saw."""
+    """Open the dashboard on `project`; return zenboard's exit code for the runs it saw.
+
+    Args:
+        project: The project directory (or a directory below it).
+        run_at_start: Start the selected suites as soon as the dashboard opens.
+        suites: Names of the suites to show and run (None or empty: all).
+        task: The task id (`--task`); None: found from the environment or the path.
+        report_dir: Where reports are published (None: `.zenboard/reports`).
+        watch: Start watch mode when the dashboard opens.
+    """
     from zenboard.ui.launcher import run_dashboard
 
     return run_dashboard(
