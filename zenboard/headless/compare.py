@@ -1,17 +1,10 @@
 """Sequential versus parallel: the same tests, both ways, and why they differ.
 
-The sequential run is each suite without xdist (`-n 0`), one suite after another, so nothing
-runs beside anything; the parallel run is the ordinary run, every suite at once with its
-workers. A test whose outcome differs is then rerun a few times in each mode:
-- the same outcome on every repeat of a mode, but different between modes: an isolation leak
-  (a shared database, file or global state; it fails because of what runs beside it);
-- different outcomes between repeats of one mode: a flaky test (it fails by chance).
-A leak needs its partner to show, so the parallel reruns repeat the whole suites that hold the
-differing tests; the sequential reruns run just those tests, alone.
-
-Tests that fail alike in both modes are no difference, but they are failures all the same:
-the comparison lists them (and suites that could not complete), and `zenboard compare` exits 1
-on them as on a difference, so a green compare means the tests pass, both ways.
+The sequential run is each suite without xdist (`-n 0`), one after another; the parallel run is
+the ordinary run. A test whose outcome differs is rerun a few times in each mode: the same
+outcome within each mode but different between them is an isolation leak, different outcomes
+within one mode a flaky test. Tests that fail in both modes (and suites that could not complete)
+are listed too, and `zenboard compare` exits 1 on them as on a difference.
 """
 
 from __future__ import annotations
@@ -89,7 +82,13 @@ def run_sequentially(
 ) -> tuple[dict[tuple[str, str], str], float]:
     """Each suite alone without xdist, one after another: outcomes and total wall time.
 
-    `problems` gets a line per suite that could not complete.
+    Args:
+        config: The project's configuration.
+        suites: The suites to run, in this order.
+        report_dir: Where the runs' reports go.
+        selection: suite name -> (node ids, rootdir) to run instead of the whole suite; a
+            suite it does not name is skipped (None: every suite, whole).
+        problems: Gets a line per suite that could not complete.
     """
     found: dict[tuple[str, str], str] = {}
     wall = 0.0

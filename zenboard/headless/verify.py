@@ -45,7 +45,16 @@ def run_quietly(
     selection: Mapping[str, tuple[tuple[str, ...], str]] | None = None,
     extra_env: dict[str, str] | None = None,
 ) -> QuietRun:
-    """A headless run whose progress lines go to a buffer instead of the terminal."""
+    """A headless run whose progress lines go to a buffer instead of the terminal.
+
+    Args:
+        config: The project's configuration.
+        suites: The suites to run.
+        report_dir: Where the run's reports go.
+        kind: What the history records the run as (`verify`, `compare`).
+        selection: suite name -> (node ids, rootdir) to run instead of the whole suite.
+        extra_env: Variables added to every suite's environment.
+    """
     from zenboard.headless.run import HeadlessRun
 
     out = io.StringIO()
@@ -157,7 +166,15 @@ def proof_log(k: int, runs: int, run: QuietRun, task: str, commit: str | None) -
 
     The log is read with `cat` and `less`, which pass escape sequences to the terminal, so the
     whole text is shown as `visible()` shows it: test ids and messages name their control
-    characters (`\\x1b`) instead of carrying them (the JSON reports keep them exact)."""
+    characters (`\\x1b`) instead of carrying them (the JSON reports keep them exact).
+
+    Args:
+        k: The run's number, from 1.
+        runs: How many runs the verification makes.
+        run: The finished run.
+        task: The task id the log names.
+        commit: The git commit tested (None: not a git repository).
+    """
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started))
     lines = [
         f"zenboard verify: run {k} of {runs}",
