@@ -1,19 +1,11 @@
 """`zenboard init`'s plan: the project's marker families -> suites that partition its tests.
 
-Pure: the inventory (tests and their markers), the machine's core count and the Playwright
-directories in, suites out. Every test lands in exactly one suite *by construction*: family k's
-suite is `-m "fk and not f1 and not ... and not f(k-1)"` and the rest is `-m "not f1 and ...
-and not fn"`, so for any set of markers a test carries, exactly one expression is true; a test
-carrying two families' markers goes to the first of them. Families come in the order the project
-registers its markers (its configuration's `markers` list, then conftests'), which the user
-controls; tests carrying no family's marker form the rest.
-
-Workers (docs/getting-started.md, "How init sizes workers"): all suites run at once and share
-the machine's cores. Each suite is one process of its own; the cores left over go, one by one,
-to the suite with the most tests per process so far (D'Hondt), a suite taking at most one worker
-per TESTS_PER_WORKER tests and never more than there are cores. A suite that would get fewer than
-two workers runs without xdist (`workers = 0`): one xdist worker is a pytest process plus a
-controller, slower than none.
+Pure: the inventory (tests and their markers), the core count and the Playwright directories
+in, suites out. Family k's suite is `-m "fk and not f1 and not ... and not f(k-1)"` and the rest
+is `-m "not f1 and ... and not fn"`, so every test lands in exactly one suite by construction
+(a test with two families' markers goes to the first, in the project's registration order).
+Workers are dealt out by tests per process (D'Hondt); a suite that would get fewer than two
+runs without xdist. Why: docs/architecture.md, "Why the code is the way it is".
 """
 
 from __future__ import annotations
@@ -175,6 +167,12 @@ def plan(
     would exit 5 on it): it gets no suite, and its tests stay with the earlier family. The rest
     gets a suite only when some test carries no family's marker; a project without families
     gets one suite of every test.
+
+    Args:
+        tests: node id -> the markers of the project's own that the test carries.
+        declared: The markers the project registers, in registration order.
+        cores: This machine's core count, shared among the suites.
+        playwright_dirs: Directories holding a `playwright.config.*` (a suite each).
     """
     families, not_families = family_markers(tests, declared)
     groups = assign(tests, families)

@@ -125,7 +125,14 @@ def _without_zenboard(data: dict[str, Any]) -> dict[str, Any]:
 
 def check_merged(name: str, before: str, after: str, rendered: str) -> None:
     """Refuse (exit 2) a result that would not parse, or that changes anything the file held
-    besides `[tool.zenboard]`, or whose `[tool.zenboard]` is not exactly `rendered`."""
+    besides `[tool.zenboard]`, or whose `[tool.zenboard]` is not exactly `rendered`.
+
+    Args:
+        name: The file's name, for the error message.
+        before: The file as it was.
+        after: The file as it would be written.
+        rendered: The `[tool.zenboard]` table meant to be in it.
+    """
     try:
         old = tomllib.loads(before)
         new = tomllib.loads(after)
