@@ -159,7 +159,14 @@ def take_inventory(
     env: Mapping[str, str] | None = None,
 ) -> Inventory:
     """Collect `args` (default: what plain `pytest` collects in `cwd`), in one process (`-n 0`
-    where xdist is installed)."""
+    where xdist is installed).
+
+    Args:
+        python: The interpreter to collect with.
+        cwd: Where pytest runs (the project root).
+        args: Extra pytest arguments (a suite's selection).
+        env: The environment of the collection (None: this process's).
+    """
     full_env = {**os.environ, **(env or {})}
     for key in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", ENV_EVENTS):
         full_env.pop(key, None)

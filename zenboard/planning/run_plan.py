@@ -56,7 +56,15 @@ def shard_plan(
     n: int,
     extra_env: dict[str, str] | None = None,
 ) -> Plan:
-    """Shard `k` of `n` of every suite, balanced by `.zenboard/durations.json`."""
+    """Shard `k` of `n` of every suite, balanced by `.zenboard/durations.json`.
+
+    Args:
+        config: The project's configuration.
+        suites: The suites to shard.
+        k: Which shard, from 1.
+        n: How many shards.
+        extra_env: Variables added to the collection's environment.
+    """
     known = durations_file.load(config.root)
     collected = collect_all(suites, extra_env)
     plan = Plan(suites=())
@@ -121,8 +129,14 @@ def duration_plan(
 ) -> Plan:
     """Workers sized by expected durations and files longest first, where durations are known.
 
-    No collection run: the file order is applied inside pytest by `order_plugin`, from a small
-    JSON file of seconds per test file under `.zenboard/plan/`.
+    No collection run: the file order is applied inside pytest by `plugins/file_order.py`, from
+    a small JSON file of seconds per test file under `.zenboard/plan/`.
+
+    Args:
+        config: The project's configuration.
+        suites: The suites that run at once.
+        cores: The cores to deal out as workers (None: this machine's).
+        extra_env: Variables added to every suite's environment.
     """
     known = durations_file.load(config.root)
     if not any(known.get(s.name) for s in suites):

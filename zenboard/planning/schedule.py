@@ -1,13 +1,10 @@
 """Duration-aware planning of one machine's run, from `.zenboard/durations.json`.
 
-Two levers, both chosen from how long things took last time:
-- within a suite, test files run longest first (xdist hands out work in collection order, so
-  the long files start early instead of finishing last on one worker);
-- across suites that run at once, worker counts are re-dealt (see `size_workers`) so each
-  suite's expected time (total / workers) is as even as it can be. A suite sized to one
-  worker runs without xdist, which saves a worker's start-up.
-The fixed plan is the configuration as written; this one departs from it only where
-durations are known.
+Two levers, both chosen from how long things took last time: within a suite, test files run
+longest first; across suites that run at once, worker counts are re-dealt (`size_workers`) so
+each suite's expected time (total / workers) is as even as it can be, a suite sized to one worker
+running without xdist. The fixed plan is the configuration as written; this one departs from it
+only where durations are known.
 """
 
 from __future__ import annotations

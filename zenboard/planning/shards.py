@@ -59,7 +59,14 @@ def plan(nodeids: Sequence[str], known: Mapping[str, float], n: int) -> list[lis
 
 
 def shard_tests(nodeids: Sequence[str], known: Mapping[str, float], k: int, n: int) -> list[str]:
-    """The tests of shard `k` of `n` (1-based), in collection order."""
+    """The tests of shard `k` of `n` (1-based), in collection order.
+
+    Args:
+        nodeids: Every test of the suite, in collection order.
+        known: node id -> seconds it took last time (others get the median).
+        k: Which shard, from 1.
+        n: How many shards.
+    """
     return plan(nodeids, known, n)[k - 1]
 
 
