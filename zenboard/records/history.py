@@ -74,7 +74,18 @@ def record_from_state(
     task: str | None = None,
     shard: str | None = None,
 ) -> RunRecord:
-    """A run as the history stores it, from the model the views read."""
+    """A run as the history stores it, from the model the views read.
+
+    Args:
+        state: The model at the end of the run.
+        kind: What ran: `run`, `launch` (the dashboard), `verify`, `compare`.
+        exit_code: zenboard's exit code for the run.
+        partial: Suites that ran only some of their tests (a rerun).
+        started: When the run started (None: its first suite's start).
+        commit: The git commit tested.
+        task: The task id.
+        shard: The shard, `K/N`, of a sharded run.
+    """
     now = time.time()
     suites = []
     for suite in state.suites.values():

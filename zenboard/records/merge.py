@@ -211,7 +211,14 @@ def _ids(value: object) -> bool:
 
 
 def check_suite(path: Path, i: int, suite: dict[str, Any], name: str) -> None:
-    """Suite `i` of a summary (its name checked): its fields, and their agreement."""
+    """Suite `i` of a summary (its name checked): its fields, and their agreement.
+
+    Args:
+        path: The summary file, for error messages.
+        i: The suite's index in the summary's `suites`.
+        suite: The suite's entry as read.
+        name: The suite's name, already checked.
+    """
     at = f"suites[{i}] ({name})."
     statuses = ", ".join(repr(s) for s in FINISHED)
     status = _need(

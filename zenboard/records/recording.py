@@ -35,6 +35,16 @@ def after_run(
     """Record the run in the history; after a full unsharded run, refresh durations.json.
 
     Returns lines worth showing the user (only problems: success is silent).
+
+    Args:
+        root: The project's root (the history and durations live in its state dir).
+        state: The model at the end of the run.
+        kind: What ran: `run`, `launch` (the dashboard), `verify`, `compare`.
+        exit_code: zenboard's exit code for the run.
+        partial: Suites that ran only some of their tests.
+        shard: The shard, `K/N`, of a sharded run.
+        commit: The git commit tested.
+        started: When the run started (None: its first suite's start).
     """
     problems: list[str] = []
     record = history.record_from_state(

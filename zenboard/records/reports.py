@@ -189,6 +189,13 @@ def publish(
     A failed write (a full or read-only disk, a planted symlink) does not stop the others; the
     first is raised (an `OSError` naming the file) after the rest, and then no `summary.json`
     is left beside suite files of another run: the old one is removed, no new one written.
+
+    Args:
+        state: The model at the end of the run.
+        staging: The engine's staging directory holding this run's suite files.
+        report_dir: Where the reports are published.
+        meta: Top-level keys added to the summary (the git commit tested, the shard).
+        root: The root below which no symlink is followed (None: `report_dir`).
     """
     text = summary_text(summary(state, meta=meta))
     ran = [s.name for s in state.suites.values() if s.runs]
