@@ -99,6 +99,16 @@ class ContainerWatcher:
         retry_interval: float = 1.0,
         on_change: Callable[[ContainerSnapshot], None] | None = None,
     ) -> None:
+        """A watcher of the containers labelled with Compose project `project`; `start()` starts it.
+
+        Args:
+            project: The Compose project name the containers carry.
+            expected: The task's port per service, to check the published ports against.
+            host: The Docker host (None: `DOCKER_HOST` or the local socket).
+            poll_interval: Seconds between inspections when the event stream cannot be opened.
+            retry_interval: Seconds between attempts to reach the daemon again.
+            on_change: Called with each new snapshot (on the watcher thread).
+        """
         self.project = project
         self.expected = expected or ExpectedPorts()
         self.host = host or default_host()

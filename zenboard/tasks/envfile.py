@@ -1,21 +1,13 @@
 """Strict reader and writer of `.env.task` files (KEY=VALUE, Compose env-file style).
 
-Task runner scripts `source` this file and users `eval "$(zenboard ports --env)"`;
-zenboard itself never executes it, and `run` hands its variables to every suite. So the file is
-untrusted input, checked line by line, and refused (InputError naming `file:line`, exit 2)
-when a line holds:
-
-- shell syntax (`$(...)`, backticks, `;`, `|`, `&`, redirections, `\\`, unquoted spaces),
-  anywhere, even inside quotes, so a file that is safe for zenboard is harmless to source;
-- a control character (C0, DEL, C1), anywhere, comments included: a NUL cannot be in an
-  environment at all and an ESC would reach terminals. A tab is whitespace around a line or
-  before a comment, never part of a key or a value, quoted or not;
-- a key other than `[A-Z][A-Z0-9_]*`, or a shell or loader variable (`PATH`, `LD_PRELOAD`,
-  `PROMPT_COMMAND`, `PYTHONPATH`...): set from a planted file, those run code in every suite
-  and in the shell that evals `ports --env`.
-
-`${VAR}` / `$VAR` refer to keys defined above (with `${VAR:-default}` as in Compose); `$$` is a
-literal dollar; single quotes are literal. Lines end at `\\n` (a CRLF's CR is dropped).
+The file is untrusted input (scripts `source` it, users `eval "$(zenboard ports --env)"`, `run`
+hands its variables to every suite), checked line by line and refused (InputError naming
+`file:line`, exit 2) when a line holds shell syntax (`$(...)`, backticks, `;`, `|`, `&`,
+redirections, `\\`, unquoted spaces) even inside quotes, a control character (comments included;
+a tab only as whitespace around a line or before a comment), or a key other than
+`[A-Z][A-Z0-9_]*` or one of the shell's or the loader's variables (`PATH`, `LD_PRELOAD`,
+`PYTHONPATH`...). `${VAR}` / `$VAR` refer to keys above (`${VAR:-default}` as in Compose), `$$`
+is a literal dollar, single quotes are literal; lines end at `\\n` (a CRLF's CR is dropped).
 """
 
 from __future__ import annotations
@@ -317,6 +309,12 @@ def write_env_file(
 
     Never through a symlink below `root` (the file's own included), and through a temp file
     named like `mkstemp`'s (`safefs.write_atomic`), never a predictable name one could plant.
+
+    Args:
+        path: The `.env.task` file.
+        written: The variables, in the order they are written.
+        header: Comment lines written above them.
+        root: The root below which no symlink is followed (None: the file's directory).
     """
     data = render_env(written, header).encode("utf-8")
     if _read_bytes(path, root) == data:

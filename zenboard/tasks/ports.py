@@ -1,11 +1,10 @@
 """Port allocation for tasks: collision-free blocks of host ports, stable per task.
 
-Ports derived from the task id by formula (its last digits plus a base port) collide (50
-tasks over 10,000 slots: about 11 %) and break on hex ids. Here a stable hash of the id only
-picks the *preferred* block; the registry (see registry.py) decides: a block is taken when none
-of its ports is claimed by another task and a bind test finds all of them free. A task keeps
-its claim on later runs, so its ports never move unless `--reassign` asks; the bind test
-screens only new candidates, never a port the task already owns.
+A stable hash of the task id picks the *preferred* block; the registry (see registry.py)
+decides: a block is taken when none of its ports is claimed by another task and a bind test
+finds all of them free. A task keeps its claim on later runs, so its ports never move unless
+`--reassign` asks; the bind test screens only new candidates, never a port the task already
+owns. Why not ports derived from the id's digits: docs/architecture.md and docs/performance.md.
 """
 
 from __future__ import annotations
@@ -120,7 +119,7 @@ def block_stride(services: dict[str, int]) -> int:
 
 def preferred_block(task_id: str, services: dict[str, int]) -> int:
     """The block a task tries first: a stable hash of its id (same on every machine)."""
-    import hashlib  # here, not at the top: loading OpenSSL costs every zenboard start 4 ms
+    import hashlib  # here, not at the top: loading OpenSSL slows every start (performance.md)
 
     blocks = (PORT_RANGE[1] - PORT_RANGE[0]) // block_stride(services)
     digest = hashlib.sha256(task_id.encode("utf-8")).digest()
@@ -150,7 +149,14 @@ def allocate(
     move_off: frozenset[int] = frozenset(),
     directory: Path | None = None,
 ) -> Allocation:
-    """Claim (or confirm) the task's ports; `move_off` lists claimed ports to give up."""
+    """Claim (or confirm) the task's ports; `move_off` lists claimed ports to give up.
+
+    Args:
+        task: The task the ports are claimed for.
+        services: service name -> the port it listens on in its container.
+        move_off: Ports the task holds that it gives up for new ones.
+        directory: The registry's directory (None: the repository's, see `registry_dir`).
+    """
     directory = directory or registry_dir(task.root)
     with locked_registry(directory) as registry:
         stale = registry.prune_stale()

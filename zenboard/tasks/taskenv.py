@@ -71,7 +71,14 @@ def prepare_task(
     move_off: frozenset[int] = frozenset(),
     environ: Mapping[str, str] | None = None,
 ) -> TaskSetup:
-    """Resolve the task, allocate its ports, and (re)write its `.env.task` when it changed."""
+    """Resolve the task, allocate its ports, and (re)write its `.env.task` when it changed.
+
+    Args:
+        config: The project's configuration.
+        task_arg: The task id given on the command line (`--task`), or None.
+        move_off: Ports the task holds that it gives up for new ones.
+        environ: The environment the task is resolved from (None: `os.environ`).
+    """
     services = ports_config(config).services
     task = resolve_task(config.root, task_arg, environ)
     existing = read_existing(task)
