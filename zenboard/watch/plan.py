@@ -1,16 +1,11 @@
 """From a batch of changed files to what each suite reruns, and in which order.
 
-Pure logic (no watcher, no processes), so it is tested with plain values. A suite is affected by
-a change to its configured `paths`, to one of its test files, or to a module its test files
-import (the import graph); its test files are those its last run collected (which is how a suite
-selected by marker, `-m unit`, is mapped) or, before any run, the `test_*.py` files under its
-directory. `conftest.py`, `pyproject.toml` and the other configuration files affect everything;
-a module a conftest imports affects every suite with tests under that conftest.
-
-A rerun has up to two phases, each a run of its own: first the previously failed tests and the
-affected test files (without xdist when they are few, since xdist's start costs most of a
-second; a small pytest plugin puts the failed ones first), then the rest of the suite with its
-own workers. A whole-suite rerun runs the failed tests first, then the whole suite.
+Pure logic (no watcher, no processes). A suite is affected by a change to its `paths`, to one
+of its test files (those its last run collected, else the `test_*.py` under its directory), or to
+a module they import; configuration files (`conftest.py`, `pyproject.toml`...) affect everything
+under them. A rerun has up to two phases, each a run of its own: the previously failed and the
+affected tests first (without xdist when they are few, failed ones first through
+`plugins/run_first.py`), then the rest of the suite with its workers.
 """
 
 from __future__ import annotations
@@ -87,7 +82,15 @@ def suite_impact(
     record: SuiteRecord | None,
     new_test_files: set[Path],
 ) -> SuiteImpact | None:
-    """How `changed` (with `importers`: changed files and all their importers) affects `suite`."""
+    """How `changed` (with `importers`: changed files and all their importers) affects `suite`.
+
+    Args:
+        suite: The suite.
+        changed: The changed files.
+        importers: The changed files and every project file that imports them.
+        record: What the suite's last runs said (None: it has not run).
+        new_test_files: Test files created since the suite last ran.
+    """
     if any(p.name in WHOLE_PROJECT_FILES for p in changed):
         return SuiteImpact(suite.name, whole=True)
     configured = [(suite.cwd / p).resolve() for p in suite.paths]
@@ -167,7 +170,16 @@ def plan_reruns(
     new_test_files: set[Path],
     run_rest: bool = True,
 ) -> list[SuitePlan]:
-    """Every affected suite's plan, in configuration order."""
+    """Every affected suite's plan, in configuration order.
+
+    Args:
+        suites: The suites watched, in configuration order.
+        changed: The changed files.
+        importers: The changed files and every project file that imports them.
+        records: suite name -> what its last runs said.
+        new_test_files: Test files created since the suites last ran.
+        run_rest: Add the phase that runs the rest of each suite.
+    """
     plans: list[SuitePlan] = []
     for suite in suites:
         record = records.get(suite.name)
