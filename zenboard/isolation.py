@@ -1,40 +1,18 @@
 """Per-worker isolation helpers for a project's own test settings.
 
-Parallel suites share one machine (and, on CI, sometimes one database server): two xdist
-workers writing to the same test database or media directory make tests fail in ways that
-depend on scheduling, the worst kind of flake. The cure is a name per worker. This module gives
-a normalised worker suffix and the names built from it, so a project's `settings_test.py` or
-`conftest.py` writes one line instead of copying a recipe::
+Two xdist workers (or CI machines) sharing one test database or media directory make tests fail
+by scheduling; the cure is a name per worker. This module gives a normalised worker suffix and
+names built from it, in pure standard library, so a settings module can import it early::
 
     from zenboard.isolation import db_name, media_dir
 
     DATABASES["default"]["NAME"] = db_name("test_app")        # test_app_gw0 on worker gw0
     MEDIA_ROOT = media_dir(tempfile.gettempdir(), "app_media")  # /tmp/app_media_gw0
 
-Where the suffix comes from:
-
-- `PYTEST_XDIST_WORKER` (set by pytest-xdist in each worker: `gw0`, `gw1`, ...);
-- `CI_NODE_INDEX` (set by CI systems that split a job over machines: `0`, `1`, ...);
-- neither: `"0"`, so a plain `pytest` run still has a stable name.
-
-The usual recipe reads `CI_NODE_INDEX` *instead of* the xdist worker when both are set. That
-gives every xdist worker on one CI machine the same name, which is exactly the collision this
-exists to prevent, so here both are kept, machine first: `1_gw0`, `1_gw1`. Without
-`CI_NODE_INDEX` the suffix is the worker's alone (`gw0`).
-
-Normalising keeps ASCII letters, digits and `_`, lowercased (keeping every `isalnum()`
-character would let non-ASCII letters into database names; they are dropped here). A value
-that normalises to nothing counts as absent.
-
-Hazard: pytest-django already suffixes *test* database names per xdist worker (`test_app` becomes
-`test_app_gw0` in worker gw0). A settings-level suffix on top doubles it: `test_app_gw0_gw0`.
-Harmless until a tool or a person looks for `test_app_gw0`, then confusing. With pytest-django,
-call `db_name(prefix, xdist=False)`: it keeps the CI machine part (which pytest-django does not
-add) and leaves the worker part to pytest-django.
-
-Everything here is pure standard library, so it can be imported from settings modules early,
-before Django or pytest are configured; `environ` parameters make the functions testable
-without touching `os.environ`.
+The suffix keeps both `CI_NODE_INDEX` and `PYTEST_XDIST_WORKER`, machine first (`1_gw0`), else
+either one, else `"0"`. With pytest-django use `db_name(prefix, xdist=False)`: pytest-django
+already adds the worker. `environ` parameters make the functions testable without `os.environ`.
+The whole story, the pytest-django hazard included: docs/isolation.md.
 """
 
 from __future__ import annotations

@@ -1,15 +1,11 @@
 """Writes that stay in their place: no symlink followed below a root, temp files made like mkstemp.
 
-A project, a report dir or a state dir can hold committed or planted symlinks (`summary.json ->
-~/.bashrc`). Below such a root zenboard opens every directory with `O_NOFOLLOW` relative to its
-parent's descriptor, so a link swapped in between a check and a write is never followed. A
-symlink *above* the root (a `/tmp -> /private/tmp`, a worktree under a linked home) is the
-user's own layout and is followed as usual.
-
-Temp files are made the way `mkstemp` makes them (a random name, `O_CREAT|O_EXCL|O_NOFOLLOW`,
-mode 0600 until written), in the target's own directory, and renamed over the target, so a
-reader sees the old file or the new one, never half of one; a failed write removes its temp
-file. Every failure is an `OSError` whose `strerror` says what went wrong, for one line.
+Below a root (a project, a report dir, a state dir) every directory is opened with `O_NOFOLLOW`
+relative to its parent's descriptor, so a symlink planted or swapped in (`summary.json ->
+~/.bashrc`) is never followed; links *above* the root are the user's layout and followed. Files
+are replaced through a temp file made like `mkstemp`'s in the target's directory, then renamed,
+so a reader sees the old file or the new one; a failed write removes its temp file and raises
+an `OSError` whose `strerror` says what went wrong, for one line.
 """
 
 from __future__ import annotations
@@ -111,6 +107,12 @@ def write_atomic(
     `root` defaults to `path`'s directory (then only `path` itself must not be a link). Text is
     UTF-8; a text that cannot be encoded (a lone surrogate) fails like a full disk does: an
     `OSError`, no temp file left, the old file untouched.
+
+    Args:
+        path: The file to replace.
+        data: Its new content (text is written as UTF-8).
+        root: The root below which no symlink is followed (None: `path`'s directory).
+        mode: The new file's permissions.
     """
     path = Path(path)
     try:
@@ -143,6 +145,12 @@ def open_below(path: Path, flags: int, root: Path | None = None, mode: int = 0o6
 
     For files written in place (an appended log, a lock file, a database): the caller owns the
     returned descriptor. Missing parent directories are made.
+
+    Args:
+        path: The file to open.
+        flags: `os.open` flags (`O_NOFOLLOW` is added).
+        root: The root below which no symlink is followed (None: `path`'s directory).
+        mode: Permissions of a file it creates.
     """
     path = Path(path)
     with open_dir(path.parent, path.parent if root is None else root) as dir_fd:

@@ -1,24 +1,12 @@
 """zenboard's pytest plugin: streams a suite run as versioned JSON lines, per xdist worker.
 
 Loaded through the `pytest11` entry point into every pytest process, it stays inert unless
-zenboard started that very process: zenboard passes the write end of a pipe and its own pid in
-`ZENBOARD_EVENTS=fd:<fd>:<pid>`, and the plugin activates only when its parent is that pid and
-the descriptor is a pipe. The variable is then removed from the environment, so tests that
-start pytest themselves never write into zenboard's stream.
-
-Only the controller writes (xdist workers never see the pipe): it is the one process that sees
-every report, so the stream is a single ordered sequence and a dying worker cannot corrupt it.
-"Test started" happens inside a worker; the controller learns of it through xdist's `logstart`
-event, which it handles in `DSession.worker_logstart(node, ...)`; wrapping that method gives the
-worker id without adding anything to the reports workers send (which must stay plain data).
-
-Each finished test carries pytest-json-report's own record for it (zenboard always runs with
-`--json-report`), so the stream is the JSON report, live; long failure texts are cut at a bound.
-
-Lines are not written one by one: a pipe write per event wakes zenboard's reader thousands of
-times a second, on the very cores the workers need. `BatchedPipe` collects them and a flusher
-thread writes whatever has gathered once every `FLUSH_INTERVAL`, so a test's event reaches
-zenboard at most that late, in the same order, and the controller never blocks on the pipe.
+zenboard started that very process: `ZENBOARD_EVENTS=fd:<fd>:<pid>` must name a pipe and the
+plugin's parent, and is then removed from the environment. Only the controller writes; it learns
+which worker started a test by wrapping xdist's `DSession.worker_logstart(node, ...)`, and each
+finished test carries pytest-json-report's record (long texts cut at a bound). `BatchedPipe`
+writes the lines from a flusher thread once every `FLUSH_INTERVAL`, in order, never blocking
+the controller. Why it works this way: docs/architecture.md, "Why the code is the way it is".
 """
 
 from __future__ import annotations
