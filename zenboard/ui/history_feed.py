@@ -1,10 +1,11 @@
 """The dashboard's link to the run history: records each launch, reads flaky tests and trends.
 
 Everything here touches SQLite (and `git`), so it runs on the app's thread workers, never on
-the event loop: `record()` and `load()` are plain blocking functions that return plain data,
-and the app posts the results to itself as messages (`HistoryLoaded`, `RunRecorded`). One lock
-keeps a record and the load that follows it in order, so a later view never overwrites a newer
-one. A project never run has no database: opening the dashboard does not create one.
+the event loop: `record()` and `load()` are plain blocking functions that return plain data
+(a record's problems as lines), and the app posts the results to itself as messages
+(`HistoryLoaded`, `HistoryProblem`). The app's own lock keeps a record and the load that follows
+it in order, so a later view never overwrites a newer one. A project never run has no database:
+opening the dashboard does not create one.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """What the dashboard shows about the task's ports and containers, as plain data.
 
-The task and container integrations own the facts; this module turns whatever they offer into
+The `tasks` package (ports, containers) owns the facts; this module turns whatever it offers into
 rows the panels draw, so the widgets never talk to Docker or the port registry themselves and
 snapshot tests can feed fixed rows. `InfraSource` is polled from a timer on the UI side.
 """

@@ -1,17 +1,11 @@
 """Which suites one dashboard launch ran, so the history gets one row per launch, as `run` does.
 
-A launch is everything started while nothing else was running: `a` (every suite), `r`, `f`,
-`t`, or a watch trigger. It opens with the first suite launched and closes when every suite of
-it has exited and the engine has nothing left to start; then `close()` hands back a
-`FinishedLaunch`: a copy of just those suites' state, taken on the UI thread in one dict copy
-per suite, which the history writer reads later on a thread while the model moves on.
-
-A rerun of some tests (`f`, `t`, watch phases) is partial: only the tests that ran in it are
-recorded, not the kept results of earlier runs, and its wall time feeds no trend.
-
-A launch is also what the header times (`duration`): from its first suite's start to now while
-it is open, then to its last suite's end, until the next launch opens. Time spent idle between
-launches is no run's, and shows nowhere.
+A launch is everything started while nothing else was running (`a`, `r`, `f`, `t`, a watch
+trigger): it opens with the first suite launched and closes when all its suites have exited
+and the engine has nothing left to start; `close()` then hands back a `FinishedLaunch`, a copy
+of those suites' state for the history writer's thread. A rerun of some tests is recorded as
+partial (only the tests that ran; no trend). The header times a launch (`duration`): from its
+first suite's start to now, then to its last suite's end; idle time between launches is no run's.
 """
 
 from __future__ import annotations

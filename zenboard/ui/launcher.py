@@ -28,7 +28,17 @@ def make_app(
     infra: InfraSource | None = None,
     watch: bool = False,
 ) -> ZenboardApp:
-    """The dashboard app for `project` (the CLI, the tests and the screenshot script use this)."""
+    """The dashboard app for `project` (the CLI, the tests and the screenshot script use this).
+
+    Args:
+        project: The project directory (or a directory below it).
+        run_at_start: Start the selected suites as soon as the app opens.
+        suites: Names of the suites to show and run (None or empty: all).
+        task: The task id (`--task`); None: found from the environment or the path.
+        report_dir: Where reports are published (None: `.zenboard/reports`).
+        infra: The ports and containers panels' source (None: the task's, if any).
+        watch: Start watch mode when the app opens.
+    """
     config = load_config(project)
     selected = config.select(suites or [])
     extra_env: dict[str, str] = {}
@@ -66,6 +76,16 @@ def run_dashboard(
     report_dir: Path | None = None,
     watch: bool = False,
 ) -> int:
+    """Run the dashboard until it quits; return zenboard's exit code for the runs it saw.
+
+    Args:
+        project: The project directory (or a directory below it).
+        run_at_start: Start the selected suites as soon as the app opens.
+        suites: Names of the suites to show and run (None or empty: all).
+        task: The task id (`--task`); None: found from the environment or the path.
+        report_dir: Where reports are published (None: `.zenboard/reports`).
+        watch: Start watch mode when the app opens.
+    """
     app = make_app(project, run_at_start, suites, task, report_dir, watch=watch)
     atexit.register(app.session.shutdown)
     try:

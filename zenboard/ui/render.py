@@ -260,6 +260,12 @@ def middle_cut(text: str, width: int, end: int | None = None, always: bool = Fal
 
     Both ends stay: ids differ at their start (the file) and at their end (`.py`, the
     parameters). `end` is how many cells the end keeps (default: half, the odd cell to the end).
+
+    Args:
+        text: The text to fit.
+        width: The cells available.
+        end: Cells the end keeps (None: half, the odd cell to the end).
+        always: Show the ellipsis even when the text fits.
     """
     if cell_len(text) <= width and not (always and text):
         return text

@@ -68,6 +68,16 @@ class Session:
         clock: Clock = time.time,
         task: str = "",
     ) -> None:
+        """The dashboard's engine, model and commander for `config`'s suites.
+
+        Args:
+            config: The project's configuration.
+            suites: The suites shown and run (None: all of them).
+            report_dir: Where reports are published (None: `.zenboard/reports`).
+            extra_env: Variables added to every suite's environment (a task's ports).
+            clock: The wall clock (tests pass a fake one).
+            task: The task id, recorded in the history.
+        """
         self.config = config
         self.suites = suites if suites is not None else config.suites
         self.task = task

@@ -1,6 +1,6 @@
 """The live source behind the ports and containers panels, for a project with tasks.
 
-It adapts the task integrations (allocated ports, `ContainerWatcher`) to the plain
+It adapts what `zenboard/tasks/` offers (allocated ports, `ContainerWatcher`) to the plain
 `InfraSnapshot` the panels draw. The watcher keeps its own thread and never raises; port states
 need a bind test per port, so they are refreshed at most every `PORTS_EVERY` seconds.
 """

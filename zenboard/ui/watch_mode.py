@@ -1,8 +1,10 @@
 """Watch mode in the dashboard: a `WatchSession` whose reruns go through the session's commander.
 
-The watcher thread hands each trigger over here; the runs are started on the commander thread
-(the one thread that may spawn suites, see `commander.py`), and the trigger is kept for the app's
-next tick, which shows which files caused the rerun and which suites it chose. The app tells
+The watcher thread hands each trigger over here; the runs are started on the session's
+commander thread (so they queue in order with the person's own commands and never block the
+event loop, see `commander.py`; the engine forks every suite from its own spawner thread), and
+the trigger is kept for the app's next tick, which shows which files caused the rerun and which
+suites it chose. The app tells
 this object about every fold so the watcher knows each suite's latest tests and failures.
 """
 

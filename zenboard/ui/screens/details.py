@@ -90,6 +90,14 @@ class TestDetailsScreen(ModalScreen[None]):
         flaky_pattern: str | None = None,
         source: DetailsSource | None = None,
     ) -> None:
+        """The details of `test`, a test of `suite`.
+
+        Args:
+            suite: The test's suite.
+            test: The test as the model held it when the screen opened.
+            flaky_pattern: Its recent outcomes when its history is mixed (None: not flaky).
+            source: Where to read the test's current record (None: show `test` only).
+        """
         super().__init__(id="details")
         self.suite = suite
         self.test = test

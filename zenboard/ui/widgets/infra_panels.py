@@ -1,17 +1,11 @@
 """The ports panel and the containers panel, drawn from an `InfraSnapshot` (plain data).
 
-Both repaint only when their part of the snapshot changed. A container's row: service, Docker's
-state, health in colour, the failing streak of its health check (`3✗`), restarts (`↻1`) and
-whether its published ports are the task's (`ports ok`, `ports WRONG`, or `ports —` when the
-task assigned the container no port, so there is nothing to compare). Without Docker the
-containers panel says "docker unavailable: <reason>" and everything else keeps working.
-
-An empty panel (no ports assigned, no containers up) is one line without a frame (`-empty`), so
-it costs a small terminal one row; a project without tasks has neither panel (the app folds the
-row away: there is nothing to show there, ever; see `nothing_to_show`).
-
-Labels, states and Docker's error text come from containers and the daemon: every cell is a
-`Text` (a `str` cell in a Rich table is markup) with its control characters spelled out.
+Both repaint only when their part of the snapshot changed. A container's row: service, state,
+health in colour, the health check's failing streak (`3✗`), restarts (`↻1`) and whether its
+published ports are the task's (`ports ok`, `ports WRONG`, or `ports —`: nothing to compare).
+Without Docker the panel says "docker unavailable: <reason>". An empty panel is one line
+without a frame (`-empty`); a project without tasks has neither (see `nothing_to_show`). Every
+cell is a `Text` with its control characters spelled out (labels come from containers).
 """
 
 from __future__ import annotations

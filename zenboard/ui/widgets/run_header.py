@@ -29,6 +29,15 @@ class RunHeader(Widget):
         clock: Callable[[], float],
         launch: LaunchWindow,
     ) -> None:
+        """The header line for `project`'s runs.
+
+        Args:
+            project: The project's name as shown.
+            task: The task id as shown.
+            state: The model.
+            clock: The wall clock.
+            launch: The session's launch window: its open launch, or the latest one, is timed.
+        """
         super().__init__(id="run-header")
         self.project = project
         self.task_id = task
