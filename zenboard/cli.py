@@ -17,6 +17,7 @@ import textwrap
 import threading
 from pathlib import Path
 from types import ModuleType
+from typing import NoReturn
 
 from zenboard import __version__
 from zenboard.commands import COMMANDS, path_arg
@@ -137,16 +138,26 @@ def main(argv: list[str] | None = None) -> int:
 def entry_point() -> None:
     """The `zenboard` command (console script and `python -m zenboard`): `main`, then exit.
 
-    When `main` returns, everything zenboard writes is written and closed. What is left is the
-    interpreter's own teardown, freeing every module and object one by one: some tens of
-    milliseconds after a run of thousands of tests, added to every CI run for nothing. So the
-    exit does, in the interpreter's order, what that teardown would do that matters (wait for
-    non-daemon threads and shut executors down, run the atexit handlers: the UI's shutdown,
-    the scratch directory's removal; flush stdout and stderr) and then leaves at once. `main`
-    itself stays an ordinary function for callers.
+    `main` itself stays an ordinary function for callers; the exit skips the interpreter's
+    teardown (`leave_now`).
     """
-    code = main()
-    threading._shutdown()  # type: ignore[attr-defined]  # what Py_Finalize calls first
+    leave_now(main())
+
+
+def leave_now(code: int) -> NoReturn:
+    """Exit with `code` once what matters of the interpreter's teardown is done, not all of it.
+
+    In Py_Finalize's order: wait for non-daemon threads and shut executors down
+    (`threading._shutdown`), run the atexit handlers (the UI's shutdown, the scratch dir's
+    removal), flush stdout and stderr; then `os._exit`, sparing the freeing of every module and
+    object (20 to 30 ms after a large run: docs/performance.md). `threading._shutdown` is
+    CPython's private function, checked by tests/test_borrowed_internals.py; where it is
+    missing, the exit is an ordinary one.
+    """
+    shutdown = getattr(threading, "_shutdown", None)
+    if shutdown is None:
+        sys.exit(_flush_std_streams(code))
+    shutdown()
     atexit._run_exitfuncs()
     os._exit(_flush_std_streams(code))
 
