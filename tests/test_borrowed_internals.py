@@ -8,13 +8,13 @@ gone and where zenboard uses it.
 
 from __future__ import annotations
 
+import atexit
 import inspect
 import threading
 
 import pytest
 import pytest_jsonreport.plugin as json_report
 import textual.widgets._footer as textual_footer
-import watchfiles.filters as watch_filters
 import xdist.dsession as xdist_dsession
 import xdist.scheduler as xdist_scheduler
 
@@ -43,20 +43,16 @@ BORROWED = [
         lambda: _in_source(json_report.JSONReport, "_json_tests"),
     ),
     (
-        "watchfiles BaseFilter slots _ignore_dirs/_ignore_entity_regexes/_ignore_paths "
-        "(watch/ignore.py)",
-        lambda: (
-            {"_ignore_dirs", "_ignore_entity_regexes", "_ignore_paths"}
-            <= set(watch_filters.BaseFilter.__slots__)
-        ),
-    ),
-    (
         "Textual Footer.bindings_changed (ui/widgets/keys_footer.py)",
         lambda: callable(getattr(textual_footer.Footer, "bindings_changed", None)),
     ),
     (
-        "CPython threading._shutdown (cli.entry_point's quick exit)",
+        "CPython threading._shutdown (cli.leave_now's quick exit)",
         lambda: callable(getattr(threading, "_shutdown", None)),
+    ),
+    (
+        "CPython atexit._run_exitfuncs (cli.leave_now's quick exit)",
+        lambda: callable(getattr(atexit, "_run_exitfuncs", None)),
     ),
 ]
 

@@ -1,18 +1,17 @@
 """What watch mode never reacts to: caches, virtualenvs, git-ignored files, and whatever runs write.
 
-Two layers. `WatchFilter` is a watchfiles `DefaultFilter` that judges each raw change by name
-(cheap, called once per change in the watcher thread): version-control and cache directories,
-virtualenvs, zenboard's own `.zenboard/` and `.zenflow/`, report directories, Playwright's
-`test-results/`, SQLite files and per-worker (`gw0`) databases and media directories. Names are
-judged relative to the watched root, so a project that itself lives under, say, `/tmp/env/` is
-still watched. `GitIgnore` then asks git once per batch (`git check-ignore --stdin -z`) about
-what is left, and does nothing outside a git work tree.
+Two layers. `WatchFilter` judges each raw change by name, cheaply, in the watcher thread:
+watchfiles' default names, version-control and cache dirs, virtualenvs, zenboard's own
+`.zenboard/` and `.zenflow/`, report dirs, Playwright's `test-results/`, SQLite files and
+per-worker (`gw0`) databases and media dirs, relative to the watched root (a project under,
+say, `/tmp/env/` is still watched). `GitIgnore` then asks git once per batch about what is left.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -71,14 +70,17 @@ def find_virtualenvs(roots: Iterable[Path], depth: int = 2) -> list[Path]:
     return found
 
 
-class WatchFilter(DefaultFilter):
-    """DefaultFilter plus everything runs write; names are judged below the watched roots."""
+IGNORED_DIRS = frozenset((*DefaultFilter.ignore_dirs, *RUN_OUTPUT_DIRS))
+"""Directory names never watched: watchfiles' defaults (its public class attribute) and ours."""
+IGNORED_NAMES = tuple(
+    re.compile(pattern) for pattern in (*DefaultFilter.ignore_entity_patterns, *RUN_OUTPUT_PATTERNS)
+)
+"""Names never watched: watchfiles' default patterns (editor swap files, say) and ours."""
 
-    ignore_dirs: Sequence[str] = (*DefaultFilter.ignore_dirs, *RUN_OUTPUT_DIRS)
-    ignore_entity_patterns: Sequence[str] = (
-        *DefaultFilter.ignore_entity_patterns,
-        *RUN_OUTPUT_PATTERNS,
-    )
+
+class WatchFilter:
+    """A watchfiles filter: watchfiles' default names plus everything runs write, judged below
+    the watched roots (a callable `(change, path) -> bool`, as `watch_filter` takes)."""
 
     def __init__(
         self,
@@ -88,7 +90,7 @@ class WatchFilter(DefaultFilter):
         globs: Sequence[str] = (),
     ) -> None:
         venvs = find_virtualenvs(roots)
-        super().__init__(ignore_paths=[str(p) for p in (*ignore_paths, *venvs)])
+        self._ignore_paths = tuple(str(p) for p in (*ignore_paths, *venvs))
         self._roots = tuple(sorted((str(r) for r in roots), key=len, reverse=True))
         self._project_root = project_root
         self._globs = tuple(globs)
@@ -113,9 +115,7 @@ class WatchFilter(DefaultFilter):
                 break
         parts = relative.split(os.sep)
         for part in parts:
-            if part in self._ignore_dirs or any(
-                r.search(part) for r in self._ignore_entity_regexes
-            ):
+            if part in IGNORED_DIRS or any(r.search(part) for r in IGNORED_NAMES):
                 return True
         if self._globs:
             try:
