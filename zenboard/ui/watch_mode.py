@@ -15,7 +15,6 @@ from functools import partial
 
 from zenboard.engine.engine import Phase
 from zenboard.ui.session import Batch, Session
-from zenboard.watch.plan import phase_suite
 from zenboard.watch.session import WatchSession, WatchTrigger
 from zenboard.watch.settings import load_watch_settings
 
@@ -50,13 +49,7 @@ class WatchMode:
                 watcher.record(suite)
         watcher.start()
         self.watcher = watcher
-        roots = [
-            p.relative_to(session.config.root).as_posix()
-            if p.is_relative_to(session.config.root)
-            else str(p)
-            for p in settings.paths
-        ]
-        return ", ".join(r or "." for r in roots)
+        return settings.shown_paths(session.config.root)
 
     def stop(self) -> None:
         watcher, self.watcher = self.watcher, None
@@ -76,10 +69,8 @@ class WatchMode:
     def _triggered(self, trigger: WatchTrigger) -> None:  # on the watcher thread
         with self._lock:
             self._pending.append(trigger)
-        for plan in trigger.plan:
-            suite = self.session.suite_config(plan.suite)
-            phases = [(phase_suite(suite, p), p.nodeids) for p in plan.phases]
-            self.session.commander.submit(partial(self._start, phases, plan.rootdir))
+        for phases, rootdir in trigger.runs(self.session.suite_config):
+            self.session.commander.submit(partial(self._start, phases, rootdir))
 
     def _start(self, phases: list[Phase], rootdir: str) -> None:
         if self.watcher is not None and not self.session.commander.closed:

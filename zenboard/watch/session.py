@@ -24,7 +24,7 @@ from zenboard.config import ProjectConfig, SuiteConfig
 from zenboard.model.state import SuiteState
 from zenboard.watch.ignore import GitIgnore, WatchFilter
 from zenboard.watch.impact import ImportGraph, is_test_file
-from zenboard.watch.plan import SuitePlan, SuiteRecord, plan_reruns
+from zenboard.watch.plan import SuitePlan, SuiteRecord, phase_suite, plan_reruns
 from zenboard.watch.settings import WatchSettings, load_watch_settings
 from zenboard.words import plural
 
@@ -51,6 +51,19 @@ class WatchTrigger:
         names = ", ".join(self.files[:shown]) + (", ..." if count > shown else "")
         chosen = ", ".join(self.suites) if self.suites else "nothing"
         return f"watch: {plural(count, 'file')} changed ({names}) -> rerun: {chosen}"
+
+    def runs(
+        self, suite_config: Callable[[str], SuiteConfig]
+    ) -> list[tuple[list[tuple[SuiteConfig, tuple[str, ...]]], str]]:
+        """What to start for this trigger: each suite's phases (`Engine.start_phases`) and its
+        rootdir; `suite_config` gives the configuration a suite runs with, by name."""
+        return [
+            (
+                [(phase_suite(suite_config(plan.suite), p), p.nodeids) for p in plan.phases],
+                plan.rootdir,
+            )
+            for plan in self.plan
+        ]
 
 
 class WatchSession:

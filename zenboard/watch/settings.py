@@ -30,6 +30,13 @@ class WatchSettings:
     ignore: tuple[str, ...] = ()
     """Extra glob patterns (relative to the project root) whose changes never trigger a run."""
 
+    def shown_paths(self, root: Path) -> str:
+        """The watched paths as a person reads them: relative to `root` where they can be."""
+        return ", ".join(
+            (p.relative_to(root).as_posix() or ".") if p.is_relative_to(root) else str(p)
+            for p in self.paths
+        )
+
 
 def load_watch_settings(config: ProjectConfig, quiet_ms: int | None = None) -> WatchSettings:
     """The watch settings of `config`; `quiet_ms` (from the command line) wins over the file."""
