@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from zenboard.commands.demo import copy_demo  # noqa: E402
 from zenboard.config import load_config  # noqa: E402
+from zenboard.headless.run import RunOptions  # noqa: E402
 from zenboard.headless.watch import HeadlessWatch  # noqa: E402
 from zenboard.model import events as ev  # noqa: E402
 from zenboard.watch.session import WatchTrigger  # noqa: E402
@@ -101,8 +102,7 @@ class ZenboardSide:
             config,
             config.suites,
             load_watch_settings(config),
-            ci=True,
-            out=self.sink,
+            RunOptions(ci=True, out=self.sink),
             on_event=lambda item: self.timeline.append((time.time(), item)),
         )
         self.thread = threading.Thread(target=self.watch.run, daemon=True)

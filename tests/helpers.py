@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from zenboard.config import load_config
-from zenboard.headless.run import HeadlessRun
+from zenboard.headless.run import HeadlessRun, RunOptions
 from zenboard.model.state import RunState
 
 ZENBOARD = [sys.executable, "-m", "zenboard"]
@@ -72,7 +72,8 @@ def run_in_process(project: Path, suites: list[str] | None = None, ci: bool = Tr
     config = load_config(project)
     out = io.StringIO()
     report_dir = project / ".zenboard" / "reports" / "latest"
-    run = HeadlessRun(config, config.select(suites or []), report_dir=report_dir, ci=ci, out=out)
+    options = RunOptions(report_dir=report_dir, ci=ci, out=out)
+    run = HeadlessRun(config, config.select(suites or []), options)
     code = run.run()
     return RunResult(code, run.state, report_dir, out.getvalue())
 

@@ -22,6 +22,7 @@ import pytest
 from tests.helpers import ZENBOARD, pid_alive, run_cli, suites_toml, write_project
 from zenboard.config import load_config
 from zenboard.engine.process import descendants
+from zenboard.headless.run import RunOptions
 from zenboard.headless.watch import HeadlessWatch
 from zenboard.model import events as ev
 from zenboard.model.state import SuiteStatus
@@ -51,8 +52,7 @@ class Watching:
             config,
             config.suites,
             load_watch_settings(config, quiet_ms),
-            ci=True,
-            out=self.out,
+            RunOptions(ci=True, out=self.out),
             on_event=self.timeline.append,
         )
         self._thread = threading.Thread(target=self._run, daemon=True)

@@ -22,7 +22,7 @@ import pytest
 
 from tests.helpers import run_cli, suites_toml, write_project
 from zenboard.config import load_config
-from zenboard.headless.run import HeadlessRun
+from zenboard.headless.run import HeadlessRun, RunOptions
 from zenboard.records import reports
 
 TWO_SUITES = suites_toml(
@@ -200,7 +200,7 @@ def test_a_report_text_utf8_cannot_hold_is_one_line_not_a_silent_change(
     )
     out = io.StringIO()
     config = load_config(project)
-    code = HeadlessRun(config, config.select([]), ci=True, out=out).run()
+    code = HeadlessRun(config, config.select([]), RunOptions(ci=True, out=out)).run()
     latest = project / ".zenboard" / "reports" / "latest"
     lines = [line for line in out.getvalue().splitlines() if line.startswith("reports:")]
     assert code == 1, out.getvalue()

@@ -188,10 +188,10 @@ def _run(target: Path, args: argparse.Namespace, say: Callable[[str], None]) -> 
         say(line)
     if args.headless:
         from zenboard.config import load_config
-        from zenboard.headless.run import HeadlessRun
+        from zenboard.headless.run import HeadlessRun, RunOptions
 
         config = load_config(target)
-        return HeadlessRun(config, config.suites, ci=True).run()
+        return HeadlessRun(config, config.suites, RunOptions(ci=True)).run()
     from zenboard.commands.launch import launch_dashboard
 
     say("==> opening the dashboard (q quits)")

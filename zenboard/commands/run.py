@@ -57,7 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from zenboard.config import load_config
-    from zenboard.headless.run import HeadlessRun
+    from zenboard.headless.run import HeadlessRun, RunOptions
     from zenboard.tasks.taskenv import suite_environment
 
     config = load_config(args.project)
@@ -66,9 +66,8 @@ def run(args: argparse.Namespace) -> int:
     report_dir = args.report_dir.resolve() if args.report_dir else None
     if args.shard is not None or args.plan == "durations":
         return _run_planned(args, config, suites, report_dir)
-    return HeadlessRun(
-        config, suites, report_dir=report_dir, ci=args.ci, extra_env=args.task_env
-    ).run()
+    options = RunOptions(report_dir=report_dir, ci=args.ci, extra_env=args.task_env)
+    return HeadlessRun(config, suites, options).run()
 
 
 def _run_planned(
@@ -78,7 +77,7 @@ def _run_planned(
     report_dir: Path | None,
 ) -> int:
     """A shard (`--shard K/N`) or the duration-aware plan: collect, plan, run the selection."""
-    from zenboard.headless.run import HeadlessRun
+    from zenboard.headless.run import HeadlessRun, RunOptions
     from zenboard.planning import run_plan
     from zenboard.planning.shards import parse_shard
 
@@ -90,9 +89,7 @@ def _run_planned(
     for note in plan.notes:
         print(note, flush=True)
     shard = f"{k}/{n}" if args.shard is not None else None
-    return HeadlessRun(
-        config,
-        plan.suites,
+    options = RunOptions(
         report_dir=report_dir,
         ci=args.ci,
         selection=plan.selection,
@@ -100,4 +97,5 @@ def _run_planned(
         plan_id=plan.fingerprint or None,
         partial=args.shard is not None,
         extra_env=args.task_env,
-    ).run()
+    )
+    return HeadlessRun(config, plan.suites, options).run()

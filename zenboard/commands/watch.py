@@ -32,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from zenboard.config import load_config
+    from zenboard.headless.run import RunOptions
     from zenboard.headless.watch import HeadlessWatch
     from zenboard.tasks.taskenv import suite_environment
     from zenboard.watch.settings import load_watch_settings
@@ -45,9 +46,7 @@ def run(args: argparse.Namespace) -> int:
         config,
         suites,
         settings,
-        report_dir=report_dir,
-        ci=args.ci,
-        extra_env=task_env,
+        RunOptions(report_dir=report_dir, ci=args.ci, extra_env=task_env),
         initial_run=not args.no_initial_run,
     )
     return watch.run()

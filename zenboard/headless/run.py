@@ -10,7 +10,9 @@ from __future__ import annotations
 import signal
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
@@ -133,35 +135,61 @@ def final_table(state: RunState, now: float) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True)
+class RunOptions:
+    """How a headless run runs, prints and is recorded; the defaults are `zenboard run`'s."""
+
+    report_dir: Path | None = None
+    """Where the reports are published; None: the project's `.zenboard/reports/latest`."""
+    ci: bool = False
+    """CI output: at most one progress line a second per suite (else two)."""
+    out: TextIO | None = None
+    """Where the lines go; None: standard output."""
+    extra_env: Mapping[str, str] | None = None
+    """Variables added to every suite's environment (the task's ports, say)."""
+    selection: Mapping[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
+    """suite -> (nodeids, rootdir) for suites that run only some tests (a shard, a plan)."""
+    kind: str = "run"
+    """What the history records this run as (run, verify, compare ...)."""
+    shard: str | None = None
+    """`K/N` when this run is one shard of a CI run."""
+    partial: bool | None = None
+    """Whether the selected suites ran only some of their tests; None: when there is a
+    selection (False: a planned run of every test)."""
+    plan_id: str | None = None
+    """A shard plan's fingerprint, recorded in summary.json as `plan` (merge checks it)."""
+
+
 class HeadlessRun:
-    """Runs suites to completion, printing as it goes; `run()` returns zenboard's exit code."""
+    """Runs suites to completion, printing as it goes; `run()` returns zenboard's exit code.
+
+    Its parts are public for views that run longer (`HeadlessWatch`): `consume` folds and
+    prints events, `print_progress` and `publish_reports` do what a run's end does, and
+    `interruptible` turns SIGINT, SIGTERM and SIGHUP into `interrupted`.
+    """
 
     def __init__(
         self,
         config: ProjectConfig,
         suites: tuple[SuiteConfig, ...],
-        report_dir: Path | None = None,
-        ci: bool = False,
-        out: TextIO | None = None,
-        extra_env: dict[str, str] | None = None,
-        selection: Mapping[str, tuple[tuple[str, ...], str]] | None = None,
-        kind: str = "run",
-        shard: str | None = None,
-        partial: bool | None = None,
-        plan_id: str | None = None,
+        options: RunOptions = RunOptions(),  # frozen: one shared default is safe
     ) -> None:
         self.config = config
         self.suites = suites
-        self.out = out or sys.stdout
-        self.ci = ci
+        self.options = options
+        self.out = options.out or sys.stdout
+        self.ci = options.ci
         self.buffer = EventBuffer()
+        extra_env = dict(options.extra_env) if options.extra_env is not None else None
         self.engine = Engine(
-            config, self.buffer, report_dir, extra_env, reader_niceness=READER_NICENESS
+            config, self.buffer, options.report_dir, extra_env, reader_niceness=READER_NICENESS
         )
         self.state = RunState.for_suites([s.name for s in suites])
         self._last_print: dict[str, tuple[float, int]] = {}
-        self._interrupted = False
-        self._out_closed = False
+        self.interrupted = False
+        """A signal asked the run to stop (its runs are cancelled; the exit code is not 0)."""
+        self.output_closed = False
+        """Whoever read the lines went away (`zenboard run | head`): nothing more is printed."""
         self._reports_written: dict[str, tuple[int, ...]] = {}
         """suite -> the results its JUnit file was written from (runs, tests, done, errors)."""
         self._write_faults: dict[str, OSError] = {}
@@ -169,19 +197,12 @@ class HeadlessRun:
         self._named: set[tuple[str, int, str]] = set()
         """(suite, run, nodeid) of every failure line printed: each test is named once."""
         self._meta: dict[str, Any] | None = None
-        self.selection = dict(selection or {})
-        """suite -> (nodeids, rootdir) for suites that run only some tests (a shard, a plan)."""
-        self.kind = kind
-        """What the history records this run as (run, verify, compare ...)."""
-        self.shard = shard
-        self.plan_id = plan_id
-        """A shard plan's fingerprint, recorded in summary.json as `plan` (merge checks it)."""
-        self.partial = bool(self.selection) if partial is None else partial
-        """Whether the selected suites ran only some of their tests (False: a planned full run)."""
+        self.selection = dict(options.selection)
+        self.partial = bool(self.selection) if options.partial is None else options.partial
 
     def print(self, line: str) -> None:
         """One line of output; what tests and pytest wrote in it is shown, never obeyed."""
-        if self._out_closed:
+        if self.output_closed:
             return
         try:
             self.out.write(visible(line) + "\n")
@@ -189,12 +210,11 @@ class HeadlessRun:
         except BrokenPipeError:
             # Whoever read our output stopped (`zenboard run | head`): the run goes on to its
             # reports, history and exit code, silently.
-            self._out_closed = True
+            self.output_closed = True
 
     def run(self) -> int:
         self.engine.check(self.suites)
-        restore = self._install_signal_handlers()
-        try:
+        with self.interruptible():
             for suite in self.suites:
                 nodeids, rootdir = self.selection.get(suite.name, ((), ""))
                 self.engine.start(suite, nodeids, rootdir)
@@ -203,33 +223,32 @@ class HeadlessRun:
                 # the test processes (sharing the same cores) next to nothing.
                 self.engine.exited.wait(0.1)
                 self.engine.exited.clear()
-                self._consume(self.buffer.drain())
-                self._print_progress(final=False)
+                self.consume(self.buffer.drain())
+                self.print_progress(final=False)
                 if self.engine.all_done() and not self.engine.running():
-                    self._consume(self.buffer.drain())
+                    self.consume(self.buffer.drain())
                     break
-                if self._interrupted:
+                if self.interrupted:
                     self.engine.cancel_all()
-        finally:
-            restore()
         now = time.time()
-        self._print_progress(final=True)
+        self.print_progress(final=True)
         for line in final_table(self.state, now):
             self.print(line)
         self._explain_empty_suites()
         meta = self._run_meta()
-        published = self._publish_or_say(meta)
+        published = self.publish_reports(meta)
         self.engine.close()
         code = self.state.exit_code()
         if not published:
             code = max(code, 1) if code != 2 else code
-        if self._interrupted:
+        if self.interrupted:
             code = max(code, 1)
         partial = tuple(self.selection) if self.partial else ()
         from zenboard.records import recording
 
+        options = self.options
         for line in recording.after_run(
-            self.config.root, self.state, self.kind, code, partial, self.shard, meta["commit"]
+            self.config.root, self.state, options.kind, code, partial, options.shard, meta["commit"]
         ):
             self.print(line)
         return code
@@ -244,7 +263,7 @@ class HeadlessRun:
         for line in explain_empty(self.config, [s for s in self.suites if s.name in empty]):
             self.print(line)
 
-    def _publish_or_say(self, meta: dict[str, Any] | None = None, announce: bool = True) -> bool:
+    def publish_reports(self, meta: dict[str, Any] | None = None, announce: bool = True) -> bool:
         """Publish the reports; files that cannot be written are one line, not the end.
 
         The line names the first file that failed and why (a full or read-only disk, a symlink
@@ -290,7 +309,8 @@ class HeadlessRun:
         elif len(self._named) == TRACEBACKS_SHOWN + 1:
             self.print(f"    (no more short tracebacks after {TRACEBACKS_SHOWN}: see the reports)")
 
-    def _consume(self, events: list[ev.Event]) -> None:
+    def consume(self, events: list[ev.Event]) -> None:
+        """Fold `events` into the state, printing failures, crashes and errors as they come."""
         for event in events:
             apply(self.state, event)
             if isinstance(event, ev.TestFinished) and event.outcome in ev.FAILED_OUTCOMES:
@@ -364,12 +384,14 @@ class HeadlessRun:
         if self._meta is None:
             from zenboard.records import recording
 
-            self._meta = recording.run_meta(self.config.root, self.shard)
-            if self.plan_id:
-                self._meta["plan"] = self.plan_id
+            self._meta = recording.run_meta(self.config.root, self.options.shard)
+            if self.options.plan_id:
+                self._meta["plan"] = self.options.plan_id
         return self._meta
 
-    def _print_progress(self, final: bool) -> None:
+    def print_progress(self, final: bool) -> None:
+        """A progress line for each suite that changed since its last (at most one per interval
+        unless `final`)."""
         now = time.time()
         interval = PROGRESS_INTERVAL_CI if self.ci else PROGRESS_INTERVAL_TTY
         for suite in self.state.suites.values():
@@ -389,17 +411,19 @@ class HeadlessRun:
             self._last_print[suite.name] = (now, signature)
             self.print(progress_line(suite, now))
 
-    def _install_signal_handlers(self) -> Callable[[], None]:
+    @contextmanager
+    def interruptible(self) -> Iterator[None]:
+        """SIGINT, SIGTERM and SIGHUP set `interrupted` while inside (main thread only)."""
+
         def interrupted(signum: int, frame: FrameType | None) -> None:
-            self._interrupted = True
+            self.interrupted = True
 
         previous = {
             sig: signal.signal(sig, interrupted)
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
         }
-
-        def restore() -> None:
+        try:
+            yield
+        finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-
-        return restore

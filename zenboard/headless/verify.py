@@ -55,21 +55,20 @@ def run_quietly(
         selection: suite name -> (node ids, rootdir) to run instead of the whole suite.
         extra_env: Variables added to every suite's environment.
     """
-    from zenboard.headless.run import HeadlessRun
+    from zenboard.headless.run import HeadlessRun, RunOptions
 
     out = io.StringIO()
     started = time.time()
     clock = time.monotonic()
-    run = HeadlessRun(
-        config,
-        suites,
+    options = RunOptions(
         report_dir=report_dir,
         ci=True,
         out=out,
         extra_env=extra_env,
-        selection=selection,
+        selection=selection or {},
         kind=kind,
     )
+    run = HeadlessRun(config, suites, options)
     code = run.run()
     return QuietRun(run.state, code, started, time.monotonic() - clock, out.getvalue())
 
