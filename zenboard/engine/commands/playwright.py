@@ -1,10 +1,9 @@
 """How a `kind = "playwright"` suite becomes a command line and an environment.
 
 The command is what `npx playwright test` runs after npx has found the project's own
-Playwright: `node <cwd>/node_modules/@playwright/test/cli.js test ...`. Calling it directly keeps
-npx (and its habit of fetching a package from the registry when none is installed) out of the
-way and makes zenboard the direct parent of Playwright's runner. zenboard's reporter goes in
-with `--add-reporter`, on top of the reporters the project configures, together with Playwright's
+Playwright: `node <cwd>/node_modules/@playwright/test/cli.js test ...` (why not npx: see
+docs/architecture.md, "Playwright without npx"). zenboard's reporter goes in with
+`--add-reporter`, on top of the reporters the project configures, together with Playwright's
 `json` reporter, whose file (`PLAYWRIGHT_JSON_OUTPUT_FILE`) is the suite's `<suite>.json`.
 
 A suite that cannot run here (no Node.js, no @playwright/test in the suite's directory, a
@@ -101,7 +100,19 @@ def build_playwright_command(
     extra_env: dict[str, str] | None = None,
     project_root: Path | None = None,
 ) -> SuiteCommand:
-    """The Playwright command for `suite`, optionally restricted to `nodeids`."""
+    """The Playwright command for `suite`, optionally restricted to `nodeids`.
+
+    Args:
+        suite: The suite's configuration.
+        report_file: Where Playwright's JSON report goes (`PLAYWRIGHT_JSON_OUTPUT_FILE`).
+        nodeids: Run only these tests (ids as the report names them); empty runs the suite.
+        scratch: Makes (once) and returns the run's private scratch dir, which gets the
+            `--test-list` file (None: the report file's directory).
+        extra_env: Variables for the suite's environment (the task's ports, say); the suite's
+            own `env` wins over them.
+        project_root: The project's root, where the port registry is found (None: the
+            suite's directory).
+    """
     env = {**os.environ, **(extra_env or {}), **suite.env}
     reason = unavailable_reason(suite, env)
     if reason:

@@ -102,7 +102,19 @@ def build_pytest_command(
     scratch: Callable[[], Path] | None = None,
     extra_env: dict[str, str] | None = None,
 ) -> SuiteCommand:
-    """The pytest command for `suite`, optionally restricted to `nodeids`."""
+    """The pytest command for `suite`, optionally restricted to `nodeids`.
+
+    Args:
+        suite: The suite's configuration.
+        report_file: Where pytest-json-report's report goes.
+        nodeids: Run only these tests (ids as the report names them); empty runs the suite.
+        rootdir: pytest's rootdir, which node ids are relative to ("" when they need no change).
+        scratch: Makes (once) and returns the run's private scratch dir, which gets the
+            `@argsfile` of a long selection and the selection file the plugin reads (None: the
+            ids go on the command line and the selection is not made exact).
+        extra_env: Variables for the suite's environment (the task's ports, say); the suite's
+            own `env` wins over them.
+    """
     argv: list[str] = [interpreter(suite), "-m", "pytest", *suite.args]
     selection: dict[str, str] = {}
     if nodeids:
