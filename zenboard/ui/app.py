@@ -114,6 +114,15 @@ class ZenboardApp(App[int]):
         watch_at_start: bool = False,
         history: HistorySource | None = None,
     ) -> None:
+        """
+        Args:
+            session: The engine, model and commander of the suites shown (`Session`).
+            run_at_start: Start every suite of the session as soon as the app opens.
+            infra: The ports and containers panels' source (None: a fixed, empty one).
+            watch_at_start: Turn watch mode on as soon as the app opens (as `w` does).
+            history: Where the flaky badges and duration trends are read from (None: the
+                project's `.zenboard/history.db`).
+        """
         super().__init__()
         self.session = session
         self.run_at_start = run_at_start
@@ -121,11 +130,8 @@ class ZenboardApp(App[int]):
         self.selected_suite: str | None = session.suites[0].name if session.suites else None
         self.quitting = False
         self._signals: list[signal.Signals] = []
-        self.watch_enabled = False
         self.watch_mode = WatchMode(session)
         self.watch_at_start = watch_at_start
-        self.last_batch = Batch()
-        """The latest non-empty fold (tests and the benchmark read it)."""
         self.pending = Batch()
         """What changed since the views were last painted (folds merge into it)."""
         self._painted = 0.0
@@ -269,7 +275,6 @@ class ZenboardApp(App[int]):
         while self.session.errors:
             self.say(self.session.errors.pop(0), title="engine", severity="error", timeout=8)
         if batch.events:
-            self.last_batch = batch
             self.pending.merge(batch)
         now = time.monotonic()
         self.gc_pacing.after_fold(self.session.state.running, now)
@@ -419,7 +424,14 @@ class ZenboardApp(App[int]):
     ) -> None:
         """A notification. Messages quote test ids, file names and errors, so they are never
         markup (a `[/]` in one would raise MarkupError and take the app down) and their control
-        characters are spelled out; every notification of the dashboard goes through here."""
+        characters are spelled out; every notification of the dashboard goes through here.
+
+        Args:
+            message: The text shown, taken literally (also kept in `said`).
+            title: The notification's title, taken literally ("": none).
+            severity: Textual's severity: "information", "warning" or "error".
+            timeout: Seconds it stays up (None: Textual's default).
+        """
         self.said.append(visible(message))
         self.notify(
             visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False
@@ -526,7 +538,6 @@ class ZenboardApp(App[int]):
         """w: watch the project and rerun what each change affects, failed tests first."""
         if self.watch_mode.on:
             self.watch_mode.stop()
-            self.watch_enabled = False
             self.header.watch_note = ""
             self.say("watch mode off", title="watch", timeout=3)
             return
@@ -535,7 +546,6 @@ class ZenboardApp(App[int]):
         except InputError as exc:
             self.say(str(exc), title="watch", severity="error", timeout=10)
             return
-        self.watch_enabled = True
         self.header.watch_note = f"watching {watched}"
         self.say(f"watch mode on: watching {watched}", title="watch", timeout=3)
 
