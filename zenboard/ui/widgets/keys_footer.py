@@ -1,9 +1,8 @@
 """The footer with the current keys, rebuilt only when the keys it shows change.
 
-Textual's `Footer` recomposes on every change of focus: it unmounts and mounts one widget per
-key, which lays out and repaints the whole screen. Moving between suite cards (`j`/`k`) changes
-focus on every press without changing the keys shown, and that rebuild was most of the cost of
-a key press while tests streamed. This footer compares what it would show and skips the rest.
+Where Textual's `Footer` recomposes on every change of focus, this footer compares the keys it
+would show with those it shows and rebuilds only when they differ (why: docs/architecture.md,
+"A footer rebuilt only when its keys change").
 
 Below `COMPACT_BELOW` columns it drops its spacing and the `ctrl+p palette` hint, so every key
 fits in 80 columns (ctrl+p still opens the palette, and help lists it). It decides from its own

@@ -1,13 +1,12 @@
 """A scrolling view drawn line by line from plain data, that grows without a screen layout.
 
 Textual's `DataTable` and `Log` set `virtual_size` when rows arrive: a reactive that re-lays out
-the whole screen and repaints every widget on it. Under a stream of results that was 100 to
-250 ms of blocked event loop per update on a busy 2-core machine, and key presses waited behind
-it. A `LineView` always shows its vertical scrollbar (`overflow-y: scroll`), so a new length
-changes nothing on screen but the scrollbar's thumb and the view's own lines: `set_line_count`
-stores the virtual size without the reactive's layout, updates the scrollbar and repaints this
-widget only. Subclasses draw one line at a time (`render_line`, Textual's Line API) over a plain
-list, so only the visible lines cost anything, however many rows there are.
+the whole screen and repaints every widget on it (what that cost: docs/performance.md, "Layout
+per update"). A `LineView` always shows its vertical scrollbar (`overflow-y: scroll`), so a new
+length changes nothing on screen but the scrollbar's thumb and the view's own lines:
+`set_line_count` stores the virtual size without the reactive's layout, updates the scrollbar
+and repaints this widget only. Subclasses draw one line at a time (`render_line`, Textual's Line
+API) over a plain list, so only the visible lines cost anything, however many rows there are.
 """
 
 from __future__ import annotations

@@ -1,17 +1,12 @@
 """A suite's card: state, progress, counts, duration, and one row per worker lane.
 
-The card draws itself from the model, a line at a time (Textual's Line API); the app calls
-`sync()` on every paint and the card repaints only the lines whose text changed, in place: its
-height changes only when lanes come or go, so streaming results never re-lay out the screen.
-Idle cards show the command that would run and the worker plan, so a person sees what `r` will
-do before pressing it. With a history, the right end of the counts line (the state line when
-idle) shows the suite's recent wall times as a sparkline and the last one against their median:
-it takes no line of its own, so the trend arriving or changing never changes the card's height.
-
-In a small terminal (the screen stacked and short, 80x24) a card is compact: its name on a top
-rule, the state line and the counts line, without the lane rows; a crashed lane still gets a
-line, and so do the notes. Three or more cards fit above the test list that way. The card reads
-the screen's breakpoint classes when its styles are updated, which is when they change.
+It draws itself from the model a line at a time (Textual's Line API): the app calls `sync()` on
+every paint and the card repaints only the lines whose text changed. An idle card shows the
+command `r` would run and the worker plan. With a history, the end of the counts line (the state
+line when idle) shows recent wall times as a sparkline and the last one against their median.
+Compact, in a small terminal (stacked and short, 80x24), it keeps its name on a top rule, the
+state and counts lines, a line per crashed lane and the notes; it reads the screen's breakpoint
+classes when its styles are updated. Why: docs/architecture.md, "Cards drawn a line at a time".
 """
 
 from __future__ import annotations

@@ -1,23 +1,12 @@
 """The failures list (or, with a filter, every test whose name matches), filled live.
 
-A `LineView` over a plain list of `(suite, nodeid)` keys: one fixed-height line per test, drawn
-from the model only when visible, with no widget per row. A batch of finished tests appends,
-updates or removes keys and repaints this list alone (no screen layout, see `line_view.py`), so
-it can take every batch while thousands of tests a second stream. There is no clear-and-refill
-while tests stream, so the cursor stays on the test the person put it on.
-
-Rows keep one order whatever happens: suite (in configuration order), then the time the test
-first failed in this session (then, with a filter, the tests that never failed, by id). A
-rerun that fails again keeps its place, a test that passes leaves the failures, and clearing a
-filter gives back the same list: the person's eye finds a failure where it was. The list
-notes when it first sees each test fail, since the model forgets a test's result on a rerun.
-
-A test's name is cut where it says least (`render.fit_nodeid`): the path's middle first, the
-test's own function and parameters last, so two parametrized failures never read the same.
-
-Tests with a mixed pass/fail history (read from the history on a thread, see
-`ui/history_feed.py`) carry a `⚑` in a narrow column of their own, which exists only while the
-history knows of a flaky test; the title counts the flaky rows shown.
+A `LineView` over a plain list of `(suite, nodeid)` keys: one line per test, drawn from the model
+only when visible. Rows are ordered by suite (configuration order), then by when the test first
+failed in this session (noted here: the model forgets a result on a rerun); with a filter, the
+tests that never failed come after, by id. A name is cut where it says least (`render.fit_nodeid`):
+the path's middle first, the test's function and parameters last. Tests with a mixed pass/fail
+history carry a `⚑` in a column of their own, there only while the history knows a flaky test.
+Why it is built so: docs/architecture.md, "Line views instead of `DataTable` and `Log`".
 """
 
 from __future__ import annotations
@@ -299,7 +288,7 @@ class TestsList(LineView, can_focus=True):
 
         Failures arrive mostly in order, so this appends. A row that belongs higher (another
         suite's, a first failure in a filtered list) is inserted by bisection: a C memmove
-        per row, where re-sorting a filtered list of 40,000 rows took 50 ms per batch.
+        per row instead of a re-sort (docs/performance.md, "Re-sorting the failures list").
         """
         pairs = sorted((self._order(key), key) for key in keys)
         self._flaky_rows += sum(1 for key in keys if key in self.flaky)
