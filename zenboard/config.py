@@ -87,7 +87,8 @@ class ProjectConfig:
     """The file the configuration came from, or None for the built-in default."""
     suites: tuple[SuiteConfig, ...]
     table: dict[str, Any] = field(default_factory=dict)
-    """The raw `[tool.zenboard]` table, for integrations that own their own keys."""
+    """The raw `[tool.zenboard]` table, for packages that own their own keys (watch mode's
+    `[tool.zenboard.watch]`)."""
 
     def suite(self, name: str) -> SuiteConfig:
         for suite in self.suites:

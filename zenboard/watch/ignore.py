@@ -89,6 +89,16 @@ class WatchFilter:
         ignore_paths: Sequence[Path] = (),
         globs: Sequence[str] = (),
     ) -> None:
+        """
+        Args:
+            roots: The watched directories: names are judged below them, and virtualenvs
+                within two levels of them are ignored.
+            project_root: The project's root, which `globs` are relative to.
+            ignore_paths: Absolute paths whose changes, and those below them, never count (the
+                report dir, say).
+            globs: Extra patterns (`[tool.zenboard.watch]`'s `ignore`), relative to
+                `project_root`; one that names a directory also covers everything below it.
+        """
         venvs = find_virtualenvs(roots)
         self._ignore_paths = tuple(str(p) for p in (*ignore_paths, *venvs))
         self._roots = tuple(sorted((str(r) for r in roots), key=len, reverse=True))

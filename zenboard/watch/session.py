@@ -78,6 +78,17 @@ class WatchSession:
         ignore_paths: Sequence[Path] = (),
         on_error: Callable[[str], None] | None = None,
     ) -> None:
+        """
+        Args:
+            config: The project's configuration.
+            on_trigger: Called with each batch's `WatchTrigger`, in the watcher thread.
+            settings: The watched paths, quiet window and ignore patterns (None: read from
+                `config`'s `[tool.zenboard.watch]`).
+            suites: The suites a change can rerun (None: all of `config`'s).
+            ignore_paths: Absolute paths whose changes never count (the report dir, say).
+            on_error: Called, in the watcher thread, with a fault's message: a batch that
+                could not be mapped, or the watcher stopping (None: faults go unseen).
+        """
         self.config = config
         self.settings = settings or load_watch_settings(config)
         self.suites = tuple(suites if suites is not None else config.suites)
