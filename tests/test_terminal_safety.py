@@ -32,9 +32,9 @@ from zenboard.tasks.containers import (
     view_from_inspect,
 )
 from zenboard.tasks.status import container_lines
-from zenboard.ui.infra import ContainerRow, InfraSnapshot, StaticInfra
 from zenboard.ui.launcher import make_app
 from zenboard.ui.render import worker_row
+from zenboard.ui.sources.infra import ContainerRow, InfraSnapshot, StaticInfra
 from zenboard.ui.widgets.tests_list import TestsList
 
 RAW = ("\x1b", "\x07", "\x9b")

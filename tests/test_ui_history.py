@@ -9,9 +9,9 @@ from __future__ import annotations
 from zenboard.model import events as ev
 from zenboard.model.reducer import apply
 from zenboard.model.state import RunState, SuiteStatus
-from zenboard.ui.history_feed import flaky_summary
 from zenboard.ui.launch_window import LaunchWindow
 from zenboard.ui.render import sparkline, trend_text
+from zenboard.ui.sources.history import flaky_summary
 
 
 def finish(state: RunState, window: LaunchWindow, suite: str, nodeid: str, outcome: str) -> None:

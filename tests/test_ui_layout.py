@@ -36,13 +36,13 @@ from tests.test_ui_snapshots import NOW, PYPROJECT, T0, WITH_DOCKER, running_eve
 from zenboard.config import load_config
 from zenboard.model import events as ev
 from zenboard.ui.app import ZenboardApp
-from zenboard.ui.history_feed import HistoryProblem
-from zenboard.ui.infra import InfraSnapshot, StaticInfra
 from zenboard.ui.keys import KEYS, key_name, keys_text
 from zenboard.ui.launcher import make_app
 from zenboard.ui.screens.details import TestDetailsScreen
 from zenboard.ui.screens.help import TITLES, HelpScreen
 from zenboard.ui.session import Session
+from zenboard.ui.sources.history import HistoryProblem
+from zenboard.ui.sources.infra import InfraSnapshot, StaticInfra
 from zenboard.ui.widgets.suite_card import SuiteCard
 from zenboard.ui.widgets.tests_list import TestsList
 

@@ -23,9 +23,9 @@ from textual.pilot import Pilot
 from zenboard.config import load_config
 from zenboard.model import events as ev
 from zenboard.ui.app import ZenboardApp
-from zenboard.ui.history_feed import HistorySource, HistoryView, StaticHistory
-from zenboard.ui.infra import ContainerRow, InfraSnapshot, PortRow, StaticInfra
 from zenboard.ui.session import Session
+from zenboard.ui.sources.history import HistorySource, HistoryView, StaticHistory
+from zenboard.ui.sources.infra import ContainerRow, InfraSnapshot, PortRow, StaticInfra
 
 # pytest-textual-snapshot pins syrupy 4.8, which needs pytest 8: the plugin is in .venv-pytest8, not
 # in the pytest 9 .venv. scripts/test.sh runs this file there with ZENBOARD_REQUIRE_SNAPSHOTS=1, so

@@ -36,15 +36,6 @@ import zenboard
 from zenboard.errors import InputError
 from zenboard.model.state import SuiteStatus, TestResult
 from zenboard.ui.gc_pacing import CollectorPacing
-from zenboard.ui.history_feed import (
-    HistoryLoaded,
-    HistoryProblem,
-    HistorySource,
-    HistoryView,
-    ProjectHistory,
-    load_quietly,
-)
-from zenboard.ui.infra import InfraSource, StaticInfra
 from zenboard.ui.keys import bindings, key_name, palette_commands
 from zenboard.ui.launch_window import FinishedLaunch
 from zenboard.ui.palette import THEME_TITLE, OrderedCommands, suite_commands
@@ -52,6 +43,15 @@ from zenboard.ui.safe_text import visible
 from zenboard.ui.screens.details import TestDetailsScreen
 from zenboard.ui.screens.help import HelpScreen
 from zenboard.ui.session import Batch, Session
+from zenboard.ui.sources.history import (
+    HistoryLoaded,
+    HistoryProblem,
+    HistorySource,
+    HistoryView,
+    ProjectHistory,
+    load_quietly,
+)
+from zenboard.ui.sources.infra import InfraSource, StaticInfra
 from zenboard.ui.watch_mode import WatchMode
 from zenboard.ui.widgets.infra_panels import ContainersPanel, PortsPanel, nothing_to_show
 from zenboard.ui.widgets.keys_footer import COMPACT_BELOW, KeysFooter

@@ -15,8 +15,8 @@ from zenboard.config import load_config
 from zenboard.tasks.identity import resolve_task
 from zenboard.tasks.taskenv import has_tasks, prepare_task
 from zenboard.ui.app import ZenboardApp
-from zenboard.ui.infra import InfraSource, StaticInfra
 from zenboard.ui.session import Session
+from zenboard.ui.sources.infra import InfraSource, StaticInfra
 
 
 def make_app(
@@ -46,7 +46,7 @@ def make_app(
         setup = prepare_task(config, task)
         task_id, extra_env = setup.task.id, dict(setup.env)
         if infra is None:
-            from zenboard.ui.task_infra import TaskInfra
+            from zenboard.ui.sources.task_infra import TaskInfra
 
             infra = TaskInfra(setup)
     else:

@@ -20,10 +20,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from zenboard.model.state import TestResult
-from zenboard.ui.history_feed import flaky_summary
 from zenboard.ui.keys import bindings
 from zenboard.ui.render import OUTCOME_STYLE, duration_text
 from zenboard.ui.safe_text import literal, visible
+from zenboard.ui.sources.history import flaky_summary
 
 PHASES = ("setup", "call", "teardown", "???")
 FOLLOW_SECONDS = 0.2

@@ -14,9 +14,9 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from zenboard.ui.infra import InfraSnapshot
 from zenboard.ui.render import HEALTH_STYLE
 from zenboard.ui.safe_text import literal
+from zenboard.ui.sources.infra import InfraSnapshot
 
 
 def nothing_to_show(snap: InfraSnapshot) -> bool:

@@ -12,7 +12,7 @@ import time
 from zenboard.tasks.docker_watch import ContainerWatcher
 from zenboard.tasks.status import expected_ports, port_states
 from zenboard.tasks.taskenv import TaskSetup
-from zenboard.ui.infra import ContainerRow, InfraSnapshot, PortRow
+from zenboard.ui.sources.infra import ContainerRow, InfraSnapshot, PortRow
 
 PORTS_EVERY = 2.0
 

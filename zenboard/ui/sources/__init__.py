@@ -1,0 +1,1 @@
+"""What the dashboard shows besides the run: the task's ports and containers, the history."""
