@@ -18,8 +18,9 @@ from pathlib import Path
 from zenboard.tasks.identity import ENV_VAR as TASK_ENV_VAR
 from zenboard.tasks.identity import Task, resolve_task
 from zenboard.tasks.ports import allocate
+from zenboard.wire import ENV_E2E_PORTS
 
-E2E_PORTS_ENV = "ZENBOARD_E2E_PORTS"
+E2E_PORTS_ENV = ENV_E2E_PORTS
 MAX_E2E_WORKERS = 64
 """More workers than this share nothing more useful: the fixture asks the OS for a port."""
 

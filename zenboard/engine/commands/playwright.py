@@ -24,6 +24,7 @@ from zenboard import safefs
 from zenboard.config import SuiteConfig
 from zenboard.engine.commands.suite_command import SuiteCommand
 from zenboard.errors import InputError
+from zenboard.wire import ENV_E2E_PORTS_ERROR, ENV_PLAYWRIGHT_FIXTURES, ENV_PYTHON
 
 PACKAGE_DIR = Path(__file__).resolve().parents[2] / "plugins" / "playwright"
 REPORTER = PACKAGE_DIR / "reporter.cjs"
@@ -132,8 +133,8 @@ def build_playwright_command(
     else:
         argv.append(f"--add-reporter={REPORTER},json")
     env["PLAYWRIGHT_JSON_OUTPUT_FILE"] = str(report_file)
-    env["ZENBOARD_PLAYWRIGHT_FIXTURES"] = str(FIXTURES)
-    env["ZENBOARD_PYTHON"] = sys.executable
+    env[ENV_PLAYWRIGHT_FIXTURES] = str(FIXTURES)
+    env[ENV_PYTHON] = sys.executable
     env.pop("PLAYWRIGHT_JSON_OUTPUT_NAME", None)
     env.update(_worker_ports(suite, project_root or suite.cwd, env))
     return SuiteCommand(tuple(argv), suite.cwd, env, report_file, tool="playwright")
@@ -148,4 +149,4 @@ def _worker_ports(suite: SuiteConfig, root: Path, env: dict[str, str]) -> dict[s
     try:
         return ports_env(claim_worker_ports(root, suite.workers, env))
     except InputError as exc:
-        return {"ZENBOARD_E2E_PORTS_ERROR": str(exc)}
+        return {ENV_E2E_PORTS_ERROR: str(exc)}
