@@ -14,6 +14,7 @@ import threading
 
 import pytest
 import pytest_jsonreport.plugin as json_report
+import textual.scrollbar as textual_scrollbar
 import textual.widgets._footer as textual_footer
 import xdist.dsession as xdist_dsession
 import xdist.scheduler as xdist_scheduler
@@ -45,6 +46,13 @@ BORROWED = [
     (
         "Textual Footer.bindings_changed (ui/widgets/keys_footer.py)",
         lambda: callable(getattr(textual_footer.Footer, "bindings_changed", None)),
+    ),
+    (
+        "Textual ScrollBar.window_virtual_size/window_size (ui/widgets/line_view.py)",
+        lambda: all(
+            hasattr(textual_scrollbar.ScrollBar, name)
+            for name in ("window_virtual_size", "window_size")
+        ),
     ),
     (
         "CPython threading._shutdown (cli.leave_now's quick exit)",
