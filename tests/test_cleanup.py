@@ -12,12 +12,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import pid_alive, suites_toml, write_project
+from tests.helpers import pid_alive, suites_toml, wait_for, write_project
 from zenboard.config import load_config
 from zenboard.engine import Engine, EventBuffer, process
 from zenboard.model.reducer import apply
@@ -69,13 +68,14 @@ def _daemon_project(root: Path, workers: int) -> tuple[Path, Path]:
     return project, pidfile
 
 
-def _wait_for_pid(pidfile: Path, timeout: float = 60) -> int:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError, ValueError):
-            return int(pidfile.read_text())
-        time.sleep(0.05)
-    raise AssertionError(f"the daemon did not write {pidfile} within {timeout} s")
+def _read_pid(pidfile: Path) -> int | None:
+    with contextlib.suppress(OSError, ValueError):
+        return int(pidfile.read_text())
+    return None
+
+
+def _wait_for_pid(pidfile: Path) -> int:
+    return wait_for(lambda: _read_pid(pidfile), f"the daemon to write {pidfile}")
 
 
 def _parent(pid: int) -> int:

@@ -13,7 +13,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,53 +20,32 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import docker, docker_image, wait_for
 from zenboard.tasks.containers import ContainerSnapshot, ExpectedPorts
 from zenboard.tasks.docker_watch import ContainerWatcher, probe
 
 pytestmark = pytest.mark.docker
-ROOT = Path(__file__).resolve().parent.parent
 RUN_LABEL = f"zenboard.test-run={uuid.uuid4().hex[:12]}"
-
-
-def _docker(*args: str, host: str | None = None, check: bool = True) -> str:
-    cmd = ["docker", *(["-H", host] if host else []), *args]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    if check and result.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)}: {result.stderr.strip()}")
-    return result.stdout.strip()
 
 
 @pytest.fixture(scope="session")
 def image() -> Iterator[str]:
-    """A running engine and the local busybox image; skipped only when it truly cannot start."""
-    if os.geteuid() != 0 and shutil.which("dockerd") is None:
-        pytest.skip("Docker is not installed and installing it needs root")
-    result = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "docker-up.sh")],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    if result.returncode != 0:
-        reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        if os.geteuid() != 0:
-            pytest.skip(f"no Docker engine and not root to start one: {reason}")
-        pytest.fail(f"scripts/docker-up.sh failed: {result.stderr}")
-    yield result.stdout.strip().splitlines()[-1]
-    ids = _docker("ps", "-aq", "--filter", f"label={RUN_LABEL}", check=False).split()
+    """A running engine and the local busybox image; what the tests started is removed after."""
+    yield docker_image()
+    ids = docker("ps", "-aq", "--filter", f"label={RUN_LABEL}", check=False).split()
     if ids:
-        _docker("rm", "-f", *ids, check=False)
+        docker("rm", "-f", *ids, check=False)
 
 
 @pytest.fixture
 def project(image: str) -> Iterator[str]:
     name = f"zbtest-{uuid.uuid4().hex[:10]}"
     yield name
-    ids = _docker(
+    ids = docker(
         "ps", "-aq", "--filter", f"label=com.docker.compose.project={name}", check=False
     ).split()
     if ids:
-        _docker("rm", "-f", *ids, check=False)
+        docker("rm", "-f", *ids, check=False)
 
 
 def _start(
@@ -78,7 +56,7 @@ def _start(
     options: tuple[str, ...] = (),
     host: str | None = None,
 ) -> str:
-    return _docker(
+    return docker(
         "run",
         "-d",
         "--label",
@@ -95,17 +73,8 @@ def _start(
 
 
 def _inspect(container: str, host: str | None = None) -> dict[str, Any]:
-    data: list[dict[str, Any]] = json.loads(_docker("inspect", container, host=host))
+    data: list[dict[str, Any]] = json.loads(docker("inspect", container, host=host))
     return data[0]
-
-
-def _until(what: str, check: Callable[[], bool], bound: float = 60.0) -> None:
-    """Wait for `check` (a bound against hanging, not a timing assertion)."""
-    deadline = time.monotonic() + bound
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.2)
 
 
 def _health(container: str) -> str:
@@ -119,7 +88,7 @@ def _docker_says(container: str) -> dict[str, Any]:
     health = data["State"].get("Health") or {}
     log = health.get("Log") or []
     published = sorted(
-        int(line.rsplit(":", 1)[1]) for line in _docker("port", container).splitlines() if line
+        int(line.rsplit(":", 1)[1]) for line in docker("port", container).splitlines() if line
     )
     return {
         "name": data["Name"].lstrip("/"),
@@ -207,14 +176,15 @@ def test_zenboard_view_equals_docker_inspect(image: str, project: str) -> None:
     crashing = _start(
         image, project, "job", "sh", "-c", "exit 3", options=("--restart", "on-failure:2")
     )
-    _until("web healthy", lambda: _health(healthy) == "healthy")
-    _until("api unhealthy", lambda: _health(failing) == "unhealthy")
-    _until(
-        "job restarted twice and exited",
+    wait_for(lambda: _health(healthy) == "healthy", "web healthy", interval=0.2)
+    wait_for(lambda: _health(failing) == "unhealthy", "api unhealthy", interval=0.2)
+    wait_for(
         lambda: (
             _inspect(crashing)["RestartCount"] == 2
             and _inspect(crashing)["State"]["Status"] == "exited"
         ),
+        "job restarted twice and exited",
+        interval=0.2,
     )
 
     for container in (healthy, failing, starting, crashing):
@@ -260,13 +230,13 @@ def test_health_flip_arrives_through_the_event_stream(image: str, project: str) 
             return lambda s: [c.health for c in s.containers] == [status]
 
         assert watcher.wait_for(health_is("unhealthy"), timeout=60) is not None
-        _docker("exec", flipper, "touch", "/tmp/ok")
+        docker("exec", flipper, "touch", "/tmp/ok")
         assert watcher.wait_for(health_is("healthy"), timeout=60) is not None
-        _docker("exec", flipper, "rm", "/tmp/ok")
+        docker("exec", flipper, "rm", "/tmp/ok")
         snapshot = watcher.wait_for(health_is("unhealthy"), timeout=60)
         assert snapshot is not None and snapshot.docker.available
         assert watcher.last_event_ns > 0
-        _docker("rm", "-f", flipper)
+        docker("rm", "-f", flipper)
         assert watcher.wait_for(lambda s: s.containers == (), timeout=60) is not None
 
 
@@ -300,7 +270,7 @@ def test_status_command_reports_ports_and_health(image: str, project: str, tmp_p
         "80",
         options=("-p", f"{ports['web']}:80", "--health-cmd", "true", "--health-interval", "1s"),
     )
-    _until("web healthy", lambda: _health(web) == "healthy")
+    wait_for(lambda: _health(web) == "healthy", "web healthy", interval=0.2)
     ok = zenboard("status", "--json", "--check")
     assert ok.returncode == 0, ok.stderr
     status = json.loads(ok.stdout)
@@ -333,7 +303,7 @@ def test_status_command_reports_ports_and_health(image: str, project: str, tmp_p
         "300",
         options=("--health-cmd", "false", "--health-interval", "1s", "--health-retries", "1"),
     )
-    _until("api unhealthy", lambda: _health(bad) == "unhealthy")
+    wait_for(lambda: _health(bad) == "unhealthy", "api unhealthy", interval=0.2)
     assert zenboard("status", "--check").returncode == 1
     assert zenboard("status").returncode == 0
 
@@ -386,12 +356,13 @@ class _OwnDaemon:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        _until(
-            "the second dockerd",
+        wait_for(
             lambda: (
                 subprocess.run(["docker", "-H", self.host, "info"], capture_output=True).returncode
                 == 0
             ),
+            "the second dockerd",
+            interval=0.2,
         )
 
     def stop(self) -> None:
@@ -418,8 +389,8 @@ def own_daemon(image: str) -> Iterator[_OwnDaemon]:
     finally:
         if daemon.proc is None:
             daemon.start()  # to remove what it holds
-        for cid in _docker("ps", "-aq", host=daemon.host, check=False).split():
-            _docker("rm", "-f", cid, host=daemon.host, check=False)
+        for cid in docker("ps", "-aq", host=daemon.host, check=False).split():
+            docker("rm", "-f", cid, host=daemon.host, check=False)
         daemon.stop()
         subprocess.run(["ip", "link", "del", daemon.bridge], check=False)
         subprocess.run(["rm", "-rf", str(base)], check=False)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import suites_toml, write_project
+from tests.helpers import pid_alive, suites_toml, wait_for, write_project
 from zenboard.config import SuiteConfig, load_config
 from zenboard.engine import Engine, EventBuffer
 from zenboard.engine.commands.pytest import rerun_workers
@@ -127,9 +127,6 @@ def test_a_suite_dies_with_zenboard_even_when_zenboard_is_killed(tmp_path: Path)
     import signal
     import subprocess
     import sys
-    import time
-
-    from tests.helpers import pid_alive
 
     marker = tmp_path / "pytest.pid"
     project = write_project(
@@ -151,17 +148,12 @@ def test_a_suite_dies_with_zenboard_even_when_zenboard_is_killed(tmp_path: Path)
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 60
-        while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for(lambda: marker.exists() and marker.read_text(), "the test to write its pid")
         pytest_pid = int(marker.read_text())
         assert pid_alive(pytest_pid)
         os.kill(zenboard.pid, signal.SIGKILL)
         zenboard.wait(10)
-        deadline = time.monotonic() + 10
-        while pid_alive(pytest_pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not pid_alive(pytest_pid), "pytest outlived a SIGKILLed zenboard"
+        wait_for(lambda: not pid_alive(pytest_pid), "pytest to end with its SIGKILLed zenboard", 10)
     finally:
         if zenboard.poll() is None:
             zenboard.kill()

@@ -22,8 +22,16 @@ from textual.geometry import Region
 from textual.widget import Widget
 
 from tests import test_containers as containers
-from tests.helpers import run_cli, suites_toml, write_project
-from tests.test_ui_pilot import card_text, settled, wait_until
+from tests.helpers import (
+    card_text,
+    press_until,
+    run_cli,
+    settled,
+    suites_toml,
+    wait_for,
+    wait_until,
+    write_project,
+)
 from zenboard.model.state import SuiteState, WorkerState
 from zenboard.tasks.containers import (
     ContainerSnapshot,
@@ -236,7 +244,9 @@ def test_status_command_on_a_real_container_with_hostile_label_and_health(
         "300",
         options=("--health-cmd", check, "--health-interval", "1s", "--health-retries", "1"),
     )
-    containers._until("unhealthy", lambda: containers._health(container) == "unhealthy")
+    wait_for(
+        lambda: containers._health(container) == "unhealthy", "the container to turn unhealthy"
+    )
 
     def zenboard(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -303,8 +313,9 @@ async def test_the_dashboard_shows_hostile_text_literally(hostile: Path) -> None
 
         await pilot.press("tab")
         assert table.has_focus
-        while table.selected() != ("unit", MARKUP_ID):
-            await pilot.press("j")
+        await press_until(
+            pilot, "j", lambda: table.selected() == ("unit", MARKUP_ID), "the markup test's row"
+        )
         await pilot.press("enter")
         text = str(app.screen.query_one("#details-text").render())
         assert_shown_not_obeyed(text)

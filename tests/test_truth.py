@@ -13,13 +13,19 @@ import os
 import signal
 import sqlite3
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import ZENBOARD, run_cli, run_in_process, suites_toml, write_project
+from tests.helpers import (
+    ZENBOARD,
+    run_cli,
+    run_in_process,
+    suites_toml,
+    wait_for,
+    write_project,
+)
 from zenboard.config import load_config
 from zenboard.engine import Engine, EventBuffer
 from zenboard.model.reducer import apply
@@ -381,13 +387,6 @@ def test_later_4():
 """
 
 
-def _wait_for(predicate: Any, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
-
-
 def test_a_cancel_names_the_tests_that_were_running(tmp_path: Path) -> None:
     project = write_project(
         tmp_path,
@@ -415,7 +414,7 @@ def test_a_cancel_names_the_tests_that_were_running(tmp_path: Path) -> None:
         text=True,
     )
     try:
-        _wait_for(lambda: len(list(marks.iterdir())) == 2)
+        wait_for(lambda: len(list(marks.iterdir())) == 2, "both sleeping tests to start")
         proc.send_signal(signal.SIGINT)
         output, _ = proc.communicate(timeout=60)
     finally:
@@ -536,7 +535,7 @@ def test_a_cancelled_run_leaves_no_suite_file_of_the_run_before(tmp_path: Path) 
         stdout=subprocess.DEVNULL,
     )
     try:
-        _wait_for(lambda: any(marks.iterdir()))
+        wait_for(lambda: any(marks.iterdir()), "a sleeping test to start")
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 1
     finally:

@@ -9,52 +9,25 @@ follows. Waits are bounded only so a broken run fails instead of hanging; nothin
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from textual.geometry import Region
-from textual.pilot import Pilot
 
+from tests.helpers import docker, docker_image, wait_until
 from zenboard.tasks.identity import compose_project_name
 from zenboard.ui.app import ZenboardApp
 from zenboard.ui.launcher import make_app
 
 pytestmark = pytest.mark.docker
-ROOT = Path(__file__).resolve().parent.parent
-DEADLINE = 90.0
-
-
-def docker(*args: str, check: bool = True) -> str:
-    result = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=120)
-    if check and result.returncode != 0:
-        raise AssertionError(f"docker {' '.join(args)}: {result.stderr.strip()}")
-    return result.stdout.strip()
 
 
 @pytest.fixture(scope="module")
 def image() -> str:
-    """A running engine and the local busybox image; skipped only when it truly cannot start."""
-    if os.geteuid() != 0 and shutil.which("dockerd") is None:
-        pytest.skip("Docker is not installed and installing it needs root")
-    result = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "docker-up.sh")],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    if result.returncode != 0:
-        reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        if os.geteuid() != 0:
-            pytest.skip(f"no Docker engine and not root to start one: {reason}")
-        pytest.fail(f"scripts/docker-up.sh failed: {result.stderr}")
-    return result.stdout.strip().splitlines()[-1]
+    """A running engine and the local busybox image."""
+    return docker_image()
 
 
 @pytest.fixture
@@ -108,14 +81,6 @@ def health_shown(app: ZenboardApp, service: str) -> str | None:
         return None
     words = row.strip("│ ").split()
     return next((w for w in words if w in ("healthy", "unhealthy", "starting", "none")), None)
-
-
-async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        await pilot.pause(0.2)
 
 
 async def test_containers_panel_shows_health_and_follows_a_flip(

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
-from tests.test_ui_pilot import PROJECT, settled, wait_until, write
+from tests.helpers import DASHBOARD_PROJECT, settled, wait_until, write_project
 from zenboard.ui.launcher import make_app
 from zenboard.ui.render import ELLIPSIS, fit_nodeid, split_nodeid
 from zenboard.ui.widgets.tests_list import TestsList
@@ -148,7 +148,7 @@ def rows(table: TestsList) -> list[str]:
 async def test_failure_rows_differing_only_in_parameters_read_differently(
     tmp_path: Path, size: tuple[int, int]
 ) -> None:
-    project = write(tmp_path / "leak", LEAK)
+    project = write_project(tmp_path / "leak", LEAK)
     app = make_app(project, run_at_start=True)
     async with app.run_test(size=size) as pilot:
         await wait_until(pilot, lambda: settled(app), "the run")
@@ -209,7 +209,7 @@ BETA = ("beta", "tests/test_beta.py::test_beta")
 
 
 async def test_failures_keep_their_order_through_reruns_and_a_filter(tmp_path: Path) -> None:
-    project = write(tmp_path / "order", ORDER)
+    project = write_project(tmp_path / "order", ORDER)
     app = make_app(project, run_at_start=True)
     alpha = app.session.state.suites["alpha"]
     async with app.run_test(size=(160, 45)) as pilot:
@@ -240,7 +240,7 @@ async def test_failures_keep_their_order_through_reruns_and_a_filter(tmp_path: P
 
 
 async def test_escape_clears_an_applied_filter(tmp_path: Path) -> None:
-    project = write(tmp_path / "shop", PROJECT)
+    project = write_project(tmp_path / "shop", DASHBOARD_PROJECT)
     app = make_app(project, run_at_start=True)
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_until(pilot, lambda: settled(app), "the run")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import io
 import re
 import textwrap
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widget import Widget
 
-from tests.test_ui_pilot import PROJECT, settled, write
+from tests.helpers import DASHBOARD_PROJECT, press_until, settled, wait_until, write_project
 from tests.test_ui_snapshots import NOW, PYPROJECT, T0, WITH_DOCKER, running_events
 from zenboard.config import load_config
 from zenboard.model import events as ev
@@ -48,7 +47,6 @@ from zenboard.ui.widgets.tests_list import TestsList
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "keys.md"
 RAW_NAMES = ("question_mark", "slash", "pagedown", "pageup", "escape", "j,down", "k,up")
-DEADLINE = 90.0
 
 
 @pytest.fixture
@@ -352,7 +350,7 @@ async def test_a_history_problem_names_the_file_from_the_project_root(
 
 
 def test_the_output_names_the_published_report_not_the_staging_folder(tmp_path: Path) -> None:
-    project = write(tmp_path / "shop", PROJECT)
+    project = write_project(tmp_path / "shop", DASHBOARD_PROJECT)
     session = Session(load_config(project), report_dir=tmp_path / "reports")
     try:
         staged = session.engine.staging_dir / "unit.json"
@@ -364,23 +362,15 @@ def test_the_output_names_the_published_report_not_the_staging_folder(tmp_path: 
         session.shutdown()
 
 
-async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        await pilot.pause(0.05)
-
-
 async def test_t_in_the_details_reruns_the_test_and_shows_its_new_result(tmp_path: Path) -> None:
-    project = write(tmp_path / "shop", PROJECT)
+    project = write_project(tmp_path / "shop", DASHBOARD_PROJECT)
     app = make_app(project, run_at_start=True)
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_until(pilot, lambda: settled(app), "the first run")
         await pilot.press("tab")
         table = app.query_one(TestsList)
-        while table.selected() != ("solo", "tests/test_solo.py::test_beta"):
-            await pilot.press("j")
+        beta = ("solo", "tests/test_solo.py::test_beta")
+        await press_until(pilot, "j", lambda: table.selected() == beta, "solo's test_beta")
         await pilot.press("enter")
         details = app.screen
         assert isinstance(details, TestDetailsScreen)

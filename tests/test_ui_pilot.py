@@ -9,100 +9,32 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import textwrap
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 
-from tests.helpers import run_cli
+from tests.helpers import (
+    DASHBOARD_PROJECT,
+    card_text,
+    press_until,
+    run_cli,
+    settled,
+    wait_until,
+    write_project,
+)
 from zenboard.model.state import SuiteStatus
-from zenboard.ui.app import ZenboardApp
 from zenboard.ui.launcher import make_app
 from zenboard.ui.render import sparkline
 from zenboard.ui.widgets.suite_card import SuiteCard
 from zenboard.ui.widgets.tests_list import TestsList
 
 SIZE = (160, 45)
-DEADLINE = 90.0
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return root
-
-
-PROJECT = {
-    "pyproject.toml": """
-        [tool.zenboard]
-        [[tool.zenboard.suites]]
-        name = "unit"
-        args = ["tests/test_unit.py", "-p", "no:cacheprovider"]
-        workers = 2
-
-        [[tool.zenboard.suites]]
-        name = "solo"
-        args = ["tests/test_solo.py", "-p", "no:cacheprovider"]
-        workers = 0
-    """,
-    "tests/test_unit.py": """
-        import pytest
-
-        @pytest.mark.parametrize("i", range(6))
-        def test_ok(i):
-            pass
-
-        def test_bad():
-            assert 1 == 2, "one is not two"
-
-        def test_skipped():
-            pytest.skip("not today")
-    """,
-    "tests/test_solo.py": """
-        def test_alpha():
-            pass
-
-        def test_beta():
-            print("beta speaks")
-            assert "a" == "b"
-    """,
-}
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    return write(tmp_path / "shop", PROJECT)
-
-
-async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        await pilot.pause(0.05)
-
-
-def settled(app: ZenboardApp) -> bool:
-    """Every command ran, every process ended and every event was folded into the model."""
-    session = app.session
-    return (
-        session.commander.wait_idle(0)
-        and session.engine.all_done()
-        and not session.state.running
-        and not session.buffer.wait(0)
-    )
-
-
-def card_text(app: ZenboardApp, suite: str) -> str:
-    """The card's lines as drawn on screen."""
-    card = app.query_one(f"#suite-{suite}", SuiteCard)
-    return "\n".join(card.render_line(y).text for y in range(len(card.lines())))
+    return write_project(tmp_path / "shop", DASHBOARD_PROJECT)
 
 
 def summary(project: Path) -> dict[str, Any]:
@@ -175,8 +107,8 @@ async def test_keys_start_rerun_failed_and_details(project: Path) -> None:
         # the model is settled; the list redraws on the next tick
         await wait_until(pilot, lambda: table.row_count == 2, "the failures' rows")
         assert table.has_focus
-        while table.selected() != ("solo", "tests/test_solo.py::test_beta"):
-            await pilot.press("j")
+        beta = ("solo", "tests/test_solo.py::test_beta")
+        await press_until(pilot, "j", lambda: table.selected() == beta, "solo's test_beta")
         await pilot.press("enter")
         text = str(app.screen.query_one("#details-text").render())
         assert (
@@ -246,7 +178,7 @@ def alive(pid: int) -> bool:
 
 
 async def test_cancel_and_quit_leave_no_process(tmp_path: Path) -> None:
-    project = write(tmp_path / "slow", SLOW)
+    project = write_project(tmp_path / "slow", SLOW)
     app = make_app(project, run_at_start=True)
     async with app.run_test(size=SIZE) as pilot:
         suite = app.session.state.suites["slow"]
@@ -304,7 +236,7 @@ CRASH = {
 
 
 async def test_crashed_worker_shows(tmp_path: Path) -> None:
-    project = write(tmp_path / "crashy", CRASH)
+    project = write_project(tmp_path / "crashy", CRASH)
     app = make_app(project, run_at_start=True)
     async with app.run_test(size=(200, 50)) as pilot:
         await wait_until(pilot, lambda: settled(app), "the crashing run")
@@ -357,7 +289,7 @@ def history_rows(project: Path, sql: str) -> list[tuple[Any, ...]]:
 
 
 async def test_history_badge_trend_and_the_launch_recorded(tmp_path: Path) -> None:
-    project = write(tmp_path / "counted", COUNTED)
+    project = write_project(tmp_path / "counted", COUNTED)
     for expected in (0, 1, 0):  # the test passes, fails, passes: a mixed history
         done = run_cli(["run", "--ci"], cwd=project)
         assert done.returncode == expected, done.stdout + done.stderr
@@ -398,7 +330,7 @@ async def test_history_badge_trend_and_the_launch_recorded(tmp_path: Path) -> No
 
 
 async def test_a_rerun_records_only_the_tests_it_ran(tmp_path: Path) -> None:
-    project = write(tmp_path / "counted", COUNTED)
+    project = write_project(tmp_path / "counted", COUNTED)
     (project / "runs.txt").write_text("1")  # the launch is run 2: the counted test fails
     app = make_app(project, run_at_start=True)
     async with app.run_test(size=SIZE) as pilot:
@@ -465,7 +397,7 @@ async def test_a_report_file_that_is_a_symlink_is_refused_and_shown(
 
 async def test_keys_act_on_the_suite_of_the_test_selected_by_focus_alone(tmp_path: Path) -> None:
     """tab to the failures list, then `f`: the selected failure's suite, not the first card's."""
-    project = write(
+    project = write_project(
         tmp_path / "two",
         {
             "pyproject.toml": """

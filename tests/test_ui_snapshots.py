@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from tests.helpers import wait_until
 from zenboard.config import load_config
 from zenboard.model import events as ev
 from zenboard.ui.app import ZenboardApp
@@ -317,9 +318,8 @@ none (its card shows no trend)."""
 
 
 def history_ready(app: ZenboardApp) -> Callable[[Pilot[Any]], Any]:
-    async def wait(pilot: Pilot[Any]) -> None:
-        while app.history_view is not HISTORY:  # read on a thread worker at start
-            await pilot.pause(0.01)
+    async def wait(pilot: Pilot[Any]) -> None:  # read on a thread worker at start
+        await wait_until(pilot, lambda: app.history_view is HISTORY, "the history read at start")
 
     return wait
 

@@ -7,29 +7,18 @@ header widget, which keeps the last trigger's line.
 from __future__ import annotations
 
 import io
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
-from textual.pilot import Pilot
 
-from tests.helpers import suites_toml, write_project
+from tests.helpers import suites_toml, wait_until, write_project
 from zenboard.model.state import SuiteStatus
 from zenboard.ui.app import ZenboardApp
 from zenboard.ui.launcher import make_app
 
 SIZE = (160, 45)
 DEADLINE = 240.0
-
-
-async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        await pilot.pause(0.05)
+"""Longer than the other dashboard tests' wait: watchfiles arms and reruns on top of the runs."""
 
 
 def header_text(app: ZenboardApp) -> str:
@@ -61,12 +50,15 @@ async def test_w_turns_watch_on_an_edit_reruns_the_affected_suite_and_w_turns_it
     async with app.run_test(size=SIZE) as pilot:
         state = app.session.state
         await wait_until(
-            pilot, lambda: all(s.status.finished for s in state.suites.values()), "the first runs"
+            pilot,
+            lambda: all(s.status.finished for s in state.suites.values()),
+            "the first runs",
+            DEADLINE,
         )
         await pilot.press("w")
         watcher = app.watch_mode.watcher
         assert watcher is not None
-        await wait_until(pilot, watcher.ready.is_set, "the watcher to arm")
+        await wait_until(pilot, watcher.ready.is_set, "the watcher to arm", DEADLINE)
         assert "watching ." in header_text(app)
         before = {name: launches(app, name) for name in ("unit", "solo")}
         (project / "unit/prices.py").write_text("RATE = 2  # edited\n")
@@ -74,6 +66,7 @@ async def test_w_turns_watch_on_an_edit_reruns_the_affected_suite_and_w_turns_it
             pilot,
             lambda: launches(app, "unit") > before["unit"] and state.suites["unit"].status.finished,
             "the affected suite to rerun",
+            DEADLINE,
         )
         assert state.suites["unit"].status is SuiteStatus.PASSED
         assert launches(app, "solo") == before["solo"]
