@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import threading
 
 import pytest
@@ -100,6 +101,7 @@ def test_batched_pipe_keeps_order_and_writes_in_few_batches() -> None:
         os.write = real_write
     os.close(write_fd)
     reader.join(10)
+    assert not reader.is_alive(), "the reader did not reach the pipe's end within 10 s"
     assert received == [b"".join(lines)]
     os.close(read_fd)
     assert 1 <= len(writes) < 20
@@ -111,7 +113,9 @@ def test_batched_pipe_delivers_a_lone_line_without_a_flush() -> None:
     read_fd, write_fd = os.pipe()
     pipe = BatchedPipe(write_fd, interval=0.01)
     pipe.write(GOOD)
-    assert os.read(read_fd, 1 << 16) == GOOD  # blocks until the flusher thread wrote it
+    readable, _, _ = select.select([read_fd], [], [], 10)  # until the flusher thread wrote it
+    assert readable, "the flusher thread wrote nothing within 10 s"
+    assert os.read(read_fd, 1 << 16) == GOOD
     os.close(write_fd)
     os.close(read_fd)
 

@@ -183,7 +183,9 @@ def test_bad_flags_and_missing_project_are_exit_2(tmp_path: Path) -> None:
 
 def test_interpreter_without_xdist_is_exit_2(tmp_path: Path) -> None:
     bare = tmp_path / "bare"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=300
+    )
     project = write_project(
         tmp_path / "p",
         {
@@ -205,7 +207,9 @@ def test_headless_commands_never_import_textual() -> None:
         "zenboard.cli.build_parser()\n"
         "assert 'textual' not in sys.modules, sorted(m for m in sys.modules if m.startswith('textual'))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
+    )
     assert done.returncode == 0, done.stderr
 
 

@@ -358,7 +358,9 @@ class _OwnDaemon:
         )
         wait_for(
             lambda: (
-                subprocess.run(["docker", "-H", self.host, "info"], capture_output=True).returncode
+                subprocess.run(
+                    ["docker", "-H", self.host, "info"], capture_output=True, timeout=60
+                ).returncode
                 == 0
             ),
             "the second dockerd",
@@ -372,7 +374,7 @@ class _OwnDaemon:
                 self.proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
-                self.proc.wait()
+                self.proc.wait(timeout=60)
         self.proc = None
 
 
@@ -383,7 +385,9 @@ def own_daemon(image: str) -> Iterator[_OwnDaemon]:
     base = Path(f"/tmp/zbd-{uuid.uuid4().hex[:8]}")  # short: unix socket paths are limited
     base.mkdir()
     daemon = _OwnDaemon(base)
-    subprocess.run(["ip", "link", "add", "name", daemon.bridge, "type", "bridge"], check=True)
+    subprocess.run(
+        ["ip", "link", "add", "name", daemon.bridge, "type", "bridge"], check=True, timeout=60
+    )
     try:
         yield daemon
     finally:
@@ -392,8 +396,8 @@ def own_daemon(image: str) -> Iterator[_OwnDaemon]:
         for cid in docker("ps", "-aq", host=daemon.host, check=False).split():
             docker("rm", "-f", cid, host=daemon.host, check=False)
         daemon.stop()
-        subprocess.run(["ip", "link", "del", daemon.bridge], check=False)
-        subprocess.run(["rm", "-rf", str(base)], check=False)
+        subprocess.run(["ip", "link", "del", daemon.bridge], check=False, timeout=60)
+        subprocess.run(["rm", "-rf", str(base)], check=False, timeout=120)
 
 
 def test_daemon_that_goes_away_is_reported_and_recovered(
@@ -410,12 +414,14 @@ def test_daemon_that_goes_away_is_reported_and_recovered(
         ],
         capture_output=True,
         check=True,
+        timeout=60,
     ).stdout
     subprocess.run(
         ["docker", "-H", own_daemon.host, "import", "-", "zb-own:1"],
         input=tar,
         capture_output=True,
         check=True,
+        timeout=120,
     )
     _start(
         "zb-own:1",

@@ -116,7 +116,8 @@ def test_a_suite_started_from_a_short_lived_thread_survives_it(tmp_path: Path) -
     state = RunState.for_suites(["t"])
     starter = threading.Thread(target=lambda: engine.start(config.suite("t")))
     starter.start()
-    starter.join()
+    starter.join(60)
+    assert not starter.is_alive(), "engine.start did not return within 60 s"
     _settle(engine, buffer, state)
     assert state.suites["t"].status is SuiteStatus.PASSED, state.suites["t"].error
 

@@ -208,6 +208,7 @@ def test_ports_env_is_single_quoted_and_eval_sets_exactly_the_values(project: Pa
         cwd=project,
         capture_output=True,
         check=True,
+        timeout=120,
     )
     got = dict(item.split("=", 1) for item in shell.stdout.decode().split("\0")[:-1])
     expected = parse_env_file(env_path(project)).values
@@ -227,6 +228,7 @@ def test_shell_quote_round_trips_any_text_through_bash_eval(value: str) -> None:
         capture_output=True,
         check=True,
         env={"PATH": os.environ["PATH"], "LC_ALL": "C"},
+        timeout=60,
     )
     assert shell.stdout == value.encode("utf-8")
 

@@ -253,6 +253,7 @@ def test_plugin_is_inert_when_zenboard_did_not_start_pytest(tmp_path: Path) -> N
             capture_output=True,
             text=True,
             check=False,
+            timeout=120,
         )
     assert done.returncode == 0, done.stdout
     assert target.read_bytes() == b""

@@ -131,7 +131,7 @@ def test_every_run_is_recorded_with_outcomes_workers_commit_and_task(
         """,
         },
     )
-    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True, timeout=60)
     subprocess.run(
         [
             "git",
@@ -147,9 +147,10 @@ def test_every_run_is_recorded_with_outcomes_workers_commit_and_task(
         ],
         cwd=project,
         check=True,
+        timeout=60,
     )
     head = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True
+        ["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True, timeout=60
     ).stdout.strip()
     monkeypatch.setenv("ZENFLOW_TASK_ID", "task-7")
     result = run_in_process(project)

@@ -91,5 +91,6 @@ def test_defaults_read_the_process_environment(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=True,
+        timeout=120,
     )
     assert done.stdout.split() == ["gw7", "t_gw7", "media_gw7"]

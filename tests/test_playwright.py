@@ -402,7 +402,7 @@ def test_the_reporter_writes_only_when_zenboard_is_its_parent(
         npx = _stream_of(via_npx, frontend, os.getpid())
     finally:
         sleeper.send_signal(signal.SIGTERM)
-        sleeper.wait()
+        sleeper.wait(60)
     kinds = [json.loads(line)["type"] for line in ours.splitlines()]
     assert kinds[0] == "run_started" and kinds[-1] == "run_finished" and "test_finished" in kinds
     assert stranger == b""

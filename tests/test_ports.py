@@ -38,6 +38,7 @@ def _git(*args: str, cwd: Path) -> str:
         check=True,
         capture_output=True,
         text=True,
+        timeout=60,
     ).stdout.strip()
 
 

@@ -12,8 +12,10 @@ import argparse
 import os
 import pty
 import re
+import select
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -39,7 +41,12 @@ def progress(script: str, env: dict[str, str], tty: bool = False) -> tuple[int, 
         child = subprocess.Popen(argv, env=env, stdout=follower, stderr=subprocess.PIPE)
         os.close(follower)
         chunks = []
+        deadline = time.monotonic() + 60
         while True:
+            ready, _, _ = select.select([leader], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                child.kill()
+                raise AssertionError(f"the script held its terminal open over 60 s: {chunks}")
             try:
                 chunk = os.read(leader, 4096)
             except OSError:  # EIO: the child closed the terminal

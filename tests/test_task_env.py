@@ -232,6 +232,7 @@ def test_env_lines_are_safe_to_eval(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=True,
+        timeout=60,
     )
     assert shell.stdout.startswith("hello world|http://localhost:")
 

@@ -351,7 +351,7 @@ def test_no_child_of_a_test_inherits_the_event_pipe(tmp_path: Path) -> None:
                 assert stat.S_ISFIFO(os.fstat(fd).st_mode)
                 assert not os.get_inheritable(fd)
                 probe = f"import os; os.fstat({fd})"
-                done = subprocess.run([sys.executable, "-c", probe], close_fds=False)
+                done = subprocess.run([sys.executable, "-c", probe], close_fds=False, timeout=60)
                 assert done.returncode != 0
         """,
         },

@@ -361,7 +361,7 @@ def test_cli_prints_one_line_per_trigger_and_stops_cleanly_on_ctrl_c(project: Pa
     finally:
         if child.poll() is None:
             child.kill()
-            child.wait()
+            child.wait(60)
     rest: list[str] = []
     while (line := arrived.get(timeout=30)) is not None:
         rest.append(line)
@@ -386,7 +386,7 @@ def test_a_watch_whose_output_nobody_reads_any_more_stops(project: Path) -> None
     finally:
         if child.poll() is None:
             child.kill()
-            child.wait()
+            child.wait(60)
     assert not _processes_mentioning(str(project)), "the suites it started are gone too"
 
 

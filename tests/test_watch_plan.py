@@ -101,7 +101,7 @@ def test_git_ignore_asks_git_and_is_inert_outside_a_repository(tmp_path: Path) -
     repo = write_project(
         tmp_path / "repo", {".gitignore": "*.log\nbuild/\n", "a.py": "", "b.log": ""}
     )
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True, timeout=60)
     paths = [str(repo / "a.py"), str(repo / "b.log"), str(repo / "build" / "x.py")]
     assert GitIgnore(repo).ignored(paths) == {str(repo / "b.log"), str(repo / "build" / "x.py")}
     plain = write_project(tmp_path / "plain", {".gitignore": "*.log\n", "b.log": ""})

@@ -53,6 +53,7 @@ def _namespace_problem() -> str:
         capture_output=True,
         text=True,
         check=False,
+        timeout=60,
     )
     return probe.stderr.strip() if probe.returncode else ""
 
@@ -138,7 +139,7 @@ import subprocess
 
 def test_makes_the_report_dir_read_only():
     # after zenboard checked the report dir and both suites started: a later fault
-    subprocess.run(["mount", "-o", "remount,ro", {reports!r}], check=True)
+    subprocess.run(["mount", "-o", "remount,ro", {reports!r}], check=True, timeout=60)
 """
 WAIT_FOR_READ_ONLY = """
 import os, time

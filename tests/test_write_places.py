@@ -197,7 +197,7 @@ def test_an_unsafe_project_state_dir_is_refused_in_one_line(
 
 def test_a_world_writable_port_registry_dir_is_refused_in_one_line(tmp_path: Path) -> None:
     project = write_project(tmp_path / "proj", PASSING)
-    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True, timeout=60)
     _world_writable(project / ".git" / "zenboard")
     line = _refusal(_run(project))
     assert f"{project / '.git' / 'zenboard'}: is world-writable" in line
