@@ -1,4 +1,10 @@
-"""Session-wide setup for zenboard's own tests."""
+"""Session-wide setup for zenboard's own tests.
+
+The fast tier: a test that starts a process (zenboard or pytest in a subprocess, git, a shell,
+a fork, Docker, the dashboard on a real run, or a module fixture that does) is marked `slow`,
+by its module's `pytestmark` or on the test itself (Docker tests are `docker` too), so
+`pytest -m "not slow and not docker"` runs only the pure-logic tests (README, Development).
+"""
 
 from __future__ import annotations
 

@@ -18,6 +18,8 @@ import pytest
 
 from tests.helpers import run_cli, write_project
 
+pytestmark = pytest.mark.slow  # starts processes: not in the fast tier
+
 CONFIG = """\
 [tool.pytest.ini_options]
 markers = ["unit", "api"]

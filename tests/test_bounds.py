@@ -10,6 +10,8 @@ from tests.helpers import run_cli, suites_toml, write_project
 from zenboard.errors import InputError
 from zenboard.planning.shards import MAX_SHARDS, parse_shard
 
+pytestmark = pytest.mark.slow  # starts processes: not in the fast tier
+
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:

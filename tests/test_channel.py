@@ -134,6 +134,7 @@ def test_batched_pipe_stops_quietly_when_the_reader_is_gone() -> None:
     os.close(write_fd)
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # fork() in a threaded process
 def test_a_forked_child_never_writes_into_the_parents_stream() -> None:
     from zenboard.plugins.events import BatchedPipe

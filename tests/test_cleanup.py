@@ -22,6 +22,8 @@ from zenboard.engine import Engine, EventBuffer, process
 from zenboard.model.reducer import apply
 from zenboard.model.state import RunState, SuiteStatus
 
+pytestmark = pytest.mark.slow  # starts processes: not in the fast tier
+
 # The daemon detaches the classic way: fork, setsid, fork again, the middle process exits (so the
 # daemon's parent is init or a subreaper, not the test), stdio to /dev/null, every other fd closed.
 # It is neither in the suite's process group nor a descendant of the suite's controller.

@@ -13,6 +13,8 @@ import pytest
 
 from tests.helpers import run_cli, suites_toml, write_project
 
+pytestmark = pytest.mark.slow  # starts processes: not in the fast tier
+
 TWO_SUITES = suites_toml(
     'name = "fast"\nargs = ["-m", "unit"]\nworkers = 2',
     'name = "api"\nargs = ["-m", "api"]\nworkers = 0',

@@ -265,6 +265,7 @@ def test_other_tools_tables_are_left_alone(tmp_path: Path) -> None:
 # --- through the real command line ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("toml", "key"),
     [
@@ -361,6 +362,7 @@ def test_toml_datetimes_are_refused_not_crashing(tmp_path: Path) -> None:
         config_module._parse(tmp_path, tmp_path / "zenboard.toml", {"suites": [suite]}, "")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["pyproject.toml", "zenboard.toml"])
 @pytest.mark.parametrize("command", [["run", "--ci"], ["audit"], ["status"]])
 def test_a_configuration_that_is_not_utf8_is_one_line(
@@ -373,6 +375,7 @@ def test_a_configuration_that_is_not_utf8_is_one_line(
     assert f"{tmp_path / name}: (file): UTF-8 text" in done.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cwd", ["../..", "..", "/tmp", "sub/../../x"])
 def test_a_suite_cwd_outside_the_project_is_refused(tmp_path: Path, cwd: str) -> None:
     project = write_project(

@@ -24,7 +24,7 @@ from tests.helpers import docker, docker_image, wait_for
 from zenboard.tasks.containers import ContainerSnapshot, ExpectedPorts
 from zenboard.tasks.docker_watch import ContainerWatcher, probe
 
-pytestmark = pytest.mark.docker
+pytestmark = [pytest.mark.docker, pytest.mark.slow]  # starts processes: not in the fast tier
 RUN_LABEL = f"zenboard.test-run={uuid.uuid4().hex[:12]}"
 
 

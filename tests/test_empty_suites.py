@@ -41,6 +41,7 @@ def summary_code(root: Path) -> int:
     return int(data["exit_code"])
 
 
+@pytest.mark.slow
 def test_a_typo_in_a_marker_exits_5_and_says_why(tmp_path: Path) -> None:
     root = project(tmp_path, TYPO, API)
     done = run_cli(["run", "--ci"], root)
@@ -53,6 +54,7 @@ def test_a_typo_in_a_marker_exits_5_and_says_why(tmp_path: Path) -> None:
     assert summary_code(root) == 5
 
 
+@pytest.mark.slow
 def test_a_failure_outranks_an_empty_suite(tmp_path: Path) -> None:
     root = project(
         tmp_path,
@@ -67,6 +69,7 @@ def test_a_failure_outranks_an_empty_suite(tmp_path: Path) -> None:
     assert "suite unit selected no tests" in done.stdout
 
 
+@pytest.mark.slow
 def test_allow_empty_accepts_an_empty_suite(tmp_path: Path) -> None:
     root = project(tmp_path, TYPO + "\nallow_empty = true", API)
     done = run_cli(["run", "--ci"], root)
@@ -75,6 +78,7 @@ def test_allow_empty_accepts_an_empty_suite(tmp_path: Path) -> None:
     assert summary_code(root) == 0
 
 
+@pytest.mark.slow
 def test_allow_empty_must_be_a_boolean(tmp_path: Path) -> None:
     root = project(tmp_path, TYPO + '\nallow_empty = "yes"')
     done = run_cli(["run", "--ci"], root)
@@ -82,6 +86,7 @@ def test_allow_empty_must_be_a_boolean(tmp_path: Path) -> None:
     assert "allow_empty: true or false, got 'yes'" in done.stderr
 
 
+@pytest.mark.slow
 def test_shard_1_reports_an_empty_suite_once_and_empty_slices_are_exempt(tmp_path: Path) -> None:
     root = project(tmp_path, TYPO, 'name = "one"\nargs = ["-m", "unit"]\nworkers = 0')
     first = run_cli(["run", "--ci", "--shard", "1/3"], root)

@@ -28,6 +28,7 @@ def _settle(engine: Engine, buffer: EventBuffer, state: RunState, timeout: float
     raise AssertionError("suites did not finish")
 
 
+@pytest.mark.slow
 def test_two_suites_run_concurrently_then_rerun_failed_and_one_test(tmp_path: Path) -> None:
     project = write_project(
         tmp_path,
@@ -80,6 +81,7 @@ def test_two_suites_run_concurrently_then_rerun_failed_and_one_test(tmp_path: Pa
     assert back.counts["passed"] == 7
 
 
+@pytest.mark.slow
 def test_many_nodeids_go_through_an_argsfile(tmp_path: Path) -> None:
     project = write_project(
         tmp_path,
@@ -99,6 +101,7 @@ def test_many_nodeids_go_through_an_argsfile(tmp_path: Path) -> None:
     assert set(state.suites["big"].tests) == set(wanted)
 
 
+@pytest.mark.slow
 def test_a_suite_started_from_a_short_lived_thread_survives_it(tmp_path: Path) -> None:
     """PR_SET_PDEATHSIG fires when the forking *thread* exits: the engine must fork elsewhere."""
     import threading
@@ -122,6 +125,7 @@ def test_a_suite_started_from_a_short_lived_thread_survives_it(tmp_path: Path) -
     assert state.suites["t"].status is SuiteStatus.PASSED, state.suites["t"].error
 
 
+@pytest.mark.slow
 def test_a_suite_dies_with_zenboard_even_when_zenboard_is_killed(tmp_path: Path) -> None:
     """SIGKILL leaves zenboard no chance to clean up: PR_SET_PDEATHSIG must take pytest down."""
     import os

@@ -90,6 +90,7 @@ def assert_refused(result: subprocess.CompletedProcess[str], where: str) -> str:
 
 
 # -- control characters, refused by every command that reads the file ---------------------
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "line",
     [
@@ -114,6 +115,7 @@ def test_control_characters_are_refused_with_the_line(project: Path, line: str) 
     assert path.read_bytes() == data
 
 
+@pytest.mark.slow
 def test_invalid_utf8_names_its_line(project: Path) -> None:
     path = plant(project, b"A=1\nB='\x9b'\n")
     assert_refused(zenboard("ports", cwd=project), f"{path}:2: not UTF-8 text")
@@ -168,6 +170,7 @@ def test_shell_and_loader_variables_are_refused_on_every_read(
     assert path.read_bytes() == data
 
 
+@pytest.mark.slow
 def test_run_refuses_a_loader_variable_before_any_suite_starts(project: Path) -> None:
     (project / "test_ok.py").write_text(
         "import pathlib\n\ndef test_ok():\n    pathlib.Path('ran').touch()\n"
@@ -191,6 +194,7 @@ USER_VALUES = {
 }
 
 
+@pytest.mark.slow
 def test_ports_env_is_single_quoted_and_eval_sets_exactly_the_values(project: Path) -> None:
     plant(project, "".join(f"{k}={w}\n" for k, (w, _) in USER_VALUES.items()).encode())
     printed = zenboard("ports", "--env", cwd=project)
@@ -218,6 +222,7 @@ def test_ports_env_is_single_quoted_and_eval_sets_exactly_the_values(project: Pa
     assert not (project / "canary-was-run").exists()
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, derandomize=bool(os.environ.get("CI")))
 @given(st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00")))
 def test_shell_quote_round_trips_any_text_through_bash_eval(value: str) -> None:
@@ -240,6 +245,7 @@ def test_shell_assignment_refuses_what_a_shell_cannot_hold() -> None:
 
 
 # -- symlinks ----------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_symlinked_env_task_is_neither_read_nor_rewritten(project: Path, tmp_path: Path) -> None:
     target = tmp_path / "elsewhere" / "secrets.env"
     target.parent.mkdir()
@@ -255,6 +261,7 @@ def test_a_symlinked_env_task_is_neither_read_nor_rewritten(project: Path, tmp_p
     assert target.read_text() == "POSTGRES_PORT=1\nSECRET=hunter2\n"
 
 
+@pytest.mark.slow
 def test_a_dangling_symlinked_env_task_is_not_created_through(
     project: Path, tmp_path: Path
 ) -> None:
@@ -267,6 +274,7 @@ def test_a_dangling_symlinked_env_task_is_not_created_through(
     assert link.is_symlink() and not target.exists()
 
 
+@pytest.mark.slow
 def test_a_symlinked_task_dir_is_not_written_through(project: Path, tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()

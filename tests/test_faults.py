@@ -6,6 +6,8 @@ import json
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import pid_alive, run_in_process, suites_toml, write_project
 from zenboard.config import load_config
 from zenboard.engine import Engine, EventBuffer
@@ -13,6 +15,8 @@ from zenboard.engine.process import descendants
 from zenboard.model import events as ev
 from zenboard.model.reducer import apply
 from zenboard.model.state import RunState, SuiteStatus
+
+pytestmark = pytest.mark.slow  # starts processes: not in the fast tier
 
 CRASHING_TESTS = """
 import os

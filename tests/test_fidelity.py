@@ -10,6 +10,8 @@ import pytest
 from tests.helpers import run_in_process, suites_toml, write_project
 from zenboard.model.events import OUTCOMES
 
+pytestmark = pytest.mark.slow  # starts processes: not in the fast tier
+
 MIXED_TESTS = """
 import pytest
 

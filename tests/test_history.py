@@ -90,6 +90,7 @@ WRITER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_two_concurrent_writers_leave_the_history_intact(tmp_path: Path) -> None:
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
@@ -114,6 +115,7 @@ def test_two_concurrent_writers_leave_the_history_intact(tmp_path: Path) -> None
         assert len(per_run) == 50 and {n for (n,) in per_run} == {40}
 
 
+@pytest.mark.slow
 def test_every_run_is_recorded_with_outcomes_workers_commit_and_task(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -183,6 +185,7 @@ def test_every_run_is_recorded_with_outcomes_workers_commit_and_task(
     assert sorted(saved["suites"]["fast"]) == [f"test_things.py::test_unit[{i}]" for i in range(4)]
 
 
+@pytest.mark.slow
 def test_durations_update_without_history_is_one_clear_line(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("")
     done = run_cli(["durations", "--update"], tmp_path)
@@ -190,6 +193,7 @@ def test_durations_update_without_history_is_one_clear_line(tmp_path: Path) -> N
     assert "no run history" in done.stderr and done.stderr.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
     """`zenboard history | head -1`: the pipe closes under a long output."""
     from zenboard.records.history import History, RunRecord

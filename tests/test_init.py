@@ -22,6 +22,8 @@ from zenboard.config import load_config
 from zenboard.onboarding.project_scan import machine_cores
 from zenboard.tasks.ports import ports_config
 
+pytestmark = pytest.mark.slow  # starts processes: not in the fast tier
+
 PYPROJECT = """\
 # The project's own file: init appends, never rewrites.
 [project]

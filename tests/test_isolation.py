@@ -77,6 +77,7 @@ def test_media_dir_is_created_per_worker(tmp_path: Path) -> None:
     assert (first / "kept.txt").read_text(encoding="utf-8") == "x"
 
 
+@pytest.mark.slow
 def test_defaults_read_the_process_environment(tmp_path: Path) -> None:
     """Without `environ` the helpers read os.environ, as a settings module would."""
     env = {k: v for k, v in os.environ.items() if k not in ("CI_NODE_INDEX", "PYTEST_XDIST_WORKER")}

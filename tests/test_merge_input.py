@@ -26,6 +26,8 @@ from zenboard.errors import InputError
 from zenboard.model.events import OUTCOMES
 from zenboard.records.merge import merge
 
+pytestmark = pytest.mark.slow  # starts processes: not in the fast tier
+
 TESTS = """
 def test_one():
     pass

@@ -78,6 +78,7 @@ def test_playwright_keys_on_a_pytest_suite_are_refused(
     assert f"suites[0] (unit).{key}" in str(info.value)
 
 
+@pytest.mark.slow
 def test_bad_grep_is_one_line_and_exit_2(tmp_path: Path) -> None:
     project = e2e_suite(tmp_path, grep='""')
     done = run_cli(["run", "--ci"], project)
@@ -179,6 +180,7 @@ def test_why_a_suite_cannot_run(tmp_path: Path) -> None:
     assert "needs 1.63+" in unavailable_reason(suite, {"PATH": path})
 
 
+@pytest.mark.slow
 def test_an_unavailable_e2e_suite_is_shown_and_the_other_suites_run(tmp_path: Path) -> None:
     project = write_project(
         tmp_path / "proj",

@@ -22,6 +22,8 @@ from zenboard.tasks.ports import (
     release,
 )
 
+pytestmark = pytest.mark.slow  # starts processes: not in the fast tier
+
 SERVICES = dict(DEFAULT_SERVICES)
 
 

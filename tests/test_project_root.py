@@ -59,6 +59,7 @@ def pytests_own_rootdir(where: Path) -> Path:
     return Path(line.removeprefix("rootdir: ").split(",")[0])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
 def test_the_root_is_the_one_pytest_chooses(tmp_path: Path, layout: str) -> None:
     """Run from two levels down, with a decoy config that pytest ignores on the way up."""
@@ -118,6 +119,7 @@ def project(tmp_path: Path) -> Path:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sub", ["tests", "tests/unit", "src/app"])
 def test_commands_from_a_subfolder_use_the_project(project: Path, sub: str) -> None:
     done = run_cli(["run", "--ci"], project / sub)
@@ -129,6 +131,7 @@ def test_commands_from_a_subfolder_use_the_project(project: Path, sub: str) -> N
     assert history.returncode == 0 and '"exit_code": 0' in history.stdout
 
 
+@pytest.mark.slow
 def test_project_overrides_the_search(project: Path, tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -137,6 +140,7 @@ def test_project_overrides_the_search(project: Path, tmp_path: Path) -> None:
     assert not (elsewhere / ".zenboard").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args", [["run", "--ci"], ["history"], ["durations"], ["status"], ["ports"], ["verify"]]
 )
@@ -153,6 +157,7 @@ def test_outside_a_project_commands_say_so(tmp_path: Path, args: list[str]) -> N
     assert not (where / ".zenboard").exists()
 
 
+@pytest.mark.slow
 def test_merge_needs_no_project(tmp_path: Path) -> None:
     where = tmp_path / "nowhere"
     where.mkdir()

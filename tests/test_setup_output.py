@@ -22,6 +22,8 @@ import pytest
 
 from zenboard.commands import demo
 
+pytestmark = pytest.mark.slow  # starts processes: not in the fast tier
+
 REPO = Path(__file__).resolve().parent.parent
 PROGRESS = REPO / "scripts" / "progress.sh"
 PACKAGES = "echo Collecting textual; echo noise; echo Collecting pytest; echo Collecting docker"

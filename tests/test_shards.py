@@ -105,6 +105,7 @@ def test_api(i):
 """
 
 
+@pytest.mark.slow
 def test_shards_cover_every_test_once_and_merge_to_the_unsharded_run(tmp_path: Path) -> None:
     project = write_project(
         tmp_path / "proj",
@@ -176,6 +177,7 @@ def test_shards_cover_every_test_once_and_merge_to_the_unsharded_run(tmp_path: P
     assert junit.count("<testcase") == 6
 
 
+@pytest.mark.slow
 def test_merge_refuses_duplicates_and_other_commits(tmp_path: Path) -> None:
     project = write_project(
         tmp_path / "proj",
@@ -207,6 +209,7 @@ def test_merge_refuses_duplicates_and_other_commits(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "summary.json" in missing.stderr
 
 
+@pytest.mark.slow
 def test_collection_gives_rootdir_relative_ids_from_the_suites_cwd(tmp_path: Path) -> None:
     project = write_project(
         tmp_path / "proj",
@@ -233,6 +236,7 @@ def test_durations_file_is_indented_json_with_a_test_per_line(tmp_path: Path) ->
     assert durations.load(tmp_path) == data
 
 
+@pytest.mark.slow
 def test_a_long_selection_goes_through_an_argfile_that_does_not_outlive_the_run(
     tmp_path: Path,
 ) -> None:
@@ -272,6 +276,7 @@ def test_a_long_selection_goes_through_an_argfile_that_does_not_outlive_the_run(
     assert (scratch / "many-nodeids.txt").read_text().split() == list(nodeids)
 
 
+@pytest.mark.slow
 def test_shards_of_a_project_with_a_broken_suite_merge(tmp_path: Path) -> None:
     """The plan's fingerprint takes whether collection failed, not pytest's words for it: its
     last line carries the time collection took, which differs from shard to shard."""

@@ -72,6 +72,7 @@ def block(output: str, test: str) -> list[str]:
     return kept
 
 
+@pytest.mark.slow
 def test_an_assertion_shows_its_location_line_and_explanation(output: str) -> None:
     assert block(output, "test_plain") == [
         "at tests/test_fail.py:11",
@@ -80,6 +81,7 @@ def test_an_assertion_shows_its_location_line_and_explanation(output: str) -> No
     ]
 
 
+@pytest.mark.slow
 def test_a_failure_in_a_helper_shows_the_innermost_frame(output: str) -> None:
     lines = block(output, "test_nested")
     assert lines[:3] == [
@@ -92,6 +94,7 @@ def test_a_failure_in_a_helper_shows_the_innermost_frame(output: str) -> None:
     assert all(line.startswith("E") for line in explained)
 
 
+@pytest.mark.slow
 def test_setup_errors_and_missing_fixtures(output: str) -> None:
     assert block(output, "test_setup") == [
         "at tests/test_fail.py:15",
@@ -101,12 +104,14 @@ def test_setup_errors_and_missing_fixtures(output: str) -> None:
     assert "E       fixture 'nofixture' not found" in block(output, "test_missing")
 
 
+@pytest.mark.slow
 def test_a_chained_exception_shows_the_last_one(output: str) -> None:
     lines = block(output, "test_chained")
     assert lines[-1].startswith("E ") and lines[-1].endswith("ValueError: lookup failed")
     assert not any("KeyError" in line for line in lines)
 
 
+@pytest.mark.slow
 def test_a_long_explanation_is_bounded(output: str) -> None:
     lines = block(output, "test_long")
     assert len(lines) == MAX_LINES

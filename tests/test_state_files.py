@@ -12,6 +12,8 @@ import pytest
 
 from tests.helpers import run_cli, suites_toml, write_project
 
+pytestmark = pytest.mark.slow  # starts processes: not in the fast tier
+
 PORTS = "[tool.zenboard.ports]\nservices = { postgres = 5432 }\n"
 
 

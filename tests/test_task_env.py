@@ -153,6 +153,7 @@ def test_env_task_written_with_spec_keys_and_user_keys_kept(tmp_path: Path) -> N
     assert parse_env_file(env_file).values == env
 
 
+@pytest.mark.slow
 def test_bad_env_task_is_refused_and_left_untouched(tmp_path: Path) -> None:
     root = tmp_path / "proj"
     _project_with_ports(root)
@@ -167,6 +168,7 @@ def test_bad_env_task_is_refused_and_left_untouched(tmp_path: Path) -> None:
     assert env_file.read_text() == "POSTGRES_PORT=1\nX=`id`\n"
 
 
+@pytest.mark.slow
 def test_unsafe_task_id_is_one_line_exit_2(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("")  # a project: zenboard finds its root by it
     for command in (["ports"], ["status"], ["compose-template"], ["run"]):
@@ -178,6 +180,7 @@ def test_unsafe_task_id_is_one_line_exit_2(tmp_path: Path) -> None:
     assert result.returncode == 2 and "ZENFLOW_TASK_ID" in result.stderr
 
 
+@pytest.mark.slow
 def test_bad_ports_config_names_file_and_key(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.zenboard.ports]\nservices = { db = 99999 }\n")
     result = _zenboard("ports", cwd=tmp_path)
@@ -192,6 +195,7 @@ def test_project_without_tasks_gets_nothing_and_no_files(tmp_path: Path) -> None
     assert not (tmp_path / ".zenflow").exists()
 
 
+@pytest.mark.slow
 def test_run_gives_every_suite_the_task_variables(tmp_path: Path) -> None:
     root = tmp_path / "proj"
     _project_with_ports(root)
@@ -211,6 +215,7 @@ def test_run_gives_every_suite_the_task_variables(tmp_path: Path) -> None:
     assert (root / ".zenflow" / "tasks" / "run-task" / ".env.task").is_file()
 
 
+@pytest.mark.slow
 def test_unwritable_project_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     root = tmp_path / "proj"
     _project_with_ports(root)
@@ -220,6 +225,7 @@ def test_unwritable_project_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     assert "cannot write" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_env_lines_are_safe_to_eval(tmp_path: Path) -> None:
     root = tmp_path / "proj"
     _project_with_ports(root)
@@ -237,6 +243,7 @@ def test_env_lines_are_safe_to_eval(tmp_path: Path) -> None:
     assert shell.stdout.startswith("hello world|http://localhost:")
 
 
+@pytest.mark.slow
 def test_task_commands_never_import_textual(tmp_path: Path) -> None:
     code = (
         "import sys, contextlib, io\n"
@@ -260,6 +267,7 @@ def test_task_commands_never_import_textual(tmp_path: Path) -> None:
     assert (tmp_path / "docker-compose.zenflow.yml").is_file()
 
 
+@pytest.mark.slow
 def test_status_in_a_project_without_tasks_claims_nothing(tmp_path: Path) -> None:
     """A look is not a claim: no registry entry, no .env.task for every later run to read."""
     project = tmp_path / "plain"

@@ -104,6 +104,7 @@ def hostile(tmp_path: Path) -> Path:
 # Headless commands
 
 
+@pytest.mark.slow
 def test_verify_output_and_proof_log_spell_out_what_tests_wrote(hostile: Path) -> None:
     done = run_cli(["verify", "--runs", "1", "--task", "hostile"], hostile)
     assert done.returncode == 1, done.stdout + done.stderr
@@ -120,6 +121,7 @@ def test_verify_output_and_proof_log_spell_out_what_tests_wrote(hostile: Path) -
     assert {t["nodeid"] for t in as_json["failing"]} >= {TITLE_ID, MARKUP_ID}  # exact
 
 
+@pytest.mark.slow
 def test_the_reports_keep_every_character_exact(hostile: Path) -> None:
     run_cli(["run", "--ci"], hostile)
     reports = hostile / ".zenboard/reports/latest"
@@ -134,6 +136,7 @@ def test_the_reports_keep_every_character_exact(hostile: Path) -> None:
     assert "\x1b]52;c;ZXZpbA==\x07" in record["call"]["crash"]["message"]
 
 
+@pytest.mark.slow
 def test_compare_names_a_leaking_test_without_obeying_its_id(tmp_path: Path) -> None:
     project = write_project(
         tmp_path / "leak",
@@ -155,6 +158,7 @@ def test_compare_names_a_leaking_test_without_obeying_its_id(tmp_path: Path) -> 
     assert "[unit] test_leak.py::test_alone[\\x1b]0;pwned\\x07]" in done.stdout
 
 
+@pytest.mark.slow
 def test_durations_and_ports_spell_out_what_shared_files_hold(tmp_path: Path) -> None:
     project = write_project(tmp_path / "shared", {"pyproject.toml": "[tool.zenboard]\n"})
     durations = {"version": 1, "suites": {f"cached{TITLE}": {"t.py::test_a": 1.5}}}
@@ -180,6 +184,7 @@ def test_durations_and_ports_spell_out_what_shared_files_hold(tmp_path: Path) ->
     assert "worktree\\x1b]0;pwned\\x07" in done.stdout
 
 
+@pytest.mark.slow
 def test_an_error_line_spells_out_what_it_quotes(tmp_path: Path) -> None:
     """A refusal (exit 2) may quote a subprocess: here an interpreter whose stderr holds an
     escape sequence."""
@@ -228,6 +233,7 @@ image = containers.image
 compose_project = containers.project
 
 
+@pytest.mark.slow
 @pytest.mark.docker
 def test_status_command_on_a_real_container_with_hostile_label_and_health(
     image: str, compose_project: str, tmp_path: Path
@@ -292,6 +298,7 @@ WIDE = (260, 50)
 """Room for the whole test names and reasons in the failures list."""
 
 
+@pytest.mark.slow
 async def test_the_dashboard_shows_hostile_text_literally(hostile: Path) -> None:
     app = make_app(hostile, run_at_start=True)
     async with app.run_test(size=WIDE, notifications=True) as pilot:
@@ -375,6 +382,7 @@ async def test_a_filter_with_markup_is_shown_as_typed(tmp_path: Path) -> None:
         assert "tests matching 'x[/]': 0" in drawn(app.table)
 
 
+@pytest.mark.slow
 def test_history_lines_spell_out_what_the_database_holds(tmp_path: Path) -> None:
     """A history database is written by other processes (another worktree, a shared host)."""
     from zenboard.records.history import History, RunRecord, SuiteRecord, TestRecord

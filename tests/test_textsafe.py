@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,6 +31,7 @@ def test_visible_text_holds_no_control_character_and_encodes(text: str) -> None:
     assert visible(shown) == shown  # idempotent: safe text stays as it is
 
 
+@pytest.mark.slow
 def test_run_ci_never_writes_an_escape_sequence_from_a_test(tmp_path: Path) -> None:
     project = write_project(
         tmp_path,

@@ -31,6 +31,8 @@ from zenboard.engine import Engine, EventBuffer
 from zenboard.model.reducer import apply
 from zenboard.model.state import RunState, SuiteState
 
+pytestmark = pytest.mark.slow  # starts processes: not in the fast tier
+
 LATEST = Path(".zenboard/reports/latest")
 
 

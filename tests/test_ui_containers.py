@@ -21,7 +21,7 @@ from zenboard.tasks.identity import compose_project_name
 from zenboard.ui.app import ZenboardApp
 from zenboard.ui.launcher import make_app
 
-pytestmark = pytest.mark.docker
+pytestmark = [pytest.mark.docker, pytest.mark.slow]  # starts processes: not in the fast tier
 
 
 @pytest.fixture(scope="module")

@@ -144,6 +144,7 @@ def rows(table: TestsList) -> list[str]:
     return [table.render_line(y).text for y in range(1, table.row_count + 1)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", WIDTHS, ids=[f"{w}cols" for w, _ in WIDTHS])
 async def test_failure_rows_differing_only_in_parameters_read_differently(
     tmp_path: Path, size: tuple[int, int]
@@ -208,6 +209,7 @@ LAST = ("alpha", "tests/test_alpha.py::test_last")
 BETA = ("beta", "tests/test_beta.py::test_beta")
 
 
+@pytest.mark.slow
 async def test_failures_keep_their_order_through_reruns_and_a_filter(tmp_path: Path) -> None:
     project = write_project(tmp_path / "order", ORDER)
     app = make_app(project, run_at_start=True)
@@ -239,6 +241,7 @@ async def test_failures_keep_their_order_through_reruns_and_a_filter(tmp_path: P
         assert table.row_keys() == [FIRST, LAST, BETA]
 
 
+@pytest.mark.slow
 async def test_escape_clears_an_applied_filter(tmp_path: Path) -> None:
     project = write_project(tmp_path / "shop", DASHBOARD_PROJECT)
     app = make_app(project, run_at_start=True)

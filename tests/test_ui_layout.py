@@ -362,6 +362,7 @@ def test_the_output_names_the_published_report_not_the_staging_folder(tmp_path: 
         session.shutdown()
 
 
+@pytest.mark.slow
 async def test_t_in_the_details_reruns_the_test_and_shows_its_new_result(tmp_path: Path) -> None:
     project = write_project(tmp_path / "shop", DASHBOARD_PROJECT)
     app = make_app(project, run_at_start=True)

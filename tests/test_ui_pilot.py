@@ -29,6 +29,8 @@ from zenboard.ui.render import sparkline
 from zenboard.ui.widgets.suite_card import SuiteCard
 from zenboard.ui.widgets.tests_list import TestsList
 
+pytestmark = pytest.mark.slow  # starts processes: not in the fast tier
+
 SIZE = (160, 45)
 
 

@@ -39,6 +39,7 @@ PASSING = """
 """
 
 
+@pytest.mark.slow
 def test_verify_reports_the_flaky_test_and_calls_a_broken_one_failing(tmp_path: Path) -> None:
     project = write_project(
         tmp_path / "proj",
@@ -68,6 +69,7 @@ def test_verify_reports_the_flaky_test_and_calls_a_broken_one_failing(tmp_path: 
     assert "test_counter_flaky" not in proofs[0].read_text()
 
 
+@pytest.mark.slow
 def test_verify_is_stable_when_everything_passes_every_run(tmp_path: Path) -> None:
     project = write_project(
         tmp_path / "proj",
@@ -81,6 +83,7 @@ def test_verify_is_stable_when_everything_passes_every_run(tmp_path: Path) -> No
     assert "verdict: stable (2 runs, 4 tests)" in done.stdout
 
 
+@pytest.mark.slow
 def test_verify_refuses_zero_runs(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("")
     done = run_cli(["verify", "--runs", "0"], tmp_path)
@@ -101,6 +104,7 @@ def test_a_pattern_is_flaky_only_when_it_both_passes_and_fails(pattern: str, kin
     assert TestVerdict("s", "t", pattern).kind == kind
 
 
+@pytest.mark.slow
 def test_compare_tells_the_isolation_leak_from_the_flaky_test(tmp_path: Path) -> None:
     project = write_project(
         tmp_path / "proj",
@@ -135,6 +139,7 @@ def test_compare_tells_the_isolation_leak_from_the_flaky_test(tmp_path: Path) ->
     assert flaky["sequential"] == ["passed", "failed"] and flaky["parallel"] == ["failed", "passed"]
 
 
+@pytest.mark.slow
 def test_compare_finds_the_demos_isolation_leak_and_nothing_else(tmp_path: Path) -> None:
     demo = copy_demo(tmp_path / "demo")
     done = run_cli(["compare", "isolation", "--reruns", "1"], demo)
@@ -156,6 +161,7 @@ def test_compare_finds_the_demos_isolation_leak_and_nothing_else(tmp_path: Path)
     assert "parallel took" in lines[0]
 
 
+@pytest.mark.slow
 def test_compare_exits_0_when_outcomes_are_identical(tmp_path: Path) -> None:
     project = write_project(
         tmp_path / "proj",

@@ -96,6 +96,7 @@ def test_filter_ignores_what_runs_write_but_not_sources(tmp_path: Path) -> None:
     assert [p for p in dropped if not watch_filter.ignores(str(root / p))] == []
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_git_ignore_asks_git_and_is_inert_outside_a_repository(tmp_path: Path) -> None:
     repo = write_project(

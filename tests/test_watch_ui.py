@@ -9,12 +9,15 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from tests.helpers import suites_toml, wait_until, write_project
 from zenboard.model.state import SuiteStatus
 from zenboard.ui.app import ZenboardApp
 from zenboard.ui.launcher import make_app
+
+pytestmark = pytest.mark.slow  # starts processes: not in the fast tier
 
 SIZE = (160, 45)
 DEADLINE = 240.0

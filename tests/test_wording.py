@@ -36,6 +36,7 @@ def test_plural_takes_the_form_the_count_needs() -> None:
     assert plural(1, "copy", "copies") == "1 copy" and plural(3, "copy", "copies") == "3 copies"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("count", "tests"), [(1, "1 test"), (2, "2 tests")])
 def test_run_history_and_audit_count_in_english(tmp_path: Path, count: int, tests: str) -> None:
     project = project_with_tests(tmp_path, count)
@@ -88,6 +89,7 @@ def test_compare_says_less_time_or_longer_and_names_what_fails_both_ways(
     ]
 
 
+@pytest.mark.slow
 def test_compare_exits_1_on_a_test_that_fails_both_ways(tmp_path: Path) -> None:
     project = write_project(
         tmp_path,
@@ -156,6 +158,7 @@ def test_help_says_what_the_command_writes_or_claims(
     assert ("--project" in text) == (command != "demo")  # the demo makes its own project
 
 
+@pytest.mark.slow
 def test_merge_without_arguments_shows_a_command_line_that_works(tmp_path: Path) -> None:
     done = run_cli(["merge"], tmp_path)
     assert done.returncode == 2
@@ -165,6 +168,7 @@ def test_merge_without_arguments_shows_a_command_line_that_works(tmp_path: Path)
     ]
 
 
+@pytest.mark.slow
 def test_init_without_tests_writes_nothing_and_says_why(tmp_path: Path) -> None:
     done = run_cli(["init"], tmp_path)
     assert done.returncode == 2, done.stdout + done.stderr
@@ -173,6 +177,7 @@ def test_init_without_tests_writes_nothing_and_says_why(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_the_final_table_keeps_failed_and_errored_apart(tmp_path: Path) -> None:
     project = write_project(
         tmp_path,
@@ -204,6 +209,7 @@ def test_the_final_table_keeps_failed_and_errored_apart(tmp_path: Path) -> None:
     assert (cells["fail"], cells["error"], cells["pass"]) == ("1", "1", "0")
 
 
+@pytest.mark.slow
 def test_a_finished_empty_suite_awaits_no_results(tmp_path: Path) -> None:
     project = write_project(
         tmp_path,

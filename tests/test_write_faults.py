@@ -25,6 +25,8 @@ from zenboard.config import load_config
 from zenboard.headless.run import HeadlessRun, RunOptions
 from zenboard.records import reports
 
+pytestmark = pytest.mark.slow  # starts processes: not in the fast tier
+
 TWO_SUITES = suites_toml(
     'name = "alpha"\nworkers = 0\nargs = ["test_alpha.py"]',
     'name = "beta"\nworkers = 0\nargs = ["test_beta.py"]',

@@ -14,6 +14,8 @@ from tests.helpers import run_cli, suites_toml, write_project
 from zenboard import safefs
 from zenboard.isolation import media_dir
 
+pytestmark = pytest.mark.slow  # starts processes: not in the fast tier
+
 PASSING = {
     "pyproject.toml": suites_toml('name = "unit"\nworkers = 0'),
     "test_ok.py": "def test_ok():\n    pass\n",
