@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): installs what the tests need, starts a Docker engine, runs
-# ruff and mypy, then the whole suite twice:
+# ruff (lint and format) and mypy, then the whole suite twice:
 #   pass 1: pytest 9 in .venv (the snapshot tests skip: pytest-textual-snapshot needs pytest 8);
 #   pass 2: pytest 8 in .venv-pytest8, the snapshot tests included (they must run there).
 # Tests start suites with the interpreter they run in, so each pass's suites run its pytest.
@@ -32,6 +32,8 @@ fi
 
 step "ruff check zenboard tests"
 .venv/bin/ruff check zenboard tests
+step "ruff format --check zenboard tests bench scripts"
+.venv/bin/ruff format --check zenboard tests bench scripts
 step "mypy zenboard (strict)"
 .venv/bin/mypy zenboard
 step "lint-imports (the import contracts in pyproject.toml)"
