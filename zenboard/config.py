@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -30,6 +30,7 @@ SUITE_KEYS = {
     "project",
     "grep",
     "allow_empty",
+    "retries",
 }
 PLAYWRIGHT_ONLY_KEYS = ("project", "grep")
 SUITE_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
@@ -40,6 +41,8 @@ RESERVED_SUITE_NAMES = ("summary",)
 file systems). Names starting with "." are refused too: the report dir's staging dirs, lock and
 temp files start with one."""
 MAX_WORKERS = 256
+MAX_RETRIES = 10
+"""Most retries a suite may ask for: a test that needs more is broken, not flaky."""
 TABLE_KEYS: dict[str, frozenset[str]] = {
     "suites": frozenset(SUITE_KEYS),
     "ports": frozenset({"services"}),
@@ -76,6 +79,8 @@ class SuiteConfig:
     """Playwright only: run the tests whose title matches this regular expression (`--grep`)."""
     allow_empty: bool = False
     """A whole run that collects no test is fine (else it makes the run exit 5: a typo in `-m`)."""
+    retries: int = 0
+    """Extra attempts for a failed test; one that passes on a retry is flaky, never passed."""
 
 
 @dataclass(frozen=True)
@@ -289,6 +294,11 @@ def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:
     allow_empty = raw.get("allow_empty", False)
     if not isinstance(allow_empty, bool):
         raise ConfigError(path, f"{where}.allow_empty", f"true or false, got {allow_empty!r}")
+    retries = raw.get("retries", 0)
+    if not valid_retries(retries):
+        raise ConfigError(
+            path, f"{where}.retries", f"a whole number from 0 to {MAX_RETRIES}, got {retries!r}"
+        )
     return SuiteConfig(
         name=name,
         kind=kind,
@@ -302,7 +312,21 @@ def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:
         project=tuple(project),
         grep=grep,
         allow_empty=allow_empty,
+        retries=retries,
     )
+
+
+def valid_retries(value: object) -> bool:
+    """A retry count zenboard accepts: a whole number from 0 to MAX_RETRIES."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_RETRIES
+
+
+def with_retries(config: ProjectConfig, retries: int | None) -> ProjectConfig:
+    """`config` with every suite's `retries` set to `retries` (`--retries`); None keeps it."""
+    if retries is None:
+        return config
+    suites = tuple(replace(suite, retries=retries) for suite in config.suites)
+    return replace(config, suites=suites)
 
 
 def _string_list(path: Path, key: str, value: Any) -> list[str]:

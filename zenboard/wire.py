@@ -111,6 +111,42 @@ def essential_record(record: dict[str, Any], bound: int = TEXT_BOUND) -> dict[st
     return out
 
 
+RERUN = "rerun"
+"""pytest-rerunfailures' word for a failed attempt that will run again: never an outcome."""
+PHASES = ("setup", "call", "teardown", "???")
+
+
+def final_attempt(record: dict[str, Any]) -> dict[str, Any]:
+    """pytest-json-report's record of a retried test as its final attempt alone.
+
+    The report keeps one record per test across attempts: its outcome stays `rerun` when the
+    last attempt passed (a later non-passed outcome replaces it), and a phase the last attempt
+    never reached keeps the earlier attempt's `rerun` stage. Those are dropped; the same record
+    when nothing was retried.
+    """
+    stale = [
+        p for p in PHASES if isinstance(record.get(p), dict) and record[p].get("outcome") == RERUN
+    ]
+    if record.get("outcome") != RERUN and not stale:
+        return record
+    final = {k: v for k, v in record.items() if k not in stale}
+    if final.get("outcome") == RERUN:
+        final["outcome"] = "passed"
+    return final
+
+
+def failed_attempt(record: dict[str, Any]) -> dict[str, Any]:
+    """The record of an attempt that failed and was retried, in words every view knows: its
+    `rerun` outcomes (the test's and its phases') said as `failed`."""
+    out = dict(record)
+    out["outcome"] = "failed"
+    for phase in PHASES:
+        stage = out.get(phase)
+        if isinstance(stage, dict) and stage.get("outcome") == RERUN:
+            out[phase] = {**stage, "outcome": "failed"}
+    return out
+
+
 def record_duration(record: dict[str, Any]) -> float:
     """A pytest-json-report record's seconds: its setup, call and teardown added up."""
     total = 0.0

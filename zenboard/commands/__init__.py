@@ -38,3 +38,24 @@ def path_arg(text: str) -> Path:
     if "\0" in text:
         raise argparse.ArgumentTypeError("a path without NUL")
     return Path(text)
+
+
+def retries_arg(text: str) -> int:
+    """`--retries N`: a whole number from 0 to the bound a suite's `retries` key has."""
+    from zenboard.config import MAX_RETRIES, valid_retries
+
+    value = int(text) if text.strip().isdigit() else None
+    if not valid_retries(value):
+        raise argparse.ArgumentTypeError(f"a whole number from 0 to {MAX_RETRIES}, got {text!r}")
+    assert value is not None
+    return value
+
+
+def add_retries_argument(parser: argparse.ArgumentParser) -> None:
+    """`--retries N` for the commands that run suites (`run`, `launch`, `watch`)."""
+    parser.add_argument(
+        "--retries",
+        type=retries_arg,
+        metavar="N",
+        help="retry a failed test up to N times; one that then passes is flaky (default: config)",
+    )

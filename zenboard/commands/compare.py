@@ -73,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
                         {"suite": s, "nodeid": n, "outcome": o} for s, n, o in result.failing
                     ],
                     "incomplete": result.incomplete,
+                    "retried": [{"suite": s, "nodeid": n, "mode": m} for s, n, m in result.retried],
                 },
                 indent=2,
             )
@@ -98,4 +99,9 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  {outcome:<15} [{suite}] {visible(nodeid)}")
         for line in result.incomplete:
             print(f"incomplete: {visible(line)}")
+        if result.retried:
+            needed = plural(len(result.retried), "test needed", "tests needed")
+            print(f"retried: {needed} a retry to pass or fail (flaky, not stable)")
+            for suite, nodeid, mode in result.retried:
+                print(f"  {mode:<15} [{suite}] {visible(nodeid)}")
     return 0 if result.sound else 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from zenboard.commands import path_arg
+from zenboard.commands import add_retries_argument, path_arg
 
 NAME = "launch"
 HELP = "open the live dashboard and run the suites (--no-run: open it idle)"
@@ -33,6 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="where reports go (default: PROJECT/.zenboard/reports/latest)",
     )
     parser.add_argument("--watch", action="store_true", help="start in watch mode")
+    add_retries_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
         task=args.task,
         report_dir=args.report_dir,
         watch=args.watch,
+        retries=args.retries,
     )
 
 
@@ -53,6 +55,7 @@ def launch_dashboard(
     task: str | None = None,
     report_dir: Path | None = None,
     watch: bool = False,
+    retries: int | None = None,
 ) -> int:
     """Open the dashboard on `project`; return zenboard's exit code for the runs it saw.
 
@@ -63,6 +66,7 @@ def launch_dashboard(
         task: The task id (`--task`); None: found from the environment or the path.
         report_dir: Where reports are published (None: `.zenboard/reports`).
         watch: Start watch mode when the dashboard opens.
+        retries: Every suite's `retries` (`--retries`); None keeps the configuration's.
     """
     from zenboard.ui.launcher import run_dashboard
 
@@ -73,4 +77,5 @@ def launch_dashboard(
         task=task,
         report_dir=report_dir,
         watch=watch,
+        retries=retries,
     )

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from zenboard.commands import path_arg
+from zenboard.commands import add_retries_argument, path_arg
 
 if TYPE_CHECKING:
     from zenboard.config import ProjectConfig, SuiteConfig
@@ -53,14 +53,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="fixed",
         help="durations: size workers to the cores, long files first (durations.json)",
     )
+    add_retries_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from zenboard.config import load_config
+    from zenboard.config import load_config, with_retries
     from zenboard.headless.run import HeadlessRun, RunOptions
     from zenboard.tasks.taskenv import suite_environment
 
-    config = load_config(args.project)
+    config = with_retries(load_config(args.project), args.retries)
     args.task_env = suite_environment(config, args.task)
     suites = config.select(args.suites)
     report_dir = args.report_dir.resolve() if args.report_dir else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from zenboard.commands import add_retries_argument
 from zenboard.commands.run import add_headless_arguments
 
 NAME = "watch"
@@ -28,16 +29,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-initial-run", action="store_true", help="wait for the first change before running"
     )
+    add_retries_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from zenboard.config import load_config
+    from zenboard.config import load_config, with_retries
     from zenboard.headless.run import RunOptions
     from zenboard.headless.watch import HeadlessWatch
     from zenboard.tasks.taskenv import suite_environment
     from zenboard.watch.settings import load_watch_settings
 
-    config = load_config(args.project)
+    config = with_retries(load_config(args.project), args.retries)
     suites = config.select(args.suites)
     settings = load_watch_settings(config, args.quiet_ms)  # bad input refused before any task file
     task_env = suite_environment(config, args.task)

@@ -24,7 +24,14 @@ from zenboard.engine.commands.suite_command import SuiteCommand
 from zenboard.model import events as ev
 from zenboard.model.reducer import MAIN_WORKER
 from zenboard.model.state import lost_phase, signal_name
-from zenboard.wire import ENV_EVENTS, ENV_SUITE, bounded_record, record_duration
+from zenboard.wire import (
+    ENV_EVENTS,
+    ENV_SUITE,
+    RERUN,
+    bounded_record,
+    final_attempt,
+    record_duration,
+)
 
 OUTPUT_LINE_CHARS = 2_000
 STRAY_REASON = (
@@ -73,6 +80,8 @@ class SuiteRun:
         """node id -> the outcome the stream gave first (the one the model counts)."""
         self._workers: dict[str, str] = {}
         """node id -> the worker the stream said ran it."""
+        self._retried: set[str] = set()
+        """node ids the stream said needed more than one attempt."""
         self._partial: set[str] = set()
         """node ids whose streamed record lacked a phase (the model made them unreported)."""
         self._report_missing = False
@@ -92,6 +101,8 @@ class SuiteRun:
             if isinstance(event, ev.TestFinished):
                 outcomes.setdefault(event.nodeid, event.outcome)
                 workers.setdefault(event.nodeid, event.worker)
+                if event.attempts > 1:
+                    self._retried.add(event.nodeid)
                 if lost_phase(event.record):  # already no result in the model: no correction
                     self._partial.add(event.nodeid)
             elif isinstance(event, ev.TestStarted):
@@ -244,14 +255,17 @@ class SuiteRun:
             tests = []
         results = []
         recorded: set[str] = set()
-        for record in tests:
-            if not isinstance(record, dict):
+        for raw in tests:
+            if not isinstance(raw, dict):
                 continue
+            # A test retried (pytest-rerunfailures) is judged by its final attempt alone.
+            record = final_attempt(raw)
+            retried = raw.get("outcome") == RERUN
             nodeid, outcome = record.get("nodeid"), record.get("outcome")
             if not isinstance(nodeid, str) or outcome not in ev.OUTCOMES or lost_phase(record):
                 continue
             recorded.add(nodeid)
-            if self._outcomes.get(nodeid) == outcome:
+            if self._outcomes.get(nodeid) == outcome and (nodeid in self._retried or not retried):
                 continue
             assert isinstance(outcome, str)
             results.append(
@@ -262,6 +276,7 @@ class SuiteRun:
                     outcome,
                     record_duration(record),
                     bounded_record(record),
+                    attempts=2 if retried else 1,
                 )
             )
         stray = tuple(

@@ -3,8 +3,9 @@
 The sequential run is each suite without xdist (`-n 0`), one after another; the parallel run is
 the ordinary run. A test whose outcome differs is rerun a few times in each mode: the same
 outcome within each mode but different between them is an isolation leak, different outcomes
-within one mode a flaky test. Tests that fail in both modes (and suites that could not complete)
-are listed too, and `zenboard compare` exits 1 on them as on a difference.
+within one mode a flaky test. Tests that fail in both modes, tests that needed a retry in either
+(a flake the retry hid) and suites that could not complete are listed too, and `zenboard
+compare` exits 1 on them as on a difference.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zenboard.config import ProjectConfig, SuiteConfig
-from zenboard.headless.verify import QuietRun, incomplete, outcomes, run_quietly
+from zenboard.headless.verify import QuietRun, incomplete, outcomes, retried, run_quietly
 from zenboard.model.events import FAILED_OUTCOMES as FAILED
 
 ABSENT = "absent"
@@ -45,6 +46,8 @@ class Comparison:
     """(suite, nodeid, outcome) of each test that failed or errored alike in both modes."""
     incomplete: list[str] = field(default_factory=list)
     """A line per suite that could not complete in a mode (its outcomes are not all there)."""
+    retried: list[tuple[str, str, str]] = field(default_factory=list)
+    """(suite, nodeid, mode) of each test that needed a retry: never a sound comparison."""
 
     @property
     def reduction(self) -> float:
@@ -56,8 +59,9 @@ class Comparison:
 
     @property
     def sound(self) -> bool:
-        """Same outcomes both ways, none of them a failure, every suite complete: exit 0."""
-        return not (self.differences or self.failing or self.incomplete)
+        """Same outcomes both ways, none of them a failure or a retried pass, every suite
+        complete: exit 0."""
+        return not (self.differences or self.failing or self.incomplete or self.retried)
 
     def time_saved(self) -> str:
         """The wall times compared in words: `parallel took 27% less time` (or `... longer`)."""
@@ -79,6 +83,7 @@ def run_sequentially(
     report_dir: Path,
     selection: dict[str, tuple[tuple[str, ...], str]] | None = None,
     problems: list[str] | None = None,
+    retries: list[tuple[str, str, str]] | None = None,
 ) -> tuple[dict[tuple[str, str], str], float]:
     """Each suite alone without xdist, one after another: outcomes and total wall time.
 
@@ -89,6 +94,7 @@ def run_sequentially(
         selection: suite name -> (node ids, rootdir) to run instead of the whole suite; a
             suite it does not name is skipped (None: every suite, whole).
         problems: Gets a line per suite that could not complete.
+        retries: Gets (suite, nodeid, "sequential") of each test that needed a retry.
     """
     found: dict[tuple[str, str], str] = {}
     wall = 0.0
@@ -101,15 +107,21 @@ def run_sequentially(
         wall += done.wall
         if problems is not None:
             problems += [f"sequential: {line}" for line in incomplete(done.state)]
+        if retries is not None:
+            retries += [(s, n, "sequential") for s, n in retried(done.state)]
     return found, wall
 
 
 def compare(config: ProjectConfig, suites: tuple[SuiteConfig, ...], reruns: int = 2) -> Comparison:
     base = config.root / ".zenboard" / "reports" / "compare"
     problems: list[str] = []
-    seq, seq_wall = run_sequentially(config, suites, base / "sequential", problems=problems)
+    retries: list[tuple[str, str, str]] = []
+    seq, seq_wall = run_sequentially(
+        config, suites, base / "sequential", problems=problems, retries=retries
+    )
     par_run: QuietRun = run_quietly(config, suites, base / "parallel", "compare")
     par = outcomes(par_run.state)
+    retries += [(s, n, "parallel") for s, n in retried(par_run.state)]
     problems += [f"parallel: {line}" for line in incomplete(par_run.state)]
     failing = sorted(
         (s, n, outcome)
@@ -139,4 +151,6 @@ def compare(config: ProjectConfig, suites: tuple[SuiteConfig, ...], reruns: int 
                 d.sequential.append(seq_again.get((d.suite, d.nodeid), ABSENT))
                 d.parallel.append(par_again.get((d.suite, d.nodeid), ABSENT))
     tests = len(set(seq) | set(par))
-    return Comparison(seq_wall, par_run.wall, tests, differences, failing, problems)
+    return Comparison(
+        seq_wall, par_run.wall, tests, differences, failing, problems, sorted(retries)
+    )

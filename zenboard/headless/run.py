@@ -23,7 +23,7 @@ from zenboard.engine import Engine, EventBuffer
 from zenboard.headless.short_traceback import short_traceback
 from zenboard.model import events as ev
 from zenboard.model.reducer import MAIN_WORKER, apply
-from zenboard.model.state import RunState, SuiteState
+from zenboard.model.state import RunState, SuiteState, TestResult
 from zenboard.textsafe import visible
 from zenboard.wire import cut
 from zenboard.words import plural
@@ -47,6 +47,8 @@ def progress_line(suite: SuiteState, now: float) -> str:
     total = suite.total
     done = f"{suite.done}/{total}" if total is not None else f"{suite.done}/?"
     counts = " ".join(f"{k}={v}" for k, v in suite.counts.items() if v)
+    if suite.flaky:
+        counts += f" flaky={suite.flaky}"
     if not counts:
         counts = "no results" if suite.status.finished else "no results yet"
     live = [w for w in suite.workers.values() if not w.crashed]
@@ -119,6 +121,8 @@ def final_table(state: RunState, now: float) -> list[str]:
             lines.append(f"{indent} collection error: {nodeid}")
         if suite.unreported:
             lines.append(f"{indent} unreported: {suite.unreported} (counted as errors)")
+        if suite.flaky:
+            lines.append(f"{indent} flaky: {suite.flaky} (passed only on a retry; counted in pass)")
         if suite.not_run:
             lines.append(f"{indent} not run: {len(suite.not_run)} (the run ended early)")
         if suite.interrupted:
@@ -309,12 +313,30 @@ class HeadlessRun:
         elif len(self._named) == TRACEBACKS_SHOWN + 1:
             self.print(f"    (no more short tracebacks after {TRACEBACKS_SHOWN}: see the reports)")
 
+    def _name_flaky(self, suite: SuiteState, nodeid: str) -> None:
+        """One line for a test that passed only on a retry: flaky, never simply passed."""
+        test = suite.tests.get(nodeid)
+        if test is not None and test.flaky:
+            self.print(
+                f"[{suite.name}] FLAKY {nodeid} ({test.worker}): passed on attempt {test.attempts}"
+            )
+
     def consume(self, events: list[ev.Event]) -> None:
         """Fold `events` into the state, printing failures, crashes and errors as they come."""
         for event in events:
             apply(self.state, event)
             if isinstance(event, ev.TestFinished) and event.outcome in ev.FAILED_OUTCOMES:
                 self._name_failure(self.state.suites[event.suite], event.nodeid)
+            elif isinstance(event, ev.TestFinished) and event.attempts > 1:
+                self._name_flaky(self.state.suites[event.suite], event.nodeid)
+            elif isinstance(event, ev.TestRetried):
+                reason = cut(
+                    TestResult(event.nodeid, "failed", "", 0.0, event.record).reason(), REASON_CHARS
+                )
+                self.print(
+                    f"[{event.suite}] RETRY {event.nodeid} ({event.worker}): "
+                    f"attempt {event.attempt} failed: {reason}"
+                )
             elif isinstance(event, ev.ResultsCorrected):
                 suite = self.state.suites[event.suite]
                 self.print(

@@ -5,7 +5,8 @@ is an ordinary headless run (same engine, same reports, recorded in the history 
 with its output kept out of the way; what remains is one line per run, a proof log per run in
 `.zenflow/tasks/<task>/proof_run<k>.txt`, and a verdict over all runs:
 - stable: every test passed (or was skipped) in every run, and every suite completed;
-- flaky: a test passed in some runs and failed in others (shown with its pattern, `PPFPP`);
+- flaky: a test passed in some runs and failed in others (shown with its pattern, `PPFPP`), or
+  passed only on a retry (`R`) in any run: a retry that was needed is never stable;
 - failing: no test flaked, but some failed every time (a broken test is not a flaky one).
 """
 
@@ -78,16 +79,38 @@ def outcomes(state: RunState) -> dict[tuple[str, str], str]:
     return {(s.name, t.nodeid): t.outcome for s in state.suites.values() for t in s.tests.values()}
 
 
+def letters(state: RunState) -> dict[tuple[str, str], str]:
+    """(suite, nodeid) -> its pattern letter in `state` (R: it passed only on a retry)."""
+    return {
+        (s.name, t.nodeid): outcome_letter(t.outcome, t.attempts)
+        for s in state.suites.values()
+        for t in s.tests.values()
+    }
+
+
+def retried(state: RunState) -> list[tuple[str, str]]:
+    """(suite, nodeid) of the tests of `state` that needed more than one attempt."""
+    return [
+        (s.name, t.nodeid)
+        for s in state.suites.values()
+        for t in s.tests.values()
+        if t.attempts > 1
+    ]
+
+
 @dataclass(frozen=True)
 class TestVerdict:
     __test__ = False  # not a pytest test class
     suite: str
     nodeid: str
     pattern: str
-    """One letter a run: P passed, F failed or error, S skipped, x/X xfail/xpass, - missing."""
+    """One letter a run: P passed, R passed on a retry, F failed or error, S skipped, x/X
+    xfail/xpass, - missing."""
 
     @property
     def kind(self) -> str:
+        if "R" in self.pattern:  # it failed, then passed, within one run
+            return "flaky"
         failed = "F" in self.pattern
         passed = any(c in "PSxX" for c in self.pattern)
         if failed and passed:
@@ -122,16 +145,13 @@ class Verdict:
 
 def judge(runs: Sequence[RunState]) -> Verdict:
     """The verdict over consecutive runs of the same suites."""
-    per_run = [outcomes(state) for state in runs]
+    per_run = [letters(state) for state in runs]
     keys = sorted({key for run in per_run for key in run})
     tests = [
         TestVerdict(
             suite,
             nodeid,
-            "".join(
-                outcome_letter(run[(suite, nodeid)]) if (suite, nodeid) in run else MISSING
-                for run in per_run
-            ),
+            "".join(run.get((suite, nodeid), MISSING) for run in per_run),
         )
         for suite, nodeid in keys
     ]

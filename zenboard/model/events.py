@@ -87,6 +87,23 @@ class TestFinished:
     duration: float
     record: dict[str, Any] = field(default_factory=dict, compare=False)
     """The test's record in pytest-json-report's per-test shape (failure text may be cut)."""
+    attempts: int = 1
+    """How many times the test ran (more than 1: it was retried; see `TestRetried`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TestRetried:
+    """An attempt of a test failed and the test runs again: not a result (its `TestFinished`
+    comes once, after the last attempt). A test retried and then passed is flaky."""
+
+    suite: str
+    nodeid: str
+    worker: str
+    attempt: int
+    """The number of the attempt that failed, from 1."""
+    duration: float
+    record: dict[str, Any] = field(default_factory=dict, compare=False)
+    """The failed attempt's record (pytest-json-report's shape, outcome `failed`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +202,7 @@ Event = (
     | CollectFailed
     | TestStarted
     | TestFinished
+    | TestRetried
     | WorkerDown
     | WorkerReplaced
     | RunFinished
@@ -203,6 +221,7 @@ _WIRE_TYPES: dict[str, type[Any]] = {
     "collect_failed": CollectFailed,
     "test_started": TestStarted,
     "test_finished": TestFinished,
+    "test_retried": TestRetried,
     "worker_down": WorkerDown,
     "worker_replaced": WorkerReplaced,
     "run_finished": RunFinished,
@@ -223,6 +242,14 @@ _WIRE_FIELDS: dict[str, tuple[tuple[str, type | tuple[type, ...], bool], ...]] =
         ("nodeid", str, True),
         ("worker", str, True),
         ("outcome", str, True),
+        ("duration", (int, float), True),
+        ("record", dict, False),
+        ("attempts", int, False),
+    ),
+    "test_retried": (
+        ("nodeid", str, True),
+        ("worker", str, True),
+        ("attempt", int, True),
         ("duration", (int, float), True),
         ("record", dict, False),
     ),

@@ -25,6 +25,8 @@ from zenboard.model.state import (
 
 MAIN_WORKER = "main"
 """The lane of a suite that runs without xdist."""
+ATTEMPTS_KEPT = 20
+"""Failed attempts whose records are kept per test (more are counted, not kept)."""
 
 
 def apply(state: RunState, event: ev.Event) -> None:
@@ -54,9 +56,12 @@ def _launched(suite: SuiteState, event: ev.SuiteLaunched) -> None:
             old = suite.tests.pop(nodeid, None)
             if old is not None:
                 suite.counts[old.outcome] -= 1
+                _count_retries(suite, old, -1)
     else:
         suite.tests = {}
         suite.counts = zero_counts()
+        suite.flaky = suite.retried = 0
+    suite.failed_attempts = {}
     suite.workers = {}
     suite.workers_planned = None
     suite.collected = None
@@ -122,6 +127,7 @@ def _test_finished(suite: SuiteState, event: ev.TestFinished) -> None:
         )
         _set_result(suite, _unreported(event.nodeid, event.worker, reason, event.duration))
         return
+    failed = suite.failed_attempts.pop(event.nodeid, [])
     _set_result(
         suite,
         TestResult(
@@ -130,8 +136,25 @@ def _test_finished(suite: SuiteState, event: ev.TestFinished) -> None:
             worker=event.worker,
             duration=event.duration,
             record=event.record,
+            attempts=max(event.attempts, len(failed) + 1),
+            failed_attempts=tuple(failed),
         ),
     )
+
+
+def _test_retried(suite: SuiteState, event: ev.TestRetried) -> None:
+    """A failed attempt: kept for the test's result, never counted as one."""
+    if event.nodeid in suite.finished_this_run:
+        suite.duplicates += 1
+        return
+    failed = suite.failed_attempts.setdefault(event.nodeid, [])
+    if len(failed) < ATTEMPTS_KEPT:
+        failed.append(event.record)
+
+
+def _count_retries(suite: SuiteState, result: TestResult, sign: int) -> None:
+    suite.flaky += sign * result.flaky
+    suite.retried += sign * (result.attempts > 1)
 
 
 def _unreported(nodeid: str, worker: str, reason: str, duration: float = 0.0) -> TestResult:
@@ -151,12 +174,14 @@ def _set_result(suite: SuiteState, result: TestResult) -> None:
     old = suite.tests.get(result.nodeid)
     if old is not None:
         suite.counts[old.outcome] -= 1
+        _count_retries(suite, old, -1)
         previous = suite.workers.get(old.worker)
         if previous is not None and counted_this_run:
             previous.counts[old.outcome] -= 1
             previous.done -= 1
     suite.tests[result.nodeid] = result
     suite.counts[result.outcome] += 1
+    _count_retries(suite, result, 1)
     suite.started.pop(result.nodeid, None)
     worker = _worker(suite, result.worker)
     worker.done += 1
@@ -167,8 +192,18 @@ def _set_result(suite: SuiteState, result: TestResult) -> None:
 
 def _corrected(suite: SuiteState, event: ev.ResultsCorrected) -> None:
     for result in event.results:
+        old = suite.tests.get(result.nodeid)
+        pending = tuple(suite.failed_attempts.pop(result.nodeid, []))
+        this_run = old is not None and result.nodeid in suite.finished_this_run
+        kept = old.failed_attempts if old is not None and this_run else pending
         fixed = TestResult(
-            result.nodeid, result.outcome, result.worker, result.duration, result.record
+            result.nodeid,
+            result.outcome,
+            result.worker,
+            result.duration,
+            result.record,
+            attempts=max(result.attempts, len(kept) + 1),
+            failed_attempts=kept,
         )
         _set_result(suite, fixed)
         suite.corrected += 1
@@ -284,6 +319,7 @@ _HANDLERS: dict[type[Any], Callable[[SuiteState, Any], None]] = {
     ev.CollectFailed: _collect_failed,
     ev.TestStarted: _test_started,
     ev.TestFinished: _test_finished,
+    ev.TestRetried: _test_retried,
     ev.WorkerDown: _worker_down,
     ev.WorkerReplaced: _worker_replaced,
     ev.RunFinished: _run_finished,

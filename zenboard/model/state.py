@@ -71,10 +71,19 @@ class TestResult:
     record: dict[str, Any] = field(default_factory=dict, repr=False)
     unreported: bool = False
     """It started but no result ever came: zenboard counts it as an error (see `reason`)."""
+    attempts: int = 1
+    """How many times it ran: more than 1 when a failed attempt was retried."""
+    failed_attempts: tuple[dict[str, Any], ...] = field(default=(), repr=False)
+    """The records of its failed attempts before the last (JUnit's `flakyFailure`s)."""
 
     @property
     def failed(self) -> bool:
         return self.outcome in FAILED_OUTCOMES
+
+    @property
+    def flaky(self) -> bool:
+        """It passed only on a retry: counted as passed, never shown or reported as plainly so."""
+        return self.attempts > 1 and self.outcome == "passed"
 
     def reason(self) -> str:
         """A one-line reason for a failure: the crash message, else the last line of longrepr."""
@@ -157,6 +166,12 @@ class SuiteState:
     """test_finished events for a test already finished in this run (ignored, never counted)."""
     corrected: int = 0
     """Results the stream got wrong or never carried, corrected from the suite's report file."""
+    flaky: int = 0
+    """Tests that passed only on a retry (also counted in `counts["passed"]`)."""
+    retried: int = 0
+    """Tests that needed more than one attempt, whatever their last one gave."""
+    failed_attempts: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
+    """node id -> records of this run's failed attempts of a test that has no result yet."""
     output: deque[str] = field(default_factory=lambda: deque(maxlen=OUTPUT_LINES_KEPT))
     finished_this_run: set[str] = field(default_factory=set, repr=False)
     collected_ids: dict[str, None] = field(default_factory=dict, repr=False)

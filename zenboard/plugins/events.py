@@ -25,11 +25,14 @@ from zenboard.wire import (
     ENV_EVENTS,
     ENV_SELECT,
     LINE_BUDGET,
+    RERUN,
     TEXT_BOUND,
     bounded_record,
     cut,
     encode,
     essential_record,
+    failed_attempt,
+    final_attempt,
     record_duration,
 )
 
@@ -258,6 +261,10 @@ class EventStream:
         self.down_crashed: list[str] = []
         """Crashed workers whose replacement has not appeared yet."""
         self.own_outcomes: dict[str, str] = {}
+        self.rerun_now: set[str] = set()
+        """Tests whose current attempt failed and will run again (pytest-rerunfailures)."""
+        self.failed_attempts: dict[str, int] = {}
+        """node id -> its attempts that failed and were retried, for tests not finished yet."""
 
     # -- writing ---------------------------------------------------------------------------
     def emit(self, kind: str, **fields: Any) -> None:
@@ -383,6 +390,8 @@ class EventStream:
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         when = report.when
+        if report.outcome == RERUN:
+            self.rerun_now.add(report.nodeid)
         if when not in ("teardown", "???"):
             if when == "setup" or report.outcome != "passed":
                 self._own_outcome(report)
@@ -390,9 +399,12 @@ class EventStream:
         self._own_outcome(report)
         nodeid = report.nodeid
         worker = _worker_of(report)
+        if nodeid in self.rerun_now:
+            self._retried(report, worker)
+            return
         if self.current.get(worker) == nodeid:
             del self.current[worker]
-        record = self._record(report)
+        record = final_attempt(self._record(report))
         duration = record_duration(record)
         fields = {
             "nodeid": nodeid,
@@ -401,12 +413,31 @@ class EventStream:
             "duration": duration,
             "record": record,
         }
+        retried = self.failed_attempts.pop(nodeid, 0)
+        if retried:
+            fields["attempts"] = retried + 1
         line = encode("test_finished", **fields)
         if len(line) > TEXT_BOUND:  # shorter, and no text in it can be over the bound
             line = encode("test_finished", **{**fields, "record": bounded_record(record)})
             if len(line) > LINE_BUDGET:  # still huge (thousands of keys): the essentials
                 line = encode("test_finished", **{**fields, "record": essential_record(record)})
         self.pipe.write(line)
+
+    def _retried(self, report: pytest.TestReport, worker: str) -> None:
+        """An attempt that failed and runs again: its own event, never a result."""
+        nodeid = report.nodeid
+        self.rerun_now.discard(nodeid)
+        attempt = self.failed_attempts[nodeid] = self.failed_attempts.get(nodeid, 0) + 1
+        record = failed_attempt(bounded_record(self._record(report)))
+        self.own_outcomes.pop(nodeid, None)
+        self.emit(
+            "test_retried",
+            nodeid=nodeid,
+            worker=worker,
+            attempt=attempt,
+            duration=record_duration(record),
+            record=essential_record(record),
+        )
 
     def _own_outcome(self, report: pytest.TestReport) -> None:
         """Track the outcome as pytest-json-report does, for runs without its record."""

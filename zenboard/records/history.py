@@ -34,6 +34,8 @@ class TestRecord:
     outcome: str
     duration: float
     worker: str
+    attempts: int = 1
+    """Runs of the test in this run: more than 1 when a failed attempt was retried."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,8 @@ def record_from_state(
         if suite.status is SuiteStatus.IDLE or not suite.runs:
             continue
         tests = tuple(
-            TestRecord(t.nodeid, t.outcome, t.duration, t.worker) for t in suite.tests.values()
+            TestRecord(t.nodeid, t.outcome, t.duration, t.worker, t.attempts)
+            for t in suite.tests.values()
         )
         suites.append(
             SuiteRecord(
@@ -255,10 +258,11 @@ class History:
                 )
                 suite_run_id = cur.lastrowid
                 c.executemany(
-                    "INSERT INTO test_results (suite_run_id, nodeid, outcome, duration, worker)"
-                    " VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO test_results"
+                    " (suite_run_id, nodeid, outcome, duration, worker, attempts)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
                     [
-                        (suite_run_id, t.nodeid, t.outcome, t.duration, t.worker)
+                        (suite_run_id, t.nodeid, t.outcome, t.duration, t.worker, t.attempts)
                         for t in suite.tests
                     ],
                 )
@@ -323,25 +327,30 @@ class History:
         ]
 
     def outcome_patterns(self, last_runs: int = 50) -> dict[tuple[str, str], str]:
-        """(suite, nodeid) -> its outcomes oldest first, one letter a run (P, F, S, ...)."""
+        """(suite, nodeid) -> its outcomes oldest first, one letter a run (P, F, S, ...; R for
+        a pass that needed a retry)."""
         rows = self.conn.execute(
-            "SELECT s.suite, t.nodeid, t.outcome"
+            "SELECT s.suite, t.nodeid, t.outcome, t.attempts"
             " FROM test_results t JOIN suite_runs s ON s.id = t.suite_run_id"
             " WHERE s.run_id > (SELECT COALESCE(MAX(id), 0) - ? FROM runs) ORDER BY s.run_id, s.id",
             (last_runs,),
         ).fetchall()
         patterns: dict[tuple[str, str], str] = {}
-        for suite, nodeid, outcome in rows:
+        for suite, nodeid, outcome, attempts in rows:
             key = (suite, nodeid)
-            patterns[key] = patterns.get(key, "") + outcome_letter(outcome)
+            patterns[key] = patterns.get(key, "") + outcome_letter(outcome, attempts)
         return patterns
 
     def flakiest_tests(self, limit: int = 10, last_runs: int = 50) -> list[dict[str, Any]]:
-        """Tests whose outcome flipped between passing and failing, most flips first."""
+        """Tests whose outcome flipped between passing and failing, most flips first; a pass
+        that needed a retry (R) is a flip of its own."""
         flaky: list[dict[str, Any]] = []
         for (suite, nodeid), pattern in self.outcome_patterns(last_runs).items():
-            verdicts = [c for c in pattern if c in "PF"]
-            flips = sum(1 for a, b in itertools.pairwise(verdicts) if a != b)
+            verdicts = [c for c in pattern if c in "PFR"]
+            passes = ["P" if c == RETRIED else c for c in verdicts]
+            flips = verdicts.count(RETRIED) + sum(
+                1 for a, b in itertools.pairwise(passes) if a != b
+            )
             if flips:
                 flaky.append(
                     {
@@ -369,7 +378,8 @@ class History:
         return {suite: kept[::-1] for suite, kept in trends.items()}
 
     def flaky_tests(self, last_runs: int = 50) -> set[tuple[str, str]]:
-        """(suite, nodeid) of tests with a mixed history: both passed and failed lately."""
+        """(suite, nodeid) of tests with a mixed history: both passed and failed lately, or
+        passed only on a retry."""
         return set(self.flaky_patterns(last_runs))
 
     def flaky_patterns(self, last_runs: int = 50) -> dict[tuple[str, str], str]:
@@ -378,7 +388,7 @@ class History:
         return {
             key: pattern
             for key, pattern in self.outcome_patterns(last_runs).items()
-            if "F" in pattern and "P" in pattern
+            if ("F" in pattern and "P" in pattern) or RETRIED in pattern
         }
 
     def last_full_durations(self) -> dict[str, dict[str, float]]:
@@ -397,7 +407,13 @@ class History:
         return result
 
 
-def outcome_letter(outcome: str) -> str:
+RETRIED = "R"
+"""The letter of a pass that needed a retry: a flake, even in a single run."""
+
+
+def outcome_letter(outcome: str, attempts: int = 1) -> str:
+    if outcome == "passed" and attempts > 1:
+        return RETRIED
     return {
         "passed": "P",
         "failed": "F",

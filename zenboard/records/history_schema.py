@@ -52,6 +52,12 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX test_results_by_nodeid ON test_results(nodeid);
     """,
     ),
+    (
+        3,
+        """
+        ALTER TABLE test_results ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1;
+    """,
+    ),
 )
 LATEST = MIGRATIONS[-1][0]
 

@@ -197,11 +197,20 @@ def _is_dict(value: object) -> bool:
     return isinstance(value, dict)
 
 
-def _check_counts(path: Path, where: str, table: dict[str, Any], keys: Sequence[str]) -> None:
-    """A table of counts: every one of `keys` a count, and no other key."""
+OPTIONAL_COUNTS = ("flaky",)
+"""Counts a suite's `counts` may add beside the outcomes (flaky: passed only on a retry)."""
+
+
+def _check_counts(
+    path: Path, where: str, table: dict[str, Any], keys: Sequence[str], optional: Sequence[str] = ()
+) -> None:
+    """A table of counts: every one of `keys` a count, those of `optional` present a count
+    too, and no other key."""
     for key in keys:
         _need(path, table, key, f"{where}.", "a count", _count)
-    extra = next((k for k in table if k not in keys), None)
+    for key in optional:
+        _optional(path, table, key, f"{where}.", "a count", _count)
+    extra = next((k for k in table if k not in keys and k not in optional), None)
     if extra is not None:
         _bad(path, where, f"no key but {', '.join(keys)}", extra)
 
@@ -234,8 +243,12 @@ def check_suite(path: Path, i: int, suite: dict[str, Any], name: str) -> None:
     )
     _need(path, suite, "duration", at, "a number of seconds", _is_number)
     collected = _need(path, suite, "collected", at, "a count or null", _count, null=True)
-    for key, keys in (("counts", (*OUTCOMES, "not_run")), ("stream", STREAM_KEYS)):
-        _check_counts(path, f"{at}{key}", _need(path, suite, key, at, "an object", _is_dict), keys)
+    for key, keys, optional in (
+        ("counts", (*OUTCOMES, "not_run"), OPTIONAL_COUNTS),
+        ("stream", STREAM_KEYS, ()),
+    ):
+        table = _need(path, suite, key, at, "an object", _is_dict)
+        _check_counts(path, f"{at}{key}", table, keys, optional)
     counts = suite["counts"]
     unreported = _need(path, suite, "unreported", at, "a count", _count)
     not_run = _need(path, suite, "not_run", at, "a list of test ids", _ids)
@@ -259,6 +272,9 @@ def check_suite(path: Path, i: int, suite: dict[str, Any], name: str) -> None:
         if counts[outcome] != tally:
             expected = f"{tally} (the tests rows whose outcome is {outcome!r})"
             _bad(path, f"{at}counts.{outcome}", expected, counts[outcome])
+    flaky = sum(1 for row in rows if row.get("flaky") is True)
+    if counts.get("flaky", 0) != flaky:
+        _bad(path, f"{at}counts.flaky", f"{flaky} (the tests rows marked flaky)", counts["flaky"])
     if counts["not_run"] != len(not_run):
         _bad(
             path, f"{at}counts.not_run", f"{len(not_run)} (the tests in not_run)", counts["not_run"]
@@ -352,6 +368,14 @@ def _check_row(path: Path, where: str, row: Any) -> None:
     _need(path, row, "duration", f"{where}.", "a number of seconds", _is_number)
     _optional(path, row, "unreported", f"{where}.", "true or false", lambda v: isinstance(v, bool))
     _optional(path, row, "reason", f"{where}.", "a string", _is_str)
+    _optional(path, row, "flaky", f"{where}.", "true or false", lambda v: isinstance(v, bool))
+    _optional(path, row, "attempts", f"{where}.", "a count of runs (1 or more)", _attempts)
+    if row.get("flaky") is True and (row["outcome"] != "passed" or row.get("attempts", 1) < 2):
+        _bad(path, f"{where}.flaky", "true only on a passed row of 2 or more attempts", True)
+
+
+def _attempts(value: object) -> bool:
+    return _is_int(value) and isinstance(value, int) and value >= 1
 
 
 def load_summaries(dirs: Sequence[Path]) -> list[tuple[Path, dict[str, Any]]]:
@@ -442,7 +466,7 @@ def merge_summaries(summaries: Sequence[tuple[Path, dict[str, Any]]]) -> dict[st
                     "exit_code": 0,
                     "duration": 0.0,
                     "collected": 0,
-                    "counts": dict.fromkeys((*OUTCOMES, "not_run"), 0),
+                    "counts": dict.fromkeys((*OUTCOMES, "not_run", *OPTIONAL_COUNTS), 0),
                     "unreported": 0,
                     "not_run": [],
                     "interrupted": [],
@@ -459,7 +483,7 @@ def merge_summaries(summaries: Sequence[tuple[Path, dict[str, Any]]]) -> dict[st
             merged["duration"] = max(merged["duration"], float(suite["duration"]))
             merged["collected"] += suite["collected"] or 0
             for outcome in merged["counts"]:
-                merged["counts"][outcome] += suite["counts"][outcome]
+                merged["counts"][outcome] += suite["counts"].get(outcome, 0)
             merged["unreported"] += suite["unreported"]
             for key in ("not_run", "interrupted"):
                 merged[key] += suite[key]

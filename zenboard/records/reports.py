@@ -57,7 +57,15 @@ def _test_row(test: TestResult) -> dict[str, Any]:
     if test.unreported:
         row["unreported"] = True
         row["reason"] = test.reason()
+    row.update(retry_fields(test))
     return row
+
+
+def retry_fields(test: TestResult) -> dict[str, Any]:
+    """A retried test's row keys: `attempts`, and `flaky` when it passed only on a retry."""
+    if test.attempts <= 1:
+        return {}
+    return {"flaky": True, "attempts": test.attempts} if test.flaky else {"attempts": test.attempts}
 
 
 def suite_summary(suite: SuiteState, now: float | None = None) -> dict[str, Any]:
@@ -68,7 +76,11 @@ def suite_summary(suite: SuiteState, now: float | None = None) -> dict[str, Any]
         "exit_code": suite.returncode,
         "duration": round(suite.duration(now), 3),
         "collected": suite.collected,
-        "counts": {**{o: suite.counts[o] for o in OUTCOMES}, "not_run": len(suite.not_run)},
+        "counts": {
+            **{o: suite.counts[o] for o in OUTCOMES},
+            "not_run": len(suite.not_run),
+            "flaky": suite.flaky,
+        },
         "unreported": suite.unreported,
         "not_run": list(suite.not_run),
         "interrupted": list(suite.interrupted),
@@ -393,15 +405,35 @@ def _testcase(test: TestResult) -> str:
         file=path,
         worker=test.worker,
     )
+    retries = "".join(_attempt_element(test, record) for record in test.failed_attempts)
     if test.failed:
         tag = "failure" if test.outcome == "failed" else "error"
         message = _attrs(message=test.reason()[:500])
         body = escape(_stage_text(test))
-        return f"    <testcase{head}>\n      <{tag}{message}>{body}</{tag}>\n    </testcase>\n"
+        return (
+            f"    <testcase{head}>\n      <{tag}{message}>{body}</{tag}>\n{retries}"
+            "    </testcase>\n"
+        )
+    if retries:
+        return f"    <testcase{head}>\n{retries}    </testcase>\n"
     if test.outcome in ("skipped", "xfailed"):
         message = _attrs(message=test.reason()[:500] if test.outcome == "skipped" else "xfail")
         return f"    <testcase{head}>\n      <skipped{message}/>\n    </testcase>\n"
     return f"    <testcase{head}/>\n"
+
+
+def _attempt_element(test: TestResult, record: dict[str, Any]) -> str:
+    """One failed attempt before the last, as Maven Surefire and nextest write it:
+    `flakyFailure` (`flakyError`) when the test then passed, else `rerunFailure` (`rerunError`)."""
+    attempt = TestResult(test.nodeid, "failed", test.worker, 0.0, record)
+    error = any(
+        isinstance(record.get(p), dict) and record[p].get("outcome") == "failed"
+        for p in ("setup", "teardown", "???")
+    )
+    kind = ("flaky" if test.flaky else "rerun") + ("Error" if error else "Failure")
+    message = _attrs(message=attempt.reason()[:500], type="error" if error else "failed")
+    trace = escape(_stage_text(attempt))
+    return f"      <{kind}{message}>\n        <stackTrace>{trace}</stackTrace>\n      </{kind}>\n"
 
 
 def _no_outcome_cases(suite: SuiteState) -> list[TestResult]:

@@ -90,6 +90,8 @@ def playwright_options(suite: SuiteConfig) -> list[str]:
     options += [f"--project={p}" for p in suite.project]
     if suite.grep:
         options.append(f"--grep={suite.grep}")
+    if suite.retries:  # else Playwright's own `retries` setting stands
+        options.append(f"--retries={suite.retries}")
     return [*options, *suite.args]
 
 

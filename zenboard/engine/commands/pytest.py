@@ -16,6 +16,8 @@ from zenboard.errors import InputError
 from zenboard.wire import ENV_SELECT
 
 REQUIRED_MODULES = ("pytest", "xdist", "pytest_jsonreport")
+RETRY_MODULE = "pytest_rerunfailures"
+"""What runs a suite's `retries` (`--reruns N`): only suites with retries need it."""
 SELECT_VAR = ENV_SELECT
 """The selection file the plugin reads (zenboard.plugins.events.SELECT_VAR)."""
 ARGFILE_THRESHOLD = 100
@@ -26,13 +28,19 @@ def interpreter(suite: SuiteConfig) -> str:
     return suite.python or sys.executable
 
 
+def required_modules(suite: SuiteConfig) -> tuple[str, ...]:
+    """The modules the suite's interpreter must have (pytest-rerunfailures for retries)."""
+    return (*REQUIRED_MODULES, RETRY_MODULE) if suite.retries else REQUIRED_MODULES
+
+
 def check_interpreter(suite: SuiteConfig) -> None:
-    """Refuse (exit 2) an interpreter that lacks pytest, pytest-xdist or pytest-json-report."""
+    """Refuse (exit 2) an interpreter that lacks pytest, pytest-xdist or pytest-json-report
+    (or pytest-rerunfailures, for a suite with retries)."""
     python = interpreter(suite)
     if python == sys.executable:
-        missing = [m for m in REQUIRED_MODULES if importlib.util.find_spec(m) is None]
+        missing = [m for m in required_modules(suite) if importlib.util.find_spec(m) is None]
     else:
-        modules = (*REQUIRED_MODULES, "zenboard")
+        modules = (*required_modules(suite), "zenboard")
         probe = (
             "import importlib.util as u;"
             f"print(' '.join(m for m in {modules!r} if u.find_spec(m) is None))"
@@ -51,7 +59,11 @@ def check_interpreter(suite: SuiteConfig) -> None:
             )
         missing = done.stdout.split()
     if missing:
-        names = {"xdist": "pytest-xdist", "pytest_jsonreport": "pytest-json-report"}
+        names = {
+            "xdist": "pytest-xdist",
+            "pytest_jsonreport": "pytest-json-report",
+            RETRY_MODULE: "pytest-rerunfailures",
+        }
         raise InputError(
             f"suite {suite.name}: {python} lacks {', '.join(names.get(m, m) for m in missing)}"
             f" (install zenboard into that environment: pip install /path/to/zenboard)"
@@ -134,6 +146,8 @@ def build_pytest_command(
     argv += xdist_options(suite, rerun_workers(suite, nodeids))
     argv += ["--json-report", f"--json-report-file={report_file}", "--json-report-omit=log"]
     argv.append("--json-report-verbosity=0")  # its one line, even under -q: saved, or why not
+    if suite.retries:
+        argv.append(f"--reruns={suite.retries}")
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         argv += [
             "-p",
@@ -143,6 +157,8 @@ def build_pytest_command(
             "-p",
             "zenboard.plugins.events",
         ]
+        if suite.retries:
+            argv += ["-p", RETRY_MODULE]
     env = {**os.environ, **(extra_env or {}), **suite.env, **selection}
     if not selection:
         env.pop(SELECT_VAR, None)

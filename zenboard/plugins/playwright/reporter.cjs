@@ -15,6 +15,10 @@
  * Lanes are Playwright's stable slots, `pw<parallelIndex>`; after a failure Playwright stops the
  * worker and starts a fresh one (a new workerIndex) in the same slot, which is reported as
  * `worker_replaced` with the lane unchanged. Outcomes use pytest-json-report's words.
+ *
+ * A failed attempt that Playwright retries (its `retries` setting, or zenboard's `--retries`)
+ * is a `test_retried` event, never a result; the last attempt's `test_finished` carries
+ * `attempts`, so a test that passes on a retry is flaky, as it is for pytest-rerunfailures.
  */
 const fs = require('fs');
 const path = require('path');
@@ -157,7 +161,22 @@ class ZenboardReporter {
     const last =
       result.status === 'skipped' || result.status === test.expectedStatus || result.retry >= test.retries;
     if (last) this.finish(test, result);
-    else this.lastResult.set(id, [test, result]);
+    else {
+      this.lastResult.set(id, [test, result]);
+      this.retried(test, result, list.length);
+    }
+  }
+
+  /** A failed attempt that runs again: its own event, with the attempt's record. */
+  retried(test, result, attempt) {
+    const record = this.record(test, result);
+    this.emit('test_retried', {
+      nodeid: record.nodeid,
+      worker: this.lane(result),
+      attempt,
+      duration: result.duration / 1000,
+      record: { ...record, outcome: 'failed' },
+    });
   }
 
   finish(test, result) {
@@ -166,13 +185,15 @@ class ZenboardReporter {
     const record = this.record(test, result);
     this.ran += 1;
     if (record.outcome === 'failed') this.failed += 1;
-    const duration = (this.attempts.get(test.id) || []).reduce((sum, a) => sum + a.duration, 0);
+    const attempts = this.attempts.get(test.id) || [];
+    const duration = attempts.reduce((sum, a) => sum + a.duration, 0);
     this.emit('test_finished', {
       nodeid: record.nodeid,
       worker: this.lane(result),
       outcome: record.outcome,
       duration,
       record,
+      attempts: Math.max(1, attempts.length),
     });
   }
 

@@ -104,7 +104,7 @@ class SuiteCard(Widget, can_focus=True):
             s.error,
             len(s.collect_errors),
             s.malformed + s.oversized,
-            (s.unreported, len(s.not_run), len(s.interrupted), s.corrected),
+            (s.unreported, len(s.not_run), len(s.interrupted), s.corrected, s.flaky),
             self.trend,
             self.compact,
             self.size.width,
@@ -219,6 +219,8 @@ class SuiteCard(Widget, can_focus=True):
             )
         if s.not_run:
             notes.append(f"{len(s.not_run)} not run (the run ended before they started)")
+        if s.flaky:
+            notes.append(f"{s.flaky} flaky (passed only on a retry)")
         if s.corrected:
             fixed = plural(s.corrected, "result")
             notes.append(f"stream damaged: {fixed} corrected from pytest's report")
