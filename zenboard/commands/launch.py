@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from zenboard.commands import path_arg
+from zenboard.commands import add_timeout_arguments, path_arg, timeouts_of
+
+if TYPE_CHECKING:
+    from zenboard.config import Timeouts
 
 NAME = "launch"
 HELP = "open the live dashboard and run the suites (--no-run: open it idle)"
@@ -33,6 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="where reports go (default: PROJECT/.zenboard/reports/latest)",
     )
     parser.add_argument("--watch", action="store_true", help="start in watch mode")
+    add_timeout_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
         task=args.task,
         report_dir=args.report_dir,
         watch=args.watch,
+        timeouts=timeouts_of(args),
     )
 
 
@@ -53,6 +59,7 @@ def launch_dashboard(
     task: str | None = None,
     report_dir: Path | None = None,
     watch: bool = False,
+    timeouts: Timeouts | None = None,
 ) -> int:
     """Open the dashboard on `project`; return zenboard's exit code for the runs it saw.
 
@@ -63,6 +70,7 @@ def launch_dashboard(
         task: The task id (`--task`); None: found from the environment or the path.
         report_dir: Where reports are published (None: `.zenboard/reports`).
         watch: Start watch mode when the dashboard opens.
+        timeouts: `--timeout` and `--suite-timeout`, in place of every suite's own.
     """
     from zenboard.ui.launcher import run_dashboard
 
@@ -73,4 +81,5 @@ def launch_dashboard(
         task=task,
         report_dir=report_dir,
         watch=watch,
+        timeouts=timeouts,
     )

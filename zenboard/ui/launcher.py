@@ -11,7 +11,7 @@ from __future__ import annotations
 import atexit
 from pathlib import Path
 
-from zenboard.config import load_config
+from zenboard.config import Timeouts, load_config, with_timeouts
 from zenboard.tasks.identity import resolve_task
 from zenboard.tasks.taskenv import has_tasks, prepare_task
 from zenboard.ui.app import ZenboardApp
@@ -27,6 +27,7 @@ def make_app(
     report_dir: Path | None = None,
     infra: InfraSource | None = None,
     watch: bool = False,
+    timeouts: Timeouts | None = None,
 ) -> ZenboardApp:
     """The dashboard app for `project` (the CLI, the tests and the screenshot script use this).
 
@@ -38,8 +39,9 @@ def make_app(
         report_dir: Where reports are published (None: `.zenboard/reports`).
         infra: The ports and containers panels' source (None: the task's, if any).
         watch: Start watch mode when the app opens.
+        timeouts: `--timeout` and `--suite-timeout`, in place of every suite's own.
     """
-    config = load_config(project)
+    config = with_timeouts(load_config(project), timeouts)
     selected = config.select(suites or [])
     extra_env: dict[str, str] = {}
     if has_tasks(config, task):
@@ -75,6 +77,7 @@ def run_dashboard(
     task: str | None = None,
     report_dir: Path | None = None,
     watch: bool = False,
+    timeouts: Timeouts | None = None,
 ) -> int:
     """Run the dashboard until it quits; return zenboard's exit code for the runs it saw.
 
@@ -85,8 +88,9 @@ def run_dashboard(
         task: The task id (`--task`); None: found from the environment or the path.
         report_dir: Where reports are published (None: `.zenboard/reports`).
         watch: Start watch mode when the app opens.
+        timeouts: `--timeout` and `--suite-timeout`, in place of every suite's own.
     """
-    app = make_app(project, run_at_start, suites, task, report_dir, watch=watch)
+    app = make_app(project, run_at_start, suites, task, report_dir, watch=watch, timeouts=timeouts)
     atexit.register(app.session.shutdown)
     try:
         code = app.run()

@@ -89,6 +89,8 @@ def playwright_options(suite: SuiteConfig) -> list[str]:
     options += [f"--project={p}" for p in suite.project]
     if suite.grep:
         options.append(f"--grep={suite.grep}")
+    if suite.timeout is not None:  # Playwright's own per-test timeout, in milliseconds
+        options.append(f"--timeout={round(suite.timeout * 1000)}")
     return [*options, *suite.args]
 
 
