@@ -6,6 +6,7 @@ and what was expected, so a broken file costs the user one line to fix (see erro
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import tomllib
@@ -31,6 +32,9 @@ SUITE_KEYS = {
     "grep",
     "allow_empty",
     "retries",
+    "slow",
+    "timeout",
+    "suite_timeout",
 }
 PLAYWRIGHT_ONLY_KEYS = ("project", "grep")
 SUITE_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
@@ -53,6 +57,8 @@ TABLE_KEYS: dict[str, frozenset[str]] = {
 (WATCH_KEYS); they validate their values, this only refuses unknown names up front."""
 
 Workers = int | Literal["auto"]
+DEFAULT_SLOW = 60.0
+"""Seconds after which a running test is marked SLOW unless the suite sets `slow`."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,12 @@ class SuiteConfig:
     """A whole run that collects no test is fine (else it makes the run exit 5: a typo in `-m`)."""
     retries: int = 0
     """Extra attempts for a failed test; one that passes on a retry is flaky, never passed."""
+    slow: float = DEFAULT_SLOW
+    """Seconds after which a running test is marked SLOW, live; 0 turns the mark off."""
+    timeout: float | None = None
+    """Seconds a test may run (setup, call and teardown) before it is stopped; None: no limit."""
+    suite_timeout: float | None = None
+    """Seconds a suite run may take before it is cancelled; None: no limit."""
 
 
 @dataclass(frozen=True)
@@ -299,6 +311,13 @@ def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:
         raise ConfigError(
             path, f"{where}.retries", f"a whole number from 0 to {MAX_RETRIES}, got {retries!r}"
         )
+    slow = _seconds(path, f"{where}.slow", raw.get("slow", DEFAULT_SLOW), zero_ok=True)
+    timeout = raw.get("timeout")
+    if timeout is not None:
+        timeout = _seconds(path, f"{where}.timeout", timeout)
+    suite_timeout = raw.get("suite_timeout")
+    if suite_timeout is not None:
+        suite_timeout = _seconds(path, f"{where}.suite_timeout", suite_timeout)
     return SuiteConfig(
         name=name,
         kind=kind,
@@ -313,6 +332,9 @@ def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:
         grep=grep,
         allow_empty=allow_empty,
         retries=retries,
+        slow=slow,
+        timeout=timeout,
+        suite_timeout=suite_timeout,
     )
 
 
@@ -329,8 +351,49 @@ def with_retries(config: ProjectConfig, retries: int | None) -> ProjectConfig:
     return replace(config, suites=suites)
 
 
+MAX_SECONDS = 7 * 24 * 3600.0
+"""Longest timeout or slow threshold: a week (larger values are typos, and overflow timers)."""
+
+
+def seconds_problem(value: Any, zero_ok: bool = False) -> str:
+    """Why `value` is not a number of seconds ("" when it is one): shared with the CLI flags."""
+    low = "0" if zero_ok else "more than 0"
+    expected = f"a number of seconds, {low} and at most {MAX_SECONDS:.0f}"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"{expected}, got {value!r}"
+    if value != value or value > MAX_SECONDS or value < 0 or (value == 0 and not zero_ok):
+        return f"{expected}, got {value!r}"
+    return ""
+
+
+def _seconds(path: Path, key: str, value: Any, zero_ok: bool = False) -> float:
+    problem = seconds_problem(value, zero_ok)
+    if problem:
+        raise ConfigError(path, key, problem)
+    return float(value)
+
+
 def _string_list(path: Path, key: str, value: Any) -> list[str]:
     """An array of strings; NUL, which no command line or path can hold, is refused."""
     if not isinstance(value, list) or not all(isinstance(v, str) and "\0" not in v for v in value):
         raise ConfigError(path, key, "an array of strings (without NUL)")
     return value
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """`--timeout` and `--suite-timeout` from the command line; None leaves the config's."""
+
+    timeout: float | None = None
+    suite_timeout: float | None = None
+
+
+def with_timeouts(config: ProjectConfig, timeouts: Timeouts | None) -> ProjectConfig:
+    """`config` with the command line's timeouts in place of every suite's own."""
+    if timeouts is None:
+        return config
+    changes = {k: v for k, v in dataclasses.asdict(timeouts).items() if v is not None}
+    if not changes:
+        return config
+    suites = tuple(dataclasses.replace(s, **changes) for s in config.suites)
+    return dataclasses.replace(config, suites=suites)

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zenboard.config import Timeouts
 
 COMMANDS: tuple[str, ...] = (
     "run",
@@ -51,6 +55,21 @@ def retries_arg(text: str) -> int:
     return value
 
 
+def seconds_arg(text: str) -> float:
+    """A number of seconds more than 0 (`--timeout`, `--suite-timeout`)."""
+    from zenboard.config import seconds_problem
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    problem = seconds_problem(value if value is not None else text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem.replace("got 'inf'", f"got {text!r}"))
+    assert value is not None
+    return value
+
+
 def add_retries_argument(parser: argparse.ArgumentParser) -> None:
     """`--retries N` for the commands that run suites (`run`, `launch`, `watch`)."""
     parser.add_argument(
@@ -59,3 +78,25 @@ def add_retries_argument(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="retry a failed test up to N times; one that then passes is flaky (default: config)",
     )
+
+
+def add_timeout_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--timeout` and `--suite-timeout`: they override every selected suite's config."""
+    parser.add_argument(
+        "--timeout",
+        type=seconds_arg,
+        metavar="SECONDS",
+        help="stop a test that runs longer (default: each suite's `timeout`, else none)",
+    )
+    parser.add_argument(
+        "--suite-timeout",
+        type=seconds_arg,
+        metavar="SECONDS",
+        help="cancel a suite run that takes longer (default: each suite's `suite_timeout`)",
+    )
+
+
+def timeouts_of(args: argparse.Namespace) -> Timeouts:
+    from zenboard.config import Timeouts
+
+    return Timeouts(getattr(args, "timeout", None), getattr(args, "suite_timeout", None))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from zenboard.commands import add_timeout_arguments, timeouts_of
+
 NAME = "compare"
 HELP = (
     "run suites sequentially (-n 0) and in parallel: differing outcomes, leak or flaky, time saved"
@@ -31,10 +33,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="reruns of differing tests in each mode, to tell leaks from flakes (default 2)",
     )
     parser.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    add_timeout_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from zenboard.config import load_config
+    from zenboard.config import load_config, with_timeouts
     from zenboard.errors import InputError
     from zenboard.headless.compare import compare
     from zenboard.textsafe import visible
@@ -42,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.reruns < 1:
         raise InputError(f"--reruns {args.reruns}: expected a whole number >= 1")
-    config = load_config(args.project)
+    config = with_timeouts(load_config(args.project), timeouts_of(args))
     chosen = config.select(args.suites)
     suites = tuple(s for s in chosen if s.kind == "pytest")
     for skipped in (s for s in chosen if s.kind != "pytest"):

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from zenboard.commands import add_retries_argument, path_arg
+from zenboard.commands import add_retries_argument, add_timeout_arguments, path_arg, timeouts_of
+
+if TYPE_CHECKING:
+    from zenboard.config import Timeouts
 
 NAME = "launch"
 HELP = "open the live dashboard and run the suites (--no-run: open it idle)"
@@ -34,6 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--watch", action="store_true", help="start in watch mode")
     add_retries_argument(parser)
+    add_timeout_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
         report_dir=args.report_dir,
         watch=args.watch,
         retries=args.retries,
+        timeouts=timeouts_of(args),
     )
 
 
@@ -56,6 +62,7 @@ def launch_dashboard(
     report_dir: Path | None = None,
     watch: bool = False,
     retries: int | None = None,
+    timeouts: Timeouts | None = None,
 ) -> int:
     """Open the dashboard on `project`; return zenboard's exit code for the runs it saw.
 
@@ -67,6 +74,7 @@ def launch_dashboard(
         report_dir: Where reports are published (None: `.zenboard/reports`).
         watch: Start watch mode when the dashboard opens.
         retries: Every suite's `retries` (`--retries`); None keeps the configuration's.
+        timeouts: `--timeout` and `--suite-timeout`, in place of every suite's own.
     """
     from zenboard.ui.launcher import run_dashboard
 
@@ -78,4 +86,5 @@ def launch_dashboard(
         report_dir=report_dir,
         watch=watch,
         retries=retries,
+        timeouts=timeouts,
     )

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from zenboard.commands import add_retries_argument, path_arg
+from zenboard.commands import add_retries_argument, add_timeout_arguments, path_arg, timeouts_of
 
 if TYPE_CHECKING:
     from zenboard.config import ProjectConfig, SuiteConfig
@@ -38,6 +38,7 @@ def add_headless_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
         help="where reports go (default: PROJECT/.zenboard/reports/latest)",
     )
     parser.add_argument("--task", metavar="ID", help="the task whose variables suites get")
+    add_timeout_arguments(parser)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,11 +58,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from zenboard.config import load_config, with_retries
+    from zenboard.config import load_config, with_retries, with_timeouts
     from zenboard.headless.run import HeadlessRun, RunOptions
     from zenboard.tasks.taskenv import suite_environment
 
     config = with_retries(load_config(args.project), args.retries)
+    config = with_timeouts(config, timeouts_of(args))
     args.task_env = suite_environment(config, args.task)
     suites = config.select(args.suites)
     report_dir = args.report_dir.resolve() if args.report_dir else None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from zenboard.commands import add_timeout_arguments, timeouts_of
+
 NAME = "verify"
 HELP = "run the suites N times in a row (default 5): proof logs and a stable/flaky verdict"
 WRITES = (
@@ -22,11 +24,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--task", metavar="ID", help="task whose .zenflow/tasks/<ID>/ gets the proof logs"
     )
     parser.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    add_timeout_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from zenboard import safefs
-    from zenboard.config import load_config
+    from zenboard.config import load_config, with_timeouts
     from zenboard.errors import InputError
     from zenboard.headless.verify import judge, proof_log, run_quietly
     from zenboard.project.git import head_commit
@@ -36,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.runs < 1:
         raise InputError(f"--runs {args.runs}: expected a whole number >= 1")
-    config = load_config(args.project)
+    config = with_timeouts(load_config(args.project), timeouts_of(args))
     suites = config.select(args.suites)
     task = resolve_task(config.root, args.task)
     proof_dir = config.root / ".zenflow" / "tasks" / task.id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from zenboard.commands import add_retries_argument
+from zenboard.commands import add_retries_argument, timeouts_of
 from zenboard.commands.run import add_headless_arguments
 
 NAME = "watch"
@@ -33,13 +33,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from zenboard.config import load_config, with_retries
+    from zenboard.config import load_config, with_retries, with_timeouts
     from zenboard.headless.run import RunOptions
     from zenboard.headless.watch import HeadlessWatch
     from zenboard.tasks.taskenv import suite_environment
     from zenboard.watch.settings import load_watch_settings
 
     config = with_retries(load_config(args.project), args.retries)
+    config = with_timeouts(config, timeouts_of(args))
     suites = config.select(args.suites)
     settings = load_watch_settings(config, args.quiet_ms)  # bad input refused before any task file
     task_env = suite_environment(config, args.task)

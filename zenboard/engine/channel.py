@@ -9,8 +9,10 @@ batches; malformed and oversized lines are counted and skipped, never fatal.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import threading
+import time
 from collections.abc import Callable
 
 from zenboard.engine.process import lower_this_thread
@@ -90,6 +92,14 @@ class LineDecoder:
             self.sample = line[:_SAMPLE_CHARS].decode(errors="replace")
 
 
+def stamp_arrival(events: list[ev.Event], now: float) -> list[ev.Event]:
+    """`events` with each `TestStarted` stamped with `now`, its arrival: the lanes' elapsed
+    time counts from zenboard's own clock, never from a time a test process wrote."""
+    return [
+        dataclasses.replace(e, time=now) if isinstance(e, ev.TestStarted) else e for e in events
+    ]
+
+
 class EventPipe:
     """One pipe per suite run; `env_value()` goes into the child's environment."""
 
@@ -144,7 +154,7 @@ class EventPipe:
                     break
                 if not chunk:
                     break
-                events = decoder.feed(chunk)
+                events = stamp_arrival(decoder.feed(chunk), time.time())
                 self._report_damage(events)
                 if events:
                     self._sink(events)

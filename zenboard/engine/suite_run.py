@@ -53,6 +53,7 @@ class SuiteRun:
         on_exit: Callable[[SuiteRun], None] | None = None,
         niceness: int = 0,
         allow_empty: bool = False,
+        timeout: float | None = None,
     ) -> None:
         """One run of `suite`'s `command`, not started yet.
 
@@ -64,6 +65,7 @@ class SuiteRun:
             on_exit: Called once the run has exited and emitted its last event.
             niceness: Nice value of the run's reader threads.
             allow_empty: The run may select no test without exiting 5.
+            timeout: Seconds the run may take before it is cancelled (None: no limit).
         """
         self.suite = suite
         self.allow_empty = allow_empty
@@ -94,6 +96,10 @@ class SuiteRun:
         self.done = threading.Event()
         self._exited = threading.Event()
         """Set when the process has exited: its readers drain what is left without pausing."""
+        self.timeout = timeout
+        self._timer: threading.Timer | None = None
+        self.timed_out = False
+        """The run took longer than `timeout` and was cancelled for it."""
 
     def _observe(self, events: list[ev.Event]) -> None:
         outcomes, workers = self._outcomes, self._workers
@@ -156,6 +162,11 @@ class SuiteRun:
             self.done.set()
             return
         self._sink([self._launched(self.process.pid, time.time())])
+        if self.timeout is not None:
+            self._timer = threading.Timer(self.timeout, self._time_out)
+            self._timer.name = f"timeout-{self.suite}"
+            self._timer.daemon = True
+            self._timer.start()
         pipe.start()
         output = threading.Thread(
             target=self._read_output, name=f"output-{self.suite}", daemon=True
@@ -179,6 +190,14 @@ class SuiteRun:
             return
         self._cancelled = True
         process.terminate_tree(self.process)
+
+    def _time_out(self) -> None:
+        """The suite's `suite_timeout` passed: cancel it, saying why (its running tests become
+        `interrupted`, and the suite an error)."""
+        if self.done.is_set() or self._cancelled:
+            return
+        self.timed_out = True
+        self.cancel()
 
     def _read_output(self) -> None:
         process.lower_this_thread(self.niceness)
@@ -214,6 +233,8 @@ class SuiteRun:
     def _wait(self, pipe: EventPipe, output: threading.Thread) -> None:
         assert self.process is not None
         returncode = self.process.wait()
+        if self._timer is not None:
+            self._timer.cancel()
         self._exited.set()
         pipe.writer_exited()
         pipe.join(timeout=2.0)
@@ -317,6 +338,8 @@ class SuiteRun:
 
     def _error(self, returncode: int) -> str:
         """Why the suite could not complete, outside any test; empty when it completed."""
+        if self.timed_out:
+            return f"suite timed out after {self.timeout:g}s"
         if self._cancelled:
             return ""
         finished = self._saw.get("RunFinished")

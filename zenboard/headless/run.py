@@ -24,6 +24,7 @@ from zenboard.headless.short_traceback import short_traceback
 from zenboard.model import events as ev
 from zenboard.model.reducer import MAIN_WORKER, apply
 from zenboard.model.state import RunState, SuiteState, TestResult
+from zenboard.model.timing import slow_tests
 from zenboard.textsafe import visible
 from zenboard.wire import cut
 from zenboard.words import plural
@@ -200,6 +201,10 @@ class HeadlessRun:
         """suite -> why its JUnit file could not be staged (said when publishing)."""
         self._named: set[tuple[str, int, str]] = set()
         """(suite, run, nodeid) of every failure line printed: each test is named once."""
+        self._slow_named: set[tuple[str, int, str]] = set()
+        """(suite, run, nodeid) of every SLOW line printed: one line per test and run."""
+        self._slow = {s.name: s.slow for s in suites}
+        """suite -> its `slow` threshold in seconds (0: no SLOW mark)."""
         self._meta: dict[str, Any] | None = None
         self.selection = dict(options.selection)
         self.partial = bool(self.selection) if options.partial is None else options.partial
@@ -411,10 +416,28 @@ class HeadlessRun:
                 self._meta["plan"] = self.options.plan_id
         return self._meta
 
+    def print_slow(self, now: float) -> None:
+        """One SLOW line for each running test past its suite's `slow` threshold, once."""
+        for suite in self.state.suites.values():
+            threshold = self._slow.get(suite.name, 0.0)
+            if not threshold or suite.status.finished:
+                continue
+            for slow in slow_tests(suite, now, threshold):
+                key = (suite.name, suite.runs, slow.nodeid)
+                if key in self._slow_named:
+                    continue
+                self._slow_named.add(key)
+                self.print(
+                    f"[{suite.name}] SLOW {slow.nodeid} ({slow.worker}): still running after "
+                    f"{threshold:g}s (the suite's slow threshold)"
+                )
+
     def print_progress(self, final: bool) -> None:
         """A progress line for each suite that changed since its last (at most one per interval
-        unless `final`)."""
+        unless `final`), after the SLOW lines of tests that just went past their threshold."""
         now = time.time()
+        if not final:
+            self.print_slow(now)
         interval = PROGRESS_INTERVAL_CI if self.ci else PROGRESS_INTERVAL_TTY
         for suite in self.state.suites.values():
             if not suite.runs:

@@ -76,6 +76,9 @@ class TestStarted:
     worker: str
     pending: int | None = None
     """Tests queued on this worker including this one, where the scheduler tells."""
+    time: float | None = None
+    """When zenboard learnt the test started (wall clock, stamped by the engine's channel on
+    arrival, never taken from the wire): the lanes' elapsed time and the SLOW mark count from it."""
 
 
 @dataclass(frozen=True, slots=True)

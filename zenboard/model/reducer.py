@@ -111,6 +111,7 @@ def _test_started(suite: SuiteState, event: ev.TestStarted) -> None:
     suite.started[event.nodeid] = event.worker
     worker = _worker(suite, event.worker)
     worker.current = event.nodeid
+    worker.current_since = event.time
     if event.pending is not None:
         worker._planned = worker.done + event.pending
 
@@ -280,8 +281,8 @@ def _unreported_reason(
 
 
 def _final_status(suite: SuiteState, event: ev.SuiteExited) -> SuiteStatus:
-    if event.cancelled:
-        return SuiteStatus.CANCELLED
+    if event.cancelled:  # with a reason (its suite_timeout), an error; else the user's cancel
+        return SuiteStatus.ERROR if event.error else SuiteStatus.CANCELLED
     status = suite.exitstatus if suite.exitstatus is not None else event.returncode
     killed = event.returncode < 0  # by a signal, whatever the stream said before
     if (

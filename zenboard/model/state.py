@@ -117,6 +117,8 @@ class WorkerState:
     replaces: str | None = None
     restarts: int = 0
     """Times the runner restarted this lane's worker in place (Playwright, after a failure)."""
+    current_since: float | None = None
+    """When `current` started (wall clock, see `TestStarted.time`); None when unknown."""
     _planned: int | None = None
 
     @property

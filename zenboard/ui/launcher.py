@@ -11,7 +11,7 @@ from __future__ import annotations
 import atexit
 from pathlib import Path
 
-from zenboard.config import load_config, with_retries
+from zenboard.config import Timeouts, load_config, with_retries, with_timeouts
 from zenboard.tasks.identity import resolve_task
 from zenboard.tasks.taskenv import has_tasks, prepare_task
 from zenboard.ui.app import ZenboardApp
@@ -28,6 +28,7 @@ def make_app(
     infra: InfraSource | None = None,
     watch: bool = False,
     retries: int | None = None,
+    timeouts: Timeouts | None = None,
 ) -> ZenboardApp:
     """The dashboard app for `project` (the CLI, the tests and the screenshot script use this).
 
@@ -40,8 +41,9 @@ def make_app(
         infra: The ports and containers panels' source (None: the task's, if any).
         watch: Start watch mode when the app opens.
         retries: Every suite's `retries` (`--retries`); None keeps the configuration's.
+        timeouts: `--timeout` and `--suite-timeout`, in place of every suite's own.
     """
-    config = with_retries(load_config(project), retries)
+    config = with_timeouts(with_retries(load_config(project), retries), timeouts)
     selected = config.select(suites or [])
     extra_env: dict[str, str] = {}
     if has_tasks(config, task):
@@ -78,6 +80,7 @@ def run_dashboard(
     report_dir: Path | None = None,
     watch: bool = False,
     retries: int | None = None,
+    timeouts: Timeouts | None = None,
 ) -> int:
     """Run the dashboard until it quits; return zenboard's exit code for the runs it saw.
 
@@ -89,8 +92,18 @@ def run_dashboard(
         report_dir: Where reports are published (None: `.zenboard/reports`).
         watch: Start watch mode when the app opens.
         retries: Every suite's `retries` (`--retries`); None keeps the configuration's.
+        timeouts: `--timeout` and `--suite-timeout`, in place of every suite's own.
     """
-    app = make_app(project, run_at_start, suites, task, report_dir, watch=watch, retries=retries)
+    app = make_app(
+        project,
+        run_at_start,
+        suites,
+        task,
+        report_dir,
+        watch=watch,
+        retries=retries,
+        timeouts=timeouts,
+    )
     atexit.register(app.session.shutdown)
     try:
         code = app.run()

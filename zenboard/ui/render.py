@@ -12,6 +12,7 @@ from rich.text import Text
 
 from zenboard.config import SuiteConfig
 from zenboard.model.state import SuiteState, SuiteStatus, WorkerState
+from zenboard.model.timing import is_slow, running_for
 from zenboard.ui.safe_text import visible
 from zenboard.words import plural
 
@@ -148,9 +149,24 @@ def worker_total(suite: SuiteState, worker: WorkerState) -> int | None:
     return None
 
 
-def worker_row(suite: SuiteState, worker: WorkerState, width: int) -> Text:
-    """A lane: its id, bar and counts, then what it runs (or crashed in). Worker ids and test
-    ids come from the test processes: shown with their control characters spelled out."""
+def elapsed_text(seconds: float) -> str:
+    """A running test's time on its lane: whole seconds (the lane repaints once a second)."""
+    if seconds < 60:
+        return f"{int(seconds)}s"
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}m{secs:02d}s"
+
+
+def worker_row(
+    suite: SuiteState,
+    worker: WorkerState,
+    width: int,
+    now: float | None = None,
+    slow: float = 0.0,
+) -> Text:
+    """A lane: its id, bar and counts, then what it runs (or crashed in), and for how long
+    (at `now`; SLOW past `slow` seconds). Worker ids and test ids come from the test
+    processes: shown with their control characters spelled out."""
     total = worker_total(suite, worker)
     label = Text(f"  {visible(worker.id):<5}", style="bold red" if worker.crashed else "bold")
     bar_width = max(6, min(20, width // 7))
@@ -169,6 +185,11 @@ def worker_row(suite: SuiteState, worker: WorkerState, width: int) -> Text:
     if worker.restarts:
         row.append(f"  restarted x{worker.restarts}", style="yellow")
     if worker.current and not worker.crashed:
+        seconds = running_for(worker, now) if now is not None else None
+        if seconds is not None:  # before the name: a long name must not cut the time off
+            row.append(f"  {elapsed_text(seconds):>5}", style="bold")
+            if is_slow(seconds, slow):
+                row.append(" SLOW", style="bold black on yellow")
         row.append("  ")
         row.append(visible(short_nodeid(worker.current)), style="italic")
     row.truncate(width, overflow="ellipsis")

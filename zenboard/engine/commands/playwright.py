@@ -92,6 +92,8 @@ def playwright_options(suite: SuiteConfig) -> list[str]:
         options.append(f"--grep={suite.grep}")
     if suite.retries:  # else Playwright's own `retries` setting stands
         options.append(f"--retries={suite.retries}")
+    if suite.timeout is not None:  # Playwright's own per-test timeout, in milliseconds
+        options.append(f"--timeout={round(suite.timeout * 1000)}")
     return [*options, *suite.args]
 
 

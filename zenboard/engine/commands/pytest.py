@@ -106,6 +106,16 @@ def xdist_options(suite: SuiteConfig, workers: int | str) -> list[str]:
     return options
 
 
+TIMEOUT_PLUGIN = "zenboard.plugins.timeout"
+
+
+def timeout_options(suite: SuiteConfig) -> list[str]:
+    """zenboard's timeout plugin and the suite's `timeout`, when it sets one."""
+    if suite.timeout is None:
+        return []
+    return ["-p", TIMEOUT_PLUGIN, f"--zenboard-timeout={suite.timeout:g}"]
+
+
 def build_pytest_command(
     suite: SuiteConfig,
     report_file: Path,
@@ -148,6 +158,7 @@ def build_pytest_command(
     argv.append("--json-report-verbosity=0")  # its one line, even under -q: saved, or why not
     if suite.retries:
         argv.append(f"--reruns={suite.retries}")
+    argv += timeout_options(suite)
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         argv += [
             "-p",

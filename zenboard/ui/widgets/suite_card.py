@@ -89,6 +89,7 @@ class SuiteCard(Widget, can_focus=True):
                 w.replaced_by,
                 w.replaces,
                 w.restarts,
+                w.current_since,
             )
             for w in s.workers.values()
         )
@@ -199,7 +200,7 @@ class SuiteCard(Widget, can_focus=True):
         lines = [head, self._with_trend(render.counts_text(s.counts), width)]
         for worker in render.lanes(s):
             if worker.crashed or not self.compact:  # a compact card still shows a crash
-                lines.append(render.worker_row(s, worker, width))
+                lines.append(render.worker_row(s, worker, width, self.clock(), self.config.slow))
         notes = []
         if s.collect_errors:
             errors = plural(len(s.collect_errors), "collection error")
