@@ -14,6 +14,8 @@ import pytest
 
 from tests.helpers import run_cli, run_in_process, suites_toml, write_project
 
+pytestmark = pytest.mark.slow  # every test here starts pytest subprocesses
+
 TESTS = """
 import time
 
