@@ -9,6 +9,9 @@ by its module's `pytestmark` or on the test itself (Docker tests are `docker` to
 from __future__ import annotations
 
 import os
+from pathlib import Path
+
+import pytest
 
 # Plugins that only zenboard's own tests use, kept out of the pytest subprocesses the tests start
 # (they inherit PYTEST_ADDOPTS). pytest loads every installed plugin into every process,
@@ -21,3 +24,11 @@ _NO_PLUGINS = "-p no:hypothesispytest -p no:textual-snapshot -p no:syrupy"
 _addopts = os.environ.get("PYTEST_ADDOPTS", "")
 if _NO_PLUGINS not in _addopts:
     os.environ["PYTEST_ADDOPTS"] = f"{_addopts} {_NO_PLUGINS}".strip()
+
+
+@pytest.fixture
+def isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the caller's task id or writes to the user's real port registry: the
+    registry and other state go under tmp_path (XDG_STATE_HOME), inherited by subprocesses."""
+    monkeypatch.delenv("ZENFLOW_TASK_ID", raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))

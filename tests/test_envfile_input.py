@@ -30,6 +30,8 @@ from zenboard.tasks.envfile import (
     write_env_file,
 )
 
+pytestmark = pytest.mark.usefixtures("isolated_state")
+
 TASK = "t1"
 PORTS_TOML = (
     "[tool.zenboard.ports]\nservices = { postgres = 5432, backend = 8000 }\n"
@@ -37,13 +39,6 @@ PORTS_TOML = (
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 PROPERTY = settings(max_examples=300, deadline=None, derandomize=bool(os.environ.get("CI")))
-
-
-@pytest.fixture(autouse=True)
-def _isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test reads the caller's task id or writes to the user's real port registry."""
-    monkeypatch.delenv("ZENFLOW_TASK_ID", raising=False)
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
 
 @pytest.fixture

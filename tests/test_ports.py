@@ -22,15 +22,12 @@ from zenboard.tasks.ports import (
     release,
 )
 
-pytestmark = pytest.mark.slow  # starts processes: not in the fast tier
+pytestmark = [
+    pytest.mark.slow,  # starts processes: not in the fast tier
+    pytest.mark.usefixtures("isolated_state"),
+]
 
 SERVICES = dict(DEFAULT_SERVICES)
-
-
-@pytest.fixture(autouse=True)
-def _isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("ZENFLOW_TASK_ID", raising=False)
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
 
 def _git(*args: str, cwd: Path) -> str:

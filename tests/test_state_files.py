@@ -18,9 +18,7 @@ PORTS = "[tool.zenboard.ports]\nservices = { postgres = 5432 }\n"
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.delenv("ZENFLOW_TASK_ID", raising=False)
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+def project(tmp_path: Path, isolated_state: None) -> Path:
     return write_project(
         tmp_path / "proj",
         {

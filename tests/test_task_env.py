@@ -21,12 +21,7 @@ from zenboard.tasks.identity import (
 )
 from zenboard.tasks.taskenv import prepare_task, suite_environment
 
-
-@pytest.fixture(autouse=True)
-def _isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test reads the caller's task id or writes to the user's real registry."""
-    monkeypatch.delenv("ZENFLOW_TASK_ID", raising=False)
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+pytestmark = pytest.mark.usefixtures("isolated_state")
 
 
 def _zenboard(

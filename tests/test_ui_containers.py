@@ -31,10 +31,9 @@ def image() -> str:
 
 
 @pytest.fixture
-def task(image: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
-    """A task id of this test's own; every container of its compose project is removed after."""
-    monkeypatch.delenv("ZENFLOW_TASK_ID", raising=False)
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # the port registry
+def task(image: str, isolated_state: None) -> Iterator[str]:
+    """A task id of this test's own (a port registry of its own too); every container of its
+    compose project is removed after."""
     task_id = f"zbui-{uuid.uuid4().hex[:10]}"
     yield task_id
     label = f"label=com.docker.compose.project={compose_project_name(task_id)}"

@@ -14,20 +14,16 @@ from tests.helpers import run_cli, suites_toml, write_project
 from zenboard import safefs
 from zenboard.isolation import media_dir
 
-pytestmark = pytest.mark.slow  # starts processes: not in the fast tier
+pytestmark = [
+    pytest.mark.slow,  # starts processes: not in the fast tier
+    pytest.mark.usefixtures("isolated_state"),
+]
 
 PASSING = {
     "pyproject.toml": suites_toml('name = "unit"\nworkers = 0'),
     "test_ok.py": "def test_ok():\n    pass\n",
 }
 LATEST = Path(".zenboard/reports/latest")
-
-
-@pytest.fixture(autouse=True)
-def _isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test reads the caller's task id or touches the user's real port registry."""
-    monkeypatch.delenv("ZENFLOW_TASK_ID", raising=False)
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
 
 @pytest.fixture
