@@ -144,6 +144,8 @@ class TestTimer:
         """Under xdist: where the stacks go before the worker exits; None: pytest alone."""
         self.when = "setup"
         self.nodeid = ""
+        self.lineno = 0
+        """The running test's line (1-based), for its crash location when it times out."""
         self._token: object = None
         """Identifies the test the watchdog is armed for."""
         self.fired = False
@@ -168,6 +170,7 @@ class TestTimer:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
         self.nodeid, self.when, self.fired = item.nodeid, "setup", False
+        self.lineno = item.location[1] + 1 if item.location[1] is not None else 0
         token = object()
         self._token = token
         if self.use_signal:
@@ -219,6 +222,7 @@ class TestTimer:
                 "when": self.when,
                 "seconds": self.seconds,
                 "stacks": stacks,
+                "lineno": self.lineno,
             }
             with contextlib.suppress(OSError):
                 temporary = self.stacks_file + ".tmp"
@@ -253,9 +257,9 @@ class TestTimer:
 class TimeoutRepr:
     """A crash report's longrepr once it is known to be a timeout: its text and crash line."""
 
-    def __init__(self, text: str, message: str, path: str) -> None:
+    def __init__(self, text: str, message: str, path: str, lineno: int = 0) -> None:
         self.text = text
-        self.reprcrash = _Crash(path, message)
+        self.reprcrash = _Crash(path, message, lineno)
 
     def toterminal(self, out: Any) -> None:
         for line in self.text.rstrip("\n").splitlines():
@@ -268,9 +272,10 @@ class TimeoutRepr:
 class _Crash:
     """The shape pytest-json-report reads as a stage's `crash` (path, lineno, message)."""
 
-    def __init__(self, path: str, message: str) -> None:
+    def __init__(self, path: str, message: str, lineno: int) -> None:
         self.path = path
-        self.lineno = 0
+        self.lineno = lineno
+        """The test function's line (its `def`): where the hung test is."""
         self.message = message
 
 
@@ -309,7 +314,9 @@ class CrashRewriter:
         took = describe_seconds(seconds) if isinstance(seconds, int | float) else "its timeout"
         message = f"timed out after {took} (in {when}; worker {gateway.id} was replaced)"
         text = f"{message}\n\n{record.get('stacks', '')}\n"
-        report.longrepr = TimeoutRepr(text, message, crashitem.split("::")[0])
+        lineno = record.get("lineno")
+        line = lineno if isinstance(lineno, int) and not isinstance(lineno, bool) else 0
+        report.longrepr = TimeoutRepr(text, message, crashitem.split("::")[0], line)
         if when in ("setup", "teardown"):
             setattr(report, ERROR_MARK, True)
 
