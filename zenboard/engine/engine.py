@@ -149,6 +149,7 @@ class Engine:
             on_exit,
             self.reader_niceness,
             suite.allow_empty,
+            tuple(self.config.quarantine),
         )
         with self._lock:
             # Started under the lock: a cancel either sees this run or ends the sequence.

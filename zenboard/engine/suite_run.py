@@ -46,6 +46,7 @@ class SuiteRun:
         on_exit: Callable[[SuiteRun], None] | None = None,
         niceness: int = 0,
         allow_empty: bool = False,
+        quarantine: tuple[str, ...] = (),
     ) -> None:
         """One run of `suite`'s `command`, not started yet.
 
@@ -57,7 +58,9 @@ class SuiteRun:
             on_exit: Called once the run has exited and emitted its last event.
             niceness: Nice value of the run's reader threads.
             allow_empty: The run may select no test without exiting 5.
+            quarantine: The project's quarantined test ids (their failures fail nothing).
         """
+        self.quarantine = quarantine
         self.suite = suite
         self.allow_empty = allow_empty
         """The suite may select no test without making the run exit 5 (see `SuiteLaunched`)."""
@@ -102,7 +105,7 @@ class SuiteRun:
 
     def _launched(self, pid: int, now: float) -> ev.SuiteLaunched:
         return ev.SuiteLaunched(
-            self.suite, self.command.argv, pid, now, self.nodeids, self.allow_empty
+            self.suite, self.command.argv, pid, now, self.nodeids, self.allow_empty, self.quarantine
         )
 
     def start(self) -> None:

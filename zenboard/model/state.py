@@ -71,6 +71,8 @@ class TestResult:
     record: dict[str, Any] = field(default_factory=dict, repr=False)
     unreported: bool = False
     """It started but no result ever came: zenboard counts it as an error (see `reason`)."""
+    quarantined: bool = False
+    """The project quarantined it: it runs and is reported, its failure fails nothing."""
 
     @property
     def failed(self) -> bool:
@@ -167,6 +169,8 @@ class SuiteState:
     """Collected tests that never started because the run ended early (no outcome)."""
     interrupted: list[str] = field(default_factory=list)
     """Tests that were running when the run was cancelled (no outcome)."""
+    quarantine: frozenset[str] = frozenset()
+    """The quarantined test ids the current run was launched with (`model.quarantine`)."""
 
     @property
     def unreported(self) -> int:
@@ -198,6 +202,14 @@ class SuiteState:
     @property
     def crashed_workers(self) -> list[WorkerState]:
         return [w for w in self.workers.values() if w.crashed]
+
+    @property
+    def quarantined_failed(self) -> int:
+        """Failed or errored tests that are quarantined (counted by pytest, failing nothing)."""
+        return sum(1 for t in self.tests.values() if t.quarantined and t.failed)
+
+    def quarantined_failures(self) -> list[TestResult]:
+        return [t for t in self.tests.values() if t.quarantined and t.failed]
 
     def duration(self, now: float) -> float:
         if self.started_at is None:

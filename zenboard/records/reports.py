@@ -57,6 +57,8 @@ def _test_row(test: TestResult) -> dict[str, Any]:
     if test.unreported:
         row["unreported"] = True
         row["reason"] = test.reason()
+    if test.quarantined:
+        row["quarantined"] = True
     return row
 
 
@@ -68,7 +70,11 @@ def suite_summary(suite: SuiteState, now: float | None = None) -> dict[str, Any]
         "exit_code": suite.returncode,
         "duration": round(suite.duration(now), 3),
         "collected": suite.collected,
-        "counts": {**{o: suite.counts[o] for o in OUTCOMES}, "not_run": len(suite.not_run)},
+        "counts": {
+            **{o: suite.counts[o] for o in OUTCOMES},
+            "not_run": len(suite.not_run),
+            "quarantined_failed": suite.quarantined_failed,
+        },
         "unreported": suite.unreported,
         "not_run": list(suite.not_run),
         "interrupted": list(suite.interrupted),
