@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from zenboard.wire import repeated_of
+
 
 def is_quarantined(nodeid: str, ids: Collection[str]) -> bool:
     """Whether the quarantine `ids` cover the test `nodeid`."""
     if not ids:
         return False
+    nodeid = repeated_of(nodeid)  # a stress run's repetition is its test
     if nodeid in ids:
         return True
     bare, bracket, _ = nodeid.partition("[")

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from zenboard import safefs
-from zenboard.model.events import OUTCOMES
+from zenboard.model.events import FAILED_OUTCOMES, OUTCOMES
 from zenboard.model.state import RunState, SuiteState, TestResult
-from zenboard.records import jsontext
+from zenboard.records import jsontext, repetitions
 
 SUMMARY_VERSION = 1
 
@@ -64,6 +64,16 @@ def _test_row(test: TestResult) -> dict[str, Any]:
 
 def suite_summary(suite: SuiteState, now: float | None = None) -> dict[str, Any]:
     now = time.time() if now is None else now
+    data = _suite_summary(suite, now)
+    if repetitions.has_repetitions(data["tests"]):
+        data["tests"] = rows = repetitions.fold(data["tests"])
+        data["counts"].update(repetitions.counts_of(rows))
+        excused = sum(1 for r in rows if r.get("quarantined") and r["outcome"] in FAILED_OUTCOMES)
+        data["counts"]["quarantined_failed"] = excused
+    return data
+
+
+def _suite_summary(suite: SuiteState, now: float) -> dict[str, Any]:
     return {
         "name": suite.name,
         "status": str(suite.status),
@@ -101,6 +111,7 @@ def suite_summary(suite: SuiteState, now: float | None = None) -> dict[str, Any]
             "duplicates": suite.duplicates,
             "corrected": suite.corrected,
         },
+        "rootdir": suite.rootdir,
     }
 
 
