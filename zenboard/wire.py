@@ -43,6 +43,12 @@ def repeated_of(nodeid: str) -> str:
     return _REPEAT_ID.sub("", nodeid, count=1)
 
 
+def repetition_number(nodeid: str) -> int | None:
+    """Which repetition `nodeid` is (`t.py::test_a@repeat2` -> 2); None: not a repetition."""
+    match = _REPEAT_ID.search(nodeid)
+    return int(match.group()[len(REPEAT_MARK) :]) if match else None
+
+
 _REPEAT_ID = re.compile(re.escape(REPEAT_MARK) + r"[0-9]+(?=\[[^\[]*\]$|$)")
 
 TEXT_BOUND = 16_000

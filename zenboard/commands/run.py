@@ -146,12 +146,13 @@ MAX_REPEAT = 10_000
 
 
 def repeat_selection(
-    config: ProjectConfig, words: list[str], times: int
+    config: ProjectConfig, words: list[str], times: int, flag: str = "--repeat"
 ) -> tuple[tuple[SuiteConfig, ...], dict[str, tuple[tuple[str, ...], str]]]:
     """The suites of a stress run, each set to repeat its tests, and their node ids.
 
     Words that name a suite choose the suites (default: all); the others are node ids, as the
-    reports name them (relative to the project's root), run in every suite chosen.
+    reports name them (relative to the project's root), run in every suite chosen. `flag` is
+    the option that gave `times`, as errors name it (`verify --runs` stresses too).
     """
     from dataclasses import replace
 
@@ -159,11 +160,11 @@ def repeat_selection(
     from zenboard.wire import ENV_REPEAT
 
     if not 1 <= times <= MAX_REPEAT:
-        raise InputError(f"--repeat {times}: expected a whole number from 1 to {MAX_REPEAT}")
+        raise InputError(f"{flag} {times}: expected a whole number from 1 to {MAX_REPEAT}")
     names = {s.name for s in config.suites}
     nodeids = tuple(dict.fromkeys(w for w in words if w not in names))
     if not nodeids or any("::" not in n for n in nodeids):
-        raise InputError("--repeat N: expected test ids (path::test), e.g. tests/t.py::test_a")
+        raise InputError(f"{flag} N: expected test ids (path::test), e.g. tests/t.py::test_a")
     chosen = config.select([w for w in words if w in names])
     suites = tuple(
         replace(
@@ -175,7 +176,7 @@ def repeat_selection(
         if s.kind == "pytest"
     )
     if not suites:
-        raise InputError("--repeat N: only pytest suites can repeat tests")
+        raise InputError(f"{flag} N: only pytest suites can repeat tests")
     return suites, {s.name: (nodeids, str(config.root)) for s in suites}
 
 

@@ -7,7 +7,7 @@ is usually flaky in all its cases, and listing each case would go stale with the
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from zenboard.wire import repeated_of
 
@@ -21,6 +21,16 @@ def is_quarantined(nodeid: str, ids: Collection[str]) -> bool:
         return True
     bare, bracket, _ = nodeid.partition("[")
     return bool(bracket) and bare in ids
+
+
+def reason_of(nodeid: str, table: Mapping[str, str]) -> str | None:
+    """Why the quarantine `table` holds `nodeid` (its own entry first, else its bare id's);
+    None: not quarantined."""
+    nodeid = repeated_of(nodeid)
+    if nodeid in table:
+        return table[nodeid]
+    bare, bracket, _ = nodeid.partition("[")
+    return table.get(bare) if bracket else None
 
 
 def unmatched(ids: Collection[str], nodeids: Collection[str]) -> list[str]:
