@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from tests.helpers import run_cli, suites_toml, write_project
+from zenboard.records.history import History
 
 FLIP = """
 from pathlib import Path
@@ -90,6 +91,13 @@ def test_repeat_runs_each_test_n_times_over_the_workers_and_keeps_one_row(
     assert sum(runs.values()) == 6 and set(runs) == {"count-gw0", "count-gw1"}
     assert third["failures"] == sum(n // 3 for n in runs.values())
     assert suite["counts"]["failed"] == 1 and suite["counts"]["passed"] == 1
+    with History(project) as db:  # each repetition is a run of its test, under its own id
+        recorded = db.conn.execute("SELECT nodeid, outcome FROM test_results").fetchall()
+    assert sorted(recorded) == sorted(
+        [(ids[0], "passed")] * 6
+        + [(ids[1], "failed")] * third["failures"]
+        + [(ids[1], "passed")] * (6 - third["failures"])
+    )
 
 
 def test_repeat_of_a_passing_test_exits_0(tmp_path: Path) -> None:

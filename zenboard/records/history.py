@@ -22,6 +22,7 @@ from zenboard import safefs
 from zenboard.errors import InputError
 from zenboard.model.state import RunState, SuiteStatus
 from zenboard.records import history_schema
+from zenboard.wire import repeated_of
 
 HISTORY_FILE = Path(".zenboard/history.db")
 BUSY_TIMEOUT_MS = 30_000
@@ -91,8 +92,9 @@ def record_from_state(
     for suite in state.suites.values():
         if suite.status is SuiteStatus.IDLE or not suite.runs:
             continue
-        tests = tuple(
-            TestRecord(t.nodeid, t.outcome, t.duration, t.worker) for t in suite.tests.values()
+        tests = tuple(  # a stress run's repetition is a run of its test, under the test's id
+            TestRecord(repeated_of(t.nodeid), t.outcome, t.duration, t.worker)
+            for t in suite.tests.values()
         )
         suites.append(
             SuiteRecord(
