@@ -216,13 +216,18 @@ def _parse(root: Path, path: Path, table: dict[str, Any], prefix: str) -> Projec
     return ProjectConfig(root=root, source=path, suites=suites, table=table, quarantine=quarantine)
 
 
+def is_quarantine_id(nodeid: str) -> bool:
+    """Whether the quarantine table accepts `nodeid` as a key: `path::test`, printable."""
+    file, sep, name = nodeid.partition("::")
+    return bool(sep and file.strip() and name.strip() and nodeid.isprintable())
+
+
 def _parse_quarantine(path: Path, where: str, raw: Any) -> dict[str, str]:
     """The quarantine table: node ids (`path::test`, no control characters) -> reasons."""
     if not isinstance(raw, dict):
         raise ConfigError(path, where, "a table of test id = reason")
     for nodeid, reason in raw.items():
-        file, sep, name = nodeid.partition("::")
-        if not (sep and file.strip() and name.strip() and nodeid.isprintable()):
+        if not is_quarantine_id(nodeid):
             raise ConfigError(
                 path,
                 f"{where}.{nodeid!r}",

@@ -326,17 +326,40 @@ class History:
 
     def outcome_patterns(self, last_runs: int = 50) -> dict[tuple[str, str], str]:
         """(suite, nodeid) -> its outcomes oldest first, one letter a run (P, F, S, ...)."""
-        rows = self.conn.execute(
-            "SELECT s.suite, t.nodeid, t.outcome"
-            " FROM test_results t JOIN suite_runs s ON s.id = t.suite_run_id"
-            " WHERE s.run_id > (SELECT COALESCE(MAX(id), 0) - ? FROM runs) ORDER BY s.run_id, s.id",
-            (last_runs,),
-        ).fetchall()
         patterns: dict[tuple[str, str], str] = {}
-        for suite, nodeid, outcome in rows:
+        for suite, nodeid, outcome, _ in self.recent_results(last_runs):
             key = (suite, nodeid)
             patterns[key] = patterns.get(key, "") + outcome_letter(outcome)
         return patterns
+
+    def recent_results(self, last_runs: int = 50) -> list[tuple[str, str, str, float]]:
+        """(suite, nodeid, outcome, run's start) of every result of the last runs, oldest
+        first (a stress run's repetitions in the order they were recorded)."""
+        rows = self.conn.execute(
+            "SELECT s.suite, t.nodeid, t.outcome, r.started"
+            " FROM test_results t JOIN suite_runs s ON s.id = t.suite_run_id"
+            " JOIN runs r ON r.id = s.run_id"
+            " WHERE s.run_id > (SELECT COALESCE(MAX(id), 0) - ? FROM runs)"
+            " ORDER BY s.run_id, s.id, t.rowid",
+            (last_runs,),
+        ).fetchall()
+        return [(str(a), str(b), str(c), float(d)) for a, b, c, d in rows]
+
+    def latest_results(self, nodeid: str, limit: int) -> list[tuple[str, float]]:
+        """(outcome, run's start) of the latest results of `nodeid`, newest first, in any
+        suite; an id without parameters also takes every parametrization's (`test_io[big]`)."""
+        # its parametrizations sort between `id[` and `id` + the character after '[': a range
+        # the nodeid index serves (a prefix match would scan every result)
+        low, high = (nodeid, nodeid) if "[" in nodeid else (nodeid + "[", nodeid + "\\")
+        rows = self.conn.execute(
+            "SELECT t.outcome, r.started"
+            " FROM test_results t JOIN suite_runs s ON s.id = t.suite_run_id"
+            " JOIN runs r ON r.id = s.run_id"
+            " WHERE t.nodeid = ? OR (t.nodeid > ? AND t.nodeid < ?)"
+            " ORDER BY s.run_id DESC, s.id DESC, t.rowid DESC LIMIT ?",
+            (nodeid, low, high, limit),
+        ).fetchall()
+        return [(str(outcome), float(started)) for outcome, started in rows]
 
     def flakiest_tests(self, limit: int = 10, last_runs: int = 50) -> list[dict[str, Any]]:
         """Tests whose outcome flipped between passing and failing, most flips first."""
