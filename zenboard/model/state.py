@@ -205,7 +205,10 @@ class SuiteState:
 
     @property
     def quarantined_failed(self) -> int:
-        """Failed or errored tests that are quarantined (counted by pytest, failing nothing)."""
+        """Failed or errored tests that are quarantined (counted by pytest, failing nothing).
+        Nothing to count without a quarantine: views ask on every redraw."""
+        if not self.quarantine:
+            return 0
         return sum(1 for t in self.tests.values() if t.quarantined and t.failed)
 
     def quarantined_failures(self) -> list[TestResult]:
