@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 from tests.helpers import run_cli, run_in_process, suites_toml, write_project
 from zenboard.model.quarantine import is_quarantined, unmatched
@@ -107,3 +108,31 @@ def test_merge_applies_the_quarantine_rule(tmp_path: Path) -> None:
     assert merged["suites"][0]["counts"]["quarantined_failed"] == 2
     flaky = [t for t in merged["suites"][0]["tests"] if t["nodeid"].endswith("test_flaky")]
     assert flaky[0]["quarantined"] is True
+    assert _junit_marks(out / "unit.xml")["test_flaky"] == (
+        "failure",
+        "flaky under load, see the tracker",
+    )
+
+
+def _junit_marks(path: Path) -> dict[str, tuple[str, str | None]]:
+    """testcase name -> (its outcome element, its `quarantined` property's value)."""
+    marks = {}
+    for case in ET.parse(path).getroot().iter("testcase"):
+        outcome = next((c.tag for c in case if c.tag in ("failure", "error", "skipped")), "")
+        prop = case.find("properties/property[@name='quarantined']")
+        marks[case.get("name", "")] = (outcome, None if prop is None else prop.get("value"))
+    return marks
+
+
+def test_junit_keeps_a_quarantined_failure_and_marks_it_with_its_reason(tmp_path: Path) -> None:
+    project = _project(tmp_path, "\ndef test_real():\n    assert False\n")
+    result = run_in_process(project)
+    assert _junit_marks(result.report_dir / "unit.xml") == {
+        "test_ok": ("", None),
+        "test_flaky": ("failure", "flaky under load, see the tracker"),
+        "test_param[1]": ("", None),  # quarantined, passed: nothing to mark
+        "test_param[2]": ("failure", "all its cases"),
+        "test_real": ("failure", None),
+    }
+    suite = ET.parse(result.report_dir / "unit.xml").getroot().find("testsuite")
+    assert suite is not None and suite.get("failures") == "3"  # pytest's count, as summary.json

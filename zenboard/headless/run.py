@@ -403,7 +403,7 @@ class HeadlessRun:
         from zenboard.records import reports
 
         try:
-            reports.write_suite_reports(suite, self.engine.staging_dir)
+            reports.write_suite_reports(suite, self.engine.staging_dir, self.config.quarantine)
         except OSError as exc:
             # Said once, at publishing, under the name the file would have been published as.
             target = self.engine.report_dir / f"{suite.name}.xml"

@@ -23,6 +23,7 @@ from typing import Any
 
 from zenboard import safefs
 from zenboard.model.events import FAILED_OUTCOMES, OUTCOMES
+from zenboard.model.quarantine import reason_of
 from zenboard.model.state import RunState, SuiteState, TestResult
 from zenboard.records import jsontext, repetitions
 
@@ -395,7 +396,7 @@ def _attrs(**values: object) -> str:
     return "".join(f' {key}="{_attr_value(value)}"' for key, value in values.items())
 
 
-def _testcase(test: TestResult) -> str:
+def _testcase(test: TestResult, quarantine: Mapping[str, str]) -> str:
     path, _, name = test.nodeid.partition("::")
     classname = path.removesuffix(".py").replace("/", ".")
     bare, bracket, params = name.partition("[")  # a parameter id may itself hold "::"
@@ -414,11 +415,24 @@ def _testcase(test: TestResult) -> str:
         tag = "failure" if test.outcome == "failed" else "error"
         message = _attrs(message=test.reason()[:500])
         body = escape(_stage_text(test))
-        return f"    <testcase{head}>\n      <{tag}{message}>{body}</{tag}>\n    </testcase>\n"
+        marked = _quarantine_property(test, quarantine)
+        return (
+            f"    <testcase{head}>\n{marked}      <{tag}{message}>{body}</{tag}>\n    </testcase>\n"
+        )
     if test.outcome in ("skipped", "xfailed"):
         message = _attrs(message=test.reason()[:500] if test.outcome == "skipped" else "xfail")
         return f"    <testcase{head}>\n      <skipped{message}/>\n    </testcase>\n"
     return f"    <testcase{head}/>\n"
+
+
+def _quarantine_property(test: TestResult, quarantine: Mapping[str, str]) -> str:
+    """A quarantined failure keeps its <failure> (it failed) and says why it failed nothing:
+    `<property name="quarantined" value="<reason>"/>`, as pytest writes a test's properties."""
+    if not test.quarantined:
+        return ""
+    reason = reason_of(test.nodeid, quarantine) or "true"
+    prop = _attrs(name="quarantined", value=reason)
+    return f"      <properties>\n        <property{prop}/>\n      </properties>\n"
 
 
 def _no_outcome_cases(suite: SuiteState) -> list[TestResult]:
@@ -436,8 +450,9 @@ def _no_outcome_cases(suite: SuiteState) -> list[TestResult]:
     return cases
 
 
-def junit_xml(suite: SuiteState) -> str:
-    """A JUnit XML document for one suite, in the shape CI test-report viewers read.
+def junit_xml(suite: SuiteState, quarantine: Mapping[str, str] | None = None) -> str:
+    """A JUnit XML document for one suite, in the shape CI test-report viewers read
+    (`quarantine`: the project's table, for the reason a quarantined failure carries).
 
     Built as text rather than through ElementTree: on a suite of thousands of tests this is
     the difference between milliseconds and a tenth of a second at the end of every run.
@@ -461,8 +476,8 @@ def junit_xml(suite: SuiteState) -> str:
         )
         + ">\n",
     ]
-    parts += [_testcase(test) for test in suite.tests.values()]
-    parts += [_testcase(test) for test in no_outcome]
+    parts += [_testcase(test, quarantine or {}) for test in suite.tests.values()]
+    parts += [_testcase(test, {}) for test in no_outcome]
     for nodeid, longrepr in suite.collect_errors:
         head = _attrs(classname="collection", name=nodeid or "collection")
         body = escape(_xml_text(longrepr))
@@ -474,8 +489,10 @@ def junit_xml(suite: SuiteState) -> str:
     return "".join(parts)
 
 
-def write_suite_reports(suite: SuiteState, report_dir: Path) -> Path:
+def write_suite_reports(
+    suite: SuiteState, report_dir: Path, quarantine: Mapping[str, str] | None = None
+) -> Path:
     """The suite's JUnit file in `report_dir` (a run's private staging dir)."""
     path = report_dir / f"{suite.name}.xml"
-    _atomic_write(path, junit_xml(suite))
+    _atomic_write(path, junit_xml(suite, quarantine))
     return path
