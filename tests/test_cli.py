@@ -56,6 +56,7 @@ def test_run_passes_writes_reports_and_exits_0(project: Path, tmp_path: Path) ->
         "xpassed": 0,
         "not_run": 0,
         "flaky": 0,
+        "quarantined_failed": 0,
     }
     assert rows["fast"]["unreported"] == 0
     assert rows["fast"]["not_run"] == [] and rows["fast"]["interrupted"] == []

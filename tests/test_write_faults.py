@@ -199,7 +199,7 @@ def test_a_report_text_utf8_cannot_hold_is_one_line_not_a_silent_change(
         },
     )
     monkeypatch.setattr(
-        reports, "junit_xml", lambda suite: f"<testsuites name='{suite.name}\ud800'/>"
+        reports, "junit_xml", lambda suite, *_: f"<testsuites name='{suite.name}\ud800'/>"
     )
     out = io.StringIO()
     config = load_config(project)

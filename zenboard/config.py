@@ -51,9 +51,11 @@ TABLE_KEYS: dict[str, frozenset[str]] = {
     "suites": frozenset(SUITE_KEYS),
     "ports": frozenset({"services"}),
     "watch": frozenset({"paths", "quiet_ms", "run_rest", "ignore"}),
+    "quarantine": frozenset(),
 }
 """The tables under `[tool.zenboard]` (or a zenboard.toml's top level) and the keys each holds.
 `ports` is read by tasks/ports.py and `watch` by watch/settings.py
+`quarantine` holds test ids of the user's (any key), checked by `_parse_quarantine`
 (WATCH_KEYS); they validate their values, this only refuses unknown names up front."""
 
 Workers = int | Literal["auto"]
@@ -106,6 +108,9 @@ class ProjectConfig:
     table: dict[str, Any] = field(default_factory=dict)
     """The raw `[tool.zenboard]` table, for packages that own their own keys (watch mode's
     `[tool.zenboard.watch]`)."""
+    quarantine: dict[str, str] = field(default_factory=dict)
+    """Quarantined test id -> why (`[tool.zenboard.quarantine]`): they run and are reported,
+    and their failures do not fail the run."""
 
     def suite(self, name: str) -> SuiteConfig:
         for suite in self.suites:
@@ -224,7 +229,32 @@ def _parse(root: Path, path: Path, table: dict[str, Any], prefix: str) -> Projec
                     path, f"{prefix}suites[{i}].name", f"a unique name ({suite.name!r} repeats)"
                 )
             seen.add(suite.name.lower())
-    return ProjectConfig(root=root, source=path, suites=suites, table=table)
+    quarantine = _parse_quarantine(path, f"{prefix}quarantine", table.get("quarantine", {}))
+    return ProjectConfig(root=root, source=path, suites=suites, table=table, quarantine=quarantine)
+
+
+def is_quarantine_id(nodeid: str) -> bool:
+    """Whether the quarantine table accepts `nodeid` as a key: `path::test`, printable."""
+    file, sep, name = nodeid.partition("::")
+    return bool(sep and file.strip() and name.strip() and nodeid.isprintable())
+
+
+def _parse_quarantine(path: Path, where: str, raw: Any) -> dict[str, str]:
+    """The quarantine table: node ids (`path::test`, no control characters) -> reasons."""
+    if not isinstance(raw, dict):
+        raise ConfigError(path, where, "a table of test id = reason")
+    for nodeid, reason in raw.items():
+        if not is_quarantine_id(nodeid):
+            raise ConfigError(
+                path,
+                f"{where}.{nodeid!r}",
+                "a test id as pytest names it (`tests/test_x.py::test_name`)",
+            )
+        if not isinstance(reason, str) or not reason.strip() or not reason.isprintable():
+            raise ConfigError(
+                path, f"{where}.{_shown(nodeid)}", "a reason (a non-empty one-line string)"
+            )
+    return dict(raw)
 
 
 def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:

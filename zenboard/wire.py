@@ -12,6 +12,7 @@ stream, the terminal, `summary.json`, JUnit and the history all cut a record's t
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from zenboard.words import plural
@@ -37,6 +38,26 @@ ENV_PLAYWRIGHT_FIXTURES = "ZENBOARD_PLAYWRIGHT_FIXTURES"
 """Playwright suites: the path of zenboard's fixtures module (plugins/playwright/fixtures.cjs)."""
 ENV_PYTHON = "ZENBOARD_PYTHON"
 """Playwright suites: the interpreter zenboard runs in, for fixtures that start a Python server."""
+ENV_REPEAT = "ZENBOARD_REPEAT"
+"""How many times the repeat plugin runs each selected test (`zenboard run --repeat N`)."""
+REPEAT_MARK = "@repeat"
+"""What the repeat plugin appends to a test's name, before the repetition's number: each
+repetition needs an id of its own (pytest and xdist key results by it)."""
+
+
+def repeated_of(nodeid: str) -> str:
+    """The test a repetition's id repeats: `t.py::test_a[x]@repeat2` (pytest 8) and
+    `t.py::test_a@repeat2[x]` (pytest 9, which puts parameters last) -> `t.py::test_a[x]`."""
+    return _REPEAT_ID.sub("", nodeid, count=1)
+
+
+def repetition_number(nodeid: str) -> int | None:
+    """Which repetition `nodeid` is (`t.py::test_a@repeat2` -> 2); None: not a repetition."""
+    match = _REPEAT_ID.search(nodeid)
+    return int(match.group()[len(REPEAT_MARK) :]) if match else None
+
+
+_REPEAT_ID = re.compile(re.escape(REPEAT_MARK) + r"[0-9]+(?=\[[^\[]*\]$|$)")
 
 TEXT_BOUND = 16_000
 """Longest text (longrepr, crash message, captured output...) kept outside the JSON report."""

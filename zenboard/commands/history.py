@@ -1,11 +1,19 @@
-"""`zenboard history`: recent runs, slowest tests and flakiest tests from `.zenboard/history.db`."""
+"""`zenboard history`: recent runs, slowest tests and flakiest tests from `.zenboard/history.db`.
+
+`--flaky` reviews the quarantine instead: candidates to paste in, and quarantined tests ready
+to leave (`records.quarantine_review`).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import time
-from typing import Any
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from zenboard.records.quarantine_review import Candidate, Stay
 
 NAME = "history"
 HELP = "show recent runs, the slowest tests and the flakiest tests from the run history"
@@ -37,6 +45,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print {runs, slowest, flakiest} as JSON"
     )
+    parser.add_argument(
+        "--flaky",
+        action="store_true",
+        help="quarantine candidates as TOML lines, and quarantined tests ready to leave",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
 
     root = args.project.resolve()
     check_state_dirs(root)  # a linked or shared .zenboard/ is refused here too, not read through
+    if args.flaky:
+        return _review_quarantine(args)
     if not (root / HISTORY_FILE).is_file():
         data: dict[str, list[dict[str, Any]]] = {"runs": [], "slowest": [], "flakiest": []}
     else:
@@ -83,3 +98,49 @@ def run(args: argparse.Namespace) -> int:
         flips = plural(t["flips"], "flip")
         print(visible(f"  {flips:>9}  {t['pattern']}  [{t['suite']}] {t['nodeid']}"))
     return 0
+
+
+def _review_quarantine(args: argparse.Namespace) -> int:
+    """`--flaky`: what to add to the quarantine, and what may leave it."""
+    from zenboard.config import load_config
+    from zenboard.records.history import HISTORY_FILE, History
+    from zenboard.records.quarantine_review import candidates, stays
+
+    config = load_config(args.project)
+    if (config.root / HISTORY_FILE).is_file():
+        with History(config.root) as db:
+            found, kept = candidates(db, config.quarantine), stays(db, config.quarantine)
+    else:
+        found, kept = [], stays(None, config.quarantine)
+    if args.json:
+        data = {
+            "candidates": [{**asdict(c), "toml": c.toml_line()} for c in found],
+            "quarantined": [{**asdict(s), "status": s.status} for s in kept],
+        }
+        print(json.dumps(data, indent=2))
+    else:
+        _print_review(found, kept, str(config.source or "pyproject.toml"))
+    return 0
+
+
+def _print_review(found: list[Candidate], kept: list[Stay], source: str) -> None:
+    """The review in lines. Ids and reasons come from the history and the config, so they are
+    shown as `visible` shows them (a TOML line has its control characters escaped already)."""
+    from zenboard.records.quarantine_review import LEAVE_AFTER
+    from zenboard.textsafe import visible
+
+    print(visible(f"quarantine candidates (paste under [tool.zenboard.quarantine] in {source})"))
+    if not found:
+        print("# none: no test outside the quarantine both passed and failed in the last 50 runs")
+    for c in found:
+        print(visible(c.toml_line()))
+    print(f"quarantined tests (ready to leave after {LEAVE_AFTER} passes in a row)")
+    if not kept:
+        print("  (none: [tool.zenboard.quarantine] is empty)")
+    for s in kept:
+        said = {
+            "ready to leave": f"passed its last {LEAVE_AFTER} runs in a row",
+            "keep": f"{s.passed_in_a_row} of the {LEAVE_AFTER} passes in a row it needs",
+            "no runs recorded": "renamed, deleted, or not run since it was quarantined?",
+        }[s.status]
+        print(visible(f"  {s.status:<16}  {s.nodeid}: {said} ({s.reason})"))

@@ -32,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from zenboard.records.merge import excused as is_excused
     from zenboard.records.merge import merge
     from zenboard.textsafe import visible
     from zenboard.words import plural
@@ -41,6 +42,13 @@ def run(args: argparse.Namespace) -> int:
         counts = " ".join(f"{k}={v}" for k, v in suite["counts"].items() if v)
         tests = plural(len(suite["tests"]), "test")
         print(visible(f"[{suite['name']}] {suite['status']} {tests} {counts}"))
+        excused = [t["nodeid"] for t in suite["tests"] if is_excused(t)]
+        if excused:
+            names = ", ".join(excused[:5]) + (
+                f" and {len(excused) - 5} more" if excused[5:] else ""
+            )
+            line = f"[{suite['name']}] quarantined: {len(excused)} failed, not counted: {names}"
+            print(visible(line))
     print(
         f"merged {plural(len(args.dirs), 'report dir')} into {args.report_dir.resolve()} "
         f"(exit {merged['exit_code']})"

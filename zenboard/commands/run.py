@@ -49,6 +49,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="run shard K of N of each suite (balanced by .zenboard/durations.json)",
     )
     parser.add_argument(
+        "--failed",
+        action="store_true",
+        help="rerun the last run's failed tests, per suite (from the report dir's summary.json)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        metavar="N",
+        help="stress run: run each NODEID given (in place of suites) N times over the workers",
+    )
+    parser.add_argument(
         "--plan",
         choices=("fixed", "durations"),
         default="fixed",
@@ -65,8 +76,12 @@ def run(args: argparse.Namespace) -> int:
     config = with_retries(load_config(args.project), args.retries)
     config = with_timeouts(config, timeouts_of(args))
     args.task_env = suite_environment(config, args.task)
+    if args.repeat is not None:
+        return _run_repeated(args, config)
     suites = config.select(args.suites)
     report_dir = args.report_dir.resolve() if args.report_dir else None
+    if args.failed:
+        return _run_failed(args, config, suites, report_dir)
     if args.shard is not None or args.plan == "durations":
         return _run_planned(args, config, suites, report_dir)
     options = RunOptions(report_dir=report_dir, ci=args.ci, extra_env=args.task_env)
@@ -102,3 +117,83 @@ def _run_planned(
         extra_env=args.task_env,
     )
     return HeadlessRun(config, plan.suites, options).run()
+
+
+NO_FAILURES = "no failed tests in the last run"
+
+
+def _run_failed(
+    args: argparse.Namespace,
+    config: ProjectConfig,
+    suites: tuple[SuiteConfig, ...],
+    report_dir: Path | None,
+) -> int:
+    """`--failed`: the last run's failed tests of the suites selected, and nothing else."""
+    from zenboard.engine.engine import report_location
+    from zenboard.headless.run import HeadlessRun, RunOptions
+    from zenboard.records.last_failures import last_failures
+
+    failed = last_failures(report_location(config.root, report_dir)[0])
+    chosen = tuple(s for s in suites if s.name in failed)
+    if not chosen:
+        print(NO_FAILURES, flush=True)
+        return 5
+    selection = {s.name: failed[s.name] for s in chosen}
+    options = RunOptions(
+        report_dir=report_dir, ci=args.ci, selection=selection, extra_env=args.task_env
+    )
+    return HeadlessRun(config, chosen, options).run()
+
+
+MAX_REPEAT = 10_000
+
+
+def repeat_selection(
+    config: ProjectConfig, words: list[str], times: int, flag: str = "--repeat"
+) -> tuple[tuple[SuiteConfig, ...], dict[str, tuple[tuple[str, ...], str]]]:
+    """The suites of a stress run, each set to repeat its tests, and their node ids.
+
+    Words that name a suite choose the suites (default: all); the others are node ids, as the
+    reports name them (relative to the project's root), run in every suite chosen. `flag` is
+    the option that gave `times`, as errors name it (`verify --runs` stresses too).
+    """
+    from dataclasses import replace
+
+    from zenboard.errors import InputError
+    from zenboard.wire import ENV_REPEAT
+
+    if not 1 <= times <= MAX_REPEAT:
+        raise InputError(f"{flag} {times}: expected a whole number from 1 to {MAX_REPEAT}")
+    names = {s.name for s in config.suites}
+    nodeids = tuple(dict.fromkeys(w for w in words if w not in names))
+    if not nodeids or any("::" not in n for n in nodeids):
+        raise InputError(f"{flag} N: expected test ids (path::test), e.g. tests/t.py::test_a")
+    chosen = config.select([w for w in words if w in names])
+    suites = tuple(
+        replace(
+            s,
+            args=(*s.args, "-p", "zenboard.plugins.repeat"),
+            env={**s.env, ENV_REPEAT: str(times)},
+        )
+        for s in chosen
+        if s.kind == "pytest"
+    )
+    if not suites:
+        raise InputError(f"{flag} N: only pytest suites can repeat tests")
+    return suites, {s.name: (nodeids, str(config.root)) for s in suites}
+
+
+def _run_repeated(args: argparse.Namespace, config: ProjectConfig) -> int:
+    """`--repeat N NODEID...`: a stress run, each test N times, spread over the workers."""
+    from zenboard.headless.run import HeadlessRun, RunOptions
+
+    suites, selection = repeat_selection(config, args.suites, args.repeat)
+    report_dir = args.report_dir.resolve() if args.report_dir else None
+    options = RunOptions(
+        report_dir=report_dir,
+        ci=args.ci,
+        selection=selection,
+        kind="repeat",
+        extra_env=args.task_env,
+    )
+    return HeadlessRun(config, suites, options).run()

@@ -1,9 +1,20 @@
-"""`zenboard verify`: N consecutive runs, a proof log each, and a stable/flaky verdict."""
+"""`zenboard verify`: N consecutive runs, a proof log each, and a stable/flaky verdict.
+
+Given test ids (`verify NODEID... --runs N`) it is one stress run instead: each test N times,
+spread over the workers (`run --repeat`), judged repetition by repetition.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from zenboard.config import ProjectConfig
+    from zenboard.headless.verify import QuietRun, Verdict
 
 from zenboard.commands import add_timeout_arguments, timeouts_of
 
@@ -16,9 +27,18 @@ WRITES = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("suites", nargs="*", metavar="SUITE", help="suites to run (default: all)")
     parser.add_argument(
-        "--runs", type=int, default=5, metavar="N", help="consecutive runs (default 5)"
+        "suites",
+        nargs="*",
+        metavar="SUITE|NODEID",
+        help="suites to run (default: all); test ids (path::test) make it a stress run",
+    )
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=5,
+        metavar="N",
+        help="consecutive runs, or each test id's repetitions (default 5)",
     )
     parser.add_argument(
         "--task", metavar="ID", help="task whose .zenflow/tasks/<ID>/ gets the proof logs"
@@ -28,72 +48,136 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from zenboard import safefs
     from zenboard.config import load_config, with_timeouts
     from zenboard.errors import InputError
-    from zenboard.headless.verify import judge, proof_log, run_quietly
+    from zenboard.headless.verify import judge, judge_repetitions
     from zenboard.project.git import head_commit
     from zenboard.tasks.identity import resolve_task
-    from zenboard.textsafe import visible
-    from zenboard.words import plural
 
     if args.runs < 1:
         raise InputError(f"--runs {args.runs}: expected a whole number >= 1")
     config = with_timeouts(load_config(args.project), timeouts_of(args))
-    suites = config.select(args.suites)
     task = resolve_task(config.root, args.task)
     proof_dir = config.root / ".zenflow" / "tasks" / task.id
     commit = head_commit(config.root)
-    states = []
-    for k in range(1, args.runs + 1):
-        report_dir = config.root / ".zenboard" / "reports" / "verify" / f"run{k}"
-        done = run_quietly(config, suites, report_dir, "verify")
-        states.append(done.state)
-        proof = proof_dir / f"proof_run{k}.txt"
-        try:  # below the project: never through a link (`.zenflow -> ~` is refused)
-            safefs.write_atomic(proof, proof_log(k, args.runs, done, task.id, commit), config.root)
-        except OSError as exc:
-            raise InputError(f"proof log not written: {safefs.describe(exc)}") from None
-        counts = {
-            o: sum(s.counts[o] for s in done.state.suites.values())
-            for o in ("passed", "failed", "error", "skipped")
-        }
-        said = ", ".join(f"{n} {o}" for o, n in counts.items() if n) or "no tests"
-        if not args.json:
-            print(
-                f"run {k}/{args.runs}: {said} in {done.wall:.1f}s (exit {done.exit_code})"
-                f" -> {visible(str(proof))}",
-                flush=True,
-            )
-    verdict = judge(states)
+    stress = any("::" in word for word in args.suites)
+    if stress:
+        done = _stress_run(args, config, proof_dir / "proof_run1.txt", task.id, commit)
+        verdict = judge_repetitions(done.state, args.runs, config.quarantine)
+    else:
+        states = [
+            _one_run(args, config, k, proof_dir / f"proof_run{k}.txt", task.id, commit).state
+            for k in range(1, args.runs + 1)
+        ]
+        verdict = judge(states, config.quarantine)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "verdict": verdict.word,
-                    "runs": args.runs,
-                    "task": task.id,
-                    "proof_dir": str(proof_dir),
-                    "flaky": [
-                        {"suite": t.suite, "nodeid": t.nodeid, "pattern": t.pattern}
-                        for t in verdict.flaky
-                    ],
-                    "failing": [
-                        {"suite": t.suite, "nodeid": t.nodeid, "pattern": t.pattern}
-                        for t in verdict.failing
-                    ],
-                    "suite_errors": verdict.suite_errors,
-                },
-                indent=2,
-            )
-        )
-    else:  # test ids and suite errors are shown, never obeyed (the JSON above stays exact)
-        counted = f"{plural(args.runs, 'run')}, {plural(len(verdict.tests), 'test')}"
-        print(f"verdict: {verdict.word} ({counted})")
-        for t in verdict.flaky:
-            print(f"  flaky    {t.pattern}  [{t.suite}] {visible(t.nodeid)}")
-        for t in verdict.failing:
-            print(f"  failing  {t.pattern}  [{t.suite}] {visible(t.nodeid)}")
-        for line in verdict.suite_errors:
-            print(f"  error    {visible(line)}")
+        print(json.dumps(_as_json(verdict, args.runs, stress, task.id, proof_dir), indent=2))
+    else:
+        _print_verdict(verdict, args.runs, stress)
     return 0 if verdict.word == "stable" else 1
+
+
+def _one_run(
+    args: argparse.Namespace,
+    config: ProjectConfig,
+    k: int,
+    proof: Path,
+    task: str,
+    commit: str | None,
+) -> QuietRun:
+    """Run k of N: the suites whole, its proof log, its line."""
+    from zenboard.headless.verify import proof_log, run_quietly
+
+    suites = config.select(args.suites)
+    report_dir = config.root / ".zenboard" / "reports" / "verify" / f"run{k}"
+    done = run_quietly(config, suites, report_dir, "verify")
+    _write_proof(config, proof, proof_log(k, args.runs, done, task, commit))
+    if not args.json:
+        _say(f"run {k}/{args.runs}", done, proof)
+    return done
+
+
+def _stress_run(
+    args: argparse.Namespace, config: ProjectConfig, proof: Path, task: str, commit: str | None
+) -> QuietRun:
+    """The one run of a stress verify: each test id `--runs` times over the workers."""
+    from zenboard.commands.run import repeat_selection
+    from zenboard.headless.verify import proof_log, run_quietly
+    from zenboard.words import plural
+
+    suites, selection = repeat_selection(config, args.suites, args.runs, flag="--runs")
+    report_dir = config.root / ".zenboard" / "reports" / "verify" / "run1"
+    done = run_quietly(config, suites, report_dir, "verify", selection=selection)
+    tests = len(next(iter(selection.values()))[0])
+    what = f"stress run, {plural(args.runs, 'repetition')} of {plural(tests, 'test')}"
+    _write_proof(config, proof, proof_log(1, 1, done, task, commit, f"zenboard verify: {what}"))
+    if not args.json:
+        _say(what, done, proof)
+    return done
+
+
+def _write_proof(config: ProjectConfig, proof: Path, text: str) -> None:
+    from zenboard import safefs
+    from zenboard.errors import InputError
+
+    try:  # below the project: never through a link (`.zenflow -> ~` is refused)
+        safefs.write_atomic(proof, text, config.root)
+    except OSError as exc:
+        raise InputError(f"proof log not written: {safefs.describe(exc)}") from None
+
+
+def _say(what: str, done: QuietRun, proof: Path) -> None:
+    """One line a run: its counts, wall time, exit code and proof log."""
+    from zenboard.textsafe import visible
+
+    counts = {
+        o: sum(s.counts[o] for s in done.state.suites.values())
+        for o in ("passed", "failed", "error", "skipped")
+    }
+    said = ", ".join(f"{n} {o}" for o, n in counts.items() if n) or "no tests"
+    line = f"{what}: {said} in {done.wall:.1f}s (exit {done.exit_code}) -> {visible(str(proof))}"
+    print(line, flush=True)
+
+
+def _as_json(
+    verdict: Verdict, runs: int, stress: bool, task: str, proof_dir: Path
+) -> dict[str, object]:
+    def rows(kind: str) -> list[dict[str, str]]:
+        return [
+            {"suite": t.suite, "nodeid": t.nodeid, "pattern": t.pattern}
+            for t in getattr(verdict, kind)
+        ]
+
+    return {
+        "verdict": verdict.word,
+        "runs": runs,
+        "stress": stress,
+        "task": task,
+        "proof_dir": str(proof_dir),
+        "flaky": rows("flaky"),
+        "failing": rows("failing"),
+        "quarantined": [
+            {"suite": t.suite, "nodeid": t.nodeid, "pattern": t.pattern, "reason": t.quarantined}
+            for t in verdict.quarantined
+        ],
+        "suite_errors": verdict.suite_errors,
+    }
+
+
+def _print_verdict(verdict: Verdict, runs: int, stress: bool) -> None:
+    """The verdict in lines; test ids, reasons and suite errors are shown, never obeyed."""
+    from zenboard.textsafe import visible
+    from zenboard.words import plural
+
+    times = plural(runs, "repetition" if stress else "run")
+    print(f"verdict: {verdict.word} ({times}, {plural(len(verdict.tests), 'test')})")
+    for t in verdict.flaky:
+        print(f"  flaky    {t.pattern}  [{t.suite}] {visible(t.nodeid)}")
+    for t in verdict.failing:
+        print(f"  failing  {t.pattern}  [{t.suite}] {visible(t.nodeid)}")
+    for line in verdict.suite_errors:
+        print(f"  error    {visible(line)}")
+    if verdict.quarantined:
+        print("quarantined (judged apart: their failures do not change the verdict)")
+    for t in verdict.quarantined:
+        print(visible(f"  {t.kind:<8} {t.pattern}  [{t.suite}] {t.nodeid}: {t.quarantined}"))

@@ -150,6 +150,7 @@ class Engine:
             self.reader_niceness,
             suite.allow_empty,
             suite.suite_timeout,
+            tuple(self.config.quarantine),
         )
         with self._lock:
             # Started under the lock: a cancel either sees this run or ends the sequence.

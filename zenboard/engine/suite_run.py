@@ -54,6 +54,7 @@ class SuiteRun:
         niceness: int = 0,
         allow_empty: bool = False,
         timeout: float | None = None,
+        quarantine: tuple[str, ...] = (),
     ) -> None:
         """One run of `suite`'s `command`, not started yet.
 
@@ -66,7 +67,9 @@ class SuiteRun:
             niceness: Nice value of the run's reader threads.
             allow_empty: The run may select no test without exiting 5.
             timeout: Seconds the run may take before it is cancelled (None: no limit).
+            quarantine: The project's quarantined test ids (their failures fail nothing).
         """
+        self.quarantine = quarantine
         self.suite = suite
         self.allow_empty = allow_empty
         """The suite may select no test without making the run exit 5 (see `SuiteLaunched`)."""
@@ -119,7 +122,7 @@ class SuiteRun:
 
     def _launched(self, pid: int, now: float) -> ev.SuiteLaunched:
         return ev.SuiteLaunched(
-            self.suite, self.command.argv, pid, now, self.nodeids, self.allow_empty
+            self.suite, self.command.argv, pid, now, self.nodeids, self.allow_empty, self.quarantine
         )
 
     def start(self) -> None:

@@ -22,6 +22,7 @@ from zenboard.config import ProjectConfig, SuiteConfig
 from zenboard.engine import Engine, EventBuffer
 from zenboard.headless.short_traceback import short_traceback
 from zenboard.model import events as ev
+from zenboard.model.quarantine import unmatched
 from zenboard.model.reducer import MAIN_WORKER, apply
 from zenboard.model.state import RunState, SuiteState, TestResult
 from zenboard.model.timing import slow_tests
@@ -140,6 +141,30 @@ def final_table(state: RunState, now: float) -> list[str]:
     return lines
 
 
+def quarantine_lines(config: ProjectConfig, state: RunState, whole: bool) -> list[str]:
+    """What the quarantine did: the quarantined tests that failed (not counted), and, after a
+    run of whole suites, the ids in the table that match no collected test (a warning)."""
+    lines = []
+    for suite in state.suites.values():
+        failed = suite.quarantined_failures()
+        if failed:
+            names = ", ".join(t.nodeid for t in failed[:5])
+            more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
+            lines.append(
+                f"[{suite.name}] quarantined: {plural(len(failed), 'test')} failed and "
+                f"did not fail the run: {names}{more}"
+            )
+    ran = [s for s in state.suites.values() if s.runs]
+    if whole and config.quarantine and ran and all(s.collected_ids or s.tests for s in ran):
+        seen = [n for s in ran for n in (*s.collected_ids, *s.tests)]
+        for nodeid in unmatched(config.quarantine, seen):
+            lines.append(
+                f"quarantine: {nodeid} matches no test collected in this run "
+                f"({config.source}): renamed or deleted?"
+            )
+    return lines
+
+
 @dataclass(frozen=True)
 class RunOptions:
     """How a headless run runs, prints and is recorded; the defaults are `zenboard run`'s."""
@@ -244,6 +269,8 @@ class HeadlessRun:
         for line in final_table(self.state, now):
             self.print(line)
         self._explain_empty_suites()
+        for line in quarantine_lines(self.config, self.state, self._whole_project()):
+            self.print(line)
         meta = self._run_meta()
         published = self.publish_reports(meta)
         self.engine.close()
@@ -261,6 +288,10 @@ class HeadlessRun:
         ):
             self.print(line)
         return code
+
+    def _whole_project(self) -> bool:
+        """Whether this run ran every configured suite whole (every test id could show up)."""
+        return not self.selection and len(self.suites) == len(self.config.suites)
 
     def _explain_empty_suites(self) -> None:
         """Name each suite that ran whole and selected nothing: the reason for exit code 5."""
@@ -310,6 +341,8 @@ class HeadlessRun:
             return
         self._named.add((suite.name, suite.runs, nodeid))
         label = "UNREPORTED" if test.unreported else test.outcome.upper()
+        if test.quarantined:
+            label += " (quarantined: does not fail the run)"
         reason = cut(test.reason(), REASON_CHARS)
         self.print(f"[{suite.name}] {label} {nodeid} ({test.worker}): {reason}")
         if len(self._named) <= TRACEBACKS_SHOWN:
@@ -397,7 +430,7 @@ class HeadlessRun:
         from zenboard.records import reports
 
         try:
-            reports.write_suite_reports(suite, self.engine.staging_dir)
+            reports.write_suite_reports(suite, self.engine.staging_dir, self.config.quarantine)
         except OSError as exc:
             # Said once, at publishing, under the name the file would have been published as.
             target = self.engine.report_dir / f"{suite.name}.xml"

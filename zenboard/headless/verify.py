@@ -8,6 +8,10 @@ with its output kept out of the way; what remains is one line per run, a proof l
 - flaky: a test passed in some runs and failed in others (shown with its pattern, `PPFPP`), or
   passed only on a retry (`R`) in any run: a retry that was needed is never stable;
 - failing: no test flaked, but some failed every time (a broken test is not a flaky one).
+
+Given test ids, verify is a stress run instead (`run --repeat N`): one run, each test N times
+over the workers, and the same verdict over the repetitions (`judge_repetitions`). Either way
+quarantined tests are judged apart: listed with their reason, never making the verdict fail.
 """
 
 from __future__ import annotations
@@ -19,9 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zenboard.config import ProjectConfig, SuiteConfig
+from zenboard.model.quarantine import reason_of
 from zenboard.model.state import RunState, SuiteState, SuiteStatus
 from zenboard.records.history import outcome_letter
 from zenboard.textsafe import visible
+from zenboard.wire import repeated_of, repetition_number
+from zenboard.words import plural
 
 MISSING = "-"
 """Pattern letter for a run in which the test did not report at all."""
@@ -106,6 +113,8 @@ class TestVerdict:
     pattern: str
     """One letter a run: P passed, R passed on a retry, F failed or error, S skipped, x/X
     xfail/xpass, - missing."""
+    quarantined: str = ""
+    """Why the project quarantined the test ("" when it did not): judged apart."""
 
     @property
     def kind(self) -> str:
@@ -128,11 +137,16 @@ class Verdict:
 
     @property
     def flaky(self) -> list[TestVerdict]:
-        return [t for t in self.tests if t.kind == "flaky"]
+        return [t for t in self.tests if t.kind == "flaky" and not t.quarantined]
 
     @property
     def failing(self) -> list[TestVerdict]:
-        return [t for t in self.tests if t.kind == "failing"]
+        return [t for t in self.tests if t.kind == "failing" and not t.quarantined]
+
+    @property
+    def quarantined(self) -> list[TestVerdict]:
+        """Quarantined tests, whatever their pattern: shown apart, failing nothing."""
+        return [t for t in self.tests if t.quarantined]
 
     @property
     def word(self) -> str:
@@ -143,8 +157,8 @@ class Verdict:
         return "stable"
 
 
-def judge(runs: Sequence[RunState]) -> Verdict:
-    """The verdict over consecutive runs of the same suites."""
+def judge(runs: Sequence[RunState], quarantine: Mapping[str, str] | None = None) -> Verdict:
+    """The verdict over consecutive runs of the same suites (`quarantine`: id -> reason)."""
     per_run = [letters(state) for state in runs]
     keys = sorted({key for run in per_run for key in run})
     tests = [
@@ -152,6 +166,7 @@ def judge(runs: Sequence[RunState]) -> Verdict:
             suite,
             nodeid,
             "".join(run.get((suite, nodeid), MISSING) for run in per_run),
+            reason_of(nodeid, quarantine or {}) or "",
         )
         for suite, nodeid in keys
     ]
@@ -161,12 +176,44 @@ def judge(runs: Sequence[RunState]) -> Verdict:
     return Verdict(tests, errors)
 
 
+def judge_repetitions(
+    state: RunState, times: int, quarantine: Mapping[str, str] | None = None
+) -> Verdict:
+    """The verdict over one stress run: a letter per repetition, in their order (`@repeat<k>`).
+
+    A repetition that reported nothing is `-`, and its suite is incomplete (a verdict error).
+    """
+    letters: dict[tuple[str, str], list[str]] = {}
+    for suite in state.suites.values():
+        for result in suite.tests.values():
+            key = (suite.name, repeated_of(result.nodeid))
+            pattern = letters.setdefault(key, [MISSING] * times)
+            k = repetition_number(result.nodeid)
+            if k is None:  # not a plain function: it ran once
+                letters[key] = pattern = pattern[:1]
+                k = 1
+            if 1 <= k <= len(pattern):
+                pattern[k - 1] = outcome_letter(result.outcome, result.attempts)
+    tests = [
+        TestVerdict(
+            suite,
+            nodeid,
+            "".join(letters[(suite, nodeid)]),
+            reason_of(nodeid, quarantine or {}) or "",
+        )
+        for suite, nodeid in sorted(letters)
+    ]
+    return Verdict(tests, incomplete(state))
+
+
 def incomplete(state: RunState) -> list[str]:
     """A line per suite of `state` that could not complete: its outcomes are not the whole story."""
     return [
         f"suite {suite.name} {suite.status}: {_why(suite)}"
         for suite in state.suites.values()
         if suite.status in (SuiteStatus.ERROR, SuiteStatus.CANCELLED)
+        or suite.not_run
+        or suite.interrupted
     ]
 
 
@@ -174,13 +221,18 @@ def _why(suite: SuiteState) -> str:
     """Why a suite could not complete, in one line: its error, else its first collection error."""
     if suite.error:
         return suite.error
+    left = [*suite.not_run, *suite.interrupted]
+    if left:
+        return f"{plural(len(left), 'test')} got no outcome (first: {left[0]})"
     if suite.collect_errors:
         nodeid, text = suite.collect_errors[0]
         return f"collection error in {nodeid}: {_last_line(text)}"
     return "see its reports"
 
 
-def proof_log(k: int, runs: int, run: QuietRun, task: str, commit: str | None) -> str:
+def proof_log(
+    k: int, runs: int, run: QuietRun, task: str, commit: str | None, heading: str = ""
+) -> str:
     """The text of `proof_run<k>.txt`: suites, counts, timings and failures of one run.
 
     The log is read with `cat` and `less`, which pass escape sequences to the terminal, so the
@@ -193,10 +245,11 @@ def proof_log(k: int, runs: int, run: QuietRun, task: str, commit: str | None) -
         run: The finished run.
         task: The task id the log names.
         commit: The git commit tested (None: not a git repository).
+        heading: The log's first line (default: which run of how many it is).
     """
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started))
     lines = [
-        f"zenboard verify: run {k} of {runs}",
+        heading or f"zenboard verify: run {k} of {runs}",
         f"task: {task}",
         f"commit: {commit or '(not a git repository)'}",
         f"started: {when}",
@@ -218,7 +271,8 @@ def proof_log(k: int, runs: int, run: QuietRun, task: str, commit: str | None) -
             f"{suite.duration(run.started + run.wall):>7.2f}s"
         )
         failures += [
-            f"  [{suite.name}] {t.outcome.upper()} {t.nodeid} ({t.worker}): {t.reason()}"
+            f"  [{suite.name}] {t.outcome.upper()}{' (quarantined)' if t.quarantined else ''} "
+            f"{t.nodeid} ({t.worker}): {t.reason()}"
             for t in suite.failures()
         ]
         failures += [

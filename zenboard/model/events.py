@@ -146,6 +146,8 @@ class SuiteLaunched:
     allow_empty: bool = False
     """The suite may select no test (`allow_empty`, or a watch phase). A rerun of some tests
     (`nodeids`) may too; else a whole suite that collects nothing makes the run exit 5."""
+    quarantine: tuple[str, ...] = ()
+    """The project's quarantined test ids: their failures do not fail the suite."""
 
 
 @dataclass(frozen=True, slots=True)

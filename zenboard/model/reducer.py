@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from zenboard.model import events as ev
+from zenboard.model.quarantine import is_quarantined
 from zenboard.model.state import (
     RunState,
     SuiteState,
@@ -51,6 +52,7 @@ def _launched(suite: SuiteState, event: ev.SuiteLaunched) -> None:
     suite.runs += 1
     suite.rerun_of = event.nodeids
     suite.allow_empty = event.allow_empty or bool(event.nodeids)
+    suite.quarantine = frozenset(event.quarantine)
     if event.nodeids:
         for nodeid in event.nodeids:
             old = suite.tests.pop(nodeid, None)
@@ -180,6 +182,7 @@ def _set_result(suite: SuiteState, result: TestResult) -> None:
         if previous is not None and counted_this_run:
             previous.counts[old.outcome] -= 1
             previous.done -= 1
+    result.quarantined = is_quarantined(result.nodeid, suite.quarantine)
     suite.tests[result.nodeid] = result
     suite.counts[result.outcome] += 1
     _count_retries(suite, result, 1)
@@ -293,13 +296,21 @@ def _final_status(suite: SuiteState, event: ev.SuiteExited) -> SuiteStatus:
         or suite.exitstatus is None
     ):
         return SuiteStatus.ERROR
-    if suite.failed or suite.crashed_workers or suite.incomplete:
+    excused = suite.quarantined_failed
+    crashes = [w for w in suite.workers.values() if w.crashed and not _crash_excused(suite, w)]
+    if suite.failed > excused or crashes or suite.incomplete:
         return SuiteStatus.FAILED
     if status == 5 or not suite.tests:
         return SuiteStatus.NO_TESTS
-    if status == 0:
+    if status == 0 or (status == 1 and excused):  # pytest's 1 was the quarantined failures
         return SuiteStatus.PASSED
     return SuiteStatus.ERROR
+
+
+def _crash_excused(suite: SuiteState, worker: WorkerState) -> bool:
+    """A worker that crashed running a quarantined test: that test's error, failing nothing."""
+    crashed = suite.tests.get(worker.crashed_test or "")
+    return crashed is not None and crashed.quarantined
 
 
 def _output(suite: SuiteState, event: ev.OutputLine) -> None:

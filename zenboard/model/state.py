@@ -75,6 +75,8 @@ class TestResult:
     """How many times it ran: more than 1 when a failed attempt was retried."""
     failed_attempts: tuple[dict[str, Any], ...] = field(default=(), repr=False)
     """The records of its failed attempts before the last (JUnit's `flakyFailure`s)."""
+    quarantined: bool = False
+    """The project quarantined it: it runs and is reported, its failure fails nothing."""
 
     @property
     def failed(self) -> bool:
@@ -184,6 +186,8 @@ class SuiteState:
     """Collected tests that never started because the run ended early (no outcome)."""
     interrupted: list[str] = field(default_factory=list)
     """Tests that were running when the run was cancelled (no outcome)."""
+    quarantine: frozenset[str] = frozenset()
+    """The quarantined test ids the current run was launched with (`model.quarantine`)."""
 
     @property
     def unreported(self) -> int:
@@ -215,6 +219,17 @@ class SuiteState:
     @property
     def crashed_workers(self) -> list[WorkerState]:
         return [w for w in self.workers.values() if w.crashed]
+
+    @property
+    def quarantined_failed(self) -> int:
+        """Failed or errored tests that are quarantined (counted by pytest, failing nothing).
+        Nothing to count without a quarantine: views ask on every redraw."""
+        if not self.quarantine:
+            return 0
+        return sum(1 for t in self.tests.values() if t.quarantined and t.failed)
+
+    def quarantined_failures(self) -> list[TestResult]:
+        return [t for t in self.tests.values() if t.quarantined and t.failed]
 
     def duration(self, now: float) -> float:
         if self.started_at is None:

@@ -22,6 +22,7 @@ from zenboard import safefs
 from zenboard.errors import InputError
 from zenboard.model.state import RunState, SuiteStatus
 from zenboard.records import history_schema
+from zenboard.wire import repeated_of
 
 HISTORY_FILE = Path(".zenboard/history.db")
 BUSY_TIMEOUT_MS = 30_000
@@ -93,8 +94,8 @@ def record_from_state(
     for suite in state.suites.values():
         if suite.status is SuiteStatus.IDLE or not suite.runs:
             continue
-        tests = tuple(
-            TestRecord(t.nodeid, t.outcome, t.duration, t.worker, t.attempts)
+        tests = tuple(  # a stress run's repetition is a run of its test, under the test's id
+            TestRecord(repeated_of(t.nodeid), t.outcome, t.duration, t.worker, t.attempts)
             for t in suite.tests.values()
         )
         suites.append(
@@ -328,11 +329,12 @@ class History:
 
     def outcome_patterns(self, last_runs: int = 50) -> dict[tuple[str, str], str]:
         """(suite, nodeid) -> its outcomes oldest first, one letter a run (P, F, S, ...; R for
-        a pass that needed a retry)."""
+        a pass that needed a retry; a stress run's repetitions in the order they were recorded)."""
         rows = self.conn.execute(
             "SELECT s.suite, t.nodeid, t.outcome, t.attempts"
             " FROM test_results t JOIN suite_runs s ON s.id = t.suite_run_id"
-            " WHERE s.run_id > (SELECT COALESCE(MAX(id), 0) - ? FROM runs) ORDER BY s.run_id, s.id",
+            " WHERE s.run_id > (SELECT COALESCE(MAX(id), 0) - ? FROM runs)"
+            " ORDER BY s.run_id, s.id, t.rowid",
             (last_runs,),
         ).fetchall()
         patterns: dict[tuple[str, str], str] = {}
@@ -340,6 +342,35 @@ class History:
             key = (suite, nodeid)
             patterns[key] = patterns.get(key, "") + outcome_letter(outcome, attempts)
         return patterns
+
+    def recent_results(self, last_runs: int = 50) -> list[tuple[str, str, str, float]]:
+        """(suite, nodeid, outcome, run's start) of every result of the last runs, oldest
+        first (a stress run's repetitions in the order they were recorded)."""
+        rows = self.conn.execute(
+            "SELECT s.suite, t.nodeid, t.outcome, r.started"
+            " FROM test_results t JOIN suite_runs s ON s.id = t.suite_run_id"
+            " JOIN runs r ON r.id = s.run_id"
+            " WHERE s.run_id > (SELECT COALESCE(MAX(id), 0) - ? FROM runs)"
+            " ORDER BY s.run_id, s.id, t.rowid",
+            (last_runs,),
+        ).fetchall()
+        return [(str(a), str(b), str(c), float(d)) for a, b, c, d in rows]
+
+    def latest_results(self, nodeid: str, limit: int) -> list[tuple[str, float]]:
+        """(outcome, run's start) of the latest results of `nodeid`, newest first, in any
+        suite; an id without parameters also takes every parametrization's (`test_io[big]`)."""
+        # its parametrizations sort between `id[` and `id` + the character after '[': a range
+        # the nodeid index serves (a prefix match would scan every result)
+        low, high = (nodeid, nodeid) if "[" in nodeid else (nodeid + "[", nodeid + "\\")
+        rows = self.conn.execute(
+            "SELECT t.outcome, r.started"
+            " FROM test_results t JOIN suite_runs s ON s.id = t.suite_run_id"
+            " JOIN runs r ON r.id = s.run_id"
+            " WHERE t.nodeid = ? OR (t.nodeid > ? AND t.nodeid < ?)"
+            " ORDER BY s.run_id DESC, s.id DESC, t.rowid DESC LIMIT ?",
+            (nodeid, low, high, limit),
+        ).fetchall()
+        return [(str(outcome), float(started)) for outcome, started in rows]
 
     def flakiest_tests(self, limit: int = 10, last_runs: int = 50) -> list[dict[str, Any]]:
         """Tests whose outcome flipped between passing and failing, most flips first; a pass

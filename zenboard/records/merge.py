@@ -41,6 +41,8 @@ PROCESS_EXIT = range(-64, 256)
 MAX_DEPTH = 100
 """Deeper JSON than any report has: refused, so that writing it back cannot hit recursion."""
 STREAM_KEYS = ("malformed", "oversized", "duplicates", "corrected")
+OPTIONAL_COUNTS = ("flaky", "quarantined_failed")
+"""Counts a summary may add beside pytest's (older summaries lack them)."""
 
 _MISSING = object()
 
@@ -197,20 +199,19 @@ def _is_dict(value: object) -> bool:
     return isinstance(value, dict)
 
 
-OPTIONAL_COUNTS = ("flaky",)
-"""Counts a suite's `counts` may add beside the outcomes (flaky: passed only on a retry)."""
-
-
 def _check_counts(
-    path: Path, where: str, table: dict[str, Any], keys: Sequence[str], optional: Sequence[str] = ()
+    path: Path,
+    where: str,
+    table: dict[str, Any],
+    keys: Sequence[str],
+    optional: Sequence[str] = (),
 ) -> None:
-    """A table of counts: every one of `keys` a count, those of `optional` present a count
-    too, and no other key."""
+    """A table of counts: every one of `keys` a count, `optional` ones too, and no other key."""
     for key in keys:
         _need(path, table, key, f"{where}.", "a count", _count)
     for key in optional:
         _optional(path, table, key, f"{where}.", "a count", _count)
-    extra = next((k for k in table if k not in keys and k not in optional), None)
+    extra = next((k for k in table if k not in (*keys, *optional)), None)
     if extra is not None:
         _bad(path, where, f"no key but {', '.join(keys)}", extra)
 
@@ -243,10 +244,8 @@ def check_suite(path: Path, i: int, suite: dict[str, Any], name: str) -> None:
     )
     _need(path, suite, "duration", at, "a number of seconds", _is_number)
     collected = _need(path, suite, "collected", at, "a count or null", _count, null=True)
-    for key, keys, optional in (
-        ("counts", (*OUTCOMES, "not_run"), OPTIONAL_COUNTS),
-        ("stream", STREAM_KEYS, ()),
-    ):
+    for key, keys in (("counts", (*OUTCOMES, "not_run")), ("stream", STREAM_KEYS)):
+        optional = OPTIONAL_COUNTS if key == "counts" else ()
         table = _need(path, suite, key, at, "an object", _is_dict)
         _check_counts(path, f"{at}{key}", table, keys, optional)
     counts = suite["counts"]
@@ -289,16 +288,22 @@ def check_suite(path: Path, i: int, suite: dict[str, Any], name: str) -> None:
     if interrupted and status != "cancelled":
         expected = "'cancelled' (interrupted lists tests running when a run was cancelled)"
         _bad(path, f"{at}status", expected, status)
-    failing = next((j for j, row in enumerate(rows) if row["outcome"] in FAILING), None)
+    quarantined_failed = sum(1 for row in rows if excused(row))
+    if counts.get("quarantined_failed", quarantined_failed) != quarantined_failed:
+        expected = f"{quarantined_failed} (the failed rows marked quarantined)"
+        _bad(path, f"{at}counts.quarantined_failed", expected, counts["quarantined_failed"])
+    failing = next((j for j, row in enumerate(rows) if _failing(row)), None)
     if status == "failed" and failing is None and not crashed and not not_run:
         expected = "not 'failed' (no row failed, no worker crashed, every test has an outcome)"
         _bad(path, f"{at}status", expected, status)
+    quarantined = {row["nodeid"] for row in rows if excused(row)}
     if status in GREEN:
+        crashed = [w for w in crashed if workers[w].get("crashed_test") not in quarantined]
         _check_green(path, at, suite, failing, crashed)
         if collected is not None and collected > len(rows):
             expected = f"at most {len(rows)} (a {status} suite has a row for each test collected)"
             _bad(path, f"{at}collected", expected, collected)
-        if status == "passed" and exit_code != 0:
+        if status == "passed" and exit_code != 0 and not (exit_code == 1 and quarantined):
             _bad(path, f"{at}exit_code", "0 (the suite's status is 'passed')", exit_code)
         if status == "no tests" and exit_code not in (0, 5):
             _bad(path, f"{at}exit_code", "0 or 5 (the suite's status is 'no tests')", exit_code)
@@ -372,10 +377,21 @@ def _check_row(path: Path, where: str, row: Any) -> None:
     _optional(path, row, "attempts", f"{where}.", "a count of runs (1 or more)", _attempts)
     if row.get("flaky") is True and (row["outcome"] != "passed" or row.get("attempts", 1) < 2):
         _bad(path, f"{where}.flaky", "true only on a passed row of 2 or more attempts", True)
+    _optional(path, row, "quarantined", f"{where}.", "true", lambda v: v is True)
 
 
 def _attempts(value: object) -> bool:
     return _is_int(value) and isinstance(value, int) and value >= 1
+
+
+def excused(row: dict[str, Any]) -> bool:
+    """A failed row of a quarantined test: reported, and failing nothing."""
+    return row.get("quarantined") is True and row["outcome"] in FAILING
+
+
+def _failing(row: dict[str, Any]) -> bool:
+    """A failed row that fails its run (not quarantined)."""
+    return row["outcome"] in FAILING and row.get("quarantined") is not True
 
 
 def load_summaries(dirs: Sequence[Path]) -> list[tuple[Path, dict[str, Any]]]:
@@ -494,7 +510,7 @@ def merge_summaries(summaries: Sequence[tuple[Path, dict[str, Any]]]) -> dict[st
             for key in merged["stream"]:
                 merged["stream"][key] += suite["stream"][key]
     for merged in suites.values():
-        if merged["status"] in GREEN and any(t["outcome"] in FAILING for t in merged["tests"]):
+        if merged["status"] in GREEN and any(_failing(t) for t in merged["tests"]):
             merged["status"] = "failed"  # never so after check_summary: a last guard
     return {
         "version": SUMMARY_VERSION,
@@ -507,11 +523,11 @@ def merge_summaries(summaries: Sequence[tuple[Path, dict[str, Any]]]) -> dict[st
 
 
 def merged_exit_code(suites: Sequence[dict[str, Any]]) -> int:
-    """1 if any suite failed or has a test that failed or has no outcome; 5 if every suite
-    had no tests; else 0 (as `RunState.exit_code`)."""
+    """1 if any suite failed or has a test that failed (unless quarantined) or has no outcome;
+    5 if every suite had no tests; else 0 (as `RunState.exit_code`)."""
     red = any(s["status"] not in GREEN for s in suites)
-    failing = any(t["outcome"] in FAILING for s in suites for t in s["tests"])
-    incomplete = any(s["unreported"] or s["not_run"] or s["interrupted"] for s in suites)
+    failing = any(_failing(t) for s in suites for t in s["tests"])
+    incomplete = any(s["not_run"] or s["interrupted"] for s in suites)
     if red or failing or incomplete:
         return 1
     if suites and all(s["status"] == "no tests" for s in suites):

@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from zenboard import safefs
-from zenboard.model.events import OUTCOMES
+from zenboard.model.events import FAILED_OUTCOMES, OUTCOMES
+from zenboard.model.quarantine import reason_of
 from zenboard.model.state import RunState, SuiteState, TestResult
-from zenboard.records import jsontext
+from zenboard.records import jsontext, repetitions
 
 SUMMARY_VERSION = 1
 
@@ -58,6 +59,8 @@ def _test_row(test: TestResult) -> dict[str, Any]:
         row["unreported"] = True
         row["reason"] = test.reason()
     row.update(retry_fields(test))
+    if test.quarantined:
+        row["quarantined"] = True
     return row
 
 
@@ -70,6 +73,16 @@ def retry_fields(test: TestResult) -> dict[str, Any]:
 
 def suite_summary(suite: SuiteState, now: float | None = None) -> dict[str, Any]:
     now = time.time() if now is None else now
+    data = _suite_summary(suite, now)
+    if repetitions.has_repetitions(data["tests"]):
+        data["tests"] = rows = repetitions.fold(data["tests"])
+        data["counts"].update(repetitions.counts_of(rows))
+        excused = sum(1 for r in rows if r.get("quarantined") and r["outcome"] in FAILED_OUTCOMES)
+        data["counts"]["quarantined_failed"] = excused
+    return data
+
+
+def _suite_summary(suite: SuiteState, now: float) -> dict[str, Any]:
     return {
         "name": suite.name,
         "status": str(suite.status),
@@ -80,6 +93,7 @@ def suite_summary(suite: SuiteState, now: float | None = None) -> dict[str, Any]
             **{o: suite.counts[o] for o in OUTCOMES},
             "not_run": len(suite.not_run),
             "flaky": suite.flaky,
+            "quarantined_failed": suite.quarantined_failed,
         },
         "unreported": suite.unreported,
         "not_run": list(suite.not_run),
@@ -107,6 +121,7 @@ def suite_summary(suite: SuiteState, now: float | None = None) -> dict[str, Any]
             "duplicates": suite.duplicates,
             "corrected": suite.corrected,
         },
+        "rootdir": suite.rootdir,
     }
 
 
@@ -390,7 +405,7 @@ def _attrs(**values: object) -> str:
     return "".join(f' {key}="{_attr_value(value)}"' for key, value in values.items())
 
 
-def _testcase(test: TestResult) -> str:
+def _testcase(test: TestResult, quarantine: Mapping[str, str]) -> str:
     path, _, name = test.nodeid.partition("::")
     classname = path.removesuffix(".py").replace("/", ".")
     bare, bracket, params = name.partition("[")  # a parameter id may itself hold "::"
@@ -410,8 +425,9 @@ def _testcase(test: TestResult) -> str:
         tag = "failure" if test.outcome == "failed" else "error"
         message = _attrs(message=test.reason()[:500])
         body = escape(_stage_text(test))
+        marked = _quarantine_property(test, quarantine)
         return (
-            f"    <testcase{head}>\n      <{tag}{message}>{body}</{tag}>\n{retries}"
+            f"    <testcase{head}>\n{marked}      <{tag}{message}>{body}</{tag}>\n{retries}"
             "    </testcase>\n"
         )
     if retries:
@@ -436,6 +452,16 @@ def _attempt_element(test: TestResult, record: dict[str, Any]) -> str:
     return f"      <{kind}{message}>\n        <stackTrace>{trace}</stackTrace>\n      </{kind}>\n"
 
 
+def _quarantine_property(test: TestResult, quarantine: Mapping[str, str]) -> str:
+    """A quarantined failure keeps its <failure> (it failed) and says why it failed nothing:
+    `<property name="quarantined" value="<reason>"/>`, as pytest writes a test's properties."""
+    if not test.quarantined:
+        return ""
+    reason = reason_of(test.nodeid, quarantine) or "true"
+    prop = _attrs(name="quarantined", value=reason)
+    return f"      <properties>\n        <property{prop}/>\n      </properties>\n"
+
+
 def _no_outcome_cases(suite: SuiteState) -> list[TestResult]:
     """Interrupted and never-run tests, and a suite that could not complete, as JUnit errors:
     a CI test-report viewer must not show green where zenboard exits 1."""
@@ -451,8 +477,9 @@ def _no_outcome_cases(suite: SuiteState) -> list[TestResult]:
     return cases
 
 
-def junit_xml(suite: SuiteState) -> str:
-    """A JUnit XML document for one suite, in the shape CI test-report viewers read.
+def junit_xml(suite: SuiteState, quarantine: Mapping[str, str] | None = None) -> str:
+    """A JUnit XML document for one suite, in the shape CI test-report viewers read
+    (`quarantine`: the project's table, for the reason a quarantined failure carries).
 
     Built as text rather than through ElementTree: on a suite of thousands of tests this is
     the difference between milliseconds and a tenth of a second at the end of every run.
@@ -476,8 +503,8 @@ def junit_xml(suite: SuiteState) -> str:
         )
         + ">\n",
     ]
-    parts += [_testcase(test) for test in suite.tests.values()]
-    parts += [_testcase(test) for test in no_outcome]
+    parts += [_testcase(test, quarantine or {}) for test in suite.tests.values()]
+    parts += [_testcase(test, {}) for test in no_outcome]
     for nodeid, longrepr in suite.collect_errors:
         head = _attrs(classname="collection", name=nodeid or "collection")
         body = escape(_xml_text(longrepr))
@@ -489,8 +516,10 @@ def junit_xml(suite: SuiteState) -> str:
     return "".join(parts)
 
 
-def write_suite_reports(suite: SuiteState, report_dir: Path) -> Path:
+def write_suite_reports(
+    suite: SuiteState, report_dir: Path, quarantine: Mapping[str, str] | None = None
+) -> Path:
     """The suite's JUnit file in `report_dir` (a run's private staging dir)."""
     path = report_dir / f"{suite.name}.xml"
-    _atomic_write(path, junit_xml(suite))
+    _atomic_write(path, junit_xml(suite, quarantine))
     return path

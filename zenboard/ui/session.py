@@ -153,7 +153,7 @@ class Session:
     def write_reports(self, suite: SuiteState) -> None:
         """The reports `zenboard run` writes, refreshed at the end of every suite run."""
         try:
-            reports.write_suite_reports(suite, self.engine.staging_dir)
+            reports.write_suite_reports(suite, self.engine.staging_dir, self.config.quarantine)
             reports.publish(
                 self.state, self.engine.staging_dir, self.report_dir, root=self.engine.report_root
             )

@@ -13,7 +13,7 @@ from zenboard import safefs
 from zenboard.config import SuiteConfig
 from zenboard.engine.commands.suite_command import SuiteCommand
 from zenboard.errors import InputError
-from zenboard.wire import ENV_SELECT
+from zenboard.wire import ENV_REPEAT, ENV_SELECT
 
 REQUIRED_MODULES = ("pytest", "xdist", "pytest_jsonreport")
 RETRY_MODULE = "pytest_rerunfailures"
@@ -92,10 +92,12 @@ def rerun_workers(suite: SuiteConfig, nodeids: tuple[str, ...]) -> int | str:
     """
     if not nodeids or any("::" not in n for n in nodeids) or suite.workers == 0:
         return suite.workers
-    if len(nodeids) <= HANDFUL:
+    repeat = suite.env.get(ENV_REPEAT, "")
+    tests = len(nodeids) * (int(repeat) if repeat.isdigit() else 1)
+    if tests <= HANDFUL and not repeat:  # a stress run spreads its repetitions, however few
         return 0
     configured = (os.cpu_count() or 1) if suite.workers == "auto" else int(suite.workers)
-    return min(configured, len(nodeids))
+    return min(configured, tests)
 
 
 def xdist_options(suite: SuiteConfig, workers: int | str) -> list[str]:

@@ -54,10 +54,16 @@ class RunHeader(Widget):
     def sync(self) -> None:
         seconds = self.run_seconds()
         shown = None if seconds is None else round(seconds, 1)
-        signature = (self.state.status, shown, self.watch_note, self.size.width)
+        signature = (self.state.status, shown, self.watch_note, self.size.width, *self._failed())
         if signature != self._signature:
             self._signature = signature
             self.refresh()
+
+    def _failed(self) -> tuple[int, int]:
+        """Failed and errored tests that fail the run, and those the quarantine excuses."""
+        suites = self.state.suites.values()
+        excused = sum(s.quarantined_failed for s in suites)
+        return sum(s.failed for s in suites) - excused, excused
 
     def render(self) -> Text:
         """A `Text` (never markup); the folder's name and the watch note (changed files'
@@ -69,11 +75,13 @@ class RunHeader(Widget):
         text.append("  ")
         label = "ready" if status is SuiteStatus.IDLE else str(status)
         text.append(f" {label} ", style=f"reverse {render.status_style(status)}")
-        failed = sum(s.failed for s in self.state.suites.values())
+        failed, excused = self._failed()
         done = sum(s.done for s in self.state.suites.values())
         text.append(f"  {plural(done, 'test')}", style="bold")
         if failed:
             text.append(f"  {failed} failed", style="bold red")
+        if excused:
+            text.append(f"  {excused} quarantined (not counted)", style="italic yellow")
         seconds = self.run_seconds()
         if status is not SuiteStatus.IDLE and seconds is not None:
             text.append(f"  {render.duration_text(seconds)}", style="bold")

@@ -100,6 +100,7 @@ class SuiteCard(Widget, can_focus=True):
             s.done,
             s.total,
             tuple(s.counts.values()),
+            s.quarantined_failed,
             workers,
             seconds,
             s.error,
@@ -194,10 +195,15 @@ class SuiteCard(Widget, can_focus=True):
         head.append(f"  {s.done}/{total if total is not None else '?'} ")
         rerun = f"  rerun of {len(s.rerun_of)}" if s.rerun_of else ""
         bar_width = max(8, width - len(head.plain) - 9 - len(rerun))
-        head.append_text(render.bar(render.fraction(s.done, total), bar_width, failed=s.failed > 0))
+        excused = s.quarantined_failed
+        bar = render.bar(render.fraction(s.done, total), bar_width, failed=s.failed > excused)
+        head.append_text(bar)
         head.append(f"  {render.duration_text(s.duration(self.clock())):>7}", style="bold")
         head.append(rerun, style="yellow")
-        lines = [head, self._with_trend(render.counts_text(s.counts), width)]
+        counts = render.counts_text(s.counts)
+        if excused:  # pytest counts them; the run does not
+            counts.append(f"  ({excused} quarantined: not counted)", style="italic yellow")
+        lines = [head, self._with_trend(counts, width)]
         for worker in render.lanes(s):
             if worker.crashed or not self.compact:  # a compact card still shows a crash
                 lines.append(render.worker_row(s, worker, width, self.clock(), self.config.slow))

@@ -6,6 +6,8 @@ failed in this session (noted here: the model forgets a result on a rerun); with
 tests that never failed come after, by id. A name is cut where it says least (`render.fit_nodeid`):
 the path's middle first, the test's function and parameters last. Tests with a mixed pass/fail
 history carry a `⚑` in a column of their own, there only while the history knows a flaky test.
+A quarantined test's reason starts with the tag `quarantined`, and the title counts them apart:
+their failures fail no run.
 Why it is built so: docs/architecture.md, "Line views instead of `DataTable` and `Log`".
 """
 
@@ -43,6 +45,8 @@ HEADER = 1
 """Lines above the rows (the column titles), which stay put while the rows scroll."""
 MARK_STYLE = {outcome: Style.parse(style) for outcome, style in OUTCOME_STYLE.items()}
 FLAKY_BADGE = "⚑"
+QUARANTINED_TAG = "quarantined "
+"""What a quarantined test's reason cell starts with (`[tool.zenboard.quarantine]`)."""
 
 
 REASON_MIN = 16
@@ -62,6 +66,12 @@ def shown_name(test: TestResult) -> str:
 def shown_reason(test: TestResult) -> str:
     """The row's one-line failure reason, as drawn (empty for a test that did not fail)."""
     return visible(test.reason().replace("\n", " ")) if test.failed else ""
+
+
+def reason_cells(test: TestResult) -> int:
+    """Cells the reason column needs for `test`: its reason, after the quarantine tag if any."""
+    tag = len(QUARANTINED_TAG) if test.quarantined and test.failed else 0
+    return tag + cell_len(shown_reason(test))
 
 
 def fit(text: str, width: int) -> str:
@@ -104,6 +114,7 @@ class TestsList(LineView, can_focus=True):
         "tests-list--even-row",
         "tests-list--empty",
         "tests-list--flaky",
+        "tests-list--quarantined",
     }
 
     class Highlighted(Message):
@@ -327,8 +338,7 @@ class TestsList(LineView, can_focus=True):
         self._widest_name = max((cell_len(split_nodeid(name)[1]) for name in names), default=0)
         workers = {visible(test.worker) for test in tests}
         self._widest_worker = max(6, *map(cell_len, workers)) if workers else 6
-        reasons = (shown_reason(test) for test in tests if test.failed)
-        self._widest_reason = max(map(cell_len, reasons), default=0)
+        self._widest_reason = max((reason_cells(test) for test in tests if test.failed), default=0)
         self._strips.clear()
 
     def _measure(self, test: TestResult) -> None:
@@ -338,7 +348,7 @@ class TestsList(LineView, can_focus=True):
         self._widest_test = max(self._widest_test, cell_len(shown))
         self._widest_name = max(self._widest_name, cell_len(split_nodeid(shown)[1]))
         self._widest_worker = max(self._widest_worker, cell_len(visible(test.worker)))
-        self._widest_reason = max(self._widest_reason, cell_len(shown_reason(test)))
+        self._widest_reason = max(self._widest_reason, reason_cells(test))
         if widest != (
             self._widest_test,
             self._widest_name,
@@ -384,12 +394,22 @@ class TestsList(LineView, can_focus=True):
         more = f" (first {MAX_ROWS:,})" if self.truncated else ""
         if self._flaky_rows:
             more += f"  {FLAKY_BADGE} {self._flaky_rows} flaky"
+        quarantined = self._quarantined_rows()
+        if quarantined:
+            more += f"  {quarantined} quarantined (not counted as failures)"
         # A Text, not a str: a border title string is markup, and a filter may well be a pasted
         # test id such as `test_x[[/]]` (repr() already spells its control characters).
         if self.filter:
             self.border_title = literal(f"tests matching {self.filter!r}: {len(self._rows)}{more}")
         else:
             self.border_title = literal(f"failures: {len(self._rows)}{more}")
+
+    def _quarantined_rows(self) -> int:
+        """Listed failures of quarantined tests (none to count while no suite has a quarantine)."""
+        if not any(suite.quarantine for suite in self.state.suites.values()):
+            return 0
+        tests = (self._test(key) for key in self._rows)
+        return sum(1 for test in tests if test is not None and test.quarantined and test.failed)
 
     def selected(self) -> RowKey | None:
         """(suite, nodeid) under the cursor, if any."""
@@ -538,6 +558,12 @@ class TestsList(LineView, can_focus=True):
         segments += [
             Segment(f" {fit(key[0], suite_w)} {fit(visible(test.worker), worker_w)} "),
             Segment(set_cell_size(fit_nodeid(shown_name(test), test_w), test_w)),
-            Segment(" " + fit(shown_reason(test), reason_w)),
+            Segment(" "),
         ]
+        if test.quarantined and test.failed:
+            tag = fit(QUARANTINED_TAG, min(reason_w, len(QUARANTINED_TAG)))
+            style = self.get_component_rich_style("tests-list--quarantined", partial=True)
+            segments.append(Segment(tag, style))
+            reason_w -= len(tag)
+        segments.append(Segment(fit(shown_reason(test), reason_w)))
         return Strip(Segment.apply_style(segments, base)).adjust_cell_length(width, base)
