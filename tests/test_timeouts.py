@@ -210,3 +210,35 @@ def test_slow_tests_get_one_slow_line_each(tmp_path: Path) -> None:
         "[unit] SLOW tests/test_slow.py::test_slow (main): still running after 1s "
         "(the suite's slow threshold)"
     ]
+
+
+@pytest.mark.parametrize("workers", [2, 0], ids=["xdist", "no-xdist"])
+def test_each_retry_gets_its_own_timeout(tmp_path: Path, workers: int) -> None:
+    """A retry of a timed-out test is stopped by its own clock, not ended with the process."""
+    project = write_project(
+        tmp_path,
+        {
+            "pyproject.toml": suites_toml(
+                f'name = "unit"\nworkers = {workers}\ntimeout = 1\nretries = 1'
+            ),
+            "tests/test_hang.py": """
+                import time
+
+
+                def test_sleeps():
+                    time.sleep(60)
+
+
+                def test_after():
+                    pass
+                """,
+        },
+    )
+    result = run_in_process(project)
+    assert result.code == 1
+    suite = result.state.suites["unit"]
+    hung = suite.tests["tests/test_hang.py::test_sleeps"]
+    assert hung.outcome == "failed" and hung.attempts == 2
+    assert "timed out after 1s" in hung.reason()
+    assert suite.tests["tests/test_hang.py::test_after"].outcome == "passed"
+    assert not suite.not_run and not suite.unreported and not suite.error

@@ -169,6 +169,14 @@ class TestTimer:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
+        try:
+            return (yield)
+        finally:
+            self._disarm()
+
+    def _arm(self, item: pytest.Item) -> None:
+        """Start the clock of one attempt (a retry gets its own: pytest-rerunfailures runs
+        setup, call and teardown again inside the same protocol call)."""
         self.nodeid, self.when, self.fired = item.nodeid, "setup", False
         self.lineno = item.location[1] + 1 if item.location[1] is not None else 0
         token = object()
@@ -178,16 +186,15 @@ class TestTimer:
             self.watchdog.arm(self.seconds + GRACE, token)
         else:
             self.watchdog.arm(self.seconds, token)
-        try:
-            return (yield)
-        finally:
-            self.watchdog.disarm()
-            if self.use_signal:
-                signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def _disarm(self) -> None:
+        self.watchdog.disarm()
+        if self.use_signal:
+            signal.setitimer(signal.ITIMER_REAL, 0)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, object, object]:
-        self.when = "setup"
+        self._arm(item)
         return (yield)
 
     @pytest.hookimpl(wrapper=True)
@@ -198,10 +205,14 @@ class TestTimer:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, object, object]:
         self.when = "teardown"
-        return (yield)
+        try:
+            return (yield)
+        finally:
+            self._disarm()
 
     def _on_alarm(self, signum: int, frame: FrameType | None) -> None:
         """SIGALRM, in the main thread, inside the test: stop it as a failure of its phase."""
+        __tracebackhide__ = True  # the crash line is the test's, not this handler's
         if self.fired or not self.nodeid:
             return
         self.fired = True
