@@ -109,3 +109,6 @@ def test_repeat_of_a_passing_test_exits_0(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     (row,) = _summary(project)["suites"][0]["tests"]
     assert (row["outcome"], row["repetitions"], row["failures"]) == ("passed", 3, 0)
+    # zenboard reads its own stress run's summary back: one row stands for its 3 repetitions
+    again = run_cli(["run", "--failed"], cwd=project)
+    assert (again.returncode, again.stdout.strip()) == (5, "no failed tests in the last run")
