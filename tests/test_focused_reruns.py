@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import run_cli, suites_toml, write_project
 from zenboard.records.history import History
+
+pytestmark = pytest.mark.slow  # every test here starts pytest or zenboard processes
 
 FLIP = """
 from pathlib import Path

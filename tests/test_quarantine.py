@@ -6,8 +6,12 @@ import json
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+import pytest
+
 from tests.helpers import run_cli, run_in_process, suites_toml, write_project
 from zenboard.model.quarantine import is_quarantined, unmatched
+
+pytestmark = pytest.mark.slow  # every test here starts pytest or zenboard processes
 
 QUARANTINE = """
 [tool.zenboard.quarantine]

@@ -11,9 +11,13 @@ import time
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import run_cli, suites_toml, write_project
 from zenboard.config import load_config
 from zenboard.records.history import History, RunRecord, SuiteRecord, TestRecord
+
+pytestmark = pytest.mark.slow  # every test here starts pytest or zenboard processes
 
 DAY = 1_780_000_000.0  # a fixed moment: the "since" date is computed from it
 

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from tests.helpers import card_text, settled, wait_until, write_project
 from tests.test_ui_failure_rows import rows
-from tests.test_ui_pilot import card_text, settled, wait_until, write
 from zenboard.ui.launcher import make_app
 from zenboard.ui.widgets.run_header import RunHeader
 from zenboard.ui.widgets.tests_list import TestsList
+
+pytestmark = pytest.mark.slow  # every test here starts pytest or zenboard processes
 
 QUARANTINED = {
     "pyproject.toml": """
@@ -51,7 +55,7 @@ QUARANTINED = {
 
 
 async def test_quarantined_failures_are_tagged_and_not_counted_as_failures(tmp_path: Path) -> None:
-    app = make_app(write(tmp_path / "q", QUARANTINED), run_at_start=True)
+    app = make_app(write_project(tmp_path / "q", QUARANTINED), run_at_start=True)
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_until(pilot, lambda: settled(app), "the run")
         table = app.query_one(TestsList)

@@ -9,7 +9,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import run_cli, suites_toml, write_project
+
+pytestmark = pytest.mark.slow  # every test here starts pytest or zenboard processes
 
 STRESS = """
 import os
