@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from zenboard.model.state import SuiteState, SuiteStatus, WorkerState
-from zenboard.ui.render import lanes
+from zenboard.ui.render import lanes, worker_row
 
 
 def suite(status: SuiteStatus, *workers: WorkerState) -> SuiteState:
@@ -26,3 +26,13 @@ def test_a_crashed_or_replaced_lane_stays_visible() -> None:
     crashed = WorkerState("gw0", crashed=True)
     replaced = WorkerState("gw1", replaced_by="gw2")
     assert [w.id for w in lanes(suite(SuiteStatus.FAILED, crashed, replaced))] == ["gw0", "gw1"]
+
+
+def test_a_lane_the_timeout_ended_says_timed_out_not_crashed() -> None:
+    ended = WorkerState("gw0", crashed=True, crashed_test="t.py::hang", replaced_by="gw2")
+    ended.timed_out = "timed out after 2s"
+    crashed = WorkerState("gw1", crashed=True, crashed_test="t.py::boom")
+    state = suite(SuiteStatus.FAILED, ended, crashed)
+    assert "TIMED OUT -> gw2 in t.py::hang" in worker_row(state, ended, 120).plain
+    row = worker_row(state, crashed, 120).plain
+    assert "CRASHED in t.py::boom" in row and "TIMED OUT" not in row

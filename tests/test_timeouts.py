@@ -91,6 +91,11 @@ def test_a_sleeping_test_is_stopped_by_its_timeout_with_its_stack(
     suite = result.state.suites["unit"]
     assert not suite.not_run and not suite.interrupted and not suite.unreported
     assert "timed out after 2s" in result.output
+    if workers:  # the worker the timeout ended is named so, not as a crash
+        assert "TIMED OUT tests/test_hang.py::test_sleeps: worker" in result.output
+        assert "CRASHED worker" not in result.output
+        ended = [w for w in suite.workers.values() if w.crashed]
+        assert ended and all(w.timed_out == "timed out after 2s" for w in ended)
 
 
 def test_a_test_that_ignores_the_signal_ends_pytest_and_the_rest_is_not_run(

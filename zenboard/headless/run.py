@@ -27,7 +27,7 @@ from zenboard.model.reducer import MAIN_WORKER, apply
 from zenboard.model.state import RunState, SuiteState, TestResult
 from zenboard.model.timing import slow_tests
 from zenboard.textsafe import visible
-from zenboard.wire import cut
+from zenboard.wire import TIMED_OUT, cut
 from zenboard.words import plural
 
 PROGRESS_INTERVAL_CI = 1.0
@@ -387,7 +387,15 @@ class HeadlessRun:
                     self._name_failure(suite, nodeid)
             elif isinstance(event, ev.WorkerDown) and event.crashed:
                 running = event.test or "?"
-                self.print(f"[{event.suite}] CRASHED worker {event.worker} while running {running}")
+                if event.error.startswith(TIMED_OUT):
+                    self.print(
+                        f"[{event.suite}] TIMED OUT {running}: worker {event.worker} was ended "
+                        f"({event.error}; xdist replaces it)"
+                    )
+                else:
+                    self.print(
+                        f"[{event.suite}] CRASHED worker {event.worker} while running {running}"
+                    )
             elif isinstance(event, ev.WorkerReplaced) and event.replacement != event.worker:
                 self.print(f"[{event.suite}] worker {event.worker} replaced by {event.replacement}")
             elif isinstance(event, ev.CollectFailed):

@@ -23,6 +23,7 @@ from zenboard.model.state import (
     signal_name,
     zero_counts,
 )
+from zenboard.wire import TIMED_OUT
 
 MAIN_WORKER = "main"
 """The lane of a suite that runs without xdist."""
@@ -221,6 +222,8 @@ def _worker_down(suite: SuiteState, event: ev.WorkerDown) -> None:
     if event.crashed:
         worker.crashed = True
         worker.crashed_test = event.test or worker.current
+        if event.error.startswith(TIMED_OUT):
+            worker.timed_out = event.error
     worker.current = None
 
 

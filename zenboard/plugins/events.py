@@ -27,6 +27,7 @@ from zenboard.wire import (
     LINE_BUDGET,
     RERUN,
     TEXT_BOUND,
+    TIMEOUT_CONTROLLER,
     bounded_record,
     cut,
     encode,
@@ -367,9 +368,12 @@ class EventStream:
         test = self.current.pop(worker, None)
         if crashed:
             self.down_crashed.append(worker)
-        self.emit(
-            "worker_down", worker=worker, crashed=crashed, test=test, error=cut(str(error or ""))
-        )
+        reason = str(error or "")
+        timeouts = self.config.pluginmanager.get_plugin(TIMEOUT_CONTROLLER)
+        timed_out = getattr(timeouts, "timed_out", None)
+        if crashed and callable(timed_out):
+            reason = str(timed_out(worker) or reason)  # ended by the timeout plugin, not a crash
+        self.emit("worker_down", worker=worker, crashed=crashed, test=test, error=cut(reason))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_newgateway(self, gateway: Any) -> None:

@@ -27,6 +27,8 @@ from typing import Any
 
 import pytest
 
+from zenboard.wire import TIMED_OUT, TIMEOUT_CONTROLLER
+
 OPTION = "--zenboard-timeout"
 DIR_INPUT = "zenboard_timeout_dir"
 """The controller's directory for timed-out workers' stacks, handed on through `workerinput`."""
@@ -63,7 +65,7 @@ def pytest_configure(config: pytest.Config) -> None:
         )
         return
     config.pluginmanager.register(TestTimer(seconds, config, None), "zenboard-timeout")
-    config.pluginmanager.register(CrashRewriter(), "zenboard-timeout-controller")
+    config.pluginmanager.register(CrashRewriter(), TIMEOUT_CONTROLLER)
 
 
 def worker_file(folder: str, worker: str) -> str:
@@ -89,7 +91,7 @@ def thread_stacks(skip: int | None = None, frames: dict[int, FrameType] | None =
 
 def timeout_text(seconds: float, when: str, stacks: str) -> str:
     """The longrepr of a timed-out test: what happened, then every thread's stack."""
-    return f"timed out after {describe_seconds(seconds)} (in {when})\n\n{stacks}\n"
+    return f"{TIMED_OUT} after {describe_seconds(seconds)} (in {when})\n\n{stacks}\n"
 
 
 class Watchdog:
@@ -306,6 +308,20 @@ class CrashRewriter:
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
 
+    def timed_out(self, worker: str) -> str:
+        """`timed out after Ns` when the timeout ended `worker` (its stacks wait for the crash
+        report), else "": asked by the event plugin when a worker goes down."""
+        if self.folder is None:
+            return ""
+        try:
+            with open(worker_file(self.folder, worker), encoding="utf-8") as file:
+                record = json.load(file)
+        except (OSError, ValueError):
+            return ""
+        seconds = record.get("seconds") if isinstance(record, dict) else None
+        took = describe_seconds(seconds) if isinstance(seconds, int | float) else "its timeout"
+        return f"{TIMED_OUT} after {took}"
+
     @pytest.hookimpl(optionalhook=True, tryfirst=True)
     def pytest_handlecrashitem(self, crashitem: str, report: Any, sched: Any) -> None:
         gateway = getattr(getattr(report, "node", None), "gateway", None)
@@ -323,7 +339,7 @@ class CrashRewriter:
         when = str(record.get("when", "call"))
         seconds = record.get("seconds")
         took = describe_seconds(seconds) if isinstance(seconds, int | float) else "its timeout"
-        message = f"timed out after {took} (in {when}; worker {gateway.id} was replaced)"
+        message = f"{TIMED_OUT} after {took} (in {when}; worker {gateway.id} was replaced)"
         text = f"{message}\n\n{record.get('stacks', '')}\n"
         lineno = record.get("lineno")
         line = lineno if isinstance(lineno, int) and not isinstance(lineno, bool) else 0

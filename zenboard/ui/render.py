@@ -175,7 +175,7 @@ def worker_row(
     row.append(f" ✓{worker.passed}", style="green")
     row.append(f" ✗{worker.failed}", style="red" if worker.failed else "dim")
     if worker.crashed:
-        row.append("  CRASHED", style="bold white on red")
+        row.append("  TIMED OUT" if worker.timed_out else "  CRASHED", style="bold white on red")
         if worker.replaced_by:
             row.append(f" -> {visible(worker.replaced_by)}", style="yellow")
         if worker.crashed_test:
