@@ -7,6 +7,7 @@ a suite over its `suite_timeout` is cancelled, its running test `interrupted`.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -247,3 +248,38 @@ def test_each_retry_gets_its_own_timeout(tmp_path: Path, workers: int) -> None:
     assert "timed out after 1s" in hung.reason()
     assert suite.tests["tests/test_hang.py::test_after"].outcome == "passed"
     assert not suite.not_run and not suite.unreported and not suite.error
+
+
+def test_a_playwright_test_over_its_timeout_fails_and_the_rest_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Playwright suite's `timeout` is Playwright's own per-test timeout (`--timeout`)."""
+    from tests.playwright_env import link_modules, node_modules, playwright_config
+
+    modules = node_modules()
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    project = write_project(
+        tmp_path / "proj",
+        {
+            "pyproject.toml": suites_toml(
+                'name = "e2e"\nkind = "playwright"\ncwd = "frontend"\nworkers = 1\ntimeout = 1'
+            ),
+            "frontend/playwright.config.js": playwright_config(workers=1),
+            "frontend/tests/hang.spec.js": """
+                const { test } = require('@playwright/test');
+                test('hangs', async () => { await new Promise((r) => setTimeout(r, 30000)); });
+                test('steady', async () => {});
+                """,
+        },
+    )
+    link_modules(project / "frontend", modules)
+    done = run_cli(["run", "--ci"], project)
+    assert done.returncode == 1, done.stdout + done.stderr
+    rows = {
+        row["nodeid"]: row["outcome"]
+        for row in json.loads((project / ".zenboard/reports/latest/summary.json").read_text())[
+            "suites"
+        ][0]["tests"]
+    }
+    assert rows == {"hang.spec.js::hangs": "failed", "hang.spec.js::steady": "passed"}
+    assert "1000ms" in done.stdout  # Playwright's own words: Test timeout of 1000ms exceeded
