@@ -185,7 +185,9 @@ async def test_cancel_and_quit_leave_no_process(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         suite = app.session.state.suites["slow"]
         await wait_until(
-            pilot, lambda: any(w.current for w in suite.workers.values()), "tests to start"
+            pilot,
+            lambda: sum(1 for w in suite.workers.values() if w.current) == 2,
+            "a test running on each of the two workers",
         )
         run = app.session.engine.run("slow")
         assert run is not None and run.process is not None
