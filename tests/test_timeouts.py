@@ -83,6 +83,8 @@ def test_a_sleeping_test_is_stopped_by_its_timeout_with_its_stack(
     assert "timed out after 2s (in setup" in _longrepr(fixture)
     assert "in hangs" in _longrepr(fixture)
     rows = {row["nodeid"]: row["outcome"] for row in result.summary()["suites"][0]["tests"]}
+    took = {row["nodeid"]: row["duration"] for row in result.summary()["suites"][0]["tests"]}
+    assert took["tests/test_hang.py::test_sleeps"] >= 2  # it ran its timeout, not 0 s
     assert rows == {
         "tests/test_hang.py::test_before": "passed",
         "tests/test_hang.py::test_sleeps": "failed",

@@ -174,9 +174,10 @@ def failed_attempt(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def record_duration(record: dict[str, Any]) -> float:
-    """A pytest-json-report record's seconds: its setup, call and teardown added up."""
+    """A pytest-json-report record's seconds: its setup, call and teardown added up, and the
+    `???` stage of an xdist crash report (a timed-out test's time is there)."""
     total = 0.0
-    for phase in ("setup", "call", "teardown"):
+    for phase in ("setup", "call", "teardown", "???"):
         stage = record.get(phase)
         if isinstance(stage, dict):
             seconds = stage.get("duration")

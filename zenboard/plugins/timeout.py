@@ -344,6 +344,8 @@ class CrashRewriter:
         lineno = record.get("lineno")
         line = lineno if isinstance(lineno, int) and not isinstance(lineno, bool) else 0
         report.longrepr = TimeoutRepr(text, message, crashitem.split("::")[0], line)
+        if isinstance(seconds, int | float) and not isinstance(seconds, bool):
+            report.duration = float(seconds)  # it ran that long (xdist's crash report says 0)
         if when in ("setup", "teardown"):
             setattr(report, ERROR_MARK, True)
 
