@@ -140,3 +140,22 @@ def test_a_stress_runs_failed_repetitions_make_its_test_a_candidate(tmp_path: Pa
     data = json.loads(run_cli(["history", "--flaky", "--json"], project).stdout)
     (candidate,) = data["candidates"]
     assert (candidate["nodeid"], candidate["failed"], candidate["runs"]) == (nodeid, failures, 6)
+
+
+def test_a_test_that_passed_only_on_a_retry_is_a_candidate(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    with History(project) as db:
+        for i, attempts in enumerate((1, 2, 1)):  # the second run needed a retry
+            tests = (
+                TestRecord("t.py::test_retried", "passed", 0.01, "gw0", attempts),
+                TestRecord("t.py::test_steady", "passed", 0.01, "gw0"),
+            )
+            suites = (SuiteRecord("unit", "passed", 1.0, 2, False, tests),)
+            db.record(RunRecord(DAY + 60 * i, DAY + 60 * i + 1, "run", 0, None, None, None, suites))
+    done = run_cli(["history", "--flaky"], project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    pasted = [line for line in done.stdout.splitlines() if line.startswith('"')]
+    since = time.strftime("%Y-%m-%d", time.localtime(DAY))
+    assert tomllib.loads("\n".join(pasted)) == {
+        "t.py::test_retried": f"flaky: failed 1 of 3 runs since {since}"
+    }

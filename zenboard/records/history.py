@@ -343,18 +343,18 @@ class History:
             patterns[key] = patterns.get(key, "") + outcome_letter(outcome, attempts)
         return patterns
 
-    def recent_results(self, last_runs: int = 50) -> list[tuple[str, str, str, float]]:
-        """(suite, nodeid, outcome, run's start) of every result of the last runs, oldest
-        first (a stress run's repetitions in the order they were recorded)."""
+    def recent_results(self, last_runs: int = 50) -> list[tuple[str, str, str, float, int]]:
+        """(suite, nodeid, outcome, run's start, attempts) of every result of the last runs,
+        oldest first (a stress run's repetitions in the order they were recorded)."""
         rows = self.conn.execute(
-            "SELECT s.suite, t.nodeid, t.outcome, r.started"
+            "SELECT s.suite, t.nodeid, t.outcome, r.started, t.attempts"
             " FROM test_results t JOIN suite_runs s ON s.id = t.suite_run_id"
             " JOIN runs r ON r.id = s.run_id"
             " WHERE s.run_id > (SELECT COALESCE(MAX(id), 0) - ? FROM runs)"
             " ORDER BY s.run_id, s.id, t.rowid",
             (last_runs,),
         ).fetchall()
-        return [(str(a), str(b), str(c), float(d)) for a, b, c, d in rows]
+        return [(str(a), str(b), str(c), float(d), int(e or 1)) for a, b, c, d, e in rows]
 
     def latest_results(self, nodeid: str, limit: int) -> list[tuple[str, float]]:
         """(outcome, run's start) of the latest results of `nodeid`, newest first, in any

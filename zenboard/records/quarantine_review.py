@@ -1,9 +1,10 @@
 """What the history says about the quarantine: `zenboard history --flaky`.
 
-Candidates are the tests outside the quarantine whose recent results both passed and failed
-(the history's flaky rule), each as a line to paste into `[tool.zenboard.quarantine]`. A
-quarantined test may leave once it has passed `LEAVE_AFTER` recorded results in a row. A
-stress run's repetitions are results of their test, one each (see docs/verify-and-shards.md).
+Candidates are the tests outside the quarantine whose recent results both passed and failed,
+or passed only on a retry (the history's flaky rule), each as a line to paste into
+`[tool.zenboard.quarantine]`. A quarantined test may leave once it has passed `LEAVE_AFTER`
+recorded results in a row. A stress run's repetitions are results of their test, one each
+(see docs/verify-and-shards.md).
 """
 
 from __future__ import annotations
@@ -56,21 +57,21 @@ class Stay:
 
 
 def candidates(db: History, quarantine: Mapping[str, str], last_runs: int = 50) -> list[Candidate]:
-    """Tests not yet quarantined that both passed and failed in the last runs, by most failures.
+    """Tests not yet quarantined that both passed and failed in the last runs, or passed only on
+    a retry (`R`), by most failures.
 
     Results are joined across suites (the quarantine's keys are node ids, not suites); ids the
     table could not hold (control characters, no `::`, a Playwright title) are left out.
     """
     seen: dict[str, tuple[str, float]] = {}
-    for _, nodeid, outcome, started in db.recent_results(last_runs):
+    for _, nodeid, outcome, started, attempts in db.recent_results(last_runs):
         nodeid = repeated_of(nodeid)
         letters, since = seen.get(nodeid, ("", started))
-        seen[nodeid] = (letters + outcome_letter(outcome), since)
+        seen[nodeid] = (letters + outcome_letter(outcome, attempts), since)
     found = [
-        Candidate(nodeid, letters.count("F"), len(letters), since)
+        Candidate(nodeid, letters.count("F") + letters.count("R"), len(letters), since)
         for nodeid, (letters, since) in seen.items()
-        if "F" in letters
-        and "P" in letters
+        if ("R" in letters or ("F" in letters and "P" in letters))
         and is_quarantine_id(nodeid)
         and not is_quarantined(nodeid, quarantine)
     ]
