@@ -116,3 +116,55 @@ def test_repeat_of_a_passing_test_exits_0(tmp_path: Path) -> None:
     # zenboard reads its own stress run's summary back: one row stands for its 3 repetitions
     again = run_cli(["run", "--failed"], cwd=project)
     assert (again.returncode, again.stdout.strip()) == (5, "no failed tests in the last run")
+
+
+MARKED = """
+import pytest
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_param(n):
+    pass
+
+@pytest.mark.api
+def test_api_only():
+    pass
+"""
+
+
+def test_repeat_of_an_id_without_parameters_runs_each_parametrization(tmp_path: Path) -> None:
+    project = write_project(
+        tmp_path,
+        {"pyproject.toml": suites_toml('name = "unit"\nworkers = 2'), "tests/test_m.py": MARKED},
+    )
+    done = run_cli(["run", "--repeat", "3", "tests/test_m.py::test_param"], cwd=project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = {r["nodeid"]: r["repetitions"] for r in _summary(project)["suites"][0]["tests"]}
+    assert rows == {"tests/test_m.py::test_param[1]": 3, "tests/test_m.py::test_param[2]": 3}
+
+
+def test_a_stress_run_of_a_test_no_suite_selects_is_never_green(tmp_path: Path) -> None:
+    """The suite's `-m "not api"` deselects the test: nothing ran, so nothing passed."""
+    project = write_project(
+        tmp_path,
+        {
+            "pyproject.toml": suites_toml('name = "unit"\nargs = ["-m", "not api"]\nworkers = 2'),
+            "tests/test_m.py": MARKED,
+        },
+    )
+    target = "tests/test_m.py::test_api_only"
+    done = run_cli(["run", "--repeat", "2", target], cwd=project)
+    assert done.returncode == 5, done.stdout + done.stderr
+    assert f"repeat: {target} did not run" in done.stdout
+    verify = run_cli(["verify", target, "--runs", "2", "--json"], cwd=project)
+    assert verify.returncode == 1, verify.stdout + verify.stderr
+    verdict = json.loads(verify.stdout)
+    assert verdict["verdict"] != "stable"
+
+
+def test_two_ways_of_choosing_the_tests_are_one_line_and_exit_2(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {"pyproject.toml": suites_toml('name = "unit"')})
+    done = run_cli(["run", "--failed", "--repeat", "2", "t.py::test_a"], cwd=project)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "zenboard: error: --failed and --repeat: each chooses the tests to run; use one"
+    ]

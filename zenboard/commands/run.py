@@ -70,9 +70,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from zenboard.config import load_config, with_retries, with_timeouts
+    from zenboard.errors import InputError
     from zenboard.headless.run import HeadlessRun, RunOptions
     from zenboard.tasks.taskenv import suite_environment
 
+    chosen = [
+        flag
+        for flag, on in (
+            ("--failed", args.failed),
+            ("--repeat", args.repeat is not None),
+            ("--shard", args.shard is not None),
+        )
+        if on
+    ]
+    if len(chosen) > 1:
+        raise InputError(f"{' and '.join(chosen)}: each chooses the tests to run; use one")
     config = with_retries(load_config(args.project), args.retries)
     config = with_timeouts(config, timeouts_of(args))
     args.task_env = suite_environment(config, args.task)
@@ -186,6 +198,7 @@ def repeat_selection(
 def _run_repeated(args: argparse.Namespace, config: ProjectConfig) -> int:
     """`--repeat N NODEID...`: a stress run, each test N times, spread over the workers."""
     from zenboard.headless.run import HeadlessRun, RunOptions
+    from zenboard.records import repetitions
 
     suites, selection = repeat_selection(config, args.suites, args.repeat)
     report_dir = args.report_dir.resolve() if args.report_dir else None
@@ -196,4 +209,13 @@ def _run_repeated(args: argparse.Namespace, config: ProjectConfig) -> int:
         kind="repeat",
         extra_env=args.task_env,
     )
-    return HeadlessRun(config, suites, options).run()
+    run = HeadlessRun(config, suites, options)
+    code = run.run()
+    nodeids = next(iter(selection.values()))[0]
+    ran = [t.nodeid for s in run.state.suites.values() for t in s.tests.values()]
+    missing = repetitions.not_run(nodeids, ran)
+    for nodeid in missing:
+        run.print(f"repeat: {nodeid} did not run (no suite selected it: a marker, or a typo?)")
+    if missing:
+        code = 5 if len(missing) == len(nodeids) and code in (0, 5) else max(code, 1)
+    return code

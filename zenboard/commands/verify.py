@@ -63,7 +63,9 @@ def run(args: argparse.Namespace) -> int:
     stress = any("::" in word for word in args.suites)
     if stress:
         done = _stress_run(args, config, proof_dir / "proof_run1.txt", task.id, commit)
-        verdict = judge_repetitions(done.state, args.runs, config.quarantine)
+        names = {s.name for s in config.suites}
+        asked = tuple(dict.fromkeys(w for w in args.suites if w not in names))
+        verdict = judge_repetitions(done.state, args.runs, config.quarantine, asked)
     else:
         states = [
             _one_run(args, config, k, proof_dir / f"proof_run{k}.txt", task.id, commit).state

@@ -26,6 +26,7 @@ from zenboard.config import ProjectConfig, SuiteConfig
 from zenboard.model.quarantine import reason_of
 from zenboard.model.state import RunState, SuiteState, SuiteStatus
 from zenboard.records.history import outcome_letter
+from zenboard.records.repetitions import not_run
 from zenboard.textsafe import visible
 from zenboard.wire import repeated_of, repetition_number
 from zenboard.words import plural
@@ -177,11 +178,15 @@ def judge(runs: Sequence[RunState], quarantine: Mapping[str, str] | None = None)
 
 
 def judge_repetitions(
-    state: RunState, times: int, quarantine: Mapping[str, str] | None = None
+    state: RunState,
+    times: int,
+    quarantine: Mapping[str, str] | None = None,
+    asked: tuple[str, ...] = (),
 ) -> Verdict:
     """The verdict over one stress run: a letter per repetition, in their order (`@repeat<k>`).
 
-    A repetition that reported nothing is `-`, and its suite is incomplete (a verdict error).
+    A repetition that reported nothing is `-`, and its suite is incomplete (a verdict error);
+    so is an id of `asked` that no suite ran (never "stable" for tests that did not run).
     """
     letters: dict[tuple[str, str], list[str]] = {}
     for suite in state.suites.values():
@@ -203,7 +208,11 @@ def judge_repetitions(
         )
         for suite, nodeid in sorted(letters)
     ]
-    return Verdict(tests, incomplete(state))
+    ran = [t.nodeid for s in state.suites.values() for t in s.tests.values()]
+    unrun = [
+        f"{nodeid}: no repetition ran (no suite selected it)" for nodeid in not_run(asked, ran)
+    ]
+    return Verdict(tests, incomplete(state) + unrun)
 
 
 def incomplete(state: RunState) -> list[str]:

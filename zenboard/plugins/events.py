@@ -125,6 +125,9 @@ class Selection:
         keys = self.keys
         if nodeid in keys or "." in keys:
             return True
+        bracket = nodeid.find("[")
+        if bracket > 0 and nodeid[:bracket] in keys:  # an id without its parameters: all of
+            return True  # them, as pytest itself takes `t.py::test_a` on its command line
         parts = nodeid.split("::")
         for end in range(len(parts) - 1, 0, -1):  # a class, a module
             if "::".join(parts[:end]) in keys:

@@ -45,3 +45,12 @@ def counts_of(rows: list[dict[str, Any]]) -> dict[str, int]:
     for row in rows:
         counts[row["outcome"]] += 1
     return counts
+
+
+def not_run(nodeids: tuple[str, ...], ran: list[str]) -> list[str]:
+    """The asked-for ids of a stress run that no result answers (`ran`: the results' ids): a
+    test no suite selected (a marker, a typo) is never a green stress run. An id without
+    parameters is answered by any of its parametrizations."""
+    tests = {repeated_of(nodeid) for nodeid in ran}
+    bases = {test.split("[", 1)[0] for test in tests}
+    return [n for n in nodeids if n not in tests and ("[" in n or n not in bases)]
