@@ -288,6 +288,10 @@ def _place(staged: int | None, out: int, name: str, keep: bool, report_dir: Path
         try:
             _link_or_copy(staged, name, out, temp)
             os.replace(temp, name, src_dir_fd=out, dst_dir_fd=out)
+            # Published already (a later suite's publish): `name` and `temp` are links to one
+            # file, and rename(2) then does nothing, leaving `temp` behind.
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp, dir_fd=out)
         except OSError as exc:
             with contextlib.suppress(OSError):
                 os.unlink(temp, dir_fd=out)
