@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -140,3 +141,27 @@ def test_junit_keeps_a_quarantined_failure_and_marks_it_with_its_reason(tmp_path
     }
     suite = ET.parse(result.report_dir / "unit.xml").getroot().find("testsuite")
     assert suite is not None and suite.get("failures") == "3"  # pytest's count, as summary.json
+
+
+def test_merge_refuses_a_quarantine_the_project_does_not_hold(tmp_path: Path) -> None:
+    """A shard's report is another job's file: its `"quarantined": true` on a failure the
+    project's table does not cover is refused, not taken as an excuse."""
+    project = _project(tmp_path / "p", "\ndef test_real():\n    assert False\n")
+    assert run_in_process(project).code == 1
+    shard = tmp_path / "shard"
+    shutil.copytree(project / ".zenboard/reports/latest", shard)
+    data = json.loads((shard / "summary.json").read_text())
+    suite = data["suites"][0]
+    (j,) = [j for j, t in enumerate(suite["tests"]) if t["nodeid"].endswith("test_real")]
+    real = suite["tests"][j]
+    real["quarantined"] = True  # and every count that goes with it, consistently
+    suite["counts"]["quarantined_failed"] += 1
+    suite["status"], suite["exit_code"], data["exit_code"] = "passed", 1, 0
+    (shard / "summary.json").write_text(json.dumps(data))
+    done = run_cli(["merge", str(shard), "--report-dir", str(tmp_path / "out")], cwd=project)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"zenboard: error: {shard}: suites[0] (unit).tests[{j}].quarantined: expected true only"
+        " for a test of [tool.zenboard.quarantine], got True"
+    ]
+    assert not (tmp_path / "out" / "summary.json").exists()

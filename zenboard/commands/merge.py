@@ -32,12 +32,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from zenboard.config import load_config
+    from zenboard.project.root import has_zenboard
     from zenboard.records.merge import excused as is_excused
     from zenboard.records.merge import merge
     from zenboard.textsafe import visible
     from zenboard.words import plural
 
-    merged = merge([d.resolve() for d in args.dirs], args.report_dir.resolve())
+    # The project's table, when there is one: a shard's own word does not excuse a failure.
+    configured = has_zenboard(args.project)
+    quarantine = load_config(args.project).quarantine if configured else None
+    if quarantine is None:
+        print("merge: no zenboard configuration here: quarantined rows are taken as they say")
+    merged = merge([d.resolve() for d in args.dirs], args.report_dir.resolve(), quarantine)
     for suite in merged["suites"]:  # read from other jobs' reports: shown, never obeyed
         counts = " ".join(f"{k}={v}" for k, v in suite["counts"].items() if v)
         tests = plural(len(suite["tests"]), "test")

@@ -29,7 +29,8 @@ def _tool(path: Path) -> dict[str, object]:
     return tool if isinstance(tool, dict) else {}
 
 
-def _has_zenboard(directory: Path) -> bool:
+def has_zenboard(directory: Path) -> bool:
+    """Whether `directory` holds a zenboard configuration (zenboard.toml, [tool.zenboard])."""
     if (directory / "zenboard.toml").is_file():
         return True
     pyproject = directory / "pyproject.toml"
@@ -100,7 +101,7 @@ def pytest_rootdir(start: Path) -> Path | None:
 def find_root(start: Path) -> Path | None:
     """The project `start` belongs to: nearest zenboard configuration, else pytest's rootdir."""
     for directory in _upward(start):
-        if _has_zenboard(directory):
+        if has_zenboard(directory):
             return directory
     return pytest_rootdir(start)
 

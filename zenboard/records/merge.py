@@ -15,7 +15,7 @@ import math
 import os
 import re
 import stat
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 from xml.etree import ElementTree as ET
@@ -25,6 +25,7 @@ from zenboard.config import MAX_SUITE_NAME, RESERVED_SUITE_NAMES, SUITE_NAME_CHA
 from zenboard.errors import InputError
 from zenboard.model.events import FAILED_OUTCOMES as FAILING
 from zenboard.model.events import OUTCOMES
+from zenboard.model.quarantine import is_quarantined
 from zenboard.records.reports import SUMMARY_VERSION, _atomic_write, summary_text
 
 STATUS_RANK = ("error", "failed", "cancelled", "passed", "no tests", "idle")
@@ -401,6 +402,18 @@ def _failing(row: dict[str, Any]) -> bool:
     return row["outcome"] in FAILING and row.get("quarantined") is not True
 
 
+def check_quarantine(
+    summaries: Sequence[tuple[Path, dict[str, Any]]], quarantine: Mapping[str, str]
+) -> None:
+    """Refuse a row marked quarantined that the project's table does not cover."""
+    for path, data in summaries:
+        for i, suite in enumerate(data["suites"]):
+            for j, row in enumerate(suite["tests"]):
+                if row.get("quarantined") is True and not is_quarantined(row["nodeid"], quarantine):
+                    where = f"suites[{i}] ({suite['name']}).tests[{j}].quarantined"
+                    _bad(path, where, "true only for a test of [tool.zenboard.quarantine]", True)
+
+
 def load_summaries(dirs: Sequence[Path]) -> list[tuple[Path, dict[str, Any]]]:
     found = []
     for folder in dirs:
@@ -684,10 +697,15 @@ def _unlink_symlink(dir_fd: int, name: str) -> None:
             os.unlink(name, dir_fd=dir_fd)
 
 
-def merge(dirs: Sequence[Path], out: Path) -> dict[str, Any]:
+def merge(
+    dirs: Sequence[Path], out: Path, quarantine: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """Merge the report dirs `dirs` into `out`; returns the merged summary.
 
     Every input is read and checked, and every output composed, before anything is written.
+    With the project's `quarantine` table, a row may say `"quarantined": true` only for a test
+    the table covers: a shard's report is another job's file, and its word alone must not
+    excuse a failure (None: no table to check against).
     """
     if not dirs:
         raise InputError("merge: give at least one report dir")
@@ -695,6 +713,8 @@ def merge(dirs: Sequence[Path], out: Path) -> dict[str, Any]:
     out = Path(out).resolve()
     check_output(dirs, out)
     summaries = load_summaries(dirs)
+    if quarantine is not None:
+        check_quarantine(summaries, quarantine)
     check_compatible(summaries)
     merged = merge_summaries(summaries)
     files: list[tuple[str, str]] = []
