@@ -144,3 +144,20 @@ def test_a_lane_restarted_in_place_counts_restarts_not_replacement() -> None:
     assert lane.restarts == 2
     assert lane.replaced_by is None
     assert lane.replaces is None
+
+
+def test_quarantined_failures_are_counted_as_results_come_and_go() -> None:
+    state = RunState.for_suites(["unit"])
+    quarantine = ("t.py::test_q",)
+    apply(state, ev.SuiteLaunched("unit", ("pytest",), 1, 0.0, quarantine=quarantine))
+    apply(state, ev.TestFinished("unit", "t.py::test_q", "main", "failed", 0.1))
+    apply(state, ev.TestFinished("unit", "t.py::test_other", "main", "failed", 0.1))
+    assert state.suites["unit"].quarantined_failed == 1
+    rerun = ev.SuiteLaunched("unit", ("pytest",), 2, 1.0, ("t.py::test_q",), quarantine=quarantine)
+    apply(state, rerun)
+    assert state.suites["unit"].quarantined_failed == 0  # its old failure left with it
+    apply(state, ev.TestFinished("unit", "t.py::test_q", "main", "passed", 0.1))
+    assert state.suites["unit"].quarantined_failed == 0
+    apply(state, ev.SuiteLaunched("unit", ("pytest",), 3, 2.0, quarantine=quarantine))
+    apply(state, ev.TestFinished("unit", "t.py::test_q", "main", "error", 0.1))
+    assert state.suites["unit"].quarantined_failed == 1

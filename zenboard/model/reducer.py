@@ -59,11 +59,11 @@ def _launched(suite: SuiteState, event: ev.SuiteLaunched) -> None:
             old = suite.tests.pop(nodeid, None)
             if old is not None:
                 suite.counts[old.outcome] -= 1
-                _count_retries(suite, old, -1)
+                _count_kinds(suite, old, -1)
     else:
         suite.tests = {}
         suite.counts = zero_counts()
-        suite.flaky = suite.retried = 0
+        suite.flaky = suite.retried = suite.quarantined_failed = 0
     suite.failed_attempts = {}
     suite.workers = {}
     suite.workers_planned = None
@@ -156,9 +156,11 @@ def _test_retried(suite: SuiteState, event: ev.TestRetried) -> None:
         failed.append(event.record)
 
 
-def _count_retries(suite: SuiteState, result: TestResult, sign: int) -> None:
+def _count_kinds(suite: SuiteState, result: TestResult, sign: int) -> None:
+    """The counts beside pytest's six that a result joins (`sign` 1) or leaves (-1)."""
     suite.flaky += sign * result.flaky
     suite.retried += sign * (result.attempts > 1)
+    suite.quarantined_failed += sign * (result.quarantined and result.failed)
 
 
 def _unreported(nodeid: str, worker: str, reason: str, duration: float = 0.0) -> TestResult:
@@ -178,7 +180,7 @@ def _set_result(suite: SuiteState, result: TestResult) -> None:
     old = suite.tests.get(result.nodeid)
     if old is not None:
         suite.counts[old.outcome] -= 1
-        _count_retries(suite, old, -1)
+        _count_kinds(suite, old, -1)
         previous = suite.workers.get(old.worker)
         if previous is not None and counted_this_run:
             previous.counts[old.outcome] -= 1
@@ -186,7 +188,7 @@ def _set_result(suite: SuiteState, result: TestResult) -> None:
     result.quarantined = is_quarantined(result.nodeid, suite.quarantine)
     suite.tests[result.nodeid] = result
     suite.counts[result.outcome] += 1
-    _count_retries(suite, result, 1)
+    _count_kinds(suite, result, 1)
     suite.started.pop(result.nodeid, None)
     worker = _worker(suite, result.worker)
     worker.done += 1

@@ -176,6 +176,8 @@ class SuiteState:
     """Tests that passed only on a retry (also counted in `counts["passed"]`)."""
     retried: int = 0
     """Tests that needed more than one attempt, whatever their last one gave."""
+    quarantined_failed: int = 0
+    """Failed or errored tests that are quarantined (counted by pytest, failing nothing)."""
     failed_attempts: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
     """node id -> records of this run's failed attempts of a test that has no result yet."""
     output: deque[str] = field(default_factory=lambda: deque(maxlen=OUTPUT_LINES_KEPT))
@@ -221,14 +223,6 @@ class SuiteState:
     @property
     def crashed_workers(self) -> list[WorkerState]:
         return [w for w in self.workers.values() if w.crashed]
-
-    @property
-    def quarantined_failed(self) -> int:
-        """Failed or errored tests that are quarantined (counted by pytest, failing nothing).
-        Nothing to count without a quarantine: views ask on every redraw."""
-        if not self.quarantine:
-            return 0
-        return sum(1 for t in self.tests.values() if t.quarantined and t.failed)
 
     def quarantined_failures(self) -> list[TestResult]:
         return [t for t in self.tests.values() if t.quarantined and t.failed]
