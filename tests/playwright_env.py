@@ -85,3 +85,22 @@ def playwright_config(workers: int = 2, retries: int = 0, extra: str = "") -> st
           use: {{ launchOptions: {{ executablePath: {json.dumps(CHROMIUM)}, args: {json.dumps(CHROMIUM_ARGS)} }} }},
         }});
     """).lstrip()
+
+
+def one_spec_project(root: Path, suite_keys: str, spec_name: str, spec: str) -> Path:
+    """A project with one Playwright suite `e2e` (one worker, `suite_keys` added) whose
+    `frontend/tests/` holds `spec`, its packages linked in: ready for `zenboard run`."""
+    from tests.helpers import suites_toml, write_project
+
+    modules = node_modules()
+    keys = f'name = "e2e"\nkind = "playwright"\ncwd = "frontend"\nworkers = 1\n{suite_keys}'
+    project = write_project(
+        root,
+        {
+            "pyproject.toml": suites_toml(keys),
+            "frontend/playwright.config.js": playwright_config(workers=1),
+            f"frontend/tests/{spec_name}": spec,
+        },
+    )
+    link_modules(project / "frontend", modules)
+    return project

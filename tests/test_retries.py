@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import run_cli, suites_toml, write_project
-from tests.playwright_env import link_modules, node_modules, playwright_config
+from tests.playwright_env import one_spec_project
 from tests.test_verify_compare import PASSING, counter_flaky
 from zenboard.model import events as ev
 from zenboard.model.reducer import apply
@@ -178,19 +178,8 @@ test('steady', async () => {});
 def test_verify_catches_a_playwright_retry_flake(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    modules = node_modules()
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    project = write_project(
-        tmp_path / "proj",
-        {
-            "pyproject.toml": suites_toml(
-                'name = "e2e"\nkind = "playwright"\ncwd = "frontend"\nworkers = 1\nretries = 1'
-            ),
-            "frontend/playwright.config.js": playwright_config(workers=1, retries=0),
-            "frontend/tests/retry.spec.js": RETRY_SPEC,
-        },
-    )
-    link_modules(project / "frontend", modules)
+    project = one_spec_project(tmp_path / "proj", "retries = 1", "retry.spec.js", RETRY_SPEC)
     done = run_cli(["verify", "--runs", "1", "--task", "pw", "--json"], project)
     assert done.returncode == 1, done.stdout + done.stderr
     verdict = json.loads(done.stdout)

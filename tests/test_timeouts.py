@@ -256,25 +256,15 @@ def test_a_playwright_test_over_its_timeout_fails_and_the_rest_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A Playwright suite's `timeout` is Playwright's own per-test timeout (`--timeout`)."""
-    from tests.playwright_env import link_modules, node_modules, playwright_config
+    from tests.playwright_env import one_spec_project
 
-    modules = node_modules()
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    project = write_project(
-        tmp_path / "proj",
-        {
-            "pyproject.toml": suites_toml(
-                'name = "e2e"\nkind = "playwright"\ncwd = "frontend"\nworkers = 1\ntimeout = 1'
-            ),
-            "frontend/playwright.config.js": playwright_config(workers=1),
-            "frontend/tests/hang.spec.js": """
-                const { test } = require('@playwright/test');
-                test('hangs', async () => { await new Promise((r) => setTimeout(r, 30000)); });
-                test('steady', async () => {});
-                """,
-        },
-    )
-    link_modules(project / "frontend", modules)
+    spec = """
+        const { test } = require('@playwright/test');
+        test('hangs', async () => { await new Promise((r) => setTimeout(r, 30000)); });
+        test('steady', async () => {});
+        """
+    project = one_spec_project(tmp_path / "proj", "timeout = 1", "hang.spec.js", spec)
     done = run_cli(["run", "--ci"], project)
     assert done.returncode == 1, done.stdout + done.stderr
     rows = {
