@@ -158,6 +158,38 @@ def test_help_says_what_the_command_writes_or_claims(
     assert ("--project" in text) == (command != "demo")  # the demo makes its own project
 
 
+REPO = Path(__file__).resolve().parent.parent
+CITATION = re.compile(
+    r"DESIGN\.md|STYLE\.md|parallel-ci-spec|\bthe spec\b|\bspec's section|\bsection \d+\.\d+|§",
+    re.IGNORECASE,
+)
+"""What users have not got: the team's design notes, the spec and its numbered sections."""
+
+
+def shipped_text() -> list[Path]:
+    """README, docs and every text file of the package (code, plugins, the demo, styles)."""
+    package = [
+        path
+        for path in (REPO / "zenboard").rglob("*")
+        if path.is_file()
+        and path.suffix in {".py", ".cjs", ".js", ".md", ".toml", ".tcss"}
+        and "node_modules" not in path.parts  # npm's, should someone have installed there
+    ]
+    return [REPO / "README.md", *sorted((REPO / "docs").glob("*.md")), *package]
+
+
+def test_no_doc_or_docstring_cites_what_users_do_not_have() -> None:
+    files = shipped_text()
+    assert REPO / "zenboard" / "plugins" / "playwright" / "fixtures.cjs" in files
+    found = [
+        f"{path.relative_to(REPO)}:{number}: {line.strip()}"
+        for path in files
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if CITATION.search(line)
+    ]
+    assert found == []
+
+
 @pytest.mark.slow
 def test_merge_without_arguments_shows_a_command_line_that_works(tmp_path: Path) -> None:
     done = run_cli(["merge"], tmp_path)

@@ -1,6 +1,7 @@
 'use strict';
 /**
- * Per-worker isolation for Playwright suites (the spec's section 3.2), as a worker-scoped fixture.
+ * Per-worker isolation for Playwright suites, as a worker-scoped fixture (docs/e2e.md,
+ * "Per-worker isolation: the worker fixture").
  *
  * `globalSetup` runs once per run, not per worker, and Playwright has no PLAYWRIGHT_WORKER_INDEX:
  * the worker's slot is `workerInfo.parallelIndex` (TEST_PARALLEL_INDEX). A worker-scoped fixture
