@@ -56,8 +56,8 @@ def test_run_history_and_audit_count_in_english(tmp_path: Path, count: int, test
 @pytest.mark.parametrize(
     ("sequential", "parallel", "said"),
     [
-        (10.0, 7.3, "parallel took 27% less time"),
-        (10.0, 12.7, "parallel took 27% longer"),
+        (10.0, 7.3, "parallel took 27 % less time"),
+        (10.0, 12.7, "parallel took 27 % longer"),
         (10.0, 10.01, "parallel took as long"),
     ],
 )
@@ -103,7 +103,7 @@ def test_compare_exits_1_on_a_test_that_fails_both_ways(tmp_path: Path) -> None:
     lines = done.stdout.splitlines()
     assert re.fullmatch(
         r"sequential [\d.]+s, parallel [\d.]+s: parallel took "
-        r"(\d+% (less time|longer)|as long) \(2 tests\)",
+        r"(\d+ % (less time|longer)|as long) \(2 tests\)",
         lines[0],
     ), lines[0]
     assert lines[1:] == [

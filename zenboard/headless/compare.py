@@ -64,13 +64,14 @@ class Comparison:
         return not (self.differences or self.failing or self.incomplete or self.retried)
 
     def time_saved(self) -> str:
-        """The wall times compared in words: `parallel took 27% less time` (or `... longer`)."""
+        """The wall times compared in words: `parallel took 27 % less time` (or `... longer`),
+        with the space the docs' prose puts before a percent sign."""
         percent = round(-self.reduction)
         if self.sequential_wall <= 0 or percent == 0:
             return "parallel took as long"
         if percent > 0:
-            return f"parallel took {percent}% longer"
-        return f"parallel took {-percent}% less time"
+            return f"parallel took {percent} % longer"
+        return f"parallel took {-percent} % less time"
 
 
 def sequential(suites: tuple[SuiteConfig, ...]) -> tuple[SuiteConfig, ...]:
