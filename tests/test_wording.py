@@ -118,17 +118,35 @@ def test_compare_exits_1_on_a_test_that_fails_both_ways(tmp_path: Path) -> None:
     ]
 
 
+PLAYWRIGHT_CLAIMS = "Playwright suite claims a port per worker"
+"""Any command that runs a Playwright suite claims its workers' ports (engine/commands)."""
 HELP_SAYS = {
     "run": [
         ".zenboard/reports/latest/",
         ".zenboard/history.db",
         "claims the task's ports",
         ".env.task",
+        PLAYWRIGHT_CLAIMS,
     ],
-    "launch": [".zenboard/reports/latest/", ".zenboard/history.db", "claims the task's ports"],
-    "watch": [".zenboard/reports/latest/", ".zenboard/history.db", "claims the task's ports"],
-    "verify": [".zenboard/reports/verify/run<k>/", "proof_run<k>.txt", ".zenboard/history.db"],
-    "compare": [".zenboard/reports/compare/", ".zenboard/history.db"],
+    "launch": [
+        ".zenboard/reports/latest/",
+        ".zenboard/history.db",
+        "claims the task's ports",
+        PLAYWRIGHT_CLAIMS,
+    ],
+    "watch": [
+        ".zenboard/reports/latest/",
+        ".zenboard/history.db",
+        "claims the task's ports",
+        PLAYWRIGHT_CLAIMS,
+    ],
+    "verify": [
+        ".zenboard/reports/verify/run<k>/",
+        "proof_run<k>.txt",
+        ".zenboard/history.db",
+        PLAYWRIGHT_CLAIMS,
+    ],
+    "compare": [".zenboard/reports/compare/", ".zenboard/history.db", PLAYWRIGHT_CLAIMS],
     "merge": ["into OUT", "writes nothing else", "example: zenboard merge"],
     "durations": ["writes .zenboard/durations.json", "without, it writes nothing"],
     "history": ["writes nothing"],

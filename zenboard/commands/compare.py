@@ -17,7 +17,8 @@ HELP = (
 )
 WRITES = (
     "Writes the runs' reports below .zenboard/reports/compare/ and records every run in "
-    ".zenboard/history.db."
+    ".zenboard/history.db. A Playwright suite claims a port per worker in the port registry "
+    "(until its worktree is gone)."
 )
 
 

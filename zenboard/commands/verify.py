@@ -22,7 +22,9 @@ NAME = "verify"
 HELP = "run the suites N times in a row (default 5): proof logs and a stable/flaky verdict"
 WRITES = (
     "Writes each run's reports to .zenboard/reports/verify/run<k>/, a proof log per run to "
-    ".zenflow/tasks/<task>/proof_run<k>.txt, and records every run in .zenboard/history.db."
+    ".zenflow/tasks/<task>/proof_run<k>.txt, and records every run in .zenboard/history.db. "
+    "A Playwright suite claims a port per worker in the port registry (until its worktree is "
+    "gone)."
 )
 
 
