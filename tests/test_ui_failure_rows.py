@@ -183,7 +183,7 @@ ORDER = {
 
         RUNS = Path(__file__).resolve().parent.parent / "runs.txt"
 
-        def test_first():
+        def test_one_fails_first():  # by name it sorts last of alpha's failures: by time, first
             time.sleep(1.0)  # beta's failure comes in before alpha's
             assert False, "first"
 
@@ -203,7 +203,7 @@ ORDER = {
             assert False, "beta"
     """,
 }
-FIRST = ("alpha", "tests/test_alpha.py::test_first")
+FIRST = ("alpha", "tests/test_alpha.py::test_one_fails_first")
 FIXED = ("alpha", "tests/test_alpha.py::test_fixed_on_rerun")
 LAST = ("alpha", "tests/test_alpha.py::test_last")
 BETA = ("beta", "tests/test_beta.py::test_beta")
