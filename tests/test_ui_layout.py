@@ -228,19 +228,28 @@ async def test_help_lists_every_binding_by_the_name_people_write(
         shown = app.screen.query_one("#help-text")
         width, height = shown.size  # all of it, scrolled into view or not
         text = "\n".join(strip.text for strip in shown.render_lines(Region(0, 0, width, height)))
+        body = app.screen.query_one("#help-body", ScrollableContainer)
+        assert body.max_scroll_y > 0  # more than fits: the scroll keys it lists matter
+        await pilot.press("j", "j")
+        assert body.scroll_y == 2
+        await pilot.press("end")
+        assert body.scroll_y == body.max_scroll_y
+        await pilot.press("k")
+        assert body.scroll_y == body.max_scroll_y - 1
     for raw in RAW_NAMES:
         assert raw not in text
     by_where = sections(text, TITLES)
     for where, bound in BOUND.items():
         missing = names(bound) - help_names(by_where[where])
         assert not missing, f"{where}: {missing} not in help"
-    # The details scroll with their scroll view's own keys: page, home and end are listed.
+    # The details and the help scroll with their scroll view's own keys: page, home and end.
     scroll = {
         key_name(b.key)
         for b in Binding.make_bindings(ScrollableContainer.BINDINGS)
         if b.key in ("pageup", "pagedown", "home", "end")
     }
-    assert scroll <= help_names(by_where["details"])
+    for where in ("details", "help"):
+        assert scroll <= help_names(by_where[where]), where
     assert {"/", "?", "j", "↓", "ctrl+p", "page down", "home"} <= help_names(text)
 
 

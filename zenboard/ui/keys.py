@@ -147,6 +147,12 @@ KEYS: tuple[Key, ...] = (
     _widget("home", "to the top", "details"),
     _widget("end", "to the bottom", "details"),
     Key("escape,q,?", "dismiss", "Close", "close this help", "help.close", where="help"),
+    Key("j,down", "scroll('down')", "Down", "scroll down", "help.down", "help", show=False),
+    Key("k,up", "scroll('up')", "Up", "scroll up", "help.up", "help", show=False),
+    _widget("pagedown", "scroll a page down", "help"),
+    _widget("pageup", "scroll a page up", "help"),
+    _widget("home", "to the top", "help"),
+    _widget("end", "to the bottom", "help"),
 )
 
 KEY_NAMES = {

@@ -16,13 +16,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from zenboard.model.state import TestResult
 from zenboard.ui.keys import bindings
 from zenboard.ui.render import OUTCOME_STYLE, duration_text
 from zenboard.ui.safe_text import literal, visible
+from zenboard.ui.screens.scrolling import ScrollingModal
 from zenboard.ui.sources.history import flaky_summary
 
 PHASES = ("setup", "call", "teardown", "???")
@@ -79,8 +79,9 @@ def details_text(suite: str, test: TestResult, flaky_pattern: str | None = None)
     return text
 
 
-class TestDetailsScreen(ModalScreen[None]):
+class TestDetailsScreen(ScrollingModal):
     __test__ = False  # not a pytest class, whatever its name
+    BODY_ID = "details-body"
     BINDINGS: ClassVar[list[BindingType]] = list(bindings("details"))
 
     def __init__(
@@ -137,13 +138,6 @@ class TestDetailsScreen(ModalScreen[None]):
         title = Text(f"{self.suite}: details")
         title.append_text(literal(f"  {text}", style="bold"))  # never markup
         body.border_title = title
-
-    def action_scroll(self, direction: str) -> None:
-        body = self.query_one("#details-body", VerticalScroll)
-        if direction == "down":
-            body.scroll_down(animate=False)
-        else:
-            body.scroll_up(animate=False)
 
     def action_rerun_test(self) -> None:
         """Rerun this test and stay: `follow` shows its new result here."""

@@ -16,10 +16,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from zenboard.ui.keys import KEYS, WHERE, bindings, keys_text
+from zenboard.ui.screens.scrolling import ScrollingModal
 
 TITLES = {
     "dashboard": "Dashboard",
@@ -50,13 +50,14 @@ def keys_table() -> Group:
     return Group(*parts)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(ScrollingModal):
+    BODY_ID = "help-body"
     BINDINGS: ClassVar[list[BindingType]] = list(bindings("help"))
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body") as body:
             body.border_title = "zenboard keys"
-            body.border_subtitle = "↓ scrolls · esc closes"
+            body.border_subtitle = "j/↓ scrolls · esc closes"
             yield Static(keys_table(), id="help-text")
             yield Static(
                 Text(
