@@ -9,6 +9,7 @@ runs as `tests/test_ui_pilot.py` does.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -162,6 +163,64 @@ async def test_failure_rows_differing_only_in_parameters_read_differently(
         if size[0] >= 220:  # room for everything: nothing is cut
             assert f"{DEEP}::test_leak[gw0-db]" in one and "AssertionError: leak" in one
             assert ELLIPSIS not in one + two
+
+
+DEEPER = "tests/integration/deep/dir/test_isolation_leak.py"
+DEEP_LEAK = {
+    "pyproject.toml": LEAK["pyproject.toml"],
+    DEEPER: """
+        import pytest
+
+        @pytest.mark.parametrize("case", ["case-alpha", "case-beta", "case-gamma"])
+        def test_isolation_leak_between_workers(case):
+            assert case == "case-gamma", f"leaked state in {case}"
+    """,
+}
+CASES = ("case-alpha", "case-beta", "case-gamma")
+
+
+def shown_paths(table: TestsList) -> list[str]:
+    """What each row shows of its test's path: all of it, a middle-cut part, or nothing."""
+    paths = []
+    for row, case in zip(rows(table), CASES, strict=False):
+        name = f"test_isolation_leak_between_workers[{case}]"
+        found = re.search(r"(\S*)" + re.escape(name) + r"( |$)", row)
+        assert found, (name, row)  # the function and its parameters, whole
+        paths.append(found.group(1))
+    return paths
+
+
+@pytest.mark.slow
+async def test_a_deep_path_goes_first_at_every_width_and_comes_back_with_room(
+    tmp_path: Path,
+) -> None:
+    """One real run, the dashboard resized 160 -> 80 -> 220 -> 160 columns: the failures (and
+    with a filter every test) keep function and parameters; the path shows as much as the
+    column holds, its middle cut first; what a width shows does not depend on the way there."""
+    project = write_project(tmp_path / "deep", DEEP_LEAK)
+    app = make_app(project, run_at_start=True)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(pilot, lambda: settled(app), "the run")
+        table = app.query_one(TestsList)
+        await wait_until(pilot, lambda: table.row_count == 2, "the failures' rows")
+        for text in ("", "case-"):  # the failures, then every test of the file
+            if text:
+                await pilot.press("slash", *text, "enter")
+                assert table.row_count == 3
+            seen: dict[int, list[str]] = {}
+            for width, height in ((160, 45), (80, 24), (220, 60), (160, 45)):
+                await pilot.resize_terminal(width, height)
+                for _ in range(3):
+                    await pilot.pause(0.05)
+                paths = shown_paths(table)
+                assert len(set(rows(table))) == table.row_count
+                for path in paths:
+                    whole = f"{DEEPER}::"
+                    assert path in ("", ELLIPSIS, whole) or (
+                        ELLIPSIS in path and path.endswith("::") and path[0] in "t" + ELLIPSIS
+                    ), path
+                assert seen.setdefault(width, paths) == paths  # as the first time at this width
+            assert len(seen[80][0]) <= len(seen[160][0]) < len(seen[220][0])
 
 
 ORDER = {
