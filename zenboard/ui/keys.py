@@ -44,6 +44,19 @@ def _widget(keys: str, help_text: str, where: str) -> Key:
     return Key(keys, "", "", help_text, "", where=where, show=False, bound=False)
 
 
+def _scrolling(where: str) -> tuple[Key, ...]:
+    """The keys of a screen with one scrolling body (`ScrollingModal`): j/k bound here, the
+    page, home and end keys the body's own."""
+    return (
+        Key("j,down", "scroll('down')", "Down", "scroll down", f"{where}.down", where, show=False),
+        Key("k,up", "scroll('up')", "Up", "scroll up", f"{where}.up", where, show=False),
+        _widget("pagedown", "scroll a page down", where),
+        _widget("pageup", "scroll a page up", where),
+        _widget("home", "to the top", where),
+        _widget("end", "to the bottom", where),
+    )
+
+
 KEYS: tuple[Key, ...] = (
     Key("r", "rerun_suite", "Rerun", "rerun the selected suite", "rerun-suite"),
     Key("a", "run_all", "Run all", "run every suite at once", "run-all", title="Run all suites"),
@@ -140,19 +153,9 @@ KEYS: tuple[Key, ...] = (
         "details.rerun-test",
         where="details",
     ),
-    Key("j,down", "scroll('down')", "Down", "scroll down", "details.down", "details", show=False),
-    Key("k,up", "scroll('up')", "Up", "scroll up", "details.up", "details", show=False),
-    _widget("pagedown", "scroll a page down", "details"),
-    _widget("pageup", "scroll a page up", "details"),
-    _widget("home", "to the top", "details"),
-    _widget("end", "to the bottom", "details"),
+    *_scrolling("details"),
     Key("escape,q,?", "dismiss", "Close", "close this help", "help.close", where="help"),
-    Key("j,down", "scroll('down')", "Down", "scroll down", "help.down", "help", show=False),
-    Key("k,up", "scroll('up')", "Up", "scroll up", "help.up", "help", show=False),
-    _widget("pagedown", "scroll a page down", "help"),
-    _widget("pageup", "scroll a page up", "help"),
-    _widget("home", "to the top", "help"),
-    _widget("end", "to the bottom", "help"),
+    *_scrolling("help"),
 )
 
 KEY_NAMES = {
