@@ -128,6 +128,28 @@ def test_the_always_failing_test_fails_and_makes_the_demo_exit_1(demo: DemoRun) 
     assert f"FAILED {ALWAYS_FAILS}" in demo.output
 
 
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+
+
+def test_the_docs_count_the_demo_as_it_runs(demo: DemoRun) -> None:
+    """getting-started.md and demo.md say how many suites and tests the demo has: the numbers
+    of this run (they drifted once: "three pytest suites, about 150 tests")."""
+    pytest_suites = [n for n, r in demo.json_reports.items() if "summary" in r and "tests" in r]
+    pytest_tests = sum(len(demo.suite(n)["tests"]) for n in pytest_suites)
+    suites = NUMBER_WORDS[len(pytest_suites)]
+    started = " ".join((DOCS / "getting-started.md").read_text(encoding="utf-8").split())
+    demo_md = " ".join((DOCS / "demo.md").read_text(encoding="utf-8").split())
+    assert f"{suites} pytest suites of {pytest_tests} tests" in started
+    assert f"{suites.capitalize()} suites of pytest tests ({pytest_tests})" in demo_md
+    assert f"{pytest_tests} tests, each marked with the suite" in demo_md
+    e2e = len(demo.suite("e2e")["tests"])
+    if not e2e:
+        pytest.skip("the e2e suite did not run here (no Node): its count is not checked")
+    assert f"a Playwright suite of {e2e}" in started
+    assert f"one of Playwright tests ({e2e}): {pytest_tests + e2e} tests in all" in demo_md
+
+
 def test_integration_used_one_database_file_per_worker(demo: DemoRun) -> None:
     suite = demo.suite("integration")
     workers = {t["nodeid"]: t["worker"] for t in suite["tests"]}
