@@ -53,6 +53,22 @@ def test_run_history_and_audit_count_in_english(tmp_path: Path, count: int, test
     assert "1 tests" not in shard.stdout + history.stdout + audit.stdout
 
 
+def test_history_without_runs_says_so_under_every_heading(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = project_with_tests(tmp_path, 1)
+    assert main(["history", "--project", str(project)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "recent runs",
+        "  (none yet: every zenboard run is recorded in .zenboard/history.db)",
+        "slowest tests (mean over recent runs)",
+        "  (none)",
+        "flakiest tests (outcome flips, oldest run first)",
+        "  (none)",
+    ]
+    assert not (project / ".zenboard").exists()  # it writes nothing, as its --help says
+
+
 @pytest.mark.parametrize(
     ("sequential", "parallel", "said"),
     [

@@ -89,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
             )
         )
     print("slowest tests (mean over recent runs)")
+    if not data["slowest"]:
+        print("  (none)")
     for t in data["slowest"]:
         print(visible(f"  {t['mean']:>8.3f}s  [{t['suite']}] {t['nodeid']}"))
     print("flakiest tests (outcome flips, oldest run first)")
