@@ -22,13 +22,13 @@ from xml.etree import ElementTree as ET
 
 from zenboard import safefs
 from zenboard.config import MAX_SUITE_NAME, RESERVED_SUITE_NAMES, SUITE_NAME_CHARS
+from zenboard.errors import MISSING as _MISSING
 from zenboard.errors import InputError
+from zenboard.errors import refuse as _bad
+from zenboard.errors import show as _show
 from zenboard.model.events import FAILED_OUTCOMES as FAILING
 from zenboard.model.events import OUTCOMES
 from zenboard.model.quarantine import is_quarantined
-from zenboard.records.input_checks import MISSING as _MISSING
-from zenboard.records.input_checks import bad as _bad
-from zenboard.records.input_checks import show as _show
 from zenboard.records.playwright_merge import (
     check_playwright_report,
     is_playwright_report,

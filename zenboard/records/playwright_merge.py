@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from zenboard.records.input_checks import bad as _bad
+from zenboard.errors import refuse as _bad
 
 STAT_COUNTS = ("expected", "unexpected", "flaky", "skipped")
 
