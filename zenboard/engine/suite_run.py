@@ -16,9 +16,10 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from zenboard.engine import process
+from zenboard.engine import process, run_dir
 from zenboard.engine.channel import READ_CHUNK, READ_PAUSE, EventPipe
 from zenboard.engine.commands.suite_command import SuiteCommand
 from zenboard.model import events as ev
@@ -26,6 +27,7 @@ from zenboard.model.reducer import MAIN_WORKER
 from zenboard.model.state import lost_phase, signal_name
 from zenboard.wire import (
     ENV_EVENTS,
+    ENV_RUN_DIR,
     ENV_SUITE,
     RERUN,
     bounded_record,
@@ -70,6 +72,9 @@ class SuiteRun:
             quarantine: The project's quarantined test ids (their failures fail nothing).
         """
         self.quarantine = quarantine
+        self.run_dir: Path | None = None
+        """The run's private dir (`ZENBOARD_RUN_DIR`): media dirs and claim files; removed
+        when the run ends."""
         self.suite = suite
         self.allow_empty = allow_empty
         """The suite may select no test without making the run exit 5 (see `SuiteLaunched`)."""
@@ -145,10 +150,17 @@ class SuiteRun:
             self.command.report_file.unlink()
         pipe = EventPipe(self.suite, self._observe, self.niceness)
         env = {**self.command.env, ENV_EVENTS: pipe.env_value(), ENV_SUITE: self.suite}
+        env.pop(ENV_RUN_DIR, None)
+        try:
+            self.run_dir = run_dir.make(self.suite)
+            env[ENV_RUN_DIR] = str(self.run_dir)
+        except OSError as exc:  # the suite still runs: the helpers fall back to a mkdtemp
+            self._sink([ev.OutputLine(self.suite, f"zenboard: no private run dir: {exc}")])
         try:
             self.process = process.spawn(self.command.argv, self.command.cwd, env, (pipe.write_fd,))
         except OSError as exc:
             pipe.close_unused()
+            self._remove_run_dir()
             now = time.time()
             self._sink(
                 [
@@ -164,7 +176,8 @@ class SuiteRun:
             self.returncode = 127
             self.done.set()
             return
-        self._sink([self._launched(self.process.pid, time.time())])
+        launched = time.time()
+        self._sink([self._launched(self.process.pid, launched)])
         if self.timeout is not None:
             self._timer = threading.Timer(self.timeout, self._time_out)
             self._timer.name = f"timeout-{self.suite}"
@@ -178,6 +191,11 @@ class SuiteRun:
         threading.Thread(
             target=self._wait, args=(pipe, output), name=f"wait-{self.suite}", daemon=True
         ).start()
+
+    def _remove_run_dir(self) -> None:
+        """The run's private dir goes with the run: its media dirs are this run's alone."""
+        if self.run_dir is not None:
+            run_dir.remove(self.run_dir)
 
     def cancel(self, sweep: bool = False) -> None:
         """Stop the whole process tree of this run (idempotent, blocks until it is gone).
@@ -249,6 +267,7 @@ class SuiteRun:
         corrections = self._reconcile()
         if corrections is not None and corrections.count:
             self._sink([corrections])
+        self._remove_run_dir()
         self._sink(
             [
                 ev.SuiteExited(
