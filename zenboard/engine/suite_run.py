@@ -21,6 +21,8 @@ from typing import Any
 
 from zenboard.engine import process, run_dir
 from zenboard.engine.channel import READ_CHUNK, READ_PAUSE, EventPipe
+from zenboard.engine.claim_watch import ClaimWatch
+from zenboard.engine.commands.pytest import uses_xdist
 from zenboard.engine.commands.suite_command import SuiteCommand
 from zenboard.model import events as ev
 from zenboard.model.reducer import MAIN_WORKER
@@ -57,6 +59,7 @@ class SuiteRun:
         allow_empty: bool = False,
         timeout: float | None = None,
         quarantine: tuple[str, ...] = (),
+        claims: ClaimWatch | None = None,
     ) -> None:
         """One run of `suite`'s `command`, not started yet.
 
@@ -70,8 +73,10 @@ class SuiteRun:
             allow_empty: The run may select no test without exiting 5.
             timeout: Seconds the run may take before it is cancelled (None: no limit).
             quarantine: The project's quarantined test ids (their failures fail nothing).
+            claims: The engine's claim watch, told of the run's private dir (None: no watch).
         """
         self.quarantine = quarantine
+        self.claims = claims
         self.run_dir: Path | None = None
         """The run's private dir (`ZENBOARD_RUN_DIR`): media dirs and claim files; removed
         when the run ends."""
@@ -178,6 +183,9 @@ class SuiteRun:
             return
         launched = time.time()
         self._sink([self._launched(self.process.pid, launched)])
+        if self.claims is not None and self.run_dir is not None:
+            main = self.command.tool != "pytest" or not uses_xdist(self.command.argv)
+            self.claims.started(self.suite, self.run_dir, self.process.pid, launched, main)
         if self.timeout is not None:
             self._timer = threading.Timer(self.timeout, self._time_out)
             self._timer.name = f"timeout-{self.suite}"
@@ -267,6 +275,10 @@ class SuiteRun:
         corrections = self._reconcile()
         if corrections is not None and corrections.count:
             self._sink([corrections])
+        if self.claims is not None and self.run_dir is not None:
+            recorded = self.claims.ended(self.process.pid, time.time())
+            if recorded:
+                self._sink([ev.ClaimsRecorded(self.suite, recorded, self.process.pid)])
         self._remove_run_dir()
         self._sink(
             [

@@ -29,6 +29,7 @@ from zenboard.errors import show as _show
 from zenboard.model.events import FAILED_OUTCOMES as FAILING
 from zenboard.model.events import OUTCOMES
 from zenboard.model.quarantine import is_quarantined
+from zenboard.records.merged_isolation import check_isolation, merge_isolation
 from zenboard.records.playwright_merge import (
     check_playwright_report,
     is_playwright_report,
@@ -172,6 +173,7 @@ def check_summary(path: Path, data: Any) -> dict[str, Any]:
         _bad(path, "exit_code", "0 or 5 (no suite failed)", exit_code)
     if exit_code == 5 and not any(s["status"] == "no tests" for s in suites):
         _bad(path, "exit_code", "0 or 1 (no suite is 'no tests')", exit_code)
+    check_isolation(path, data)
     return data
 
 
@@ -533,6 +535,7 @@ def merge_summaries(summaries: Sequence[tuple[Path, dict[str, Any]]]) -> dict[st
         "commit": summaries[0][1].get("commit"),
         "shard": None,
         "merged_from": [str(folder) for folder, _ in summaries],
+        "isolation": merge_isolation(summaries),
         "suites": list(suites.values()),
     }
 
