@@ -24,6 +24,16 @@ ENV_EVENTS = "ZENBOARD_EVENTS"
 """The event pipe's descriptor, for the plugin in the pytest controller."""
 ENV_SUITE = "ZENBOARD_SUITE"
 """The suite a process belongs to."""
+ENV_RUN_DIR = "ZENBOARD_RUN_DIR"
+"""A suite run's private dir (0700), made by zenboard and removed when the run ends (cancelled
+too): the isolation helpers' per-run media dirs (`RUN_MEDIA`) and their claim files
+(`RUN_CLAIMS`). Plain files: the event pipe is never handed to workers."""
+RUN_MEDIA = "media"
+"""The run dir's folder of per-run media dirs (`zenboard.isolation.media_dir()`)."""
+RUN_CLAIMS = "claims"
+"""The run dir's folder of claim files: `<pid>.jsonl`, one JSON object a line per resource a
+process claimed (`{"kind", "value", "scope", "suite", "worker", "pid", "time"}`), read by the
+engine (`scope`: where the resource could meet another, "" for this machine)."""
 ENV_SELECT = "ZENBOARD_SELECT"
 """A file of node ids, one a line: the run keeps exactly these tests (a shard, a rerun)."""
 ENV_RUN_FIRST = "ZENBOARD_RUN_FIRST"

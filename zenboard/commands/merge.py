@@ -56,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
             )
             line = f"[{suite['name']}] quarantined: {len(excused)} failed, not counted: {names}"
             print(visible(line))
+    for conflict in merged["isolation"]["conflicts"]:
+        print(visible(f"[shard {conflict['shard']}] isolation: SHARED {conflict['message']}"))
     print(
         f"merged {plural(len(args.dirs), 'report dir')} into {args.report_dir.resolve()} "
         f"(exit {merged['exit_code']})"

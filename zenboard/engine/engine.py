@@ -18,12 +18,13 @@ from pathlib import Path
 from zenboard import safefs
 from zenboard.config import ProjectConfig, SuiteConfig
 from zenboard.engine.buffer import EventBuffer
+from zenboard.engine.claim_watch import ClaimWatch
 from zenboard.engine.commands import SuiteCommand, build_suite_command
 from zenboard.engine.commands.pytest import check_interpreter
 from zenboard.engine.scratch import ScratchDir
 from zenboard.engine.suite_run import SuiteRun
 from zenboard.errors import InputError
-from zenboard.project.statedir import STATE_DIR
+from zenboard.project.statedir import STATE_DIR, registry_dir
 
 DEFAULT_REPORT_DIR = Path(".zenboard/reports/latest")
 STAGING_PREFIX = ".run-"
@@ -92,6 +93,9 @@ class Engine:
         """Argfiles and test lists for long selections; made only when one is needed."""
         self.exited = threading.Event()
         """Set whenever a suite run ends; consumers wait on it instead of polling busily."""
+        root = config.root
+        self.claims = ClaimWatch(root, buffer.extend, lambda: registry_dir(root))
+        """What the suites' workers claim, checked for resources two live workers share."""
 
     def check(self, suites: tuple[SuiteConfig, ...]) -> None:
         """Refuse bad input (exit 2) before anything starts: an interpreter without pytest, a
@@ -151,6 +155,7 @@ class Engine:
             suite.allow_empty,
             suite.suite_timeout,
             tuple(self.config.quarantine),
+            self.claims,
         )
         with self._lock:
             # Started under the lock: a cancel either sees this run or ends the sequence.
@@ -240,8 +245,10 @@ class Engine:
             os.close(os.open(self.staging_dir.name, _PRIVATE_DIR, dir_fd=report_fd))
 
     def close(self) -> None:
-        """Remove this engine's staging directory (after its reports were published)."""
+        """Remove this engine's staging directory (after its reports were published) and stop
+        the claim watch's clock."""
         shutil.rmtree(self.staging_dir, ignore_errors=True)
+        self.claims.close()
 
     def all_done(self) -> bool:
         with self._lock:

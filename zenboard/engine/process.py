@@ -249,6 +249,12 @@ def _scan(root: int | None, pgid: int | None, mark: bytes | None) -> dict[int, i
     return {pid: started[pid] for pid in found}
 
 
+def start_time(pid: int) -> int | None:
+    """When the live process `pid` started (clock ticks since boot), None when there is none:
+    a pid recorded with its start time names that process, never one that reused the pid."""
+    return _start_time(_stat_fields(pid))
+
+
 def _alive(pid: int, start: int) -> bool:
     """The process found as (`pid`, `start`) is still running: not a zombie, not a reused pid."""
     return _start_time(_stat_fields(pid)) == start

@@ -16,16 +16,20 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from zenboard.engine import process
+from zenboard.engine import process, run_dir
 from zenboard.engine.channel import READ_CHUNK, READ_PAUSE, EventPipe
+from zenboard.engine.claim_watch import ClaimWatch
+from zenboard.engine.commands.pytest import uses_xdist
 from zenboard.engine.commands.suite_command import SuiteCommand
 from zenboard.model import events as ev
 from zenboard.model.reducer import MAIN_WORKER
 from zenboard.model.state import lost_phase, signal_name
 from zenboard.wire import (
     ENV_EVENTS,
+    ENV_RUN_DIR,
     ENV_SUITE,
     RERUN,
     bounded_record,
@@ -55,6 +59,7 @@ class SuiteRun:
         allow_empty: bool = False,
         timeout: float | None = None,
         quarantine: tuple[str, ...] = (),
+        claims: ClaimWatch | None = None,
     ) -> None:
         """One run of `suite`'s `command`, not started yet.
 
@@ -68,8 +73,13 @@ class SuiteRun:
             allow_empty: The run may select no test without exiting 5.
             timeout: Seconds the run may take before it is cancelled (None: no limit).
             quarantine: The project's quarantined test ids (their failures fail nothing).
+            claims: The engine's claim watch, told of the run's private dir (None: no watch).
         """
         self.quarantine = quarantine
+        self.claims = claims
+        self.run_dir: Path | None = None
+        """The run's private dir (`ZENBOARD_RUN_DIR`): media dirs and claim files; removed
+        when the run ends."""
         self.suite = suite
         self.allow_empty = allow_empty
         """The suite may select no test without making the run exit 5 (see `SuiteLaunched`)."""
@@ -145,10 +155,17 @@ class SuiteRun:
             self.command.report_file.unlink()
         pipe = EventPipe(self.suite, self._observe, self.niceness)
         env = {**self.command.env, ENV_EVENTS: pipe.env_value(), ENV_SUITE: self.suite}
+        env.pop(ENV_RUN_DIR, None)
+        try:
+            self.run_dir = run_dir.make(self.suite)
+            env[ENV_RUN_DIR] = str(self.run_dir)
+        except OSError as exc:  # the suite still runs: the helpers fall back to a mkdtemp
+            self._sink([ev.OutputLine(self.suite, f"zenboard: no private run dir: {exc}")])
         try:
             self.process = process.spawn(self.command.argv, self.command.cwd, env, (pipe.write_fd,))
         except OSError as exc:
             pipe.close_unused()
+            self._remove_run_dir()
             now = time.time()
             self._sink(
                 [
@@ -164,7 +181,11 @@ class SuiteRun:
             self.returncode = 127
             self.done.set()
             return
-        self._sink([self._launched(self.process.pid, time.time())])
+        launched = time.time()
+        self._sink([self._launched(self.process.pid, launched)])
+        if self.claims is not None and self.run_dir is not None:
+            main = self.command.tool != "pytest" or not uses_xdist(self.command.argv)
+            self.claims.started(self.suite, self.run_dir, self.process.pid, launched, main)
         if self.timeout is not None:
             self._timer = threading.Timer(self.timeout, self._time_out)
             self._timer.name = f"timeout-{self.suite}"
@@ -178,6 +199,11 @@ class SuiteRun:
         threading.Thread(
             target=self._wait, args=(pipe, output), name=f"wait-{self.suite}", daemon=True
         ).start()
+
+    def _remove_run_dir(self) -> None:
+        """The run's private dir goes with the run: its media dirs are this run's alone."""
+        if self.run_dir is not None:
+            run_dir.remove(self.run_dir)
 
     def cancel(self, sweep: bool = False) -> None:
         """Stop the whole process tree of this run (idempotent, blocks until it is gone).
@@ -249,6 +275,11 @@ class SuiteRun:
         corrections = self._reconcile()
         if corrections is not None and corrections.count:
             self._sink([corrections])
+        if self.claims is not None and self.run_dir is not None:
+            recorded = self.claims.ended(self.process.pid, time.time())
+            if recorded:
+                self._sink([ev.ClaimsRecorded(self.suite, recorded, self.process.pid)])
+        self._remove_run_dir()
         self._sink(
             [
                 ev.SuiteExited(

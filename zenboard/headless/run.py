@@ -22,6 +22,7 @@ from zenboard.config import ProjectConfig, SuiteConfig
 from zenboard.engine import Engine, EventBuffer
 from zenboard.headless.short_traceback import short_traceback
 from zenboard.model import events as ev
+from zenboard.model.claims import Conflict
 from zenboard.model.quarantine import unmatched
 from zenboard.model.reducer import MAIN_WORKER, apply
 from zenboard.model.state import RunState, SuiteState, TestResult
@@ -231,6 +232,8 @@ class HeadlessRun:
         self._slow = {s.name: s.slow for s in suites}
         """suite -> its `slow` threshold in seconds (0: no SLOW mark)."""
         self._meta: dict[str, Any] | None = None
+        self._conflicts_said: dict[tuple[str, str, str], Conflict] = {}
+        """Resources said to be shared, with the holders named (more holders: said again)."""
         self.selection = dict(options.selection)
         self.partial = bool(self.selection) if options.partial is None else options.partial
 
@@ -271,6 +274,7 @@ class HeadlessRun:
         self._explain_empty_suites()
         for line in quarantine_lines(self.config, self.state, self._whole_project()):
             self.print(line)
+        self._summarise_conflicts()
         meta = self._run_meta()
         published = self.publish_reports(meta)
         self.engine.close()
@@ -359,11 +363,36 @@ class HeadlessRun:
                 f"[{suite.name}] FLAKY {nodeid} ({test.worker}): passed on attempt {test.attempts}"
             )
 
+    def _say_conflict(self, conflict: Conflict) -> None:
+        """One line for a resource two live workers share, again only when more holders join."""
+        said = self._conflicts_said.get(conflict.key)
+        if said is not None and said.covers(conflict):
+            return
+        self._conflicts_said[conflict.key] = conflict
+        self.print(f"isolation: SHARED {conflict.describe(str(self.config.root))}")
+
+    def _summarise_conflicts(self) -> None:
+        """After the table: how many resources were shared (a warning; the exit code stays)."""
+        shared = self.state.conflicts()
+        if shared:
+            self.print(
+                f"isolation: {plural(len(shared), 'resource')} used by more than one live "
+                "worker at once (the SHARED lines above; summary.json's isolation.conflicts)"
+            )
+
+    def _say_claim_faults(self) -> None:
+        faults = self.engine.claims.faults
+        while faults:
+            self.print(f"isolation: {faults.pop(0)}")
+
     def consume(self, events: list[ev.Event]) -> None:
         """Fold `events` into the state, printing failures, crashes and errors as they come."""
+        self._say_claim_faults()
         for event in events:
             apply(self.state, event)
-            if isinstance(event, ev.TestFinished) and event.outcome in ev.FAILED_OUTCOMES:
+            if isinstance(event, ev.ClaimConflict):
+                self._say_conflict(event.conflict)
+            elif isinstance(event, ev.TestFinished) and event.outcome in ev.FAILED_OUTCOMES:
                 self._name_failure(self.state.suites[event.suite], event.nodeid)
             elif isinstance(event, ev.TestFinished) and event.attempts > 1:
                 self._name_flaky(self.state.suites[event.suite], event.nodeid)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # The wire format lives in zenboard.wire (cheap to import for the plugin); re-exported here.
+from zenboard.model.claims import Claim, Conflict
 from zenboard.wire import EVENT_VERSION as EVENT_VERSION
 from zenboard.wire import encode as encode
 
@@ -199,6 +200,26 @@ class StreamDamaged:
     sample: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimsRecorded:
+    """Engine: what the workers of a suite run claimed, read from its run dir as it ended."""
+
+    suite: str
+    claims: tuple[Claim, ...]
+    run_pid: int = 0
+    """The suite run's process (claims of an earlier run of the suite are dropped)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimConflict:
+    """Engine: a worker of this suite run and another holder used one resource at once."""
+
+    suite: str
+    conflict: Conflict
+    run_pid: int = 0
+    """The suite run's process (a conflict of an earlier run of the suite is dropped)."""
+
+
 Event = (
     RunStarted
     | WorkerReady
@@ -216,6 +237,8 @@ Event = (
     | ResultsCorrected
     | OutputLine
     | StreamDamaged
+    | ClaimsRecorded
+    | ClaimConflict
 )
 
 _WIRE_TYPES: dict[str, type[Any]] = {

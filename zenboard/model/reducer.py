@@ -54,6 +54,9 @@ def _launched(suite: SuiteState, event: ev.SuiteLaunched) -> None:
     suite.rerun_of = event.nodeids
     suite.allow_empty = event.allow_empty or bool(event.nodeids)
     suite.quarantine = frozenset(event.quarantine)
+    suite.pid = event.pid
+    suite.claims = ()
+    suite.conflicts = {}
     if event.nodeids:
         for nodeid in event.nodeids:
             old = suite.tests.pop(nodeid, None)
@@ -327,6 +330,17 @@ def _damaged(suite: SuiteState, event: ev.StreamDamaged) -> None:
     suite.oversized += event.oversized
 
 
+def _claims(suite: SuiteState, event: ev.ClaimsRecorded) -> None:
+    if event.run_pid == suite.pid:
+        suite.claims = event.claims
+
+
+def _conflict(suite: SuiteState, event: ev.ClaimConflict) -> None:
+    """Kept per resource: a later report of it (more holders found) replaces the earlier."""
+    if event.run_pid == suite.pid:
+        suite.conflicts[event.conflict.key] = event.conflict
+
+
 _HANDLERS: dict[type[Any], Callable[[SuiteState, Any], None]] = {
     ev.SuiteLaunched: _launched,
     ev.RunStarted: _run_started,
@@ -344,4 +358,6 @@ _HANDLERS: dict[type[Any], Callable[[SuiteState, Any], None]] = {
     ev.SuiteExited: _exited,
     ev.OutputLine: _output,
     ev.StreamDamaged: _damaged,
+    ev.ClaimsRecorded: _claims,
+    ev.ClaimConflict: _conflict,
 }

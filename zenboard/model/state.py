@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from zenboard.model.claims import Claim, Conflict
 from zenboard.model.events import FAILED_OUTCOMES, OUTCOMES
 
 OUTPUT_LINES_KEPT = 400
@@ -192,6 +193,12 @@ class SuiteState:
     """Tests that were running when the run was cancelled (no outcome)."""
     quarantine: frozenset[str] = frozenset()
     """The quarantined test ids the current run was launched with (`model.quarantine`)."""
+    pid: int = 0
+    """The current run's process (claims and conflicts of an earlier run are dropped)."""
+    claims: tuple[Claim, ...] = ()
+    """What the current run's workers claimed (databases, media dirs, ports), at its end."""
+    conflicts: dict[tuple[str, str, str], Conflict] = field(default_factory=dict)
+    """Resources a worker of the current run shared with another live holder, by `key`."""
 
     @property
     def unreported(self) -> int:
@@ -284,6 +291,17 @@ class RunState:
         if self.empty_suites():
             return 5
         return 0
+
+    def conflicts(self) -> list[Conflict]:
+        """Every shared resource the suites' current runs met, once each (with the most
+        holders any suite saw)."""
+        found: dict[tuple[str, str, str], Conflict] = {}
+        for suite in self.suites.values():
+            for key, conflict in suite.conflicts.items():
+                known = found.get(key)
+                if known is None or len(conflict.holders) > len(known.holders):
+                    found[key] = conflict
+        return list(found.values())
 
     def empty_suites(self) -> list[SuiteState]:
         """Suites whose whole run selected no test, though they do not allow it."""

@@ -17,15 +17,24 @@ import re
 import stat
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 from xml.etree import ElementTree as ET
 
 from zenboard import safefs
 from zenboard.config import MAX_SUITE_NAME, RESERVED_SUITE_NAMES, SUITE_NAME_CHARS
+from zenboard.errors import MISSING as _MISSING
 from zenboard.errors import InputError
+from zenboard.errors import refuse as _bad
+from zenboard.errors import show as _show
 from zenboard.model.events import FAILED_OUTCOMES as FAILING
 from zenboard.model.events import OUTCOMES
 from zenboard.model.quarantine import is_quarantined
+from zenboard.records.merged_isolation import check_isolation, merge_isolation
+from zenboard.records.playwright_merge import (
+    check_playwright_report,
+    is_playwright_report,
+    merge_playwright_reports,
+)
 from zenboard.records.reports import SUMMARY_VERSION, _atomic_write, summary_text
 
 STATUS_RANK = ("error", "failed", "cancelled", "passed", "no tests", "idle")
@@ -44,19 +53,6 @@ MAX_DEPTH = 100
 STREAM_KEYS = ("malformed", "oversized", "duplicates", "corrected")
 OPTIONAL_COUNTS = ("flaky", "quarantined_failed")
 """Counts a summary may add beside pytest's (older summaries lack them)."""
-
-_MISSING = object()
-
-
-def _show(value: object) -> str:
-    """A value for a one-line message: its repr (control characters escaped), cut short."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _bad(path: Path, where: str, expected: str, value: object = _MISSING) -> NoReturn:
-    got = "missing" if value is _MISSING else f"got {_show(value)}"
-    raise InputError(f"{path}: {where}: expected {expected}, {got}")
 
 
 def _is_str(value: object) -> bool:
@@ -177,6 +173,7 @@ def check_summary(path: Path, data: Any) -> dict[str, Any]:
         _bad(path, "exit_code", "0 or 5 (no suite failed)", exit_code)
     if exit_code == 5 and not any(s["status"] == "no tests" for s in suites):
         _bad(path, "exit_code", "0 or 1 (no suite is 'no tests')", exit_code)
+    check_isolation(path, data)
     return data
 
 
@@ -538,6 +535,7 @@ def merge_summaries(summaries: Sequence[tuple[Path, dict[str, Any]]]) -> dict[st
         "commit": summaries[0][1].get("commit"),
         "shard": None,
         "merged_from": [str(folder) for folder, _ in summaries],
+        "isolation": merge_isolation(summaries),
         "suites": list(suites.values()),
     }
 
@@ -576,9 +574,10 @@ def check_json_report(path: Path, data: Any) -> dict[str, Any]:
     return data
 
 
-def merge_json_reports(paths: Sequence[Path]) -> dict[str, Any]:
-    """pytest-json-report files of one suite's shards as one report."""
-    reports = [check_json_report(p, _read_json(p)) for p in paths]
+def merge_json_reports(paths: Sequence[Path], data: Sequence[Any] | None = None) -> dict[str, Any]:
+    """pytest-json-report files of one suite's shards as one report (`data`: as read)."""
+    loaded = data if data is not None else [_read_json(p) for p in paths]
+    reports = [check_json_report(p, d) for p, d in zip(paths, loaded, strict=True)]
     tests = [t for r in reports for t in r.get("tests", [])]
     collectors: dict[str, Any] = {}
     for r in reports:
@@ -600,6 +599,23 @@ def merge_json_reports(paths: Sequence[Path]) -> dict[str, Any]:
         "tests": tests,
         "warnings": [w for r in reports for w in r.get("warnings", [])],
     }
+
+
+def merge_suite_reports(paths: Sequence[Path]) -> dict[str, Any]:
+    """One suite's `<suite>.json` of every shard as one: pytest-json-report's or Playwright's
+    (a suite's shards are of one kind; a mix is refused)."""
+    read = [(path, _read_json(path)) for path in paths]
+    kinds = {is_playwright_report(data) for _, data in read}
+    if len(kinds) > 1:
+        playwright = next(p for p, data in read if is_playwright_report(data))
+        pytest = next(p for p, data in read if not is_playwright_report(data))
+        raise InputError(
+            f"merge: {playwright} is a Playwright JSON report but {pytest} is not: "
+            "a suite's shards must be of one kind"
+        )
+    if kinds == {True}:
+        return merge_playwright_reports([check_playwright_report(p, d) for p, d in read])
+    return merge_json_reports(paths, [data for _, data in read])
 
 
 def read_junit(path: Path) -> list[ET.Element]:
@@ -722,7 +738,7 @@ def merge(
         name = suite["name"]
         json_files = [d / f"{name}.json" for d in dirs if (d / f"{name}.json").is_file()]
         if json_files:
-            files.append((f"{name}.json", json.dumps(merge_json_reports(json_files)) + "\n"))
+            files.append((f"{name}.json", json.dumps(merge_suite_reports(json_files)) + "\n"))
         xml_files = [d / f"{name}.xml" for d in dirs if (d / f"{name}.xml").is_file()]
         if xml_files:
             files.append((f"{name}.xml", merge_junit(xml_files, name)))

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from zenboard import safefs
+from zenboard.model.claims import conflict_row
 from zenboard.model.events import FAILED_OUTCOMES, OUTCOMES
 from zenboard.model.quarantine import reason_of
 from zenboard.model.state import RunState, SuiteState, TestResult
@@ -134,8 +135,28 @@ def summary(
         "version": SUMMARY_VERSION,
         "exit_code": state.exit_code(),
         **(meta or {}),
+        "isolation": isolation_summary(state),
         "suites": [suite_summary(s, now) for s in ran],
     }
+
+
+def isolation_summary(state: RunState) -> dict[str, Any]:
+    """What the suites' workers claimed, and the resources two live holders shared (a warning:
+    the exit code does not change)."""
+    claims = [
+        {
+            "suite": s.name,
+            "worker": c.worker,
+            "pid": c.pid,
+            "kind": c.kind,
+            "value": c.value,
+            "scope": c.scope,
+        }
+        for s in state.suites.values()
+        if s.runs
+        for c in s.claims
+    ]
+    return {"claims": claims, "conflicts": [conflict_row(c) for c in state.conflicts()]}
 
 
 def _atomic_write(path: Path, text: str, root: Path | None = None) -> None:

@@ -274,6 +274,9 @@ class ZenboardApp(App[int]):
             self.say(self.watch_mode.errors.pop(0), title="watch", severity="error")
         while self.session.errors:
             self.say(self.session.errors.pop(0), title="engine", severity="error", timeout=8)
+        while self.session.warnings:
+            shared = self.session.warnings.pop(0)
+            self.say(shared, title="isolation: shared at once", severity="warning", timeout=30)
         if batch.events:
             self.pending.merge(batch)
         now = time.monotonic()

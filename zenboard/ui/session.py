@@ -19,6 +19,7 @@ from zenboard import safefs
 from zenboard.config import ProjectConfig, SuiteConfig
 from zenboard.engine import Engine, EventBuffer
 from zenboard.model import events as ev
+from zenboard.model.claims import Conflict
 from zenboard.model.reducer import apply
 from zenboard.model.state import RunState, SuiteState
 from zenboard.records import reports
@@ -87,6 +88,9 @@ class Session:
         self.state = RunState.for_suites([s.name for s in self.suites])
         self.errors: list[str] = []
         """Faults of engine commands, for the app to show (never fatal)."""
+        self.warnings: list[str] = []
+        """Resources two live workers share, one line each, for the app to show."""
+        self._conflicts_said: dict[tuple[str, str, str], Conflict] = {}
         self.commander = Commander(
             on_error=lambda exc: self.errors.append(f"{type(exc).__name__}: {exc}")
         )
@@ -119,6 +123,8 @@ class Session:
                 batch.launched.add(event.suite)
                 batch.output.pop(event.suite, None)
                 self.launch.launched(event)
+            elif isinstance(event, ev.ClaimConflict):
+                self._warn(event.conflict)
             elif isinstance(event, ev.ResultsCorrected):
                 batch.tests += [(event.suite, result.nodeid) for result in event.results]
                 batch.tests += [(event.suite, nodeid) for nodeid, _, _ in event.unreported]
@@ -129,9 +135,19 @@ class Session:
                     (suite.name, t.nodeid) for t in suite.tests.values() if t.unreported
                 ]
                 self.write_reports(suite)
+        faults = self.engine.claims.faults
+        while faults:
+            self.errors.append(f"isolation: {faults.pop(0)}")
         if self.launch.open and self.quiet():
             batch.finished_launch = self.launch.close(self.state)
         return batch
+
+    def _warn(self, conflict: Conflict) -> None:
+        """A shared resource, said once (again when more holders join)."""
+        said = self._conflicts_said.get(conflict.key)
+        if said is None or not said.covers(conflict):
+            self._conflicts_said[conflict.key] = conflict
+            self.warnings.append(conflict.describe(str(self.config.root)))
 
     def quiet(self) -> bool:
         """Nothing runs, nothing is queued to start, no event is waiting: the launch is over."""

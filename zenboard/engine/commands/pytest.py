@@ -108,6 +108,15 @@ def xdist_options(suite: SuiteConfig, workers: int | str) -> list[str]:
     return options
 
 
+def uses_xdist(argv: tuple[str, ...] | list[str]) -> bool:
+    """Whether a pytest command line runs xdist workers: its last `-n` (zenboard's, after the
+    suite's own args) is not `0`."""
+    for i in range(len(argv) - 2, -1, -1):
+        if argv[i] == "-n":
+            return argv[i + 1] != "0"
+    return False
+
+
 TIMEOUT_PLUGIN = "zenboard.plugins.timeout"
 
 

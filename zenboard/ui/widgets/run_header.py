@@ -54,7 +54,15 @@ class RunHeader(Widget):
     def sync(self) -> None:
         seconds = self.run_seconds()
         shown = None if seconds is None else round(seconds, 1)
-        signature = (self.state.status, shown, self.watch_note, self.size.width, *self._failed())
+        shared = len(self.state.conflicts())
+        signature = (
+            self.state.status,
+            shown,
+            self.watch_note,
+            self.size.width,
+            shared,
+            *self._failed(),
+        )
         if signature != self._signature:
             self._signature = signature
             self.refresh()
@@ -82,6 +90,9 @@ class RunHeader(Widget):
             text.append(f"  {failed} failed", style="bold red")
         if excused:
             text.append(f"  {excused} quarantined (not counted)", style="italic yellow")
+        shared = len(self.state.conflicts())
+        if shared:  # two live workers used one database, media dir or port: see the warning
+            text.append(f"  {plural(shared, 'shared resource')}", style="bold yellow")
         seconds = self.run_seconds()
         if status is not SuiteStatus.IDLE and seconds is not None:
             text.append(f"  {render.duration_text(seconds)}", style="bold")

@@ -1,8 +1,8 @@
 """Fixtures for the demo's pytest suites: a SQLite database and a media directory per worker.
 
 The names come from zenboard.isolation, the helpers a Django project would call from its
-`settings_test.py` (`db_name("test_demo")` is `test_demo_gw0` on worker gw0, `test_demo_0`
-without xdist). Everything the tests write lands under `.zenboard/` in the project, which
+`settings_test.py` (`db_name("test_demo")` is `test_demo_integration_gw0` on worker gw0 of the
+suite `integration`, `test_demo_0` under plain pytest). Everything the tests write lands under `.zenboard/` in the project, which
 zenboard's watch mode ignores, so a run never triggers another one. Each worker starts from a
 fresh database and an empty media directory, and leaves them behind for inspection.
 """
@@ -115,7 +115,7 @@ def grader() -> str:
 
 @pytest.fixture(scope="session")
 def worker_media() -> Path:
-    """This worker's media directory (`.zenboard/demo-media/media_gw0`), emptied at session start."""
+    """This worker's media directory (`.zenboard/demo-media/media_processing_gw0`), emptied at session start."""
     root = media_dir(MEDIA_ROOT, "media")
     for child in root.iterdir():
         if child.is_dir():

@@ -25,7 +25,7 @@ def write_batch(media: Path, copies: int, pages_per_copy: int) -> Path:
 
 
 def test_media_dir_is_this_workers(media: Path) -> None:
-    """zenboard.isolation puts each worker's files in its own directory: media_gw0, media_gw1..."""
+    """zenboard.isolation puts each worker's files in its own directory: media_processing_gw0, ..."""
     worker = os.environ.get("PYTEST_XDIST_WORKER") or worker_suffix()
     assert media.parent.name.startswith("media_")
     assert media.parent.name.endswith(f"_{worker}")

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.api
 
 
 def test_the_database_file_is_this_workers(database_path: Path) -> None:
-    """zenboard.isolation names the file after the xdist worker: test_demo_gw0.sqlite3, ..."""
+    """zenboard.isolation names the file after the suite and worker: test_demo_integration_gw0.sqlite3..."""
     worker = os.environ.get("PYTEST_XDIST_WORKER") or worker_suffix()
     assert database_path.name.startswith("test_demo_")
     assert database_path.name.endswith(f"_{worker}.sqlite3")
