@@ -147,6 +147,8 @@ class ZenboardApp(App[int]):
         self.table = TestsList(state)
         self.ports_panel = PortsPanel()
         self.containers_panel = ContainersPanel()
+        self.infra_row = Horizontal(id="infra")
+        """Held, not queried: the poll can fire while another screen is active or at exit."""
         self.log_panel = LogPanel(state, session.published)
         self.history = history or ProjectHistory(session.config.root)
         self.history_view = HistoryView()
@@ -183,7 +185,7 @@ class ZenboardApp(App[int]):
                 yield from self.cards
             with Vertical(id="side"):
                 yield self.table
-                with Horizontal(id="infra"):
+                with self.infra_row:
                     yield self.ports_panel
                     yield self.containers_panel
                 yield self.log_panel
@@ -350,7 +352,7 @@ class ZenboardApp(App[int]):
 
     def poll_infra(self) -> None:
         snap = self.infra.snapshot()
-        self.query_one("#infra").set_class(nothing_to_show(snap), "-none")
+        self.infra_row.set_class(nothing_to_show(snap), "-none")
         self.ports_panel.show(snap)
         self.containers_panel.show(snap)
 
