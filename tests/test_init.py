@@ -307,3 +307,37 @@ def test_init_keeps_a_crlf_pyproject_byte_for_byte_and_its_line_endings(tmp_path
     assert after.startswith(before)
     assert b"[tool.zenboard]" in after
     assert after.count(b"\n") == after.count(b"\r\n")  # no line of it ends in a bare LF
+
+
+def test_a_project_whose_warnings_are_errors_is_read_and_audited(tmp_path: Path) -> None:
+    # `filterwarnings = error` is common; collecting must import nothing pytest would then warn
+    # it cannot rewrite (PytestAssertRewriteWarning, an error here).
+    root = write_project(
+        tmp_path / "strict",
+        {
+            "pyproject.toml": """
+                [tool.pytest.ini_options]
+                markers = ["unit: fast tests"]
+                filterwarnings = ["error", "ignore::DeprecationWarning"]
+            """,
+            "tests/test_a.py": """
+                import pytest
+
+                @pytest.mark.unit
+                def test_unit():
+                    pass
+
+                def test_other():
+                    pass
+            """,
+        },
+    )
+    done = run_cli(["init"], root / "tests")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Check: collected each suite: each of the 2 tests is in exactly one suite." in (
+        done.stdout
+    )
+    audit = run_cli(["audit"], root)
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    run = run_cli(["run", "--ci"], root)
+    assert run.returncode == 0, run.stdout + run.stderr
