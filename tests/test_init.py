@@ -341,3 +341,90 @@ def test_a_project_whose_warnings_are_errors_is_read_and_audited(tmp_path: Path)
     assert audit.returncode == 0, audit.stdout + audit.stderr
     run = run_cli(["run", "--ci"], root)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+SPEC_LAYOUT = {
+    # The spec's project: pytest's configuration in backend/, Playwright's in frontend/, the
+    # compose file and a tooling-only pyproject.toml at the top.
+    "pyproject.toml": "[tool.ruff]\nline-length = 99\n",
+    "docker-compose.yml": """
+        services:
+          postgres:
+            image: postgres
+            ports: ["5432:5432"]
+    """,
+    "frontend/playwright.config.ts": "export default {};\n",
+    "backend/pytest.ini": """
+        [pytest]
+        testpaths = core api
+        pythonpath = .
+        addopts = --strict-markers
+        markers =
+            unit: fast tests
+            api: tests of the HTTP API
+    """,
+    "backend/settings.py": "VALUE = 2\n",
+    "backend/core/test_core.py": """
+        import pytest
+        from settings import VALUE
+
+        @pytest.mark.unit
+        @pytest.mark.parametrize("i", range(3))
+        def test_value(i):
+            assert VALUE == 2
+    """,
+    "backend/api/test_api.py": """
+        import pytest
+
+        @pytest.mark.api
+        def test_get():
+            pass
+
+        def test_broken():
+            assert 1 == 2
+    """,
+}
+
+
+def test_the_specs_layout_gets_suites_that_run_in_backend(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "app", SPEC_LAYOUT)
+    init = run_cli(["init"], root, env=cli_env(tmp_path))
+    assert init.returncode == 0, init.stdout + init.stderr
+    assert "pytest's is in backend/: the tests are collected there" in init.stdout
+    assert "  unit  pytest -m unit in backend/: 3 tests" in init.stdout
+    table = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["zenboard"]
+    assert [(s["name"], s.get("args"), s["cwd"]) for s in table["suites"]] == [
+        ("unit", ["-m", "unit"], "backend"),
+        ("api", ["-m", "api and not unit"], "backend"),
+        ("rest", ["-m", "not unit and not api"], "backend"),
+        ("e2e", None, "frontend"),
+    ]
+    assert table["ports"] == {"services": {"postgres": 5432}}
+    run = run_cli(["run", "--ci", "unit", "api", "rest"], root / "frontend", env=cli_env(tmp_path))
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "[rest] FAILED api/test_api.py::test_broken" in run.stdout
+    assert (root / ".zenboard" / "reports" / "latest" / "summary.json").is_file()
+    assert not (root / "frontend" / ".zenboard").exists()
+    assert not (root / "backend" / ".zenboard").exists()
+    audit = run_cli(["audit"], root / "backend" / "core", env=cli_env(tmp_path))
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    assert audit.stdout.startswith(f"5 tests in {root / 'backend'} (plain pytest)")
+
+
+def test_a_root_with_tests_of_its_own_is_one_part_despite_a_nested_configuration(
+    tmp_path: Path,
+) -> None:
+    # An example plugin's pytest.ini below a project must not take the project's tests away.
+    root = write_project(
+        tmp_path / "lib",
+        {
+            "pyproject.toml": "[project]\nname = 'lib'\nversion = '0'\n",
+            "tests/test_lib.py": "def test_lib():\n    pass\n",
+            "examples/plugin/pytest.ini": "[pytest]\n",
+            "examples/plugin/test_example.py": "def test_example():\n    pass\n",
+        },
+    )
+    done = run_cli(["init", "--dry-run"], root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith(f"Collected 2 tests in {root} with ")
+    assert "pytest's is in" not in done.stdout
