@@ -156,9 +156,8 @@ def test_a_crash_in_a_library_is_located_at_the_projects_own_line_first() -> Non
     assert short_traceback(record, "/work/proj")[0] == (
         f"at tests/helpers.py:4 (raised in {library}:353)"
     )
-    record["call"]["traceback"] = record["call"]["traceback"][:1] + [
-        {"path": "../elsewhere/x.py", "lineno": 1, "message": ""}
-    ]
+    outside = {"path": "../elsewhere/x.py", "lineno": 1, "message": ""}
+    record["call"]["traceback"] = [record["call"]["traceback"][0], outside]
     assert short_traceback(record, "/work/proj")[0] == (
         f"at tests/test_api.py:12 (raised in {library}:353)"
     )

@@ -112,7 +112,9 @@ def run(args: argparse.Namespace) -> int:
         )
     else:
         counts = ", ".join(f"{name} {n}" for name, n in findings.counts.items()) or "none"
-        print(f"{plural(findings.total, 'test')} in {visible(where)} (plain pytest); suites: {counts}")
+        print(
+            f"{plural(findings.total, 'test')} in {visible(where)} (plain pytest); suites: {counts}"
+        )
     if skipped:
         print(f"not checked (not pytest suites): {', '.join(skipped)}")
     for line in finding_lines(findings, root, markers):

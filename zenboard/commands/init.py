@@ -113,8 +113,8 @@ def _interpreter_note(places: list[Path]) -> str:
 def run(args: argparse.Namespace) -> int:
     from zenboard.errors import InputError
     from zenboard.onboarding import init_plan
-    from zenboard.onboarding.parts import marker_counts, parts_error, read_parts
     from zenboard.onboarding.init_toml import render
+    from zenboard.onboarding.parts import marker_counts, parts_error, read_parts
     from zenboard.onboarding.project_files import (
         check_writable,
         missing_ignores,
@@ -217,16 +217,18 @@ def _describe(
         )
     for part in parts:
         where = visible(str(part.where(root)))
-        print(f"Collected {tests_word(len(part.inventory.tests))} in {where} with {sys.executable}.")
+        count = tests_word(len(part.inventory.tests))
+        print(f"Collected {count} in {where} with {sys.executable}.")
     if note:
         print(note)
-    for part in plan.parts:
-        in_part = f" in {visible(part.cwd)}/" if len(plan.parts) > 1 else ""
-        if part.families:
-            print(f"Marker families{in_part}, in the project's order: {', '.join(part.families)}.")
+    for planned in plan.parts:
+        in_part = f" in {visible(planned.cwd)}/" if len(plan.parts) > 1 else ""
+        if planned.families:
+            families = ", ".join(planned.families)
+            print(f"Marker families{in_part}, in the project's order: {families}.")
         else:
             print(f"No marker of the project's own is in use{in_part}: one suite for every test.")
-        for marker, why in part.not_families:
+        for marker, why in planned.not_families:
             print(f"  {visible(marker)}: no suite of its own, {why}")
     cores = plural(plan.cores, "core")
     print(f"Workers sized for {cores} (this machine's); all suites run at once.\n")

@@ -199,9 +199,7 @@ def plan(
     return plan_parts([PartTests(tests, declared)], cores, playwright_dirs)
 
 
-def plan_parts(
-    parts: Sequence[PartTests], cores: int, playwright_dirs: Sequence[str] = ()
-) -> Plan:
+def plan_parts(parts: Sequence[PartTests], cores: int, playwright_dirs: Sequence[str] = ()) -> Plan:
     """The suites for a project whose tests are collected in `parts` (its root, or directories
     below it with their own pytest configuration: their suites run there).
 

@@ -51,8 +51,9 @@ def read_parts(python: str, root: Path) -> list[Part]:
 def parts_error(parts: Sequence[Part]) -> str:
     """Why some part's tests cannot be collected ("" when all can), naming the part."""
     for part in parts:
-        if part.inventory.error:
-            return part.inventory.error if part.cwd == "." else f"{part.cwd}/: {part.inventory.error}"
+        error = part.inventory.error
+        if error:
+            return error if part.cwd == "." else f"{part.cwd}/: {error}"
     return ""
 
 
