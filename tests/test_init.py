@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import textwrap
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -428,3 +429,45 @@ def test_a_root_with_tests_of_its_own_is_one_part_despite_a_nested_configuration
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith(f"Collected 2 tests in {root} with ")
     assert "pytest's is in" not in done.stdout
+
+
+def test_a_playwright_project_inits_and_runs_every_suite_whole(tmp_path: Path) -> None:
+    # init on a project with a real Playwright config (its packages installed), then a plain
+    # `run --ci` of every suite: the e2e suite runs where its config is, and the exit code
+    # follows the outcomes (a failing spec: 1; once it passes: 0).
+    from tests.playwright_env import link_modules, node_modules, playwright_config
+
+    modules = node_modules()
+    spec = """
+        const { test, expect } = require('@playwright/test');
+        test('adds', async () => { expect(1 + 1).toBe(%s); });
+    """
+    root = write_project(
+        tmp_path / "web",
+        {
+            "pytest.ini": "[pytest]\ntestpaths = tests\n",
+            "tests/test_api.py": "def test_api():\n    pass\n",
+            "site/playwright.config.js": playwright_config(workers=1),
+            "site/tests/add.spec.js": spec % "3",
+        },
+    )
+    link_modules(root / "site", modules)
+    init = run_cli(["init"], root / "tests", env=cli_env(tmp_path))
+    assert init.returncode == 0, init.stdout + init.stderr
+    assert "no @playwright/test there yet" not in init.stdout
+    table = tomllib.loads((root / "zenboard.toml").read_text())
+    assert [(s["name"], s.get("kind"), s.get("cwd")) for s in table["suites"]] == [
+        ("tests", None, None),
+        ("e2e", "playwright", "site"),
+    ]
+    failing = run_cli(["run", "--ci"], root / "site", env=cli_env(tmp_path))
+    assert failing.returncode == 1, failing.stdout + failing.stderr
+    assert "[e2e] FAILED" in failing.stdout
+    (root / "site" / "tests" / "add.spec.js").write_text(textwrap.dedent(spec % "2"))
+    passing = run_cli(["run", "--ci"], root, env=cli_env(tmp_path))
+    assert passing.returncode == 0, passing.stdout + passing.stderr
+    summary = json.loads((root / ".zenboard/reports/latest/summary.json").read_text())
+    assert {s["name"]: s["status"] for s in summary["suites"]} == {
+        "tests": "passed",
+        "e2e": "passed",
+    }
