@@ -28,6 +28,13 @@ if TYPE_CHECKING:  # the modules themselves load inside `run`, after the argumen
 
 PROJECT = "optional"
 """Runs without a project: the current directory will do (see cli._project)."""
+
+
+def project_need(args: argparse.Namespace) -> str:
+    """`--check` is `zenboard audit`, which needs a project (see cli._project); init does not."""
+    return "needed" if args.check else PROJECT
+
+
 NAME = "init"
 HELP = "read the project's tests, markers, Playwright and compose files; write suites for them"
 WRITES = (
