@@ -132,3 +132,27 @@ def test_watch_phases_may_be_empty() -> None:
     suite = SuiteConfig(name="unit", args=("-m", "unit"))
     assert phase_suite(suite, PlannedPhase((), label="all")).allow_empty
     assert not suite.allow_empty
+
+
+def _finished(state: RunState, name: str, tests: tuple[str, ...], allow_empty: bool) -> None:
+    for event in (
+        ev.SuiteLaunched(name, ("pytest",), 1, 0.0, (), allow_empty),
+        ev.RunStarted(name, 0),
+        ev.TestsCollected(name, tests),
+        ev.RunFinished(name, 0 if tests else 5, 0.5),
+    ):
+        apply(state, event)
+    for nodeid in tests:
+        apply(state, ev.TestFinished(name, nodeid, "main", "passed", 0.01, {}))
+    apply(state, ev.SuiteExited(name, 0 if tests else 5, 1.0))
+
+
+@pytest.mark.parametrize(("allow_empty", "shown"), [(False, "no tests"), (True, "passed")])
+def test_the_runs_state_is_not_green_beside_an_empty_suite(allow_empty: bool, shown: str) -> None:
+    # The dashboard's header shows this state: a typo in one suite's -m must not read "passed".
+    state = RunState.for_suites(["unit", "typo"])
+    _finished(state, "unit", ("t.py::test_a",), allow_empty=False)
+    _finished(state, "typo", (), allow_empty=allow_empty)
+    assert state.suites["unit"].status.value == "passed"
+    assert state.status.value == shown
+    assert state.exit_code() == (0 if allow_empty else 5)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import textwrap
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -307,3 +308,166 @@ def test_init_keeps_a_crlf_pyproject_byte_for_byte_and_its_line_endings(tmp_path
     assert after.startswith(before)
     assert b"[tool.zenboard]" in after
     assert after.count(b"\n") == after.count(b"\r\n")  # no line of it ends in a bare LF
+
+
+def test_a_project_whose_warnings_are_errors_is_read_and_audited(tmp_path: Path) -> None:
+    # `filterwarnings = error` is common; collecting must import nothing pytest would then warn
+    # it cannot rewrite (PytestAssertRewriteWarning, an error here).
+    root = write_project(
+        tmp_path / "strict",
+        {
+            "pyproject.toml": """
+                [tool.pytest.ini_options]
+                markers = ["unit: fast tests"]
+                filterwarnings = ["error", "ignore::DeprecationWarning"]
+            """,
+            "tests/test_a.py": """
+                import pytest
+
+                @pytest.mark.unit
+                def test_unit():
+                    pass
+
+                def test_other():
+                    pass
+            """,
+        },
+    )
+    done = run_cli(["init"], root / "tests")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Check: collected each suite: each of the 2 tests is in exactly one suite." in (
+        done.stdout
+    )
+    audit = run_cli(["audit"], root)
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    run = run_cli(["run", "--ci"], root)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+SPEC_LAYOUT = {
+    # The spec's project: pytest's configuration in backend/, Playwright's in frontend/, the
+    # compose file and a tooling-only pyproject.toml at the top.
+    "pyproject.toml": "[tool.ruff]\nline-length = 99\n",
+    "docker-compose.yml": """
+        services:
+          postgres:
+            image: postgres
+            ports: ["5432:5432"]
+    """,
+    "frontend/playwright.config.ts": "export default {};\n",
+    "backend/pytest.ini": """
+        [pytest]
+        testpaths = core api
+        pythonpath = .
+        addopts = --strict-markers
+        markers =
+            unit: fast tests
+            api: tests of the HTTP API
+    """,
+    "backend/settings.py": "VALUE = 2\n",
+    "backend/core/test_core.py": """
+        import pytest
+        from settings import VALUE
+
+        @pytest.mark.unit
+        @pytest.mark.parametrize("i", range(3))
+        def test_value(i):
+            assert VALUE == 2
+    """,
+    "backend/api/test_api.py": """
+        import pytest
+
+        @pytest.mark.api
+        def test_get():
+            pass
+
+        def test_broken():
+            assert 1 == 2
+    """,
+}
+
+
+def test_the_specs_layout_gets_suites_that_run_in_backend(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "app", SPEC_LAYOUT)
+    init = run_cli(["init"], root, env=cli_env(tmp_path))
+    assert init.returncode == 0, init.stdout + init.stderr
+    assert "pytest's is in backend/: the tests are collected there" in init.stdout
+    assert "  unit  pytest -m unit in backend/: 3 tests" in init.stdout
+    table = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["zenboard"]
+    assert [(s["name"], s.get("args"), s["cwd"]) for s in table["suites"]] == [
+        ("unit", ["-m", "unit"], "backend"),
+        ("api", ["-m", "api and not unit"], "backend"),
+        ("rest", ["-m", "not unit and not api"], "backend"),
+        ("e2e", None, "frontend"),
+    ]
+    assert table["ports"] == {"services": {"postgres": 5432}}
+    run = run_cli(["run", "--ci", "unit", "api", "rest"], root / "frontend", env=cli_env(tmp_path))
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "[rest] FAILED api/test_api.py::test_broken" in run.stdout
+    assert (root / ".zenboard" / "reports" / "latest" / "summary.json").is_file()
+    assert not (root / "frontend" / ".zenboard").exists()
+    assert not (root / "backend" / ".zenboard").exists()
+    audit = run_cli(["audit"], root / "backend" / "core", env=cli_env(tmp_path))
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    assert audit.stdout.startswith(f"5 tests in {root / 'backend'} (plain pytest)")
+
+
+def test_a_root_with_tests_of_its_own_is_one_part_despite_a_nested_configuration(
+    tmp_path: Path,
+) -> None:
+    # An example plugin's pytest.ini below a project must not take the project's tests away.
+    root = write_project(
+        tmp_path / "lib",
+        {
+            "pyproject.toml": "[project]\nname = 'lib'\nversion = '0'\n",
+            "tests/test_lib.py": "def test_lib():\n    pass\n",
+            "examples/plugin/pytest.ini": "[pytest]\n",
+            "examples/plugin/test_example.py": "def test_example():\n    pass\n",
+        },
+    )
+    done = run_cli(["init", "--dry-run"], root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith(f"Collected 2 tests in {root} with ")
+    assert "pytest's is in" not in done.stdout
+
+
+def test_a_playwright_project_inits_and_runs_every_suite_whole(tmp_path: Path) -> None:
+    # init on a project with a real Playwright config (its packages installed), then a plain
+    # `run --ci` of every suite: the e2e suite runs where its config is, and the exit code
+    # follows the outcomes (a failing spec: 1; once it passes: 0).
+    from tests.playwright_env import link_modules, node_modules, playwright_config
+
+    modules = node_modules()
+    spec = """
+        const { test, expect } = require('@playwright/test');
+        test('adds', async () => { expect(1 + 1).toBe(%s); });
+    """
+    root = write_project(
+        tmp_path / "web",
+        {
+            "pytest.ini": "[pytest]\ntestpaths = tests\n",
+            "tests/test_api.py": "def test_api():\n    pass\n",
+            "site/playwright.config.js": playwright_config(workers=1),
+            "site/tests/add.spec.js": spec % "3",
+        },
+    )
+    link_modules(root / "site", modules)
+    init = run_cli(["init"], root / "tests", env=cli_env(tmp_path))
+    assert init.returncode == 0, init.stdout + init.stderr
+    assert "no @playwright/test there yet" not in init.stdout
+    table = tomllib.loads((root / "zenboard.toml").read_text())
+    assert [(s["name"], s.get("kind"), s.get("cwd")) for s in table["suites"]] == [
+        ("tests", None, None),
+        ("e2e", "playwright", "site"),
+    ]
+    failing = run_cli(["run", "--ci"], root / "site", env=cli_env(tmp_path))
+    assert failing.returncode == 1, failing.stdout + failing.stderr
+    assert "[e2e] FAILED" in failing.stdout
+    (root / "site" / "tests" / "add.spec.js").write_text(textwrap.dedent(spec % "2"))
+    passing = run_cli(["run", "--ci"], root, env=cli_env(tmp_path))
+    assert passing.returncode == 0, passing.stdout + passing.stderr
+    summary = json.loads((root / ".zenboard/reports/latest/summary.json").read_text())
+    assert {s["name"]: s["status"] for s in summary["suites"]} == {
+        "tests": "passed",
+        "e2e": "passed",
+    }

@@ -19,7 +19,13 @@ from hypothesis import strategies as st
 from zenboard.config import load_config
 from zenboard.errors import InputError
 from zenboard.onboarding.audit import absolute, find
-from zenboard.onboarding.init_plan import TESTS_PER_WORKER, plan, size_workers
+from zenboard.onboarding.init_plan import (
+    TESTS_PER_WORKER,
+    PartTests,
+    plan,
+    plan_parts,
+    size_workers,
+)
 from zenboard.onboarding.init_toml import (
     append_table,
     check_merged,
@@ -28,6 +34,7 @@ from zenboard.onboarding.init_toml import (
     toml_string,
 )
 from zenboard.onboarding.project_files import missing_ignores, with_ignores
+from zenboard.onboarding.project_scan import find_pytest_dirs
 from zenboard.tasks.compose_services import container_port, read_compose_services
 
 POOL = ("unit", "api", "slow", "db", "summary", "rest", "e2e", "Unit", "parametrize", "x_1")
@@ -124,6 +131,49 @@ def test_names_stay_valid_and_unique() -> None:
     assert made.suites[-1].kind == "playwright" and made.suites[-1].cwd == "web"
     two = plan({"a": ()}, [], cores=2, playwright_dirs=["apps/web", "."])
     assert [s.name for s in two.suites] == ["tests", "e2e-apps-web", "e2e-root"]
+
+
+def test_suites_of_a_part_below_the_root_run_there() -> None:
+    backend = PartTests({"a": ("unit",), "b": ()}, ["unit"], cwd="backend")
+    made = plan_parts([backend], cores=2, playwright_dirs=["frontend"])
+    assert [(s.name, s.args, s.cwd) for s in made.suites] == [
+        ("unit", ("-m", "unit"), "backend"),
+        ("rest", ("-m", "not unit"), "backend"),
+        ("e2e", (), "frontend"),
+    ]
+    assert made.families == ("unit",)
+
+
+def test_several_parts_name_their_suites_by_directory_and_share_the_cores() -> None:
+    backend = PartTests({f"b{i}": ("unit",) for i in range(200)}, ["unit"], cwd="backend")
+    worker = PartTests({"w": (), "x": ("api",)}, [], cwd="services/worker")
+    made = plan_parts([backend, worker], cores=4)
+    assert [(s.name, s.cwd, len(s.tests)) for s in made.suites] == [
+        ("backend-unit", "backend", 200),
+        ("services-worker", "services/worker", 2),
+    ]
+    assert sum(max(s.workers, 1) for s in made.suites) <= 4
+    assert made.suites[1].workers == 0
+    assert [(p.cwd, p.families) for p in made.parts] == [
+        ("backend", ("unit",)),
+        ("services/worker", ()),
+    ]
+
+
+def test_pytest_dirs_below_a_root_are_the_outermost_with_a_configuration(tmp_path: Path) -> None:
+    files = {
+        "backend/pytest.ini": "[pytest]\n",
+        "backend/app/tox.ini": "[pytest]\n",  # inside backend: backend's part
+        "services/api/setup.cfg": "[tool:pytest]\n",
+        "services/web/setup.cfg": "[metadata]\nname = web\n",  # no pytest section
+        "frontend/node_modules/x/pytest.ini": "[pytest]\n",  # dependencies are not searched
+        ".venv/lib/pytest.ini": "[pytest]\n",
+        "a/b/c/d/pytest.ini": "[pytest]\n",  # deeper than the scan goes
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert find_pytest_dirs(tmp_path) == ["backend", "services/api"]
 
 
 # --- workers ----------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import run_cli, write_project
+from zenboard.commands import COMMANDS
 from zenboard.project.root import _pytest_major, find_root, pytest_rootdir
 
 PYTEST_9 = _pytest_major() >= 9
@@ -140,10 +142,19 @@ def test_project_overrides_the_search(project: Path, tmp_path: Path) -> None:
     assert not (elsewhere / ".zenboard").exists()
 
 
+def commands_that_need_a_project() -> list[list[str]]:
+    """Every command that runs or reads a project (each module's `PROJECT`), and `init --check`,
+    which is `zenboard audit`."""
+    needed = []
+    for name in COMMANDS:
+        module = importlib.import_module(f"zenboard.commands.{name}")
+        if getattr(module, "PROJECT", "needed") == "needed":
+            needed.append([module.NAME])
+    return [["run", "--ci"], *needed, ["init", "--check"]]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "args", [["run", "--ci"], ["history"], ["durations"], ["status"], ["ports"], ["verify"]]
-)
+@pytest.mark.parametrize("args", commands_that_need_a_project(), ids=" ".join)
 def test_outside_a_project_commands_say_so(tmp_path: Path, args: list[str]) -> None:
     where = tmp_path / "nowhere"
     where.mkdir()

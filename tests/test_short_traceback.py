@@ -136,3 +136,28 @@ def test_paths_outside_the_root_stay_absolute() -> None:
         }
     }
     assert short_traceback(record, str(Path("/work/proj")))[0] == "at /usr/lib/python3/x.py:3"
+
+
+def test_a_crash_in_a_library_is_located_at_the_projects_own_line_first() -> None:
+    library = "/usr/lib/python3.11/json/decoder.py"
+    record = {
+        "call": {
+            "outcome": "failed",
+            "longrepr": "E   json.decoder.JSONDecodeError: Expecting value",
+            "crash": {"path": library, "lineno": 353, "message": "JSONDecodeError"},
+            "traceback": [
+                {"path": "tests/test_api.py", "lineno": 12, "message": ""},
+                {"path": "/work/proj/tests/helpers.py", "lineno": 4, "message": "in load"},
+                {"path": "/usr/lib/python3.11/json/__init__.py", "lineno": 346, "message": ""},
+                {"path": library, "lineno": 353, "message": "JSONDecodeError"},
+            ],
+        }
+    }
+    assert short_traceback(record, "/work/proj")[0] == (
+        f"at tests/helpers.py:4 (raised in {library}:353)"
+    )
+    outside = {"path": "../elsewhere/x.py", "lineno": 1, "message": ""}
+    record["call"]["traceback"] = [record["call"]["traceback"][0], outside]
+    assert short_traceback(record, "/work/proj")[0] == (
+        f"at tests/test_api.py:12 (raised in {library}:353)"
+    )

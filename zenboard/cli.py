@@ -96,7 +96,8 @@ def _project(given: Path | None, need: str) -> Path:
 
     A command's module says how much it needs one (`PROJECT`): "needed" (the default: no
     project found is one line, exit 2), "optional" (`init`, `merge`: the current directory will
-    do), or "none" (`demo`, which copies its own: it takes no `--project`).
+    do), or "none" (`demo`, which copies its own: it takes no `--project`); a module whose need
+    depends on its arguments says so in `project_need(args)` (`init --check`).
     """
     from zenboard.project.root import find_root, require_root
 
@@ -116,7 +117,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        need = getattr(modules[args.command], "PROJECT", "needed")
+        module = modules[args.command]
+        need = getattr(module, "PROJECT", "needed")
+        if hasattr(module, "project_need"):  # `init --check` is `audit`: it needs a project
+            need = module.project_need(args)
         args.project = _project(getattr(args, "project", None), need)
         code: int = modules[args.command].run(args)
     except InputError as exc:

@@ -66,8 +66,8 @@ def run(args: argparse.Namespace) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
     from zenboard.config import load_config
-    from zenboard.onboarding.audit import absolute, collect_suites, find, shown
-    from zenboard.planning.inventory import take_inventory
+    from zenboard.onboarding.audit import collect_suites, find, shown
+    from zenboard.onboarding.parts import every_test, marker_counts, parts_error, read_parts
     from zenboard.textsafe import visible
     from zenboard.words import plural
 
@@ -75,19 +75,23 @@ def run(args: argparse.Namespace) -> int:
     root = config.root
     pytest_suites = [s for s in config.suites if s.kind == "pytest"]
     with ThreadPoolExecutor(max_workers=1) as pool:  # plain pytest beside the suites' pytests
-        plain = pool.submit(take_inventory, sys.executable, root)
+        plain = pool.submit(read_parts, sys.executable, root)
         collected = collect_suites(pytest_suites)
-        everything = plain.result()
+        parts = plain.result()
     findings = find(
-        [absolute(n, everything.rootdir) for n in everything.tests],
+        every_test(parts),
         collected,
         may_be_empty=[s.name for s in pytest_suites if getattr(s, "allow_empty", False)],
     )
-    clean = findings.clean and not everything.error
+    project_error = parts_error(parts)
+    markers = marker_counts(parts)
+    clean = findings.clean and not project_error
+    where = ", ".join(str(p.where(root)) for p in parts)
     skipped = [s.name for s in config.suites if s.kind != "pytest"]
     if getattr(args, "json", False):
         data = {
             "root": str(root),
+            "collected_in": [str(p.where(root)) for p in parts],
             "clean": clean,
             "tests": findings.total,
             "suites": dict(findings.counts),
@@ -96,22 +100,24 @@ def run(args: argparse.Namespace) -> int:
             "duplicated": {shown(n, root): list(s) for n, s in findings.duplicated.items()},
             "empty": list(findings.empty),
             "errors": dict(findings.errors),
-            "project_error": everything.error,
-            "markers": dict(everything.marker_counts()),
+            "project_error": project_error,
+            "markers": dict(markers),
         }
         print(json.dumps(data, indent=2))
         return 0 if clean else 1
-    if everything.error:
+    if project_error:
         print(
-            f"the project's tests cannot be collected (plain pytest in {root}): "
-            f"{visible(everything.error)}"
+            f"the project's tests cannot be collected (plain pytest in {visible(where)}): "
+            f"{visible(project_error)}"
         )
     else:
         counts = ", ".join(f"{name} {n}" for name, n in findings.counts.items()) or "none"
-        print(f"{plural(findings.total, 'test')} in {root} (plain pytest); suites: {counts}")
+        print(
+            f"{plural(findings.total, 'test')} in {visible(where)} (plain pytest); suites: {counts}"
+        )
     if skipped:
         print(f"not checked (not pytest suites): {', '.join(skipped)}")
-    for line in finding_lines(findings, root, everything.marker_counts()):
+    for line in finding_lines(findings, root, markers):
         print(line)
     if clean:
         print("clean: every test is in exactly one suite, and every suite selects a test")

@@ -23,11 +23,18 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the modules themselves load inside `run`, after the arguments are parsed
     from zenboard.onboarding.audit import Findings
     from zenboard.onboarding.init_plan import Plan
-    from zenboard.planning.inventory import Inventory
+    from zenboard.onboarding.parts import Part
     from zenboard.tasks.compose_services import ComposeServices
 
 PROJECT = "optional"
 """Runs without a project: the current directory will do (see cli._project)."""
+
+
+def project_need(args: argparse.Namespace) -> str:
+    """`--check` is `zenboard audit`, which needs a project (see cli._project); init does not."""
+    return "needed" if args.check else PROJECT
+
+
 NAME = "init"
 HELP = "read the project's tests, markers, Playwright and compose files; write suites for them"
 WRITES = (
@@ -96,15 +103,17 @@ def _new_text(target: Target, rendered: str) -> str:
     return text
 
 
-def _interpreter_note(root: Path) -> str:
-    """A note when the project has its own `.venv` and zenboard runs in another interpreter."""
-    venv = root / ".venv"
-    if (venv / "bin" / "python").exists() and Path(sys.prefix).resolve() != venv.resolve():
-        return (
-            f"note: the project has {venv}, but zenboard runs in {sys.prefix}: suites run in "
-            "zenboard's interpreter; install zenboard into .venv "
-            "(.venv/bin/pip install /path/to/zenboard) and run .venv/bin/zenboard to use it"
-        )
+def _interpreter_note(places: list[Path]) -> str:
+    """A note when the project (its root, or a directory its tests are collected in) has its
+    own `.venv` and zenboard runs in another interpreter."""
+    for place in places:
+        venv = place / ".venv"
+        if (venv / "bin" / "python").exists() and Path(sys.prefix).resolve() != venv.resolve():
+            return (
+                f"note: the project has {venv}, but zenboard runs in {sys.prefix}: suites run "
+                f"in zenboard's interpreter; install zenboard into {venv} "
+                f"({venv}/bin/pip install /path/to/zenboard) and run {venv}/bin/zenboard to use it"
+            )
     return ""
 
 
@@ -112,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
     from zenboard.errors import InputError
     from zenboard.onboarding import init_plan
     from zenboard.onboarding.init_toml import render
+    from zenboard.onboarding.parts import marker_counts, parts_error, read_parts
     from zenboard.onboarding.project_files import (
         check_writable,
         missing_ignores,
@@ -120,7 +130,6 @@ def run(args: argparse.Namespace) -> int:
         with_ignores,
     )
     from zenboard.onboarding.project_scan import find_playwright_dirs, machine_cores
-    from zenboard.planning.inventory import take_inventory
     from zenboard.tasks.compose_services import read_compose_services
 
     root = args.project.resolve()
@@ -140,14 +149,13 @@ def run(args: argparse.Namespace) -> int:
     if not args.dry_run:
         for path in (target.path, gitignore):
             check_writable(path, root)
-    note = _interpreter_note(root)
-    inventory = take_inventory(sys.executable, root)
-    if inventory.error:
+    parts = read_parts(sys.executable, root)
+    note = _interpreter_note([root, *(p.where(root) for p in parts if p.cwd != ".")])
+    error = parts_error(parts)
+    if error:
         hint = f" ({note})" if note else ""
-        raise InputError(
-            f"cannot read the tests in {root}: {inventory.error}; nothing written{hint}"
-        )
-    if not inventory.tests:
+        raise InputError(f"cannot read the tests in {root}: {error}; nothing written{hint}")
+    if not any(p.inventory.tests for p in parts):
         # Suites sized for no test would pin `workers = 0` (no xdist) once tests arrive, and
         # `zenboard run` would exit 5 until then; without a configuration it runs them all.
         raise InputError(
@@ -155,16 +163,20 @@ def run(args: argparse.Namespace) -> int:
             "nothing written; run `zenboard init` again once the project has tests"
         )
     cores = machine_cores()
-    plan = init_plan.plan(inventory.tests, inventory.declared, cores, find_playwright_dirs(root))
+    plan = init_plan.plan_parts(
+        [init_plan.PartTests(p.inventory.tests, p.inventory.declared, p.cwd) for p in parts],
+        cores,
+        find_playwright_dirs(root),
+    )
     compose = read_compose_services(root)
     rendered = render(plan, compose.services, target.prefix)
     text = _new_text(target, rendered)
 
-    findings = _check(root, inventory, plan)
+    findings = _check(root, parts, plan)
     ignores = missing_ignores(read_text(gitignore) or "")
 
-    _describe(root, inventory.tests, plan, compose, note)
-    checked = _describe_check(root, findings, inventory.marker_counts())
+    _describe(root, parts, plan, compose, note)
+    checked = _describe_check(root, findings, marker_counts(parts))
     if args.dry_run:
         again = " (with --force, in place of its zenboard tables)" if target.configured else ""
         print(f"\nDry run, nothing written. {target.path} would get{again}:\n")
@@ -181,26 +193,22 @@ def run(args: argparse.Namespace) -> int:
     return 0 if checked else 1
 
 
-def _check(root: Path, inventory: Inventory, plan: Plan) -> Findings:
+def _check(root: Path, parts: list[Part], plan: Plan) -> Findings:
     """Collect each planned pytest suite as `zenboard run` will: do they hold every test once?"""
     from zenboard.config import SuiteConfig
-    from zenboard.onboarding.audit import absolute, collect_suites, find
+    from zenboard.onboarding.audit import collect_suites, find
+    from zenboard.onboarding.parts import every_test
 
     suites = [
-        SuiteConfig(name=s.name, args=s.args, workers=s.workers, cwd=root)
+        SuiteConfig(name=s.name, args=s.args, workers=s.workers, cwd=root / s.cwd)
         for s in plan.suites
         if s.kind == "pytest"
     ]
-    every = [absolute(n, inventory.rootdir) for n in inventory.tests]
-    return find(every, collect_suites(suites))
+    return find(every_test(parts), collect_suites(suites))
 
 
 def _describe(
-    root: Path,
-    tests: dict[str, tuple[str, ...]],
-    plan: Plan,
-    compose: ComposeServices,
-    note: str,
+    root: Path, parts: list[Part], plan: Plan, compose: ComposeServices, note: str
 ) -> None:
     """What init found and what it makes of it: per suite its command, tests and workers."""
     from zenboard.engine.commands.playwright import find_playwright
@@ -208,15 +216,27 @@ def _describe(
     from zenboard.textsafe import visible
     from zenboard.words import plural
 
-    print(f"Collected {tests_word(len(tests))} in {root} with {sys.executable}.")
+    if [p.cwd for p in parts] != ["."]:
+        dirs = ", ".join(f"{visible(p.cwd)}/" for p in parts)
+        print(
+            f"No pytest configuration in {root} and no tests of its own; pytest's is in {dirs}: "
+            "the tests are collected there, and their suites run there (cwd)."
+        )
+    for part in parts:
+        where = visible(str(part.where(root)))
+        count = tests_word(len(part.inventory.tests))
+        print(f"Collected {count} in {where} with {sys.executable}.")
     if note:
         print(note)
-    if plan.families:
-        print(f"Marker families, in the project's order: {', '.join(plan.families)}.")
-    else:
-        print("No marker of the project's own is in use: one suite for every test.")
-    for marker, why in plan.not_families:
-        print(f"  {visible(marker)}: no suite of its own, {why}")
+    for planned in plan.parts:
+        in_part = f" in {visible(planned.cwd)}/" if len(plan.parts) > 1 else ""
+        if planned.families:
+            families = ", ".join(planned.families)
+            print(f"Marker families{in_part}, in the project's order: {families}.")
+        else:
+            print(f"No marker of the project's own is in use{in_part}: one suite for every test.")
+        for marker, why in planned.not_families:
+            print(f"  {visible(marker)}: no suite of its own, {why}")
     cores = plural(plan.cores, "core")
     print(f"Workers sized for {cores} (this machine's); all suites run at once.\n")
     width = max(len(s.name) for s in plan.suites)
@@ -226,6 +246,8 @@ def _describe(
             count = "tests not counted"
         else:
             command = shlex.join(["pytest", *suite.args])
+            if suite.cwd != ".":
+                command += f" in {visible(suite.cwd)}/"
             claimed = ", ".join(f"{n} also marked {m}" for m, n in sorted(suite.claimed.items()))
             count = tests_word(len(suite.tests)) + (f" ({claimed})" if claimed else "")
         print(f"  {suite.name:<{width}}  {command}: {count}")

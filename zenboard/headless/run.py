@@ -304,7 +304,7 @@ class HeadlessRun:
             return
         from zenboard.planning.empty_suite import explain_empty
 
-        for line in explain_empty(self.config, [s for s in self.suites if s.name in empty]):
+        for line in explain_empty([s for s in self.suites if s.name in empty]):
             self.print(line)
 
     def publish_reports(self, meta: dict[str, Any] | None = None, announce: bool = True) -> bool:

@@ -25,16 +25,38 @@ def _failed_stage(record: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return None
 
 
+def _in_project(path: str, root: str) -> str | None:
+    """`path` as shown in the log (relative to `root`) when it is inside the project, else None.
+
+    Relative paths (a traceback entry's, relative to where pytest ran) count as inside."""
+    if not os.path.isabs(path):
+        return None if path.startswith("..") else path
+    if not root:
+        return None
+    relative = os.path.relpath(path, root)
+    return None if relative.startswith("..") else relative
+
+
 def _location(stage: Mapping[str, Any], root: str) -> str:
+    """Where it failed: the crash's file and line; for a crash outside the project (in a library
+    the test called), the innermost line of the project's own first, which is the one to fix."""
     crash = stage.get("crash")
     if not isinstance(crash, dict) or not crash.get("path"):
         return ""
     path = str(crash["path"])
-    if root and os.path.isabs(path):
-        relative = os.path.relpath(path, root)
-        path = path if relative.startswith("..") else relative
     lineno = crash.get("lineno")
-    return f"{path}:{lineno}" if isinstance(lineno, int) else path
+    shown = _in_project(path, root)
+    where = f"{shown or path}:{lineno}" if isinstance(lineno, int) else shown or path
+    if shown is not None or not root:
+        return where
+    entries = stage.get("traceback")
+    for entry in reversed(entries if isinstance(entries, list) else []):
+        if not isinstance(entry, dict) or not isinstance(entry.get("lineno"), int):
+            continue
+        own = _in_project(str(entry.get("path") or ""), root)
+        if own:
+            return f"{own}:{entry['lineno']} (raised in {where})"
+    return where
 
 
 def _is_error_line(line: str) -> bool:

@@ -262,17 +262,20 @@ class RunState:
 
     @property
     def status(self) -> SuiteStatus:
-        """The run's overall state: running, else the worst finished state."""
+        """The run's overall state: running, else the worst finished state.
+
+        A suite that selected no test without being allowed to outranks the passed ones, as in
+        `exit_code` (5 beats 0): a run with a typo in one suite's `-m` is never shown green.
+        """
         states = [s.status for s in self.suites.values()]
         if SuiteStatus.RUNNING in states:
             return SuiteStatus.RUNNING
-        for worst in (
-            SuiteStatus.ERROR,
-            SuiteStatus.FAILED,
-            SuiteStatus.CANCELLED,
-            SuiteStatus.PASSED,
-            SuiteStatus.NO_TESTS,
-        ):
+        for worst in (SuiteStatus.ERROR, SuiteStatus.FAILED, SuiteStatus.CANCELLED):
+            if worst in states:
+                return worst
+        if self.empty_suites():
+            return SuiteStatus.NO_TESTS
+        for worst in (SuiteStatus.PASSED, SuiteStatus.NO_TESTS):
             if worst in states:
                 return worst
         return SuiteStatus.IDLE

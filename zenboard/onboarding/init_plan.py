@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from zenboard.config import MAX_SUITE_NAME, MAX_WORKERS, RESERVED_SUITE_NAMES
 from zenboard.words import plural
@@ -45,13 +45,40 @@ class PlannedSuite:
 
 
 @dataclass(frozen=True)
-class Plan:
-    suites: tuple[PlannedSuite, ...]
-    cores: int
+class PartTests:
+    """The tests of one directory whose pytest configuration they are collected with."""
+
+    tests: Mapping[str, Sequence[str]]
+    """node id -> the markers of the project's own that the test carries."""
+    declared: Sequence[str]
+    """The markers registered there, in registration order."""
+    cwd: str = "."
+    """The directory, relative to the root, with '/' ("." for the root itself)."""
+
+
+@dataclass(frozen=True)
+class PartPlan:
+    cwd: str
     families: tuple[str, ...]
     """The marker families that became suites, in the order they claim tests."""
     not_families: tuple[tuple[str, str], ...] = ()
     """Markers in use that are no family, each with why (unregistered, not usable in `-m`)."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    suites: tuple[PlannedSuite, ...]
+    cores: int
+    parts: tuple[PartPlan, ...]
+    """Per directory the tests are collected in (one, "." for most projects): its families."""
+
+    @property
+    def families(self) -> tuple[str, ...]:
+        return tuple(f for part in self.parts for f in part.families)
+
+    @property
+    def not_families(self) -> tuple[tuple[str, str], ...]:
+        return tuple(n for part in self.parts for n in part.not_families)
 
 
 def family_markers(
@@ -161,12 +188,7 @@ def plan(
     cores: int,
     playwright_dirs: Sequence[str] = (),
 ) -> Plan:
-    """The suites for a project whose tests carry `tests`' markers, on `cores` cores.
-
-    A family whose tests all carry an earlier family's marker would select nothing (a run
-    would exit 5 on it): it gets no suite, and its tests stay with the earlier family. The rest
-    gets a suite only when some test carries no family's marker; a project without families
-    gets one suite of every test.
+    """The suites for a project whose tests (collected in its root) carry `tests`' markers.
 
     Args:
         tests: node id -> the markers of the project's own that the test carries.
@@ -174,33 +196,65 @@ def plan(
         cores: This machine's core count, shared among the suites.
         playwright_dirs: Directories holding a `playwright.config.*` (a suite each).
     """
-    families, not_families = family_markers(tests, declared)
-    groups = assign(tests, families)
-    kept = [f for f in families if groups[f]]
-    pytest_suites: list[tuple[str, tuple[str, ...], list[str]]] = []
-    taken: set[str] = set()
-    for i, family in enumerate(kept):
-        expression = family_expression(family, kept[:i])
-        pytest_suites.append((family, ("-m", expression), groups[family]))
-    if not kept:
-        pytest_suites.append((NO_MARKERS_NAME, (), list(tests)))
-    elif groups[None]:
-        pytest_suites.append((REST_NAME, ("-m", rest_expression(kept)), groups[None]))
-    sized = size_workers([len(t) for _, _, t in pytest_suites], cores, len(playwright_dirs))
-    suites: list[PlannedSuite] = []
-    for (wanted, args, nodeids), (workers, why) in zip(pytest_suites, sized, strict=True):
-        suites.append(
-            PlannedSuite(
-                name=suite_name(wanted, taken),
-                args=args,
-                tests=tuple(nodeids),
-                workers=workers,
-                why=why,
-                claimed=_claimed(tests, nodeids, kept[kept.index(wanted) + 1 :])
-                if wanted in kept
-                else {},
+    return plan_parts([PartTests(tests, declared)], cores, playwright_dirs)
+
+
+def plan_parts(parts: Sequence[PartTests], cores: int, playwright_dirs: Sequence[str] = ()) -> Plan:
+    """The suites for a project whose tests are collected in `parts` (its root, or directories
+    below it with their own pytest configuration: their suites run there).
+
+    Per part, a family whose tests all carry an earlier family's marker would select nothing
+    (a run would exit 5 on it): it gets no suite, and its tests stay with the earlier family.
+    The rest gets a suite only when some test carries no family's marker; a part without
+    families gets one suite of every test. Workers are sized over every suite at once. With
+    several parts, suite names start with the part's directory (`backend-unit`).
+
+    Args:
+        parts: The tests of each directory they are collected in, with its markers.
+        cores: This machine's core count, shared among the suites.
+        playwright_dirs: Directories holding a `playwright.config.*` (a suite each).
+    """
+    pytest_suites: list[PlannedSuite] = []
+    part_plans: list[PartPlan] = []
+    for part in parts:
+        prefix = f"{_slug(part.cwd)}-" if len(parts) > 1 else ""
+        whole = _slug(part.cwd) if len(parts) > 1 else NO_MARKERS_NAME
+        families, not_families = family_markers(part.tests, part.declared)
+        groups = assign(part.tests, families)
+        kept = [f for f in families if groups[f]]
+        for i, family in enumerate(kept):
+            pytest_suites.append(
+                PlannedSuite(
+                    name=prefix + family,
+                    args=("-m", family_expression(family, kept[:i])),
+                    tests=tuple(groups[family]),
+                    cwd=part.cwd,
+                    claimed=_claimed(part.tests, groups[family], kept[i + 1 :]),
+                )
             )
+        if not kept:
+            pytest_suites.append(PlannedSuite(name=whole, tests=tuple(part.tests), cwd=part.cwd))
+        elif groups[None]:
+            pytest_suites.append(
+                PlannedSuite(
+                    name=prefix + REST_NAME,
+                    args=("-m", rest_expression(kept)),
+                    tests=tuple(groups[None]),
+                    cwd=part.cwd,
+                )
+            )
+        absorbed = tuple(
+            (f, "every test it marks carries an earlier family's marker")
+            for f in families
+            if f not in kept
         )
+        part_plans.append(PartPlan(part.cwd, tuple(kept), absorbed + not_families))
+    sized = size_workers([len(s.tests) for s in pytest_suites], cores, len(playwright_dirs))
+    taken: set[str] = set()
+    suites = [
+        replace(suite, name=suite_name(suite.name, taken), workers=workers, why=why)
+        for suite, (workers, why) in zip(pytest_suites, sized, strict=True)
+    ]
     for directory in playwright_dirs:
         wanted = E2E_NAME if len(playwright_dirs) == 1 else f"{E2E_NAME}-{_slug(directory)}"
         suites.append(
@@ -212,12 +266,7 @@ def plan(
                 why="Playwright's tests are not counted here: one worker to start with",
             )
         )
-    absorbed = tuple(
-        (f, "every test it marks carries an earlier family's marker")
-        for f in families
-        if f not in kept
-    )
-    return Plan(tuple(suites), cores, tuple(kept), absorbed + not_families)
+    return Plan(tuple(suites), cores, tuple(part_plans))
 
 
 def _claimed(

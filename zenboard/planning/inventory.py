@@ -113,13 +113,14 @@ class Inventory:
             json.dump(data, f)
 
 args = ["--collect-only", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", *sys.argv[2:]]
-try:
-    import xdist  # a project's `addopts = -n auto` must not start workers just to collect
+# A project's `addopts = -n auto` must not start workers just to collect. xdist is looked up,
+# not imported: a module imported before pytest cannot be assertion-rewritten, and pytest's
+# warning about it is an error under the project's `filterwarnings = error`.
+from importlib.util import find_spec
+if find_spec("xdist") is not None:
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         args += ["-p", "xdist.plugin"]
     args += ["-n", "0"]
-except ImportError:  # a project without xdist collects as it is
-    pass
 sys.exit(pytest.main(args, plugins=[Inventory()]))
 """
 

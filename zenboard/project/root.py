@@ -46,12 +46,18 @@ def _ini_sections(path: Path) -> set[str]:
     return set(parser.sections())
 
 
+def _pyproject_holds_pytest(path: Path) -> bool:
+    """`[tool.pytest.ini_options]`, or from pytest 9 on `[tool.pytest]` itself."""
+    table = _tool(path).get("pytest")
+    return isinstance(table, dict) and ("ini_options" in table or _pytest_major() >= 9)
+
+
 _PYTEST_CONFIGS: tuple[tuple[str, Callable[[Path], bool]], ...] = (
     ("pytest.toml", lambda p: True),
     (".pytest.toml", lambda p: True),
     ("pytest.ini", lambda p: True),
     (".pytest.ini", lambda p: True),
-    ("pyproject.toml", lambda p: "pytest" in _tool(p)),
+    ("pyproject.toml", lambda p: _pyproject_holds_pytest(p)),
     ("tox.ini", lambda p: "pytest" in _ini_sections(p)),
     ("setup.cfg", lambda p: "tool:pytest" in _ini_sections(p)),
 )
@@ -70,6 +76,20 @@ def _pytest_major() -> int:
         return 9
 
 
+def _configs() -> list[tuple[str, Callable[[Path], bool]]]:
+    """The configuration files the installed pytest reads (pytest.toml from pytest 9 on)."""
+    return [c for c in _PYTEST_CONFIGS if _pytest_major() >= 9 or "pytest.toml" not in c[0]]
+
+
+def pytest_config_file(directory: Path) -> Path | None:
+    """The file in `directory` that holds pytest configuration, if one does (pytest's order)."""
+    for name, holds_pytest in _configs():
+        path = directory / name
+        if path.is_file() and holds_pytest(path):
+            return path
+    return None
+
+
 def _upward(start: Path) -> Iterator[Path]:
     start = start.absolute()
     yield start
@@ -84,7 +104,7 @@ def pytest_rootdir(start: Path) -> Path | None:
     `setup.py`. None where pytest would fall back to the current directory itself.
     """
     first_pyproject: Path | None = None
-    configs = [c for c in _PYTEST_CONFIGS if _pytest_major() >= 9 or "pytest.toml" not in c[0]]
+    configs = _configs()
     for directory in _upward(start):
         for name, holds_pytest in configs:
             path = directory / name
