@@ -52,9 +52,11 @@ TABLE_KEYS: dict[str, frozenset[str]] = {
     "ports": frozenset({"services"}),
     "watch": frozenset({"paths", "quiet_ms", "run_rest", "ignore"}),
     "quarantine": frozenset(),
+    "compose": frozenset({"files", "timeout"}),
 }
 """The tables under `[tool.zenboard]` (or a zenboard.toml's top level) and the keys each holds.
-`ports` is read by tasks/ports.py and `watch` by watch/settings.py
+`ports` is read by tasks/ports.py, `compose` by tasks/compose_files.py and `watch` by
+watch/settings.py
 `quarantine` holds test ids of the user's (any key), checked by `_parse_quarantine`
 (WATCH_KEYS); they validate their values, this only refuses unknown names up front."""
 
@@ -199,7 +201,7 @@ def _check_names(path: Path, table: dict[str, Any], prefix: str) -> None:
             )
             what = "table" if is_table else "key"
             raise _unknown(path, f"{prefix}{_shown(name)}", what, name, TABLE_KEYS)
-    for name in ("ports", "watch"):
+    for name in ("ports", "watch", "compose"):
         sub = table.get(name)
         if isinstance(sub, dict):  # not a table: the owner of the table says so
             for key in sorted(sub):
