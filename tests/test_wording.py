@@ -137,6 +137,8 @@ HELP_SAYS = {
     "ports": ["Claims the task's ports in the port registry", ".env.task", "--release"],
     "status": ["claims the task's ports", ".env.task", "claims nothing and writes nothing"],
     "compose-template": ["docker-compose.zenflow.yml", "claims the task's ports", ".env.task"],
+    "up": ["Claims the task's ports", ".env.task", "docker-compose.zenflow.yml", "zenboard down"],
+    "down": [".env.task", "removes the task's containers", "volumes with --volumes"],
     "demo": ["~/.cache/zenboard/demo", "reused", "given back when the demo quits"],
 }
 

@@ -24,6 +24,8 @@ COMMANDS: tuple[str, ...] = (
     "launch",
     "ports",
     "status",
+    "up",
+    "down",
     "compose_template",
     "watch",
     "history",
