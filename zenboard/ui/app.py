@@ -42,6 +42,7 @@ from zenboard.ui.palette import THEME_TITLE, OrderedCommands, suite_commands
 from zenboard.ui.safe_text import visible
 from zenboard.ui.screens.details import TestDetailsScreen
 from zenboard.ui.screens.help import HelpScreen
+from zenboard.ui.service_actions import ServiceActions
 from zenboard.ui.session import Batch, Session
 from zenboard.ui.sources.history import (
     HistoryLoaded,
@@ -86,7 +87,7 @@ EXIT_GRACE_SECONDS = 20.0
 """After SIGTERM, how long a clean quit may take before the process ends regardless."""
 
 
-class ZenboardApp(App[int]):
+class ZenboardApp(App[int], ServiceActions):
     """The dashboard. Returns zenboard's exit code for the runs it saw (as `zenboard run`)."""
 
     CSS_PATH = [styles_dir() / "dashboard.tcss"]
@@ -165,6 +166,7 @@ class ZenboardApp(App[int]):
         commands = palette_commands()
         for suite in self.session.suites:
             commands += suite_commands(suite.name)
+        commands += self.service_palette()
         for title, action, help_text in commands:
             yield SystemCommand(title, help_text, partial(self.run_action, action))
         yield SystemCommand(THEME_TITLE, "the dashboard's colours", self.action_change_theme)
@@ -394,12 +396,15 @@ class ZenboardApp(App[int]):
         self.select(target.config.name)
 
     def action_next_pane(self) -> None:
-        """tab: the selected suite's card -> the test list -> the output -> the card."""
+        """tab: the selected suite's card -> the test list -> the output -> the containers (when
+        there are any) -> the card."""
         if self.screen is not self.screen_stack[0] or not self.cards:
             self.screen.focus_next()
             return
         card = next((c for c in self.cards if c.config.name == self.selected_suite), self.cards[0])
         panes: list[Widget] = [card, self.table, self.log_panel]
+        if self.containers_panel.rows:
+            panes.append(self.containers_panel)
         focused = self.focused
         index = next((i for i, pane in enumerate(panes) if pane is focused), -1)
         if index == -1 and isinstance(focused, SuiteCard):

@@ -52,7 +52,7 @@ def make_app(
         if infra is None:
             from zenboard.ui.sources.task_infra import TaskInfra
 
-            infra = TaskInfra(setup)
+            infra = TaskInfra(setup, config=config)
     else:
         task_id = resolve_task(config.root, task).id
     session = Session(

@@ -140,3 +140,27 @@ def take_down(config: ProjectConfig, setup: TaskSetup, volumes: bool, say: Say) 
         compose.run(*args, say=lambda line: say(f"  {line.strip()}"))
     except ComposeFailed as exc:
         raise ServicesFailed(f"compose down failed: {exc}") from None
+
+
+VERBS = {
+    "up": ("up", "-d"),
+    "start": ("up", "-d"),
+    "stop": ("stop",),
+    "restart": ("restart",),
+    "down": ("down", "--remove-orphans"),
+}
+"""The dashboard's service commands and the Compose command each runs. `start` is `up -d` of
+the one service, which also creates a container that `down` removed."""
+
+
+def control(
+    compose: TaskCompose, setup: TaskSetup, verb: str, service: str | None, say: Say
+) -> None:
+    """Run one of `VERBS` on `service` (None: every service); ServicesFailed when it fails."""
+    services = [service] if service else []
+    if verb in ("up", "start"):
+        check_ports(setup, compose, services)
+    try:
+        compose.run(*VERBS[verb], *services, say=say)
+    except ComposeFailed as exc:
+        raise ServicesFailed(f"compose {VERBS[verb][0]} failed: {exc}") from None
