@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -35,6 +36,8 @@ SUITE_KEYS = {
     "slow",
     "timeout",
     "suite_timeout",
+    "needs",
+    "needs_timeout",
 }
 PLAYWRIGHT_ONLY_KEYS = ("project", "grep")
 SUITE_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
@@ -63,6 +66,12 @@ watch/settings.py
 Workers = int | Literal["auto"]
 DEFAULT_SLOW = 60.0
 """Seconds after which a running test is marked SLOW unless the suite sets `slow`."""
+DEFAULT_NEEDS_TIMEOUT = 120.0
+"""Seconds a suite waits for what it `needs` unless it sets `needs_timeout`."""
+PORT_NEED = "port:"
+_SERVICE_NEED = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9._-]*")
+"""A Compose service name (Compose's own rule)."""
+_PORT_VARIABLE = re.compile(r"[A-Z][A-Z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,11 @@ class SuiteConfig:
     """Seconds a test may run (setup, call and teardown) before it is stopped; None: no limit."""
     suite_timeout: float | None = None
     """Seconds a suite run may take before it is cancelled; None: no limit."""
+    needs: tuple[str, ...] = ()
+    """What must be ready before the suite starts: Compose services of the task that must be
+    healthy (`postgres`), and ports that must accept connections (`port:BACKEND_PORT`)."""
+    needs_timeout: float = DEFAULT_NEEDS_TIMEOUT
+    """Seconds to wait for `needs` before the suite ends as an error."""
 
 
 @dataclass(frozen=True)
@@ -350,6 +364,10 @@ def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:
     suite_timeout = raw.get("suite_timeout")
     if suite_timeout is not None:
         suite_timeout = _seconds(path, f"{where}.suite_timeout", suite_timeout)
+    needs = _needs(path, f"{where}.needs", raw.get("needs", []))
+    needs_timeout = _seconds(
+        path, f"{where}.needs_timeout", raw.get("needs_timeout", DEFAULT_NEEDS_TIMEOUT)
+    )
     return SuiteConfig(
         name=name,
         kind=kind,
@@ -367,7 +385,28 @@ def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:
         slow=slow,
         timeout=timeout,
         suite_timeout=suite_timeout,
+        needs=needs,
+        needs_timeout=needs_timeout,
     )
+
+
+def _needs(path: Path, key: str, value: Any) -> tuple[str, ...]:
+    """`needs`: service names as Compose spells them, and `port:VARIABLE`s."""
+    expected = (
+        'an array of service names and "port:VARIABLE" entries (e.g. ["postgres", '
+        '"port:BACKEND_PORT"])'
+    )
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(path, key, expected)
+    for need in value:
+        if need.startswith(PORT_NEED):
+            if not _PORT_VARIABLE.fullmatch(need[len(PORT_NEED) :]):
+                raise ConfigError(
+                    path, key, f"a port variable as in .env.task (port:BACKEND_PORT), got {need!r}"
+                )
+        elif not _SERVICE_NEED.fullmatch(need):
+            raise ConfigError(path, key, f"{expected}, got {need!r}")
+    return tuple(dict.fromkeys(value))
 
 
 def valid_retries(value: object) -> bool:

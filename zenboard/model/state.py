@@ -49,6 +49,8 @@ def lost_phase(record: dict[str, Any]) -> str:
 
 class SuiteStatus(StrEnum):
     IDLE = "idle"
+    WAITING = "waiting"
+    """Started, and waiting for what it `needs` (a service, a port) before pytest runs."""
     RUNNING = "running"
     PASSED = "passed"
     FAILED = "failed"
@@ -59,7 +61,7 @@ class SuiteStatus(StrEnum):
 
     @property
     def finished(self) -> bool:
-        return self not in (SuiteStatus.IDLE, SuiteStatus.RUNNING)
+        return self not in (SuiteStatus.IDLE, SuiteStatus.WAITING, SuiteStatus.RUNNING)
 
 
 @dataclass(slots=True)
@@ -192,6 +194,10 @@ class SuiteState:
     """Tests that were running when the run was cancelled (no outcome)."""
     quarantine: frozenset[str] = frozenset()
     """The quarantined test ids the current run was launched with (`model.quarantine`)."""
+    waiting_for: str = ""
+    """While WAITING: what is not ready yet (`postgres: starting`)."""
+    waited: float = 0.0
+    """While WAITING: seconds waited so far."""
 
     @property
     def unreported(self) -> int:
@@ -251,13 +257,15 @@ class RunState:
 
     @property
     def running(self) -> bool:
-        return any(s.status is SuiteStatus.RUNNING for s in self.suites.values())
+        """A suite runs, or waits to (a waiting suite is part of the run in progress)."""
+        busy = (SuiteStatus.RUNNING, SuiteStatus.WAITING)
+        return any(s.status in busy for s in self.suites.values())
 
     @property
     def status(self) -> SuiteStatus:
-        """The run's overall state: running, else the worst finished state."""
+        """The run's overall state: running (or waiting), else the worst finished state."""
         states = [s.status for s in self.suites.values()]
-        if SuiteStatus.RUNNING in states:
+        if SuiteStatus.RUNNING in states or SuiteStatus.WAITING in states:
             return SuiteStatus.RUNNING
         for worst in (
             SuiteStatus.ERROR,

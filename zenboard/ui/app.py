@@ -114,6 +114,7 @@ class ZenboardApp(App[int], ServiceActions):
         infra: InfraSource | None = None,
         watch_at_start: bool = False,
         history: HistorySource | None = None,
+        services_at_start: bool = False,
     ) -> None:
         """
         Args:
@@ -123,6 +124,7 @@ class ZenboardApp(App[int], ServiceActions):
             watch_at_start: Turn watch mode on as soon as the app opens (as `w` does).
             history: Where the flaky badges and duration trends are read from (None: the
                 project's `.zenboard/history.db`).
+            services_at_start: Start the task's Compose services as the app opens (as `u`).
         """
         super().__init__()
         self.session = session
@@ -133,6 +135,7 @@ class ZenboardApp(App[int], ServiceActions):
         self._signals: list[signal.Signals] = []
         self.watch_mode = WatchMode(session)
         self.watch_at_start = watch_at_start
+        self.services_at_start = services_at_start
         self.pending = Batch()
         """What changed since the views were last painted (folds merge into it)."""
         self._painted = 0.0
@@ -210,6 +213,8 @@ class ZenboardApp(App[int], ServiceActions):
             name="history-read",
             exit_on_error=False,
         )
+        if self.services_at_start:  # before the suites: those that need them wait for them
+            self.action_services_up()
         if self.run_at_start:
             self.session.start()
         if self.watch_at_start:

@@ -18,6 +18,7 @@ from zenboard.words import plural
 
 STATUS_STYLE: dict[SuiteStatus, str] = {
     SuiteStatus.IDLE: "dim",
+    SuiteStatus.WAITING: "yellow",
     SuiteStatus.RUNNING: "bold cyan",
     SuiteStatus.PASSED: "bold green",
     SuiteStatus.FAILED: "bold red",
