@@ -11,11 +11,12 @@ import difflib
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from zenboard.errors import ConfigError
+from zenboard.errors import ConfigError, InputError
 
 SUITE_KINDS = ("pytest", "playwright")
 DIST_MODES = ("load", "loadscope", "loadfile", "loadgroup", "worksteal", "each", "no")
@@ -63,7 +64,11 @@ watch/settings.py
 `quarantine` holds test ids of the user's (any key), checked by `_parse_quarantine`
 (WATCH_KEYS); they validate their values, this only refuses unknown names up front."""
 
-Workers = int | Literal["auto"]
+Workers = int | Literal["auto", "$PYTEST_WORKERS"]
+WORKERS_VARIABLE = "PYTEST_WORKERS"
+"""The variable `workers = "$PYTEST_WORKERS"` takes the count from (`.env.task` has it)."""
+WORKERS_FROM_ENV = "$PYTEST_WORKERS"
+WORKERS_FROM_ENV_SPELLINGS = ("$PYTEST_WORKERS", "${PYTEST_WORKERS}")
 DEFAULT_SLOW = 60.0
 """Seconds after which a running test is marked SLOW unless the suite sets `slow`."""
 DEFAULT_NEEDS_TIMEOUT = 120.0
@@ -82,7 +87,8 @@ class SuiteConfig:
     kind: str = "pytest"
     args: tuple[str, ...] = ()
     workers: Workers = "auto"
-    """Number of xdist workers, "auto", or 0 for no xdist (a single `main` lane)."""
+    """Number of xdist workers, "auto", or 0 for no xdist (a single `main` lane); or
+    "$PYTEST_WORKERS", read from the suite's environment when it runs (`with_workers_from`)."""
     dist: str | None = None
     """xdist distribution mode; None leaves xdist's default (load)."""
     cwd: Path = Path(".")
@@ -300,18 +306,14 @@ def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:
     args = _string_list(path, f"{where}.args", raw.get("args", []))
     paths = _string_list(path, f"{where}.paths", raw.get("paths", []))
     workers = raw.get("workers", "auto")
-    if not (
-        workers == "auto"
-        or (
-            isinstance(workers, int)
-            and not isinstance(workers, bool)
-            and 0 <= workers <= MAX_WORKERS
-        )
-    ):
+    if workers in WORKERS_FROM_ENV_SPELLINGS:
+        workers = WORKERS_FROM_ENV
+    elif workers_problem(workers):
         raise ConfigError(
             path,
             f"{where}.workers",
-            f'a whole number from 0 to {MAX_WORKERS} or "auto", got {workers!r}',
+            f'a whole number from 0 to {MAX_WORKERS}, "auto" or "{WORKERS_FROM_ENV}", '
+            f"got {workers!r}",
         )
     dist = raw.get("dist")
     if dist is not None and dist not in DIST_MODES:
@@ -407,6 +409,35 @@ def _needs(path: Path, key: str, value: Any) -> tuple[str, ...]:
         elif not _SERVICE_NEED.fullmatch(need):
             raise ConfigError(path, key, f"{expected}, got {need!r}")
     return tuple(dict.fromkeys(value))
+
+
+def workers_problem(value: object) -> bool:
+    """True when `value` is not a worker count zenboard takes: "auto" or 0..MAX_WORKERS."""
+    if value == "auto":
+        return False
+    return isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_WORKERS
+
+
+def with_workers_from(suite: SuiteConfig, env: Mapping[str, str]) -> SuiteConfig:
+    """`suite` with `workers = "$PYTEST_WORKERS"` replaced by the variable's value in `env`
+    (the suite's own environment); InputError (exit 2) when it is not "auto" or a count."""
+    if suite.workers != WORKERS_FROM_ENV:
+        return suite
+    raw = env.get(WORKERS_VARIABLE)
+    value: object = raw
+    if raw is not None and raw.strip().isdigit():
+        value = int(raw.strip())
+    elif raw is not None:
+        value = raw.strip()
+    if raw is None or workers_problem(value):
+        said = "is not set" if raw is None else f"is {raw!r}"
+        raise InputError(
+            f'suite {suite.name}: workers = "{WORKERS_FROM_ENV}", but {WORKERS_VARIABLE} {said}'
+            f" (in .env.task, the suite's env or the environment): expected auto or a whole "
+            f"number from 0 to {MAX_WORKERS}"
+        )
+    assert value == "auto" or isinstance(value, int)
+    return replace(suite, workers=value)
 
 
 def valid_retries(value: object) -> bool:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from zenboard import safefs
-from zenboard.config import ProjectConfig, SuiteConfig
+from zenboard.config import ProjectConfig, SuiteConfig, with_workers_from
 from zenboard.engine.buffer import EventBuffer
 from zenboard.engine.commands import SuiteCommand, build_suite_command
 from zenboard.engine.commands.pytest import check_interpreter
@@ -114,6 +114,7 @@ class Engine:
             if suite.python not in checked:
                 check_interpreter(suite)
                 checked.add(suite.python)
+            with_workers_from(suite, self.suite_env(suite))  # "$PYTEST_WORKERS" unset: exit 2
             needed_ports(suite, self.suite_env(suite))  # unset port variables: exit 2
             if service_needs(suite):
                 self._project()
@@ -242,6 +243,10 @@ class Engine:
         """The suite's command; one whose files (an argfile, a test list) could not be written
         is a suite that cannot run, one line, while the other suites go on."""
         report_file = self.staging_dir / f"{suite.name}.json"
+        try:
+            suite = with_workers_from(suite, self.suite_env(suite))
+        except InputError as exc:  # refused by `check` before the run; the variable changed
+            return SuiteCommand((), suite.cwd, {}, report_file, unavailable=str(exc))
         try:
             return build_suite_command(
                 suite,
