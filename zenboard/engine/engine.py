@@ -15,18 +15,21 @@ import time
 import weakref
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from zenboard import safefs
 from zenboard.config import ProjectConfig, SuiteConfig, with_workers_from
 from zenboard.engine.buffer import EventBuffer
 from zenboard.engine.commands import SuiteCommand, build_suite_command
 from zenboard.engine.commands.pytest import check_interpreter
-from zenboard.engine.needs import NeedsWait, needed_ports, service_needs
 from zenboard.engine.scratch import ScratchDir
 from zenboard.engine.suite_run import SuiteRun
 from zenboard.errors import InputError
 from zenboard.model import events as ev
 from zenboard.project.statedir import STATE_DIR
+
+if TYPE_CHECKING:  # engine/needs.py is imported only by a run whose suites have `needs`
+    from zenboard.engine.needs import NeedsWait
 
 DEFAULT_REPORT_DIR = Path(".zenboard/reports/latest")
 STAGING_PREFIX = ".run-"
@@ -115,9 +118,12 @@ class Engine:
                 check_interpreter(suite)
                 checked.add(suite.python)
             with_workers_from(suite, self.suite_env(suite))  # "$PYTEST_WORKERS" unset: exit 2
-            needed_ports(suite, self.suite_env(suite))  # unset port variables: exit 2
-            if service_needs(suite):
-                self._project()
+            if suite.needs:
+                from zenboard.engine.needs import needed_ports, service_needs
+
+                needed_ports(suite, self.suite_env(suite))  # unset port variables: exit 2
+                if service_needs(suite):
+                    self._project()
 
     def suite_env(self, suite: SuiteConfig) -> dict[str, str]:
         """The variables the suite's process gets, as far as its `needs` are concerned."""
@@ -162,6 +168,8 @@ class Engine:
     def _wait_then_launch(self, phases: Sequence[Phase], rootdir: str, generation: int) -> None:
         """Wait on a thread of its own for the suite's `needs`, then run its first phase; an
         unmet need ends the suite as an error (exit 1), a cancel as cancelled."""
+        from zenboard.engine.needs import NeedsWait
+
         suite = phases[0][0]
         name = suite.name
         try:
