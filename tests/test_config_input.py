@@ -71,8 +71,10 @@ def test_demo_and_init_configs_still_load(tmp_path: Path) -> None:
         "integration",
         "processing",
         "isolation",
+        "services",
         "e2e",
     ]
+    assert config.suite("services").needs == ("web", "db")
     init = write_project(tmp_path / "init", {"frontend/.keep": ""})
     made = plan({"a": ("unit",), "b": ()}, ["unit"], cores=2, playwright_dirs=["frontend"])
     _pyproject(init, render(made, {"db": 5432}, "tool.zenboard."))
