@@ -16,23 +16,13 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import compose_ready, docker, remove_compose_project, wait_until, write_project
+from tests.test_compose_up import PYPROJECT, WEB
 from tests.test_ui_containers import health_shown, panel_rows
 from zenboard.ui.launcher import make_app
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
-COMPOSE = """
-services:
-  web:
-    image: {image}
-    init: true
-    command: ["httpd", "-f", "-p", "8080", "-h", "/www"]
-    ports: ["8080:8080"]
-    healthcheck:
-      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]
-      interval: 1s
-      retries: 5
-"""
+COMPOSE = "services:" + WEB
 
 
 @pytest.fixture
@@ -57,10 +47,7 @@ async def test_the_containers_panel_starts_stops_and_restarts_a_service(
     project = write_project(
         tmp_path,
         {
-            "pyproject.toml": (
-                '[tool.zenboard]\n[[tool.zenboard.suites]]\nname = "unit"\nworkers = 0\n'
-                "[tool.zenboard.ports]\nservices = { web = 8080 }\n"
-            ),
+            "pyproject.toml": PYPROJECT,
             "compose.yaml": COMPOSE.format(image=image),
             "tests/test_a.py": "def test_a():\n    pass\n",
         },
