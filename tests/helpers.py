@@ -255,3 +255,38 @@ def docker_image() -> str:
             pytest.skip(f"no Docker engine and not root to start one: {reason}")
         pytest.fail(f"scripts/docker-up.sh failed: {result.stderr}")
     return result.stdout.strip().splitlines()[-1]
+
+
+def compose_ready() -> str:
+    """An engine, its busybox image and Compose v2.24.4+ (scripts/compose-up.sh installs it into
+    this venv when missing): the image's name. Skips only when Compose truly cannot be had."""
+    from zenboard.errors import InputError
+    from zenboard.tasks.compose.discovery import find_compose
+
+    image = docker_image()
+    try:
+        find_compose()
+    except InputError:
+        result = subprocess.run(
+            ["bash", str(ROOT / "scripts" / "compose-up.sh"), sys.prefix],
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        if result.returncode != 0:
+            reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
+            pytest.skip(f"no Docker Compose v2.24.4+ and scripts/compose-up.sh failed: {reason}")
+        find_compose()
+    return image
+
+
+def remove_compose_project(project: str) -> None:
+    """Everything Docker holds with the Compose project's label: containers, networks, volumes."""
+    label = f"label=com.docker.compose.project={project}"
+    ids = docker("ps", "-aq", "--filter", label, check=False).split()
+    if ids:
+        docker("rm", "-f", *ids, check=False)
+    for kind in ("network", "volume"):
+        names = docker(kind, "ls", "-q", "--filter", label, check=False).split()
+        if names:
+            docker(kind, "rm", *names, check=False)

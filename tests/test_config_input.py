@@ -71,8 +71,10 @@ def test_demo_and_init_configs_still_load(tmp_path: Path) -> None:
         "integration",
         "processing",
         "isolation",
+        "services",
         "e2e",
     ]
+    assert config.suite("services").needs == ("web", "db")
     init = write_project(tmp_path / "init", {"frontend/.keep": ""})
     made = plan({"a": ("unit",), "b": ()}, ["unit"], cores=2, playwright_dirs=["frontend"])
     _pyproject(init, render(made, {"db": 5432}, "tool.zenboard."))
@@ -125,7 +127,7 @@ def test_every_documented_key_loads_in_both_files(tmp_path: Path) -> None:
 def test_known_table_keys_match_their_owners() -> None:
     assert TABLE_KEYS["watch"] == set(WATCH_KEYS)
     assert TABLE_KEYS["suites"] == SUITE_KEYS
-    assert set(TABLE_KEYS) == {"suites", "ports", "watch", "quarantine"}
+    assert set(TABLE_KEYS) == {"suites", "ports", "watch", "quarantine", "compose"}
 
 
 # --- bounds --------------------------------------------------------------------------------------
@@ -205,7 +207,7 @@ def test_top_level_table_typo_suggests_suites(tmp_path: Path) -> None:
     assert error.expected.startswith("unknown table (did you mean 'suites'?)")
     assert str(error) == (
         f"{tmp_path.resolve() / 'pyproject.toml'}: tool.zenboard.suite: unknown table "
-        "(did you mean 'suites'?); expected a known table (ports, quarantine, suites, watch)"
+        "(did you mean 'suites'?); expected a known table (compose, ports, quarantine, suites, watch)"
     )
 
 

@@ -35,7 +35,7 @@ from zenboard.onboarding.init_toml import (
 )
 from zenboard.onboarding.project_files import missing_ignores, with_ignores
 from zenboard.onboarding.project_scan import find_pytest_dirs
-from zenboard.tasks.compose_services import container_port, read_compose_services
+from zenboard.tasks.compose.file_services import container_port, read_compose_services
 
 POOL = ("unit", "api", "slow", "db", "summary", "rest", "e2e", "Unit", "parametrize", "x_1")
 """Marker names for the properties, with the awkward ones: a reserved suite name, the rest's

@@ -146,13 +146,18 @@ def test_zenboard_demo_says_it_runs_npm_before_it_does_and_opens_the_dashboard_l
     fake_node: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     opened: list[str] = []
+    options: list[dict[str, object]] = []
+    taken_down: list[str] = []
 
-    def launch_dashboard(project: Path, run_at_start: bool) -> int:
+    def launch_dashboard(project: Path, run_at_start: bool, **kwargs: object) -> int:
         sys.stdout.flush()
         opened.append(fake_node.read_text())
+        options.append(kwargs)
         return 0
 
     monkeypatch.setattr("zenboard.commands.launch.launch_dashboard", launch_dashboard)
+    # The demo's services are tests/test_demo_services.py's: here only that they go at the end.
+    monkeypatch.setattr(demo, "_take_down", lambda target, task, say: taken_down.append(task))
     # The command's stdout and npm append to one file, in the order they happen.
     with fake_node.open("a", encoding="utf-8") as transcript:
         monkeypatch.setattr(sys, "stdout", transcript)
@@ -166,9 +171,14 @@ def test_zenboard_demo_says_it_runs_npm_before_it_does_and_opens_the_dashboard_l
     )
     assert lines[npm_line + 1] == "npm ci started"
     assert re.fullmatch(r"    done in \d+ s", lines[npm_line + 2])
-    assert lines[npm_line + 3] == "==> opening the dashboard (q quits)"
+    assert lines[npm_line + 3] == (
+        "==> opening the dashboard (q quits); the demo's services start with it"
+    )
     assert len(lines) == npm_line + 4
     assert opened == [fake_node.read_text()]  # the dashboard after every line
+    task = demo.demo_task(tmp_path / "demo")
+    assert options == [{"task": task, "up": True}]  # its own task, its services started
+    assert taken_down == [task]
 
 
 def test_a_demo_whose_npm_packages_are_there_runs_no_npm(fake_node: Path, tmp_path: Path) -> None:

@@ -269,6 +269,7 @@ def test_docs_keys_lists_every_key_and_id_of_the_table() -> None:
     headings = {
         "dashboard": "## Dashboard",
         "test list": "## In the test list",
+        "containers": "## In the containers panel",
         "filter box": "## In the filter box",
         "details": "## In a test's details",
         "help": "## In the help",

@@ -143,12 +143,16 @@ HELP_SAYS = {
         "claims the task's ports",
         ".env.task",
         PLAYWRIGHT_CLAIMS,
+        "With --up",
+        "docker compose up -d",
     ],
     "launch": [
         ".zenboard/reports/latest/",
         ".zenboard/history.db",
         "claims the task's ports",
         PLAYWRIGHT_CLAIMS,
+        "With --up",
+        "keep running after",
     ],
     "watch": [
         ".zenboard/reports/latest/",
@@ -171,6 +175,8 @@ HELP_SAYS = {
     "ports": ["Claims the task's ports in the port registry", ".env.task", "--release"],
     "status": ["claims the task's ports", ".env.task", "claims nothing and writes nothing"],
     "compose-template": ["docker-compose.zenflow.yml", "claims the task's ports", ".env.task"],
+    "up": ["Claims the task's ports", ".env.task", "docker-compose.zenflow.yml", "zenboard down"],
+    "down": [".env.task", "removes the task's containers", "volumes with --volumes"],
     "demo": ["~/.cache/zenboard/demo", "reused", "given back when the demo quits"],
 }
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from zenboard.errors import ConfigError
+from zenboard.errors import ConfigError, InputError
 
 SUITE_KINDS = ("pytest", "playwright")
 DIST_MODES = ("load", "loadscope", "loadfile", "loadgroup", "worksteal", "each", "no")
@@ -35,6 +37,8 @@ SUITE_KEYS = {
     "slow",
     "timeout",
     "suite_timeout",
+    "needs",
+    "needs_timeout",
 }
 PLAYWRIGHT_ONLY_KEYS = ("project", "grep")
 SUITE_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
@@ -52,15 +56,27 @@ TABLE_KEYS: dict[str, frozenset[str]] = {
     "ports": frozenset({"services"}),
     "watch": frozenset({"paths", "quiet_ms", "run_rest", "ignore"}),
     "quarantine": frozenset(),
+    "compose": frozenset({"files", "timeout"}),
 }
 """The tables under `[tool.zenboard]` (or a zenboard.toml's top level) and the keys each holds.
-`ports` is read by tasks/ports.py and `watch` by watch/settings.py
+`ports` is read by tasks/ports.py, `compose` by tasks/compose_files.py and `watch` by
+watch/settings.py
 `quarantine` holds test ids of the user's (any key), checked by `_parse_quarantine`
 (WATCH_KEYS); they validate their values, this only refuses unknown names up front."""
 
-Workers = int | Literal["auto"]
+Workers = int | Literal["auto", "$PYTEST_WORKERS"]
+WORKERS_VARIABLE = "PYTEST_WORKERS"
+"""The variable `workers = "$PYTEST_WORKERS"` takes the count from (`.env.task` has it)."""
+WORKERS_FROM_ENV = "$PYTEST_WORKERS"
+WORKERS_FROM_ENV_SPELLINGS = ("$PYTEST_WORKERS", "${PYTEST_WORKERS}")
 DEFAULT_SLOW = 60.0
 """Seconds after which a running test is marked SLOW unless the suite sets `slow`."""
+DEFAULT_NEEDS_TIMEOUT = 120.0
+"""Seconds a suite waits for what it `needs` unless it sets `needs_timeout`."""
+PORT_NEED = "port:"
+_SERVICE_NEED = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9._-]*")
+"""A Compose service name (Compose's own rule)."""
+_PORT_VARIABLE = re.compile(r"[A-Z][A-Z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -71,7 +87,8 @@ class SuiteConfig:
     kind: str = "pytest"
     args: tuple[str, ...] = ()
     workers: Workers = "auto"
-    """Number of xdist workers, "auto", or 0 for no xdist (a single `main` lane)."""
+    """Number of xdist workers, "auto", or 0 for no xdist (a single `main` lane); or
+    "$PYTEST_WORKERS", read from the suite's environment when it runs (`with_workers_from`)."""
     dist: str | None = None
     """xdist distribution mode; None leaves xdist's default (load)."""
     cwd: Path = Path(".")
@@ -95,6 +112,11 @@ class SuiteConfig:
     """Seconds a test may run (setup, call and teardown) before it is stopped; None: no limit."""
     suite_timeout: float | None = None
     """Seconds a suite run may take before it is cancelled; None: no limit."""
+    needs: tuple[str, ...] = ()
+    """What must be ready before the suite starts: Compose services of the task that must be
+    healthy (`postgres`), and ports that must accept connections (`port:BACKEND_PORT`)."""
+    needs_timeout: float = DEFAULT_NEEDS_TIMEOUT
+    """Seconds to wait for `needs` before the suite ends as an error."""
 
 
 @dataclass(frozen=True)
@@ -199,7 +221,7 @@ def _check_names(path: Path, table: dict[str, Any], prefix: str) -> None:
             )
             what = "table" if is_table else "key"
             raise _unknown(path, f"{prefix}{_shown(name)}", what, name, TABLE_KEYS)
-    for name in ("ports", "watch"):
+    for name in ("ports", "watch", "compose"):
         sub = table.get(name)
         if isinstance(sub, dict):  # not a table: the owner of the table says so
             for key in sorted(sub):
@@ -284,18 +306,14 @@ def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:
     args = _string_list(path, f"{where}.args", raw.get("args", []))
     paths = _string_list(path, f"{where}.paths", raw.get("paths", []))
     workers = raw.get("workers", "auto")
-    if not (
-        workers == "auto"
-        or (
-            isinstance(workers, int)
-            and not isinstance(workers, bool)
-            and 0 <= workers <= MAX_WORKERS
-        )
-    ):
+    if workers in WORKERS_FROM_ENV_SPELLINGS:
+        workers = WORKERS_FROM_ENV
+    elif workers_problem(workers):
         raise ConfigError(
             path,
             f"{where}.workers",
-            f'a whole number from 0 to {MAX_WORKERS} or "auto", got {workers!r}',
+            f'a whole number from 0 to {MAX_WORKERS}, "auto" or "{WORKERS_FROM_ENV}", '
+            f"got {workers!r}",
         )
     dist = raw.get("dist")
     if dist is not None and dist not in DIST_MODES:
@@ -348,6 +366,10 @@ def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:
     suite_timeout = raw.get("suite_timeout")
     if suite_timeout is not None:
         suite_timeout = _seconds(path, f"{where}.suite_timeout", suite_timeout)
+    needs = _needs(path, f"{where}.needs", raw.get("needs", []))
+    needs_timeout = _seconds(
+        path, f"{where}.needs_timeout", raw.get("needs_timeout", DEFAULT_NEEDS_TIMEOUT)
+    )
     return SuiteConfig(
         name=name,
         kind=kind,
@@ -365,7 +387,57 @@ def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:
         slow=slow,
         timeout=timeout,
         suite_timeout=suite_timeout,
+        needs=needs,
+        needs_timeout=needs_timeout,
     )
+
+
+def _needs(path: Path, key: str, value: Any) -> tuple[str, ...]:
+    """`needs`: service names as Compose spells them, and `port:VARIABLE`s."""
+    expected = (
+        'an array of service names and "port:VARIABLE" entries (e.g. ["postgres", '
+        '"port:BACKEND_PORT"])'
+    )
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(path, key, expected)
+    for need in value:
+        if need.startswith(PORT_NEED):
+            if not _PORT_VARIABLE.fullmatch(need[len(PORT_NEED) :]):
+                raise ConfigError(
+                    path, key, f"a port variable as in .env.task (port:BACKEND_PORT), got {need!r}"
+                )
+        elif not _SERVICE_NEED.fullmatch(need):
+            raise ConfigError(path, key, f"{expected}, got {need!r}")
+    return tuple(dict.fromkeys(value))
+
+
+def workers_problem(value: object) -> bool:
+    """True when `value` is not a worker count zenboard takes: "auto" or 0..MAX_WORKERS."""
+    if value == "auto":
+        return False
+    return isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_WORKERS
+
+
+def with_workers_from(suite: SuiteConfig, env: Mapping[str, str]) -> SuiteConfig:
+    """`suite` with `workers = "$PYTEST_WORKERS"` replaced by the variable's value in `env`
+    (the suite's own environment); InputError (exit 2) when it is not "auto" or a count."""
+    if suite.workers != WORKERS_FROM_ENV:
+        return suite
+    raw = env.get(WORKERS_VARIABLE)
+    value: object = raw
+    if raw is not None and raw.strip().isdigit():
+        value = int(raw.strip())
+    elif raw is not None:
+        value = raw.strip()
+    if raw is None or workers_problem(value):
+        said = "is not set" if raw is None else f"is {raw!r}"
+        raise InputError(
+            f'suite {suite.name}: workers = "{WORKERS_FROM_ENV}", but {WORKERS_VARIABLE} {said}'
+            f" (in .env.task, the suite's env or the environment): expected auto or a whole "
+            f"number from 0 to {MAX_WORKERS}"
+        )
+    assert value == "auto" or isinstance(value, int)
+    return replace(suite, workers=value)
 
 
 def valid_retries(value: object) -> bool:

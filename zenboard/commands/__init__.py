@@ -24,6 +24,8 @@ COMMANDS: tuple[str, ...] = (
     "launch",
     "ports",
     "status",
+    "up",
+    "down",
     "compose_template",
     "watch",
     "history",
@@ -94,6 +96,20 @@ def add_timeout_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="cancel a suite run that takes longer (default: each suite's `suite_timeout`)",
     )
+
+
+def add_up_argument(parser: argparse.ArgumentParser) -> None:
+    """`--up` for `run` and `launch`: the task's Compose services first."""
+    parser.add_argument(
+        "--up",
+        action="store_true",
+        help="start the task's Compose services first (docker compose up -d, as `zenboard up` "
+        "without its wait: suites wait for what they `needs`); they keep running after",
+    )
+
+
+KEEP_RUNNING = "services: the task's services keep running: `zenboard down` stops them"
+"""The last line of `run --up` and `launch --up`."""
 
 
 def timeouts_of(args: argparse.Namespace) -> Timeouts:

@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from zenboard.config import load_config
-    from zenboard.tasks.compose import render_override, write_override
+    from zenboard.tasks.compose.override import render_override, write_override
     from zenboard.tasks.taskenv import prepare_task
 
     config = load_config(args.project)

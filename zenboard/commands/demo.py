@@ -2,8 +2,11 @@
 
 The copy lives once per user in `$XDG_CACHE_HOME/zenboard/demo` (`~/.cache/zenboard/demo`) and
 later demos reuse it (its history grows run after run); it is replaced, whole, when zenboard's
-demo changes. `--dir DIR` puts a copy where you say instead. Ports the run claims for the copy
-(its e2e suite's worker ports) are given back when the demo quits, however it quits.
+demo changes. `--dir DIR` puts a copy where you say instead. The copy is its own task,
+`zenboard-demo-<hash of its path>` (never a name a project of the user's could have): its
+services (compose.yaml) start as the demo opens and are taken down when it quits, and the ports
+the run claims for it (the services', its e2e suite's workers') are given back, however it
+quits. Without Docker the services' panel says why, and every suite that needs none runs.
 """
 
 from __future__ import annotations
@@ -15,9 +18,13 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from zenboard.commands import path_arg
 from zenboard.errors import InputError
+
+if TYPE_CHECKING:
+    from zenboard.config import ProjectConfig
 
 PROJECT = "none"
 """The demo makes its own project: no `--project` (see cli._project)."""
@@ -30,8 +37,9 @@ WRITES = (
     "Copies the demo to $XDG_CACHE_HOME/zenboard/demo (default ~/.cache/zenboard/demo): one "
     "copy per user, reused by later demos and replaced when zenboard's demo changes (--dir: "
     "a copy there instead). Runs `npm ci` in the copy's frontend/ when Node is present, and "
-    "writes the runs' reports and history in the copy's .zenboard/. The ports its e2e suite "
-    "claims in the port registry are given back when the demo quits."
+    "writes the runs' reports and history in the copy's .zenboard/. It starts the copy's "
+    "Compose services (its own task, zenboard-demo-<hash>) and takes them down when it quits; "
+    "the ports it claims in the port registry are given back when the demo quits."
 )
 DEMO_SOURCE = Path(__file__).resolve().parent.parent / "demo" / "project"
 MARKER = ".zenboard-demo"
@@ -169,18 +177,27 @@ def run(args: argparse.Namespace) -> int:
 
     target = copy_demo(args.dir)
     print(f"demo project: {target}", flush=True)
-    # The copy is nobody's task: under a task's ZENFLOW_TASK_ID its e2e ports would be claimed
-    # in that task's name (and given back, that task's, at the end).
-    task_id = os.environ.pop(ENV_VAR, None)
+    # The copy is its own task, never the caller's: under a task's ZENFLOW_TASK_ID its ports
+    # would be claimed in that task's name (and given back, that task's, at the end).
+    outer_task = os.environ.pop(ENV_VAR, None)
+    task = demo_task(target)
     try:
-        return _run(target, args, say)
+        return _run(target, task, args, say)
     finally:
+        _take_down(target, task, say)
         _give_back_ports(target, say)
-        if task_id is not None:
-            os.environ[ENV_VAR] = task_id
+        if outer_task is not None:
+            os.environ[ENV_VAR] = outer_task
 
 
-def _run(target: Path, args: argparse.Namespace, say: Callable[[str], None]) -> int:
+def demo_task(target: Path) -> str:
+    """The copy's task id: one per copy, and no name a project of the user's could have (its
+    Compose project is taken down when the demo quits)."""
+    digest = hashlib.sha256(str(target.resolve()).encode()).hexdigest()[:8]
+    return f"zenboard-demo-{digest}"
+
+
+def _run(target: Path, task: str, args: argparse.Namespace, say: Callable[[str], None]) -> int:
     from zenboard.onboarding.npm_setup import prepare_demo_e2e
 
     # Lines may quote npm's output: shown, never obeyed. npm is announced before it starts.
@@ -191,11 +208,42 @@ def _run(target: Path, args: argparse.Namespace, say: Callable[[str], None]) -> 
         from zenboard.headless.run import HeadlessRun, RunOptions
 
         config = load_config(target)
-        return HeadlessRun(config, config.suites, RunOptions(ci=True)).run()
+        env = _services_up(config, task, say)
+        return HeadlessRun(config, config.suites, RunOptions(ci=True, extra_env=env)).run()
     from zenboard.commands.launch import launch_dashboard
 
-    say("==> opening the dashboard (q quits)")
-    return launch_dashboard(target, run_at_start=not args.no_run)
+    say("==> opening the dashboard (q quits); the demo's services start with it")
+    return launch_dashboard(target, run_at_start=not args.no_run, task=task, up=True)
+
+
+def _services_up(config: ProjectConfig, task: str, say: Callable[[str], None]) -> dict[str, str]:
+    """Headless: the copy's services started (`up -d`); a fault is a line, not the end (the
+    suite that needs them then says why, and the others run). The task's variables."""
+    from zenboard.tasks.compose.lifecycle import ServicesFailed, bring_up
+    from zenboard.tasks.taskenv import prepare_task
+
+    setup = prepare_task(config, task)
+    say("==> the demo's services (docker compose up -d)")
+    try:
+        bring_up(config, setup, (), None, say)
+    except (InputError, ServicesFailed) as exc:
+        say(f"demo: services not started: {exc}")
+    return dict(setup.env)
+
+
+def _take_down(target: Path, task: str, say: Callable[[str], None]) -> None:
+    """The copy's containers and networks removed: a demo leaves nothing running."""
+    from zenboard.config import load_config
+    from zenboard.tasks.compose.lifecycle import ServicesFailed, take_down
+    from zenboard.tasks.taskenv import prepare_task
+
+    try:
+        config = load_config(target)
+        take_down(config, prepare_task(config, task), True, lambda line: None)
+    except (InputError, ServicesFailed) as exc:
+        say(f"demo: no services to take down ({exc})")
+        return
+    say("demo: its services are down (docker compose down)")
 
 
 def _give_back_ports(target: Path, say: Callable[[str], None]) -> None:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # the modules themselves load inside `run`, after the argumen
     from zenboard.onboarding.audit import Findings
     from zenboard.onboarding.init_plan import Plan
     from zenboard.onboarding.parts import Part
-    from zenboard.tasks.compose_services import ComposeServices
+    from zenboard.tasks.compose.file_services import ComposeServices
 
 PROJECT = "optional"
 """Runs without a project: the current directory will do (see cli._project)."""
@@ -130,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
         with_ignores,
     )
     from zenboard.onboarding.project_scan import find_playwright_dirs, machine_cores
-    from zenboard.tasks.compose_services import read_compose_services
+    from zenboard.tasks.compose.file_services import read_compose_services
 
     root = args.project.resolve()
     if not root.is_dir():

@@ -6,7 +6,14 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from zenboard.commands import add_retries_argument, add_timeout_arguments, path_arg, timeouts_of
+from zenboard.commands import (
+    KEEP_RUNNING,
+    add_retries_argument,
+    add_timeout_arguments,
+    add_up_argument,
+    path_arg,
+    timeouts_of,
+)
 
 if TYPE_CHECKING:
     from zenboard.config import Timeouts
@@ -18,7 +25,10 @@ WRITES = (
     "it in .zenboard/history.db. In a project with tasks (a ports table, --task, or an "
     "existing .env.task) it claims the task's ports in the port registry and writes "
     ".zenflow/tasks/<id>/.env.task, as `zenboard ports` does; a Playwright suite claims a "
-    "port per worker there (until its worktree is gone)."
+    "port per worker there (until its worktree is gone). With --up it claims the task's "
+    "ports even in a project without tasks, writes its port override "
+    ".zenflow/tasks/<id>/docker-compose.zenflow.yml and starts its Compose services "
+    "(docker compose up -d), which keep running after."
 )
 
 
@@ -39,10 +49,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--watch", action="store_true", help="start in watch mode")
     add_retries_argument(parser)
     add_timeout_arguments(parser)
+    add_up_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    return launch_dashboard(
+    code = launch_dashboard(
         args.project,
         run_at_start=not args.no_run,
         suites=args.suites,
@@ -51,7 +62,11 @@ def run(args: argparse.Namespace) -> int:
         watch=args.watch,
         retries=args.retries,
         timeouts=timeouts_of(args),
+        up=args.up,
     )
+    if args.up:
+        print(KEEP_RUNNING, flush=True)
+    return code
 
 
 def launch_dashboard(
@@ -63,6 +78,7 @@ def launch_dashboard(
     watch: bool = False,
     retries: int | None = None,
     timeouts: Timeouts | None = None,
+    up: bool = False,
 ) -> int:
     """Open the dashboard on `project`; return zenboard's exit code for the runs it saw.
 
@@ -75,6 +91,7 @@ def launch_dashboard(
         watch: Start watch mode when the dashboard opens.
         retries: Every suite's `retries` (`--retries`); None keeps the configuration's.
         timeouts: `--timeout` and `--suite-timeout`, in place of every suite's own.
+        up: Start the task's Compose services as the dashboard opens (`--up`).
     """
     from zenboard.ui.launcher import run_dashboard
 
@@ -87,4 +104,5 @@ def launch_dashboard(
         watch=watch,
         retries=retries,
         timeouts=timeouts,
+        up=up,
     )

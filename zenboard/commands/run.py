@@ -6,7 +6,14 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from zenboard.commands import add_retries_argument, add_timeout_arguments, path_arg, timeouts_of
+from zenboard.commands import (
+    KEEP_RUNNING,
+    add_retries_argument,
+    add_timeout_arguments,
+    add_up_argument,
+    path_arg,
+    timeouts_of,
+)
 
 if TYPE_CHECKING:
     from zenboard.config import ProjectConfig, SuiteConfig
@@ -19,7 +26,9 @@ WRITES = (
     "In a project with tasks (a ports table, --task, or an existing .env.task) it claims "
     "the task's ports in the port registry and writes .zenflow/tasks/<id>/.env.task, as "
     "`zenboard ports` does; a Playwright suite claims a port per worker there (until its "
-    "worktree is gone)."
+    "worktree is gone). With --up it claims the task's ports even in a project without "
+    "tasks, writes its port override .zenflow/tasks/<id>/docker-compose.zenflow.yml and starts "
+    "its Compose services (docker compose up -d), which keep running after."
 )
 
 
@@ -66,9 +75,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="durations: size workers to the cores, long files first (durations.json)",
     )
     add_retries_argument(parser)
+    add_up_argument(parser)
+
+
+def services_up(config: ProjectConfig, task: str | None) -> dict[str, str] | None:
+    """`--up`: the task's services started (claims its ports); its variables, or None when
+    they could not be started (the one line is on stderr)."""
+    import sys
+
+    from zenboard.tasks.compose.lifecycle import ServicesFailed, bring_up
+    from zenboard.tasks.taskenv import prepare_task
+
+    setup = prepare_task(config, task)
+    try:
+        bring_up(config, setup, (), None, lambda line: print(line, flush=True))
+    except ServicesFailed as exc:
+        print(f"zenboard: up: {exc}", file=sys.stderr, flush=True)
+        return None
+    return dict(setup.env)
 
 
 def run(args: argparse.Namespace) -> int:
+    code = _run(args)
+    if args.up and code != UP_FAILED:
+        print(KEEP_RUNNING, flush=True)
+    return 1 if code == UP_FAILED else code
+
+
+UP_FAILED = -1
+
+
+def _run(args: argparse.Namespace) -> int:
     from zenboard.config import load_config, with_retries, with_timeouts
     from zenboard.errors import InputError
     from zenboard.headless.run import HeadlessRun, RunOptions
@@ -87,7 +124,13 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{' and '.join(chosen)}: each chooses the tests to run; use one")
     config = with_retries(load_config(args.project), args.retries)
     config = with_timeouts(config, timeouts_of(args))
-    args.task_env = suite_environment(config, args.task)
+    if args.up:
+        task_env = services_up(config, args.task)
+        if task_env is None:
+            return UP_FAILED
+        args.task_env = task_env
+    else:
+        args.task_env = suite_environment(config, args.task)
     if args.repeat is not None:
         return _run_repeated(args, config)
     suites = config.select(args.suites)

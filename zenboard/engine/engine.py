@@ -11,12 +11,14 @@ import os
 import secrets
 import shutil
 import threading
+import time
 import weakref
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from zenboard import safefs
-from zenboard.config import ProjectConfig, SuiteConfig
+from zenboard.config import ProjectConfig, SuiteConfig, with_workers_from
 from zenboard.engine.buffer import EventBuffer
 from zenboard.engine.claim_watch import ClaimWatch
 from zenboard.engine.commands import SuiteCommand, build_suite_command
@@ -24,7 +26,11 @@ from zenboard.engine.commands.pytest import check_interpreter
 from zenboard.engine.scratch import ScratchDir
 from zenboard.engine.suite_run import SuiteRun
 from zenboard.errors import InputError
+from zenboard.model import events as ev
 from zenboard.project.statedir import STATE_DIR, registry_dir
+
+if TYPE_CHECKING:  # engine/needs.py is imported only by a run whose suites have `needs`
+    from zenboard.engine.needs import NeedsWait
 
 DEFAULT_REPORT_DIR = Path(".zenboard/reports/latest")
 STAGING_PREFIX = ".run-"
@@ -96,6 +102,10 @@ class Engine:
         root = config.root
         self.claims = ClaimWatch(root, buffer.extend, lambda: registry_dir(root))
         """What the suites' workers claim, checked for resources two live workers share."""
+        self._waits: dict[str, tuple[NeedsWait, threading.Thread]] = {}
+        """Suites waiting for what they `needs`, with the thread that waits."""
+        self.compose_project = self.extra_env.get("COMPOSE_PROJECT_NAME", "")
+        """The task's Compose project, whose services suites may need (found when needed)."""
 
     def check(self, suites: tuple[SuiteConfig, ...]) -> None:
         """Refuse bad input (exit 2) before anything starts: an interpreter without pytest, a
@@ -111,27 +121,96 @@ class Engine:
             if suite.python not in checked:
                 check_interpreter(suite)
                 checked.add(suite.python)
+            with_workers_from(suite, self.suite_env(suite))  # "$PYTEST_WORKERS" unset: exit 2
+            if suite.needs:
+                from zenboard.engine.needs import needed_ports, service_needs
+
+                needed_ports(suite, self.suite_env(suite))  # unset port variables: exit 2
+                if service_needs(suite):
+                    self._project()
+
+    def suite_env(self, suite: SuiteConfig) -> dict[str, str]:
+        """The variables the suite's process gets, as far as its `needs` are concerned."""
+        return {**os.environ, **self.extra_env, **suite.env}
+
+    def _project(self) -> str:
+        """The task's Compose project name (a project without tasks: its derived task's)."""
+        if not self.compose_project:
+            from zenboard.tasks.identity import resolve_task
+
+            self.compose_project = resolve_task(self.config.root).compose_project
+        return self.compose_project
 
     def start(
         self, suite: SuiteConfig, nodeids: tuple[str, ...] = (), rootdir: str = ""
-    ) -> SuiteRun:
-        """Start `suite` (cancelling a run of it already in flight); only `nodeids` if given."""
+    ) -> SuiteRun | None:
+        """Start `suite` (cancelling a run of it already in flight); only `nodeids` if given.
+
+        Its run, or None while it waits for what it `needs` (it starts when that is ready)."""
         return self.start_phases(((suite, nodeids),), rootdir)
 
-    def start_phases(self, phases: Sequence[Phase], rootdir: str = "") -> SuiteRun:
+    def start_phases(self, phases: Sequence[Phase], rootdir: str = "") -> SuiteRun | None:
         """Run phases of one suite one after another, each a run of its own (watch mode: the
         failed and affected tests without xdist, then the rest). A phase may change the suite's
-        workers, args or env. Cancelling the suite, or starting it again, ends the sequence."""
+        workers, args or env. Cancelling the suite, or starting it again, ends the sequence.
+        A suite with `needs` waits for them first (None is returned then)."""
         name = phases[0][0].name
         self.cancel(name)
         self._make_staging_dir()
         with self._lock:
             generation = self._generation.get(name, 0)
-        run = self._launch(phases, 0, rootdir, generation)
-        assert run is not None
-        return run
+        return self._launch(phases, 0, rootdir, generation)
 
     def _launch(
+        self, phases: Sequence[Phase], index: int, rootdir: str, generation: int
+    ) -> SuiteRun | None:
+        if index == 0 and phases[0][0].needs:
+            self._wait_then_launch(phases, rootdir, generation)
+            return None
+        return self._run_phase(phases, index, rootdir, generation)
+
+    def _wait_then_launch(self, phases: Sequence[Phase], rootdir: str, generation: int) -> None:
+        """Wait on a thread of its own for the suite's `needs`, then run its first phase; an
+        unmet need ends the suite as an error (exit 1), a cancel as cancelled."""
+        from zenboard.engine.needs import NeedsWait
+
+        suite = phases[0][0]
+        name = suite.name
+        try:
+            wait = NeedsWait(suite, self.suite_env(suite), self._project(), self.buffer.extend)
+        except InputError as exc:  # checked before the run; a variable changed since
+            self._end_unstarted(name, str(exc))
+            return
+
+        def waiter() -> None:
+            result = wait.run()
+            with self._lock:
+                self._waits.pop(name, None)
+                superseded = self._generation.get(name, 0) != generation
+            if result.cancelled or superseded:
+                self._end_unstarted(name, "", cancelled=True)
+            elif result.error:
+                self._end_unstarted(name, result.error)
+            elif self._run_phase(phases, 0, rootdir, generation) is None:  # cancelled just now
+                self._end_unstarted(name, "", cancelled=True)
+
+        thread = threading.Thread(target=waiter, name=f"needs-{name}", daemon=True)
+        with self._lock:
+            self._pending.add(name)
+            self._waits[name] = (wait, thread)
+        thread.start()
+
+    def _end_unstarted(self, name: str, error: str, cancelled: bool = False) -> None:
+        """A suite that never started (its needs unmet, or cancelled while it waited)."""
+        now = time.time()
+        exited = ev.SuiteExited(name, 1, now, cancelled=cancelled, error=error)
+        self.buffer.extend([ev.SuiteLaunched(name, (), 0, now), exited])
+        with self._lock:
+            if name not in self._waits:  # a newer start may be waiting already
+                self._pending.discard(name)
+        self.exited.set()
+
+    def _run_phase(
         self, phases: Sequence[Phase], index: int, rootdir: str, generation: int
     ) -> SuiteRun | None:
         suite, nodeids = phases[index]
@@ -142,7 +221,7 @@ class Engine:
             if not last_phase:
                 # Safe from this short-lived waiter thread: process.spawn forks every suite
                 # from the engine's long-lived spawner thread (PR_SET_PDEATHSIG).
-                self._launch(phases, index + 1, rootdir, generation)
+                self._run_phase(phases, index + 1, rootdir, generation)
             self.exited.set()
 
         run = SuiteRun(
@@ -159,8 +238,9 @@ class Engine:
         )
         with self._lock:
             # Started under the lock: a cancel either sees this run or ends the sequence.
-            if index > 0 and self._generation.get(suite.name, 0) != generation:
-                self._pending.discard(suite.name)
+            if self._generation.get(suite.name, 0) != generation:
+                if suite.name not in self._waits:  # a newer start may be waiting already
+                    self._pending.discard(suite.name)
                 return None
             if last_phase:
                 self._pending.discard(suite.name)
@@ -177,6 +257,10 @@ class Engine:
         is a suite that cannot run, one line, while the other suites go on."""
         report_file = self.staging_dir / f"{suite.name}.json"
         try:
+            suite = with_workers_from(suite, self.suite_env(suite))
+        except InputError as exc:  # refused by `check` before the run; the variable changed
+            return SuiteCommand((), suite.cwd, {}, report_file, unavailable=str(exc))
+        try:
             return build_suite_command(
                 suite,
                 report_file,
@@ -190,7 +274,7 @@ class Engine:
             reason = f"could not write {safefs.describe(exc)}"
             return SuiteCommand((), suite.cwd, {}, report_file, unavailable=reason)
 
-    def start_all(self, suites: tuple[SuiteConfig, ...]) -> list[SuiteRun]:
+    def start_all(self, suites: tuple[SuiteConfig, ...]) -> list[SuiteRun | None]:
         return [self.start(s) for s in suites]
 
     def run(self, name: str) -> SuiteRun | None:
@@ -204,18 +288,29 @@ class Engine:
     def cancel(self, name: str) -> None:
         with self._lock:
             self._generation[name] = self._generation.get(name, 0) + 1
-            self._pending.discard(name)
+            waiting = self._waits.get(name)
+            if waiting is None:
+                self._pending.discard(name)
             run = self._runs.get(name)
+        if waiting is not None:  # its end (cancelled) comes before anything started after
+            waiting[0].stop.set()
+            waiting[1].join(10)
         if run is not None:
             run.cancel()
             run.done.wait(10)
 
     def cancel_all(self) -> None:
         with self._lock:
-            for name in self._runs:
+            for name in {*self._runs, *self._waits}:
                 self._generation[name] = self._generation.get(name, 0) + 1
-            self._pending.clear()
+            waits = list(self._waits.values())
             runs = list(self._runs.values())
+        for wait, _ in waits:
+            wait.stop.set()
+        for _, thread in waits:
+            thread.join(10)
+        with self._lock:
+            self._pending.clear()
         threads = [threading.Thread(target=r.cancel, kwargs={"sweep": True}) for r in runs]
         for t in threads:
             t.start()

@@ -38,6 +38,9 @@ REASON_CHARS = 300
 TRACEBACKS_SHOWN = 50
 """Failures whose short traceback follows their line; later ones get the line alone."""
 READER_NICENESS = 10
+WAITING_EVERY_CI = 10.0
+WAITING_EVERY_TTY = 1.0
+"""Seconds between two `waiting for` lines of a suite whose wait has not changed."""
 """Headless output is a line a second: its reading and folding can wait for the suites."""
 
 
@@ -231,6 +234,8 @@ class HeadlessRun:
         """(suite, run, nodeid) of every SLOW line printed: one line per test and run."""
         self._slow = {s.name: s.slow for s in suites}
         """suite -> its `slow` threshold in seconds (0: no SLOW mark)."""
+        self._waiting_said: dict[str, tuple[str, float]] = {}
+        """suite -> what its last `waiting for` line said, and when (monotonic)."""
         self._meta: dict[str, Any] | None = None
         self._conflicts_said: dict[tuple[str, str, str], Conflict] = {}
         """Resources said to be shared, with the holders named (more holders: said again)."""
@@ -385,6 +390,16 @@ class HeadlessRun:
         while faults:
             self.print(f"isolation: {faults.pop(0)}")
 
+    def _say_waiting(self, event: ev.SuiteWaiting) -> None:
+        """`[db-tests] waiting for postgres: starting, 3 s`: when it changes, else every few
+        seconds (CI logs stay short; a terminal sees it move)."""
+        now = time.monotonic()
+        said, at = self._waiting_said.get(event.suite, ("", 0.0))
+        every = WAITING_EVERY_CI if self.ci else WAITING_EVERY_TTY
+        if event.waiting_for != said or now - at >= every:
+            self._waiting_said[event.suite] = (event.waiting_for, now)
+            self.print(f"[{event.suite}] waiting for {event.waiting_for}, {event.seconds:.0f} s")
+
     def consume(self, events: list[ev.Event]) -> None:
         """Fold `events` into the state, printing failures, crashes and errors as they come."""
         self._say_claim_faults()
@@ -392,6 +407,8 @@ class HeadlessRun:
             apply(self.state, event)
             if isinstance(event, ev.ClaimConflict):
                 self._say_conflict(event.conflict)
+            elif isinstance(event, ev.SuiteWaiting):
+                self._say_waiting(event)
             elif isinstance(event, ev.TestFinished) and event.outcome in ev.FAILED_OUTCOMES:
                 self._name_failure(self.state.suites[event.suite], event.nodeid)
             elif isinstance(event, ev.TestFinished) and event.attempts > 1:

@@ -3,8 +3,8 @@
 The pytest plugin (and the Playwright reporter) write one JSON object per line with `"v": 1`
 and a `"type"`; `decode` turns a line into one of the dataclasses below or raises
 `MalformedEvent`, which the channel counts and skips. The engine adds events of its own
-(`SuiteLaunched`, `SuiteExited`, `OutputLine`, `StreamDamaged`) that never cross a process
-boundary. Every event names its suite, so one reducer can fold all suites of a run.
+(`SuiteWaiting`, `SuiteLaunched`, `SuiteExited`, `OutputLine`, `StreamDamaged`) that never
+cross a process boundary. Every event names its suite, so one reducer can fold all suites of a run.
 """
 
 from __future__ import annotations
@@ -152,6 +152,17 @@ class SuiteLaunched:
 
 
 @dataclass(frozen=True, slots=True)
+class SuiteWaiting:
+    """Engine: the suite waits for what it `needs` before it starts (sent about once a second)."""
+
+    suite: str
+    waiting_for: str
+    """What is not ready yet and why: `postgres: starting, port:BACKEND_PORT: refused`."""
+    seconds: float
+    """How long it has waited so far."""
+
+
+@dataclass(frozen=True, slots=True)
 class SuiteExited:
     """Engine: the suite's process ended (always the last event of a suite run)."""
 
@@ -233,6 +244,7 @@ Event = (
     | WorkerReplaced
     | RunFinished
     | SuiteLaunched
+    | SuiteWaiting
     | SuiteExited
     | ResultsCorrected
     | OutputLine

@@ -47,8 +47,15 @@ def _worker(suite: SuiteState, worker_id: str) -> WorkerState:
     return worker
 
 
+def _waiting(suite: SuiteState, event: ev.SuiteWaiting) -> None:
+    suite.status = SuiteStatus.WAITING
+    suite.waiting_for = event.waiting_for
+    suite.waited = event.seconds
+
+
 def _launched(suite: SuiteState, event: ev.SuiteLaunched) -> None:
     suite.status = SuiteStatus.RUNNING
+    suite.waiting_for = ""
     suite.command = event.command
     suite.runs += 1
     suite.rerun_of = event.nodeids
@@ -342,6 +349,7 @@ def _conflict(suite: SuiteState, event: ev.ClaimConflict) -> None:
 
 
 _HANDLERS: dict[type[Any], Callable[[SuiteState, Any], None]] = {
+    ev.SuiteWaiting: _waiting,
     ev.SuiteLaunched: _launched,
     ev.RunStarted: _run_started,
     ev.WorkerReady: _worker_ready,

@@ -50,6 +50,8 @@ def lost_phase(record: dict[str, Any]) -> str:
 
 class SuiteStatus(StrEnum):
     IDLE = "idle"
+    WAITING = "waiting"
+    """Started, and waiting for what it `needs` (a service, a port) before pytest runs."""
     RUNNING = "running"
     PASSED = "passed"
     FAILED = "failed"
@@ -60,7 +62,7 @@ class SuiteStatus(StrEnum):
 
     @property
     def finished(self) -> bool:
-        return self not in (SuiteStatus.IDLE, SuiteStatus.RUNNING)
+        return self not in (SuiteStatus.IDLE, SuiteStatus.WAITING, SuiteStatus.RUNNING)
 
 
 @dataclass(slots=True)
@@ -199,6 +201,10 @@ class SuiteState:
     """What the current run's workers claimed (databases, media dirs, ports), at its end."""
     conflicts: dict[tuple[str, str, str], Conflict] = field(default_factory=dict)
     """Resources a worker of the current run shared with another live holder, by `key`."""
+    waiting_for: str = ""
+    """While WAITING: what is not ready yet (`postgres: starting`)."""
+    waited: float = 0.0
+    """While WAITING: seconds waited so far."""
 
     @property
     def unreported(self) -> int:
@@ -258,17 +264,19 @@ class RunState:
 
     @property
     def running(self) -> bool:
-        return any(s.status is SuiteStatus.RUNNING for s in self.suites.values())
+        """A suite runs, or waits to (a waiting suite is part of the run in progress)."""
+        busy = (SuiteStatus.RUNNING, SuiteStatus.WAITING)
+        return any(s.status in busy for s in self.suites.values())
 
     @property
     def status(self) -> SuiteStatus:
-        """The run's overall state: running, else the worst finished state.
+        """The run's overall state: running (or waiting), else the worst finished state.
 
         A suite that selected no test without being allowed to outranks the passed ones, as in
         `exit_code` (5 beats 0): a run with a typo in one suite's `-m` is never shown green.
         """
         states = [s.status for s in self.suites.values()]
-        if SuiteStatus.RUNNING in states:
+        if SuiteStatus.RUNNING in states or SuiteStatus.WAITING in states:
             return SuiteStatus.RUNNING
         for worst in (SuiteStatus.ERROR, SuiteStatus.FAILED, SuiteStatus.CANCELLED):
             if worst in states:

@@ -1,7 +1,7 @@
 """Where a project's pytest tests are collected: its root, or the directories below it that
 hold their own pytest configuration.
 
-The spec's layout (`backend/pytest.ini`, `frontend/`, a compose file at the top) has no pytest
+A monorepo layout (`backend/pytest.ini`, `frontend/`, a compose file at the top) has no pytest
 configuration at its root: plain pytest there would collect `backend/`'s tests without their
 settings (registered markers, `pythonpath`, Django's settings module). So when the root holds
 no pytest configuration, directories below it do, and the root has no tests of its own outside

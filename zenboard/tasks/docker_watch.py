@@ -82,6 +82,26 @@ def probe(project: str, expected: ExpectedPorts, host: str | None = None) -> Con
     return ContainerSnapshot(project, DockerStatus(True), _ordered(views))
 
 
+def last_log_lines(container_id: str, count: int, host: str | None = None) -> list[str]:
+    """The container's last `count` non-empty log lines (stdout and stderr); [] when unreadable.
+
+    Untrusted text: the caller shows it with `textsafe.visible`.
+    """
+    host = host or default_host()
+    try:
+        client = connect(host)
+    except Exception:
+        return []
+    try:
+        raw = client.api.logs(container_id, stdout=True, stderr=True, tail=count * 4)
+    except Exception:
+        return []
+    finally:
+        client.close()
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
+    return [line for line in text.splitlines() if line.strip()][-count:]
+
+
 def _ordered(views: dict[str, ContainerView]) -> tuple[ContainerView, ...]:
     return tuple(sorted(views.values(), key=lambda v: (v.service, v.name)))
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from zenboard.config import ProjectConfig
+from zenboard.config import WORKERS_VARIABLE, ProjectConfig
 from zenboard.project.statedir import registry_dir
 from zenboard.tasks.envfile import (
     EnvFile,
@@ -105,6 +105,7 @@ def task_file_values(
             written.setdefault(key, raw)
     if "E2E_BASE_URL" not in written and "BACKEND_PORT" in written:
         written["E2E_BASE_URL"] = "http://localhost:${BACKEND_PORT}"
+    written.setdefault(WORKERS_VARIABLE, "auto")  # the usual task template's; the user's key after
     return {k: v if k not in MANAGED_KEYS else quote_value(v) for k, v in written.items()}
 
 

@@ -42,6 +42,7 @@ from zenboard.ui.palette import THEME_TITLE, OrderedCommands, suite_commands
 from zenboard.ui.safe_text import visible
 from zenboard.ui.screens.details import TestDetailsScreen
 from zenboard.ui.screens.help import HelpScreen
+from zenboard.ui.service_actions import ServiceActions
 from zenboard.ui.session import Batch, Session
 from zenboard.ui.sources.history import (
     HistoryLoaded,
@@ -86,7 +87,7 @@ EXIT_GRACE_SECONDS = 20.0
 """After SIGTERM, how long a clean quit may take before the process ends regardless."""
 
 
-class ZenboardApp(App[int]):
+class ZenboardApp(App[int], ServiceActions):
     """The dashboard. Returns zenboard's exit code for the runs it saw (as `zenboard run`)."""
 
     CSS_PATH = [styles_dir() / "dashboard.tcss"]
@@ -113,6 +114,7 @@ class ZenboardApp(App[int]):
         infra: InfraSource | None = None,
         watch_at_start: bool = False,
         history: HistorySource | None = None,
+        services_at_start: bool = False,
     ) -> None:
         """
         Args:
@@ -122,6 +124,7 @@ class ZenboardApp(App[int]):
             watch_at_start: Turn watch mode on as soon as the app opens (as `w` does).
             history: Where the flaky badges and duration trends are read from (None: the
                 project's `.zenboard/history.db`).
+            services_at_start: Start the task's Compose services as the app opens (as `u`).
         """
         super().__init__()
         self.session = session
@@ -132,6 +135,7 @@ class ZenboardApp(App[int]):
         self._signals: list[signal.Signals] = []
         self.watch_mode = WatchMode(session)
         self.watch_at_start = watch_at_start
+        self.services_at_start = services_at_start
         self.pending = Batch()
         """What changed since the views were last painted (folds merge into it)."""
         self._painted = 0.0
@@ -167,6 +171,7 @@ class ZenboardApp(App[int]):
         commands = palette_commands()
         for suite in self.session.suites:
             commands += suite_commands(suite.name)
+        commands += self.service_palette()
         for title, action, help_text in commands:
             yield SystemCommand(title, help_text, partial(self.run_action, action))
         yield SystemCommand(THEME_TITLE, "the dashboard's colours", self.action_change_theme)
@@ -210,6 +215,8 @@ class ZenboardApp(App[int]):
             name="history-read",
             exit_on_error=False,
         )
+        if self.services_at_start:  # before the suites: those that need them wait for them
+            self.action_services_up()
         if self.run_at_start:
             self.session.start()
         if self.watch_at_start:
@@ -399,12 +406,15 @@ class ZenboardApp(App[int]):
         self.select(target.config.name)
 
     def action_next_pane(self) -> None:
-        """tab: the selected suite's card -> the test list -> the output -> the card."""
+        """tab: the selected suite's card -> the test list -> the output -> the containers (when
+        there are any) -> the card."""
         if self.screen is not self.screen_stack[0] or not self.cards:
             self.screen.focus_next()
             return
         card = next((c for c in self.cards if c.config.name == self.selected_suite), self.cards[0])
         panes: list[Widget] = [card, self.table, self.log_panel]
+        if self.containers_panel.rows:
+            panes.append(self.containers_panel)
         focused = self.focused
         index = next((i for i, pane in enumerate(panes) if pane is focused), -1)
         if index == -1 and isinstance(focused, SuiteCard):

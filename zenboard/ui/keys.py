@@ -1,9 +1,10 @@
 """Every key of the dashboard in one table: the bindings, the help screen and the docs agree on it.
 
-Each row belongs to a place (`WHERE`): the dashboard itself, the test list, the filter box, the
-details screen, the help screen. The dashboard's, the details screen's and the help screen's
-bindings are made from it (`bindings(where)`), each with an id (so a user's keymap can move it,
-`App.set_keymap`) and a tooltip. Keys a widget handles itself (the test list's, the scroll
+Each row belongs to a place (`WHERE`): the dashboard itself, the test list, the containers
+panel, the filter box, the details screen, the help screen. The dashboard's, the containers
+panel's, the details screen's and the help screen's bindings are made from it
+(`bindings(where)`), each with an id (so a user's keymap can move it, `App.set_keymap`) and a
+tooltip. Keys a widget handles itself (the test list's, the scroll
 keys of the details, enter and escape in the filter box) are rows with `bound=False`: listed in
 help only, and a test checks them against that widget's own bindings.
 
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from textual.binding import Binding
 from textual.keys import format_key
 
-WHERE = ("dashboard", "test list", "filter box", "details", "help")
+WHERE = ("dashboard", "test list", "containers", "filter box", "details", "help")
 """The help screen's sections, in order."""
 
 
@@ -106,10 +107,19 @@ KEYS: tuple[Key, ...] = (
         "w", "toggle_watch", "Watch", "toggle watch mode", "toggle-watch", title="Toggle watch mode"
     ),
     Key(
+        "u",
+        "services_up",
+        "Up",
+        "start the task's Compose services (docker compose up -d)",
+        "services-up",
+        show=False,
+        title="Start the task's services",
+    ),
+    Key(
         "tab",
         "next_pane",
         "Pane",
-        "next pane: the suite's card, the test list, the output",
+        "next pane: the suite's card, the test list, the output, the containers",
         "pane",
         show=False,
         priority=True,
@@ -135,6 +145,32 @@ KEYS: tuple[Key, ...] = (
     _widget("home", "the first test", "test list"),
     _widget("end", "the last test", "test list"),
     _widget("escape", "clear the filter (the failures again)", "test list"),
+    Key(
+        "s",
+        "service('start')",
+        "Start",
+        "start the selected service (docker compose up -d SERVICE)",
+        "containers.start",
+        where="containers",
+    ),
+    Key(
+        "x",
+        "service('stop')",
+        "Stop",
+        "stop the selected service (docker compose stop SERVICE)",
+        "containers.stop",
+        where="containers",
+    ),
+    Key(
+        "r",
+        "service('restart')",
+        "Restart",
+        "restart the selected service (docker compose restart SERVICE)",
+        "containers.restart",
+        where="containers",
+    ),
+    Key("j,down", "cursor(1)", "Down", "next service", "containers.down", "containers", show=False),
+    Key("k,up", "cursor(-1)", "Up", "previous service", "containers.up", "containers", show=False),
     _widget("enter", "apply the filter", "filter box"),
     _widget("escape", "clear it and show the failures again", "filter box"),
     Key(

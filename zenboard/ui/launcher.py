@@ -29,6 +29,7 @@ def make_app(
     watch: bool = False,
     retries: int | None = None,
     timeouts: Timeouts | None = None,
+    up: bool = False,
 ) -> ZenboardApp:
     """The dashboard app for `project` (the CLI, the tests and the screenshot script use this).
 
@@ -42,17 +43,18 @@ def make_app(
         watch: Start watch mode when the app opens.
         retries: Every suite's `retries` (`--retries`); None keeps the configuration's.
         timeouts: `--timeout` and `--suite-timeout`, in place of every suite's own.
+        up: Start the task's Compose services as the app opens (it makes the project a task).
     """
     config = with_timeouts(with_retries(load_config(project), retries), timeouts)
     selected = config.select(suites or [])
     extra_env: dict[str, str] = {}
-    if has_tasks(config, task):
+    if up or has_tasks(config, task):
         setup = prepare_task(config, task)
         task_id, extra_env = setup.task.id, dict(setup.env)
         if infra is None:
             from zenboard.ui.sources.task_infra import TaskInfra
 
-            infra = TaskInfra(setup)
+            infra = TaskInfra(setup, config=config)
     else:
         task_id = resolve_task(config.root, task).id
     session = Session(
@@ -68,7 +70,11 @@ def make_app(
 
         load_watch_settings(config)  # bad watch settings: one line, exit 2, before the app opens
     return ZenboardApp(
-        session, run_at_start=run_at_start, infra=infra or StaticInfra(), watch_at_start=watch
+        session,
+        run_at_start=run_at_start,
+        infra=infra or StaticInfra(),
+        watch_at_start=watch,
+        services_at_start=up,
     )
 
 
@@ -81,6 +87,7 @@ def run_dashboard(
     watch: bool = False,
     retries: int | None = None,
     timeouts: Timeouts | None = None,
+    up: bool = False,
 ) -> int:
     """Run the dashboard until it quits; return zenboard's exit code for the runs it saw.
 
@@ -93,6 +100,7 @@ def run_dashboard(
         watch: Start watch mode when the app opens.
         retries: Every suite's `retries` (`--retries`); None keeps the configuration's.
         timeouts: `--timeout` and `--suite-timeout`, in place of every suite's own.
+        up: Start the task's Compose services as the app opens.
     """
     app = make_app(
         project,
@@ -103,6 +111,7 @@ def run_dashboard(
         watch=watch,
         retries=retries,
         timeouts=timeouts,
+        up=up,
     )
     atexit.register(app.session.shutdown)
     try:

@@ -17,6 +17,17 @@ PER_SUITE = (
     ("Show {suite}", "select_suite", "select this suite: its card and its output"),
 )
 """Title, action (called with the suite's name) and help of each suite's own commands."""
+PER_SERVICE = (
+    ("Start service {service}", "start", "docker compose up -d for this service"),
+    ("Stop service {service}", "stop", "docker compose stop for this service"),
+    ("Restart service {service}", "restart", "docker compose restart for this service"),
+)
+"""Title, verb and help of each service's own commands (the task's Compose services)."""
+SERVICES_DOWN = (
+    "Stop and remove the task's services",
+    "services_down",
+    "docker compose down: the task's containers and networks (its volumes stay)",
+)
 THEME_TITLE = "Change theme"
 """The one Textual command kept (its Quit, Keys, Maximize and Screenshot mean nothing here)."""
 
@@ -26,6 +37,14 @@ def suite_commands(suite: str) -> list[tuple[str, str, str]]:
     return [
         (title.format(suite=suite), f"{action}({suite!r})", help_text)
         for title, action, help_text in PER_SUITE
+    ]
+
+
+def service_commands(service: str) -> list[tuple[str, str, str]]:
+    """`PER_SERVICE` for one service: title, action string (`run_action`) and help."""
+    return [
+        (title.format(service=service), f"service_named({verb!r}, {service!r})", help_text)
+        for title, verb, help_text in PER_SERVICE
     ]
 
 

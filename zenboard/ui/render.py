@@ -10,7 +10,7 @@ from __future__ import annotations
 from rich.cells import cell_len, get_character_cell_size
 from rich.text import Text
 
-from zenboard.config import SuiteConfig
+from zenboard.config import WORKERS_FROM_ENV, SuiteConfig
 from zenboard.model.state import SuiteState, SuiteStatus, WorkerState
 from zenboard.model.timing import is_slow, running_for
 from zenboard.ui.safe_text import visible
@@ -18,6 +18,7 @@ from zenboard.words import plural
 
 STATUS_STYLE: dict[SuiteStatus, str] = {
     SuiteStatus.IDLE: "dim",
+    SuiteStatus.WAITING: "yellow",
     SuiteStatus.RUNNING: "bold cyan",
     SuiteStatus.PASSED: "bold green",
     SuiteStatus.FAILED: "bold red",
@@ -100,16 +101,19 @@ def duration_text(seconds: float) -> str:
 
 
 def worker_plan(suite: SuiteConfig) -> str:
+    workers = suite.workers
+    if workers == WORKERS_FROM_ENV:
+        return f"plan: workers from {WORKERS_FROM_ENV} (auto or a count, when it runs)"
     if suite.kind == "playwright":
-        workers = suite.workers if suite.workers == "auto" else plural(suite.workers, "worker")
-        return f"plan: Playwright, {workers} (lanes pw0...)"
-    if suite.workers == 0:
+        count = plural(workers, "worker") if isinstance(workers, int) else "auto"
+        return f"plan: Playwright, {count} (lanes pw0...)"
+    if workers == 0:
         return "plan: one process, no xdist (lane main)"
     dist = f", dist {suite.dist}" if suite.dist else ""
     count = (
-        "as many xdist workers as CPUs"
-        if suite.workers == "auto"
-        else plural(suite.workers, "xdist worker")
+        plural(workers, "xdist worker")
+        if isinstance(workers, int)
+        else "as many xdist workers as CPUs"
     )
     return f"plan: {count}{dist} (lanes gw0...)"
 

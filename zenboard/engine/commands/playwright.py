@@ -85,8 +85,10 @@ def selection_lines(nodeid: str) -> list[str]:
 def playwright_options(suite: SuiteConfig) -> list[str]:
     """The options of `playwright test` that come from the suite's configuration."""
     options: list[str] = []
-    if suite.workers != "auto":
+    if isinstance(suite.workers, int):
         options.append(f"--workers={max(1, suite.workers)}")
+    elif suite.workers != "auto":  # "$PYTEST_WORKERS", in a preview (the engine resolves it)
+        options.append(f"--workers={suite.workers}")
     options += [f"--project={p}" for p in suite.project]
     if suite.grep:
         options.append(f"--grep={suite.grep}")

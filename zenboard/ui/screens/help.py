@@ -1,8 +1,9 @@
 """The help screen (`?`): every key of the dashboard with what it does, from the keys table.
 
-One section per place a key works (the dashboard, the test list, the filter box, the details
-screen, this screen), each key written as people write it (`/`, `?`, `j/↓`, `page down`), so
-what help says and what is bound come from the same rows (`zenboard/ui/keys.py`).
+One section per place a key works (the dashboard, the test list, the containers panel, the
+filter box, the details screen, this screen), each key written as people write it (`/`, `?`,
+`j/↓`, `page down`), so what help says and what is bound come from the same rows
+(`zenboard/ui/keys.py`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from zenboard.ui.screens.scrolling import ScrollingModal
 TITLES = {
     "dashboard": "Dashboard",
     "test list": "In the test list",
+    "containers": "In the containers panel",
     "filter box": "In the filter box",
     "details": "In a test's details",
     "help": "In this help",

@@ -7,8 +7,16 @@ snapshot tests can feed fixed rows. `InfraSource` is polled from a timer on the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
+
+Done = Callable[[str, bool], None]
+"""How a service command reports its end: a one-line message, and whether it succeeded."""
+NO_SERVICES = (
+    "no task services here: the project has no [tool.zenboard.ports] "
+    "(`zenboard up` makes it a task)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +51,20 @@ class InfraSnapshot:
     has_tasks: bool = False
     """False for a project without task isolation: the panels say so instead of staying blank."""
     notes: tuple[str, ...] = field(default=())
+    services: tuple[str, ...] = ()
+    """The services the task's compose files define (empty until Compose has read them)."""
+    compose_problem: str = ""
+    """Why the task's services cannot be controlled (no Compose, no compose file...)."""
 
 
 class InfraSource(Protocol):
     def snapshot(self) -> InfraSnapshot: ...
 
     def close(self) -> None: ...
+
+    def control(self, verb: str, service: str | None, done: Done) -> None:
+        """Run a service command (`up`, `start`, `stop`, `restart`, `down`) off the UI thread;
+        `done` is called (from another thread) with its outcome."""
 
 
 class StaticInfra:
@@ -65,3 +81,6 @@ class StaticInfra:
 
     def close(self) -> None:
         return None
+
+    def control(self, verb: str, service: str | None, done: Done) -> None:
+        done(NO_SERVICES, False)

@@ -3,20 +3,29 @@
 Both repaint only when their part of the snapshot changed. A container's row: service, state,
 health in colour, the health check's failing streak (`3✗`), restarts (`↻1`) and whether its
 published ports are the task's (`ports ok`, `ports WRONG`, or `ports —`: nothing to compare).
-Without Docker the panel says "docker unavailable: <reason>". An empty panel is one line
-without a frame (`-empty`); a project without tasks has neither (see `nothing_to_show`). Every
-cell is a `Text` with its control characters spelled out (labels come from containers).
+A service of the compose files without a container is a row too (`not created`). Without
+Docker the panel says "docker unavailable: <reason>". An empty panel is one line without a
+frame (`-empty`); a project without tasks has neither (see `nothing_to_show`). Every cell is a
+`Text` with its control characters spelled out (labels come from containers).
+
+The containers panel takes the focus (tab, or a click): a cursor picks a service, and its keys
+(`keys.py`, "containers") ask the app to start, stop or restart it (`ServiceChosen`).
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.table import Table
 from rich.text import Text
+from textual.binding import BindingType
+from textual.message import Message
 from textual.widgets import Static
 
+from zenboard.ui.keys import bindings
 from zenboard.ui.render import HEALTH_STYLE
 from zenboard.ui.safe_text import literal
-from zenboard.ui.sources.infra import InfraSnapshot
+from zenboard.ui.sources.infra import ContainerRow, InfraSnapshot
 
 
 def nothing_to_show(snap: InfraSnapshot) -> bool:
@@ -59,16 +68,51 @@ class PortsPanel(InfraPanel):
 
 
 class ContainersPanel(InfraPanel):
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings("containers"))
+    can_focus = True
+
+    class ServiceChosen(Message):
+        """A service command was chosen on the panel: `start`, `stop` or `restart`."""
+
+        def __init__(self, verb: str, service: str) -> None:
+            super().__init__()
+            self.verb = verb
+            self.service = service
+
     def __init__(self) -> None:
         super().__init__(id="containers", classes="infra-panel")
         self.border_title = "containers"
         self._shown: object = None
+        self._snap = InfraSnapshot()
+        self.rows: list[tuple[str, ContainerRow | None]] = []
+        """(service, its container) per row: the containers, then the compose files' services
+        without one (`None`)."""
+        self.cursor = 0
+
+    @property
+    def selected(self) -> str | None:
+        return self.rows[self.cursor][0] if self.rows else None
 
     def show(self, snap: InfraSnapshot) -> None:
-        key = (snap.has_tasks, snap.docker_available, snap.docker_reason, snap.containers)
+        key = (
+            snap.has_tasks,
+            snap.docker_available,
+            snap.docker_reason,
+            snap.containers,
+            snap.services,
+        )
         if key == self._shown:
             return
         self._shown = key
+        self._snap = snap
+        listed = {c.service for c in snap.containers}
+        self.rows = [(c.service, c) for c in snap.containers]
+        self.rows += [(name, None) for name in snap.services if name not in listed]
+        self.cursor = min(self.cursor, max(0, len(self.rows) - 1))
+        self._draw()
+
+    def _draw(self) -> None:
+        snap = self._snap
         if not snap.docker_available:
             self.set_class(False, "-empty")
             self.update(literal(f"docker unavailable: {snap.docker_reason}", style="yellow"))
@@ -77,23 +121,46 @@ class ContainersPanel(InfraPanel):
             self.set_empty("no task containers (no [tool.zenboard.ports])")
             return
         self.set_class(False, "-empty")
-        if not snap.containers:
+        if not self.rows:
             self.set_empty("none up for this task")
             return
         table = Table.grid(padding=(0, 1))
         for _ in range(6):
             table.add_column(no_wrap=True)
-        for c in snap.containers:
-            state = literal(c.state, style="" if c.state == "running" else "bold red")
-            health = literal(c.health, style=HEALTH_STYLE.get(c.health, ""))
-            streak = Text(f"{c.failing_streak}✗" if c.failing_streak else "", style="red")
-            restarts = Text(f"↻{c.restarts}", style="yellow" if c.restarts else "dim")
-            ports = Text("ports ")
-            if c.ports_ok is None:  # the task assigned this container no port: nothing to check
-                ports.append("—", style="dim")
-            else:
-                ports.append(
-                    "ok" if c.ports_ok else "WRONG", style="green" if c.ports_ok else "bold red"
-                )
-            table.add_row(literal(c.service, style="bold"), state, health, streak, restarts, ports)
+        for index, (service, container) in enumerate(self.rows):
+            cells = _cells(service, container)
+            style = "reverse" if self.has_focus and index == self.cursor else ""
+            table.add_row(*cells, style=style)
         self.update(table)
+
+    def on_focus(self) -> None:
+        self._draw()
+
+    def on_blur(self) -> None:
+        self._draw()
+
+    def action_cursor(self, step: int) -> None:
+        if self.rows:
+            self.cursor = (self.cursor + step) % len(self.rows)
+            self._draw()
+
+    def action_service(self, verb: str) -> None:
+        if self.selected is not None:
+            self.post_message(self.ServiceChosen(verb, self.selected))
+
+
+def _cells(service: str, c: ContainerRow | None) -> tuple[Text, ...]:
+    """One row: the service, then its container's state, health, streak, restarts, ports."""
+    name = literal(service, style="bold")
+    if c is None:
+        return name, Text("not created", style="dim"), Text(), Text(), Text(), Text()
+    state = literal(c.state, style="" if c.state == "running" else "bold red")
+    health = literal(c.health, style=HEALTH_STYLE.get(c.health, ""))
+    streak = Text(f"{c.failing_streak}✗" if c.failing_streak else "", style="red")
+    restarts = Text(f"↻{c.restarts}", style="yellow" if c.restarts else "dim")
+    ports = Text("ports ")
+    if c.ports_ok is None:  # the task assigned this container no port: nothing to check
+        ports.append("—", style="dim")
+    else:
+        ports.append("ok" if c.ports_ok else "WRONG", style="green" if c.ports_ok else "bold red")
+    return name, state, health, streak, restarts, ports

@@ -110,6 +110,8 @@ class SuiteCard(Widget, can_focus=True):
             self.trend,
             self.compact,
             self.size.width,
+            s.waiting_for,
+            int(s.waited),
         )
 
     def sync(self, suite: SuiteState | None = None) -> None:
@@ -190,6 +192,16 @@ class SuiteCard(Widget, can_focus=True):
                 Text(render.worker_plan(self.config), style="dim"),
             ]
             return idle[:2] if self.compact else idle
+        if s.status is SuiteStatus.WAITING:
+            waiting = [
+                Text.assemble(
+                    ("waiting", render.status_style(s.status)),
+                    f"  waiting for {s.waiting_for}, {s.waited:.0f} s",
+                ),
+                Text(f"$ {command_preview(self.config)}", style="italic"),
+                Text(render.worker_plan(self.config), style="dim"),
+            ]
+            return waiting[:2] if self.compact else waiting
         head = Text(f"{s.status}", style=render.status_style(s.status))
         total = s.total
         head.append(f"  {s.done}/{total if total is not None else '?'} ")

@@ -18,10 +18,9 @@ from typing import Any
 
 import yaml
 
+from zenboard.tasks.compose.files import find_compose_file
 from zenboard.tasks.taskenv import port_variable
 
-COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
-"""The files `docker compose` looks for, in its order of preference."""
 _SERVICE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 """The names `[tool.zenboard.ports]` accepts (tasks/ports.py)."""
 _CONTAINER_PORT = re.compile(r"(\d+)(?:-\d+)?")
@@ -65,10 +64,6 @@ _Loader.add_multi_constructor("!", _untagged)
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
 )
-
-
-def find_compose_file(root: Path) -> Path | None:
-    return next((root / n for n in COMPOSE_FILES if (root / n).is_file()), None)
 
 
 def read_compose_services(root: Path) -> ComposeServices:

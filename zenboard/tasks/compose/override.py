@@ -18,7 +18,9 @@ from zenboard.tasks.taskenv import port_variable
 OVERRIDE_NAME = "docker-compose.zenflow.yml"
 
 
-def render_override(services: dict[str, int], task: Task | None = None) -> str:
+def render_override(
+    services: dict[str, int], task: Task | None = None, by: str = "zenboard compose-template"
+) -> str:
     """The override file's text; service names must match the compose file's services."""
     env_file = (
         f".zenflow/tasks/{task.id}/.env.task"
@@ -26,7 +28,7 @@ def render_override(services: dict[str, int], task: Task | None = None) -> str:
         else ".zenflow/tasks/<task>/.env.task"
     )
     lines = [
-        "# Written by `zenboard compose-template`: per-task host ports (see `zenboard ports`).",
+        f"# Written by `{by}`: per-task host ports (see `zenboard ports`).",
         "# Use it on top of the project's compose file, with the task's variables:",
         f"#   docker compose --env-file {env_file} \\",
         f"#     -f docker-compose.yml -f {OVERRIDE_NAME} up -d",
