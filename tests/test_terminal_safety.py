@@ -372,6 +372,19 @@ async def test_the_infra_panels_and_header_show_container_text_literally(tmp_pat
         assert "(test_\\x1b]0;pwned\\x07.py)" in header
 
 
+async def test_an_idle_card_spells_out_the_command_its_config_gives(tmp_path: Path) -> None:
+    """The configuration is a file of the project (a cloned repository's): a suite's `args`
+    holding an OSC title reached the terminal raw through the idle card's `$ pytest ...` line."""
+    config = '[[tool.zenboard.suites]]\nname = "unit"\nargs = ["-k", "\\u001b]0;pwned\\u0007[/]"]\n'
+    project = write_project(tmp_path / "quiet", {"pyproject.toml": "[tool.zenboard]\n" + config})
+    app = make_app(project, run_at_start=False, infra=StaticInfra())
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        card = card_text(app, "unit")
+        assert_shown_not_obeyed(card)
+        assert "$ pytest -k '\\x1b]0;pwned\\x07[/]'" in card
+
+
 async def test_a_filter_with_markup_is_shown_as_typed(tmp_path: Path) -> None:
     """A filter is often a pasted test id; the list's title quotes it (a `[/]` is no markup)."""
     project = write_project(tmp_path / "quiet", {"pyproject.toml": "[tool.zenboard]\n"})
