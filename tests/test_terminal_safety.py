@@ -160,7 +160,8 @@ def test_compare_names_a_leaking_test_without_obeying_its_id(tmp_path: Path) -> 
 
 @pytest.mark.slow
 def test_durations_and_ports_spell_out_what_shared_files_hold(tmp_path: Path) -> None:
-    project = write_project(tmp_path / "shared", {"pyproject.toml": "[tool.zenboard]\n"})
+    # The project's own path is shown too (`env file ...`): a folder's name is not zenboard's.
+    project = write_project(tmp_path / f"shared{TITLE}", {"pyproject.toml": "[tool.zenboard]\n"})
     durations = {"version": 1, "suites": {f"cached{TITLE}": {"t.py::test_a": 1.5}}}
     (project / ".zenboard").mkdir()
     (project / ".zenboard/durations.json").write_text(json.dumps(durations), encoding="utf-8")
@@ -182,6 +183,35 @@ def test_durations_and_ports_spell_out_what_shared_files_hold(tmp_path: Path) ->
     assert done.returncode == 0, done.stderr
     assert_shown_not_obeyed(done.stdout)
     assert "worktree\\x1b]0;pwned\\x07" in done.stdout
+    assert "env file " in done.stdout and "shared\\x1b]0;pwned\\x07/.zenflow" in done.stdout
+    env["DOCKER_HOST"] = f"unix://{tmp_path}/no-docker.sock"
+    done = run_cli(["status"], project, env=env)
+    assert done.returncode == 0, done.stderr
+    assert_shown_not_obeyed(done.stdout)
+    assert "env file " in done.stdout and "shared\\x1b]0;pwned\\x07/.zenflow" in done.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "args",
+    [["durations"], ["audit"], ["init", "--dry-run"], ["compose-template"]],
+    ids=["durations", "audit", "init", "compose-template"],
+)
+def test_a_project_path_holding_an_escape_is_spelled_out(tmp_path: Path, args: list[str]) -> None:
+    """Commands name the project's files by path; a folder's name is not zenboard's to trust."""
+    project = write_project(
+        tmp_path / f"proj{TITLE}",
+        {
+            "pyproject.toml": suites_toml('name = "unit"\nworkers = 0')
+            + "\n[tool.zenboard.ports]\nservices = { db = 5432 }\n",
+            "test_a.py": "def test_a(): pass\n",
+        },
+    )
+    env = {"XDG_STATE_HOME": str(tmp_path / "state"), "ZENFLOW_TASK_ID": "t1"}
+    done = run_cli(args, project, env=env)
+    assert "Traceback" not in done.stderr
+    assert_shown_not_obeyed(done.stdout + done.stderr)
+    assert "proj\\x1b]0;pwned\\x07" in done.stdout + done.stderr
 
 
 @pytest.mark.slow

@@ -103,12 +103,13 @@ def run(args: argparse.Namespace) -> int:
         return 0 if clean else 1
     if everything.error:
         print(
-            f"the project's tests cannot be collected (plain pytest in {root}): "
+            f"the project's tests cannot be collected (plain pytest in {visible(str(root))}): "
             f"{visible(everything.error)}"
         )
     else:
         counts = ", ".join(f"{name} {n}" for name, n in findings.counts.items()) or "none"
-        print(f"{plural(findings.total, 'test')} in {root} (plain pytest); suites: {counts}")
+        where = visible(str(root))  # a path: its folders' names are not zenboard's
+        print(f"{plural(findings.total, 'test')} in {where} (plain pytest); suites: {counts}")
     if skipped:
         print(f"not checked (not pytest suites): {', '.join(skipped)}")
     for line in finding_lines(findings, root, everything.marker_counts()):

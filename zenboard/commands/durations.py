@@ -39,8 +39,10 @@ def run(args: argparse.Namespace) -> int:
     check_state_dirs(root)  # a linked or shared .zenboard/ is refused here too, not read through
     if args.update and args.source is not None:
         path = durations.update(root, durations.from_summary(args.source.resolve()))
-        print(
-            f"wrote {path}" if path else f"{args.source}: no complete suite to take durations from"
+        print(  # paths: their folders' names are not zenboard's
+            visible(f"wrote {path}")
+            if path
+            else visible(f"{args.source}: no complete suite to take durations from")
         )
     elif args.update:
         if not (root / HISTORY_FILE).is_file():
@@ -50,10 +52,11 @@ def run(args: argparse.Namespace) -> int:
         if not fresh:
             raise InputError(f"{root / HISTORY_FILE}: no complete, unsharded run of any suite yet")
         path = durations.update(root, fresh)
-        print(f"wrote {path}")
+        print(visible(f"wrote {path}"))
     known = durations.load(root)
     if not known:
-        print(f"{root / durations.DURATIONS_FILE}: none yet (shards then split by test count)")
+        path = root / durations.DURATIONS_FILE
+        print(visible(f"{path}: none yet (shards then split by test count)"))
     for suite, tests in sorted(known.items()):  # the file may come from a CI cache: untrusted
         count = plural(len(tests), "test")
         print(f"  {visible(suite):<16} {count:>11} {sum(tests.values()):>9.2f}s")

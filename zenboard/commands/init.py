@@ -122,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
     from zenboard.onboarding.project_scan import find_playwright_dirs, machine_cores
     from zenboard.planning.inventory import take_inventory
     from zenboard.tasks.compose_services import read_compose_services
+    from zenboard.textsafe import visible
 
     root = args.project.resolve()
     if not root.is_dir():
@@ -167,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
     checked = _describe_check(root, findings, inventory.marker_counts())
     if args.dry_run:
         again = " (with --force, in place of its zenboard tables)" if target.configured else ""
-        print(f"\nDry run, nothing written. {target.path} would get{again}:\n")
+        print(f"\nDry run, nothing written. {visible(str(target.path))} would get{again}:\n")
         print(rendered, end="")
         if ignores:
             print(f"\n.gitignore would get: {' '.join(ignores)}")
@@ -177,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
         replace(gitignore, with_ignores(read_text(gitignore) or "", ignores), root)
         print(f".gitignore: added {' and '.join(ignores)} (zenboard's reports, history, tasks)")
     table = "[tool.zenboard]" if target.prefix else "the configuration"
-    print(f"Wrote {table} to {target.path}. Next: zenboard run --ci")
+    print(f"Wrote {table} to {visible(str(target.path))}. Next: zenboard run --ci")
     return 0 if checked else 1
 
 
@@ -208,7 +209,7 @@ def _describe(
     from zenboard.textsafe import visible
     from zenboard.words import plural
 
-    print(f"Collected {tests_word(len(tests))} in {root} with {sys.executable}.")
+    print(visible(f"Collected {tests_word(len(tests))} in {root} with {sys.executable}."))
     if note:
         print(note)
     if plan.families:
@@ -225,7 +226,7 @@ def _describe(
             command = f"playwright test in {visible(suite.cwd)}/"
             count = "tests not counted"
         else:
-            command = shlex.join(["pytest", *suite.args])
+            command = visible(shlex.join(["pytest", *suite.args]))
             claimed = ", ".join(f"{n} also marked {m}" for m, n in sorted(suite.claimed.items()))
             count = tests_word(len(suite.tests)) + (f" ({claimed})" if claimed else "")
         print(f"  {suite.name:<{width}}  {command}: {count}")
