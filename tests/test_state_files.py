@@ -4,8 +4,10 @@ traceback: commands that need the file exit 2; a run goes on and says what it co
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -118,6 +120,34 @@ def test_damage_found_inside_a_query_is_one_line(project: Path) -> None:
     assert done.returncode == 2, done.stdout
     line = one_error_line(done.stderr)
     assert str(db) in line
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (Path.mkdir, "not a file (a directory): move it aside"),
+        (os.mkfifo, "not a file (a FIFO): move it aside"),
+        (lambda p: p.symlink_to(p.parent / "gone.db"), "is a symlink"),
+    ],
+    ids=["directory", "fifo", "dangling-symlink"],
+)
+def test_a_history_that_is_not_a_file_is_one_line_not_an_empty_history(
+    project: Path, make: Callable[[Path], object], said: str
+) -> None:
+    """Something that is not a file at history.db is no history: `history` said `(none yet)`
+    and `durations --update` told to run once more, which could never help."""
+    db = project / ".zenboard" / "history.db"
+    db.parent.mkdir()
+    make(db)
+    for args in (["history"], ["history", "--flaky"], ["durations", "--update"]):
+        done = run_cli(args, project)
+        assert done.returncode == 2, (args, done.stdout, done.stderr)
+        line = one_error_line(done.stderr)
+        assert f"{db}: " in line and said in line, line
+    done = run_cli(["run", "--ci"], project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [line] = [line for line in done.stdout.splitlines() if line.startswith("history not recorded")]
+    assert f"{db}: " in line and said in line, line
 
 
 def test_a_symlinked_history_is_never_opened(project: Path, tmp_path: Path) -> None:

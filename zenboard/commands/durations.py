@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from zenboard.errors import InputError
     from zenboard.project.statedir import check_state_dirs
     from zenboard.records import durations
-    from zenboard.records.history import HISTORY_FILE, History
+    from zenboard.records.history import HISTORY_FILE, History, recorded
     from zenboard.textsafe import visible
     from zenboard.words import plural
 
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
             else visible(f"{args.source}: no complete suite to take durations from")
         )
     elif args.update:
-        if not (root / HISTORY_FILE).is_file():
+        if not recorded(root):
             raise InputError(f"{root / HISTORY_FILE}: no run history yet (run `zenboard run` once)")
         with History(root) as db:
             fresh = db.last_full_durations()
