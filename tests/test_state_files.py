@@ -210,6 +210,10 @@ def test_a_damaged_durations_file_is_one_line(project: Path, text: bytes, expect
             b'{"version": 1, "tasks": {"t": {"worktree": "/w", "ports": {"p\\u001b": 1}}}}',
             "service name",
         ),
+        # Another zenboard's registry: read as ours, it was rewritten as version 1.
+        (b'{"version": 2, "tasks": {}}', "version 2: this zenboard reads version 1"),
+        (b'{"version": true, "tasks": {}}', "version True: this zenboard reads version 1"),
+        (b'{"tasks": {}}', "version None: this zenboard reads version 1"),
     ],
     ids=[
         "not-utf8",
@@ -220,6 +224,9 @@ def test_a_damaged_durations_file_is_one_line(project: Path, text: bytes, expect
         "port-str",
         "port-range",
         "service",
+        "newer-version",
+        "version-bool",
+        "no-version",
     ],
 )
 def test_a_damaged_registry_is_one_line(
