@@ -236,6 +236,32 @@ def test_ports_table_key_typo_suggests_services(tmp_path: Path) -> None:
     assert error.expected.startswith("unknown key (did you mean 'services'?)")
 
 
+@pytest.mark.parametrize(
+    ("services", "key", "said"),
+    [
+        ("ld_preload = 1", "ld_preload", "LD_PRELOAD_PORT is a shell or loader variable"),
+        ("bash-env = 1", "bash-env", "BASH_ENV_PORT is a shell or loader variable"),
+        ("python = 8000", "python", "PYTHON_PORT is a shell or loader variable"),
+        ("a-b = 1, a_b = 2", "a_b", "A_B_PORT is a-b's"),
+    ],
+)
+def test_a_service_needs_a_port_variable_of_its_own(
+    tmp_path: Path, services: str, key: str, said: str
+) -> None:
+    """`<SERVICE>_PORT` goes into `.env.task`, every suite and `eval "$(zenboard ports --env)"`:
+    one a shell obeys was refused at the first write as `<render>:6: ...`, naming no file and
+    no key; two services sharing one lost a port in silence."""
+    root = _pyproject(tmp_path, f"[tool.zenboard.ports]\nservices = {{ {services} }}\n")
+    with pytest.raises(ConfigError) as caught:
+        ports_config(load_config(root))
+    error = caught.value
+    assert (error.path, error.key) == (
+        str(root / "pyproject.toml"),
+        f"tool.zenboard.ports.services.{key}",
+    )
+    assert said in error.expected
+
+
 def test_watch_table_key_typo_suggests_the_key(tmp_path: Path) -> None:
     error = _refused(_pyproject(tmp_path, "[tool.zenboard.watch]\nquiet = 5\n"))
     assert error.key == "tool.zenboard.watch.quiet"

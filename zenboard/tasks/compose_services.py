@@ -18,7 +18,8 @@ from typing import Any
 
 import yaml
 
-from zenboard.tasks.taskenv import port_variable
+from zenboard.tasks.envfile import is_shell_variable
+from zenboard.tasks.ports import port_variable
 
 COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 """The files `docker compose` looks for, in its order of preference."""
@@ -99,6 +100,8 @@ def _services(path: Path, raw: dict[Any, Any]) -> ComposeServices:
             left_out.append((name, "no container port in ports: or expose:"))
         elif not _SERVICE_NAME.fullmatch(name):
             left_out.append((name, "zenboard's ports table takes a-z, 0-9, '_' and '-' only"))
+        elif is_shell_variable(port_variable(name)):
+            left_out.append((name, f"its variable {port_variable(name)} is a shell's or loader's"))
         elif port_variable(name) in variables:
             other = variables[port_variable(name)]
             left_out.append((name, f"its variable {port_variable(name)} is {other}'s"))
