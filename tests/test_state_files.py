@@ -176,13 +176,21 @@ def test_a_symlinked_history_is_never_opened(project: Path, tmp_path: Path) -> N
         (b'{"version": 1, "suites": {"unit": {"t": true}}}', "finite seconds"),
         (b'{"version": 1, "suites": ["unit"]}', "expected {suite"),
         (b"{", "not JSON"),
+        (b'{"version": 2, "suites": {}}', "version 2: this zenboard reads version 1"),
+        (b'{"suites": {}}', "version None: this zenboard reads version 1"),
+        (None, "not a file"),
     ],
-    ids=["not-utf8", "nan", "negative", "bool", "list", "truncated"],
+    ids=["not-utf8", "nan", "negative", "bool", "list", "truncated", "v2", "no-version", "dir"],
 )
-def test_a_damaged_durations_file_is_one_line(project: Path, text: bytes, expected: str) -> None:
+def test_a_damaged_durations_file_is_one_line(
+    project: Path, text: bytes | None, expected: str
+) -> None:
     path = project / ".zenboard" / "durations.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text)
+    if text is None:
+        path.mkdir()  # was taken for "no durations yet"
+    else:
+        path.write_bytes(text)  # a newer zenboard's file was read, then rewritten as ours
     for args in (["durations"], ["run", "--ci", "--shard", "1/2"]):
         done = run_cli(args, project)
         assert done.returncode == 2, (args, done.stdout, done.stderr)

@@ -28,8 +28,10 @@ Durations = dict[str, dict[str, float]]
 def load(root: Path) -> Durations:
     """The project's durations, or {} when there is no file yet (plans then count tests)."""
     path = root / DURATIONS_FILE
-    if not path.is_file():
+    if not path.exists():
         return {}
+    if not path.is_file():  # a directory is not "no durations yet"
+        raise _unusable(path, "not a file")
     try:
         data = json.loads(path.read_bytes().decode("utf-8"))
     except OSError as exc:
@@ -38,6 +40,10 @@ def load(root: Path) -> Durations:
         raise _unusable(path, "not UTF-8 text") from None
     except ValueError as exc:
         raise _unusable(path, f"not JSON: {exc}") from None
+    version = data.get("version") if isinstance(data, dict) else None
+    if isinstance(data, dict) and (type(version) is not int or version != VERSION):
+        why = f"version {version!r}: this zenboard reads version {VERSION}"  # never rewritten
+        raise _unusable(path, f"{why} (a newer zenboard's? use that one)")
     suites = data.get("suites") if isinstance(data, dict) else None
     if not isinstance(suites, dict) or not all(
         isinstance(tests, dict) and all(_seconds(v) for v in tests.values())
