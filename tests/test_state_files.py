@@ -198,6 +198,21 @@ def test_a_damaged_durations_file_is_one_line(
         assert str(path) in line and expected in line and "zenboard durations --update" in line
 
 
+def test_a_full_run_never_rewrites_another_versions_durations(project: Path) -> None:
+    """A damaged file is rewritten whole by a full run; a newer zenboard's is left as it is."""
+    path = project / ".zenboard" / "durations.json"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b'{"version": 2, "suites": {}}')
+    done = run_cli(["run", "--ci"], project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [line] = [line for line in done.stdout.splitlines() if line.startswith("durations not")]
+    assert line.startswith(f"durations not written: {path}: version 2: this zenboard reads")
+    assert path.read_bytes() == b'{"version": 2, "suites": {}}'
+    path.write_bytes(b"{")
+    assert run_cli(["run", "--ci"], project).returncode == 0
+    assert json.loads(path.read_text())["version"] == 1
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

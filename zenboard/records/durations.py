@@ -42,8 +42,8 @@ def load(root: Path) -> Durations:
         raise _unusable(path, f"not JSON: {exc}") from None
     version = data.get("version") if isinstance(data, dict) else None
     if isinstance(data, dict) and (type(version) is not int or version != VERSION):
-        why = f"version {version!r}: this zenboard reads version {VERSION}"  # never rewritten
-        raise _unusable(path, f"{why} (a newer zenboard's? use that one)")
+        why = f"version {version!r}: this zenboard reads version {VERSION}"
+        raise OtherVersion(str(_unusable(path, f"{why} (a newer zenboard's? use that one)")))
     suites = data.get("suites") if isinstance(data, dict) else None
     if not isinstance(suites, dict) or not all(
         isinstance(tests, dict) and all(_seconds(v) for v in tests.values())
@@ -58,6 +58,10 @@ def _seconds(value: object) -> bool:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return False
     return math.isfinite(value) and value >= 0
+
+
+class OtherVersion(InputError):
+    """A durations file of another version: refused, and never rewritten as this one's."""
 
 
 def _unusable(path: Path, why: str) -> InputError:
@@ -114,8 +118,12 @@ def update(root: Path, fresh: Durations) -> Path | None:
 
 
 def load_or_empty(root: Path) -> Durations:
+    """The durations, or {} when the file is damaged (rewritten whole then); OtherVersion when
+    it is another zenboard's, which this one must not overwrite."""
     try:
         return load(root)
+    except OtherVersion:
+        raise
     except InputError:
         return {}
 
