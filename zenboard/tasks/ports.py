@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zenboard.config import ProjectConfig
+from zenboard.config import ProjectConfig, shown_key
 from zenboard.errors import ConfigError, InputError
 from zenboard.project.statedir import registry_dir
 from zenboard.tasks.envfile import is_shell_variable
@@ -69,7 +69,7 @@ def ports_config(config: ProjectConfig) -> PortsConfig:
         )
     variables: dict[str, str] = {}
     for name, port in services.items():
-        key = f"{prefix}.services.{name}"
+        key = f"{prefix}.services.{shown_key(name)}"
         if not set(name) <= _SERVICE_NAME_CHARS or not name[:1].isalnum():
             raise ConfigError(where, key, "a service name of a-z, 0-9, '_' or '-'")
         if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
