@@ -60,11 +60,11 @@ def _namespace_problem() -> str:
     return probe.stderr.strip() if probe.returncode else ""
 
 
-NAMESPACE_PROBLEM = _namespace_problem()
 needs_namespace = pytest.mark.skipif(
-    bool(NAMESPACE_PROBLEM),
-    reason=f"unshare -m with a tmpfs is not possible here: {NAMESPACE_PROBLEM}",
+    os.geteuid() != 0, reason="mounting a tmpfs needs root (scripts/test.sh and CI run as root)"
 )
+"""Skipped only without root, as the Docker tests are: as root, a namespace or tmpfs that
+cannot be had is a failure naming why, never a silent skip of the part-3 contract."""
 
 
 def _run_on_tmpfs(
@@ -72,6 +72,8 @@ def _run_on_tmpfs(
 ) -> subprocess.CompletedProcess[str]:
     """`zenboard run --ci` with a fresh tmpfs mounted on `reports`, in a private namespace;
     what the tmpfs held at the end is copied to `copy`."""
+    problem = _namespace_problem()
+    assert not problem, f"root, yet no private mount namespace with a tmpfs: {problem}"
     reports.mkdir()
     copy.mkdir()
     env = {
