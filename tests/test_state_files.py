@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -196,6 +197,50 @@ def test_a_damaged_durations_file_is_one_line(
         assert done.returncode == 2, (args, done.stdout, done.stderr)
         line = one_error_line(done.stderr)
         assert str(path) in line and expected in line and "zenboard durations --update" in line
+
+
+def _summary_rows(project: Path, change: Callable[[dict[str, Any]], object]) -> Path:
+    """A copy of the project's last summary.json, changed as another job's file could be."""
+    run_cli(["run", "--ci"], project)
+    data = json.loads((project / ".zenboard/reports/latest/summary.json").read_text())
+    change(data)
+    merged = project.parent / "merged"
+    merged.mkdir()
+    (merged / "summary.json").write_text(json.dumps(data), encoding="utf-8")
+    return merged / "summary.json"
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (lambda d: d.update(suites="x"), "suites: expected a list of suites"),
+        (lambda d: d["suites"][0].update(name="../x"), "bad suite name '../x'"),
+        (lambda d: d["suites"][0]["tests"][0].update(duration=-1.5), "duration: expected"),
+        (lambda d: None, "nested too deeply"),  # 5000 deep: made as text below
+    ],
+    ids=["structure", "name", "negative", "deep"],
+)
+def test_durations_from_a_summary_checks_it_as_merge_does(
+    project: Path, change: Callable[[dict[str, Any]], object], said: str
+) -> None:
+    """`durations --update --from DIR` reads merged reports, other jobs' files: a deeply nested
+    one was a RecursionError traceback, and a negative duration was written into a
+    durations.json that every later read then refused."""
+    path = _summary_rows(project, change)
+    if said == "nested too deeply":
+        path.write_text(path.read_text()[:-1] + ', "deep": ' + "[" * 5000 + "]" * 5000 + "}")
+    before = (project / ".zenboard/durations.json").read_bytes()
+    done = run_cli(["durations", "--update", "--from", str(path.parent)], project)
+    assert done.returncode == 2, done.stdout + done.stderr
+    line = one_error_line(done.stderr)
+    assert f"{path}: " in line and said in line, line
+    assert (project / ".zenboard/durations.json").read_bytes() == before
+
+
+def test_durations_from_needs_update(project: Path, tmp_path: Path) -> None:
+    done = run_cli(["durations", "--from", str(tmp_path)], project)
+    assert done.returncode == 2
+    assert "--from" in one_error_line(done.stderr) and "--update" in done.stderr
 
 
 def test_a_full_run_never_rewrites_another_versions_durations(project: Path) -> None:

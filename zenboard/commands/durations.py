@@ -37,6 +37,8 @@ def run(args: argparse.Namespace) -> int:
 
     root = args.project.resolve()
     check_state_dirs(root)  # a linked or shared .zenboard/ is refused here too, not read through
+    if args.source is not None and not args.update:
+        raise InputError(f"--from {args.source}: only with --update (it says where to take them)")
     if args.update and args.source is not None:
         path = durations.update(root, durations.from_summary(args.source.resolve()))
         print(  # paths: their folders' names are not zenboard's

@@ -129,16 +129,19 @@ def load_or_empty(root: Path) -> Durations:
 
 
 def from_summary(report_dir: Path) -> Durations:
-    """Durations of the completed suites in a report dir's summary.json (a merged one, say)."""
+    """Durations of the completed suites in a report dir's summary.json (a merged one, say),
+    checked as `merge` checks its inputs: it is usually other CI jobs' work."""
+    from zenboard.records.merge import read_summary
+
     path = report_dir / "summary.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {
-            suite["name"]: {t["nodeid"]: round(float(t["duration"]), 6) for t in suite["tests"]}
-            for suite in data["suites"]
-            if suite.get("status") in ("passed", "failed")
-        }
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read it ({exc.strerror})") from None
-    except (ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"{path}: expected a zenboard summary ({exc})") from None
+    found: Durations = {}
+    for i, suite in enumerate(read_summary(path)["suites"]):
+        if suite["status"] not in ("passed", "failed"):
+            continue
+        for j, row in enumerate(suite["tests"]):
+            if not _seconds(row["duration"]):
+                where = f"suites[{i}] ({suite['name']}).tests[{j}].duration"
+                got = row["duration"]
+                raise InputError(f"{path}: {where}: expected seconds >= 0, got {got!r}")
+        found[suite["name"]] = {t["nodeid"]: round(float(t["duration"]), 6) for t in suite["tests"]}
+    return found
