@@ -180,8 +180,12 @@ def test_a_symlinked_history_is_never_opened(project: Path, tmp_path: Path) -> N
         (b'{"version": 2, "suites": {}}', "version 2: this zenboard reads version 1"),
         (b'{"suites": {}}', "version None: this zenboard reads version 1"),
         (None, "not a file"),
+        (b"[" * 100_000 + b"]" * 100_000, "not JSON"),  # was a RecursionError traceback
     ],
-    ids=["not-utf8", "nan", "negative", "bool", "list", "truncated", "v2", "no-version", "dir"],
+    ids=[
+        *("not-utf8", "nan", "negative", "bool", "list", "truncated", "v2", "no-version", "dir"),
+        "deep",
+    ],
 )
 def test_a_damaged_durations_file_is_one_line(
     project: Path, text: bytes | None, expected: str
@@ -282,6 +286,7 @@ def test_a_full_run_never_rewrites_another_versions_durations(project: Path) -> 
         (b'{"version": 2, "tasks": {}}', "version 2: this zenboard reads version 1"),
         (b'{"version": true, "tasks": {}}', "version True: this zenboard reads version 1"),
         (b'{"tasks": {}}', "version None: this zenboard reads version 1"),
+        (b"[" * 100_000 + b"]" * 100_000, "not JSON"),  # was a RecursionError traceback
     ],
     ids=[
         "not-utf8",
@@ -295,6 +300,7 @@ def test_a_full_run_never_rewrites_another_versions_durations(project: Path) -> 
         "newer-version",
         "version-bool",
         "no-version",
+        "deep",
     ],
 )
 def test_a_damaged_registry_is_one_line(

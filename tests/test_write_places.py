@@ -68,6 +68,20 @@ def test_a_summary_json_symlink_in_the_report_dir_is_never_written_through(
     assert any(line.startswith("unit ") for line in done.stdout.splitlines())  # outcomes shown
 
 
+def test_a_summary_json_nested_too_deep_is_replaced_not_a_traceback(tmp_path: Path) -> None:
+    """Publishing reads the old summary.json for the suite files it names; one nested 100,000
+    deep (planted, or another job's) was a RecursionError that ended the run."""
+    project = write_project(tmp_path / "proj", PASSING)
+    (project / LATEST).mkdir(parents=True)
+    (project / LATEST / "summary.json").write_text("[" * 100_000 + "]" * 100_000)
+    done = _run(project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert (
+        json.loads((project / LATEST / "summary.json").read_text())["suites"][0]["name"] == "unit"
+    )
+
+
 def test_a_suite_file_symlink_is_never_written_through_and_no_summary_claims_it(
     tmp_path: Path, victim: Path
 ) -> None:

@@ -40,6 +40,8 @@ def load(root: Path) -> Durations:
         raise _unusable(path, "not UTF-8 text") from None
     except ValueError as exc:
         raise _unusable(path, f"not JSON: {exc}") from None
+    except RecursionError:  # valid JSON nested deeper than Python reads
+        raise _unusable(path, "not JSON zenboard can read: nested too deeply") from None
     version = data.get("version") if isinstance(data, dict) else None
     if isinstance(data, dict) and (type(version) is not int or version != VERSION):
         why = f"version {version!r}: this zenboard reads version {VERSION}"

@@ -102,6 +102,8 @@ def _load(path: Path) -> Registry:
         raise _damaged(path, "not UTF-8 text") from None
     except ValueError as exc:
         raise _damaged(path, f"not JSON: {exc}") from None
+    except RecursionError:  # valid JSON nested deeper than Python reads
+        raise _damaged(path, "not JSON zenboard can read: nested too deeply") from None
     except _Damaged as exc:
         raise _damaged(path, str(exc)) from None
     return Registry(path, claims)
