@@ -168,3 +168,25 @@ def test_no_project_is_exit_2(tmp_path: Path) -> None:
     done = run_cli(["audit"], tmp_path)
     assert done.returncode == 2
     assert "not a project" in done.stderr
+
+
+def test_a_suite_that_cannot_be_collected_is_named_with_pytests_reason(tmp_path: Path) -> None:
+    """The reason is pytest's own error line, not the last line it printed: a plugin's warning
+    on stderr (pytest-asyncio's, in many projects) stood in for the error."""
+    project = write_project(
+        tmp_path / "proj",
+        {
+            "pyproject.toml": '[[tool.zenboard.suites]]\nname = "unit"\nworkers = 0\n',
+            "conftest.py": (
+                "import sys\n\n"
+                "def pytest_unconfigure(config):\n"
+                "    sys.stderr.write('SomePluginWarning: noise at exit\\n')\n"
+            ),
+            "test_broken.py": "raise ImportError('no module named shop')\n",
+        },
+    )
+    done = run_cli(["audit"], project)
+    assert done.returncode == 1, done.stdout + done.stderr
+    [line] = [line for line in done.stdout.splitlines() if line.startswith("suite unit")]
+    assert "noise at exit" not in line, line
+    assert "ERROR test_broken.py" in line and "ImportError: no module named shop" in line, line

@@ -2,8 +2,9 @@
 
 Every refusal is a ConfigError naming the file and the key (one line, exit 2 through the CLI);
 every valid key of today's configurations (the demo's, `zenboard init`'s, the docs') still loads.
-The unit tests write real files in tmp_path; the property test feeds `config._parse` (the
-function that validates a parsed table) arbitrary TOML-shaped suite tables.
+The unit tests write real files in tmp_path; the property tests feed `config._parse` (the
+function that validates a parsed table) arbitrary TOML-shaped suite tables, and whole
+`[tool.zenboard]` tables to every reader of one (config, ports, watch).
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from zenboard.engine.commands import command_preview
 from zenboard.errors import ConfigError
 from zenboard.onboarding.init_plan import plan
 from zenboard.onboarding.init_toml import render
-from zenboard.tasks.ports import ports_config
+from zenboard.tasks.envfile import is_shell_variable
+from zenboard.tasks.ports import port_variable, ports_config
 from zenboard.watch.settings import WATCH_KEYS, load_watch_settings
 
 DEMO = Path(config_module.__file__).parent / "demo" / "project"
@@ -238,6 +240,32 @@ def test_ports_table_key_typo_suggests_services(tmp_path: Path) -> None:
     assert error.expected.startswith("unknown key (did you mean 'services'?)")
 
 
+@pytest.mark.parametrize(
+    ("services", "key", "said"),
+    [
+        ("ld_preload = 1", "ld_preload", "LD_PRELOAD_PORT is a shell or loader variable"),
+        ("bash-env = 1", "bash-env", "BASH_ENV_PORT is a shell or loader variable"),
+        ("python = 8000", "python", "PYTHON_PORT is a shell or loader variable"),
+        ("a-b = 1, a_b = 2", "a_b", "A_B_PORT is a-b's"),
+    ],
+)
+def test_a_service_needs_a_port_variable_of_its_own(
+    tmp_path: Path, services: str, key: str, said: str
+) -> None:
+    """`<SERVICE>_PORT` goes into `.env.task`, every suite and `eval "$(zenboard ports --env)"`:
+    one a shell obeys was refused at the first write as `<render>:6: ...`, naming no file and
+    no key; two services sharing one lost a port in silence."""
+    root = _pyproject(tmp_path, f"[tool.zenboard.ports]\nservices = {{ {services} }}\n")
+    with pytest.raises(ConfigError) as caught:
+        ports_config(load_config(root))
+    error = caught.value
+    assert (error.path, error.key) == (
+        str(root / "pyproject.toml"),
+        f"tool.zenboard.ports.services.{key}",
+    )
+    assert said in error.expected
+
+
 def test_watch_table_key_typo_suggests_the_key(tmp_path: Path) -> None:
     error = _refused(_pyproject(tmp_path, "[tool.zenboard.watch]\nquiet = 5\n"))
     assert error.key == "tool.zenboard.watch.quiet"
@@ -355,6 +383,62 @@ def test_any_suite_table_loads_or_is_a_config_error(
     assert loaded.workers == "auto" or 0 <= loaded.workers <= MAX_WORKERS
     assert all("\0" not in s for s in (*loaded.args, *loaded.paths, *loaded.env.values()))
     assert isinstance(command_preview(loaded), str)
+
+
+_TABLE_NAMES = st.sampled_from(sorted(TABLE_KEYS)) | st.text(max_size=10)
+_PORT = st.integers(min_value=1, max_value=65535)
+_SERVICES = st.dictionaries(
+    st.sampled_from(["db", "web", "a-b", "a_b", "python", "ld_preload", "bash-env", "Web", ""])
+    | st.text(max_size=10),
+    st.one_of(_PORT, _PORT, _PORT, _TOML_VALUES),  # mostly ports: the names are the point
+    max_size=4,
+)
+_TABLE_VALUES = st.fixed_dictionaries(
+    {},
+    optional={
+        "ports": st.one_of(
+            st.fixed_dictionaries({"services": _SERVICES}),
+            st.fixed_dictionaries({"services": _SERVICES}),
+            st.dictionaries(st.text(max_size=8), _TOML_VALUES, max_size=2),
+            _TOML_VALUES,
+        ),
+        "watch": st.dictionaries(
+            st.sampled_from(sorted(WATCH_KEYS)) | st.text(max_size=8), _TOML_VALUES, max_size=4
+        )
+        | _TOML_VALUES,
+        "quarantine": st.dictionaries(st.text(max_size=30), _TOML_VALUES, max_size=3),
+    },
+)
+_EXTRA = st.one_of(
+    st.just({}), st.just({}), st.dictionaries(_TABLE_NAMES, _TOML_VALUES, max_size=2)
+)
+
+
+@_settings()
+@given(table=_TABLE_VALUES, extra=_EXTRA)
+def test_any_project_table_loads_or_is_a_config_error(
+    tmp_path: Path, table: dict[str, Any], extra: dict[str, Any]
+) -> None:
+    """The whole `[tool.zenboard]` table, as its readers take it (config, ports, watch): each
+    either reads it or refuses it with a ConfigError naming the file; nothing else escapes."""
+    path = tmp_path / "pyproject.toml"
+    table = {**extra, **table}
+    try:
+        config = config_module._parse(tmp_path, path, table, "tool.zenboard.")
+        ports = ports_config(config)
+        load_watch_settings(config)
+    except ConfigError as caught:
+        error: ConfigError | None = caught
+    else:
+        error = None
+    if error is not None:
+        assert error.path == str(path)
+        assert "\n" not in str(error)
+        return
+    variables = [port_variable(name) for name in ports.services]
+    assert len(set(variables)) == len(variables)
+    assert not any(is_shell_variable(v) for v in variables)
+    assert all(1 <= port <= 65535 for port in ports.services.values())
 
 
 def test_toml_datetimes_are_refused_not_crashing(tmp_path: Path) -> None:

@@ -148,6 +148,14 @@ def test_crlf_line_endings_are_line_endings(tmp_path: Path) -> None:
         ("NODE_OPTIONS=--require=/tmp/evil.js", "NODE_OPTIONS"),
         ("PERL5OPT=-Mevil", "PERL5OPT"),
         ("GIT_SSH_COMMAND=/tmp/evil", "GIT_SSH_COMMAND"),
+        # zsh's prompts (expanded anew at each prompt under PROMPT_SUBST, oh-my-zsh's default)
+        # and its startup and function paths: `eval` in zsh would otherwise set them.
+        ("PROMPT='${(e):-${A}}'", "PROMPT"),
+        ("RPROMPT=owned", "RPROMPT"),
+        ("RPS1=owned", "RPS1"),
+        ("SPROMPT=owned", "SPROMPT"),
+        ("ZDOTDIR=/tmp/evil", "ZDOTDIR"),
+        ("FPATH=/tmp/evil", "FPATH"),
         ("lower=1", "bad key 'lower'"),
         ("_X=1", "bad key '_X'"),
     ],

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import pid_alive, run_in_process, suites_toml, write_project
+from tests.helpers import pid_alive, run_cli, run_in_process, suites_toml, write_project
 from zenboard.config import load_config
 from zenboard.engine import Engine, EventBuffer
 from zenboard.engine.process import descendants
@@ -291,3 +291,33 @@ def test_a_huge_failure_text_is_cut_in_the_stream_and_whole_in_the_report(tmp_pa
         whole["test_big.py::test_small"]
         == tests["test_big.py::test_small"].record["call"]["longrepr"]
     )
+
+
+DEEP_REPORT_CONFTEST = """
+import sys
+
+def pytest_unconfigure(config):
+    # After pytest-json-report saved the file: the project's own code rewrites it.
+    path = next(a.split("=", 1)[1] for a in sys.argv if a.startswith("--json-report-file="))
+    with open(path, "w") as file:
+        file.write("[" * 100_000 + "]" * 100_000)
+"""
+
+
+def test_a_report_file_nested_too_deep_is_a_suite_error_not_a_crash(tmp_path: Path) -> None:
+    """The suite's JSON report is the project's file to write: one nested 100,000 deep (valid
+    JSON Python cannot read) made the reader raise RecursionError. It is a damaged report."""
+    project = write_project(
+        tmp_path,
+        {
+            "pyproject.toml": suites_toml('name = "unit"\nworkers = 0'),
+            "conftest.py": DEEP_REPORT_CONFTEST,
+            "test_ok.py": "def test_ok():\n    pass\n",
+        },
+    )
+    # A subprocess with a deadline: before, the reader died and the run never ended.
+    done = run_cli(["run", "--ci"], project, timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    [line] = [line for line in done.stdout.splitlines() if line.startswith("[unit] ERROR")]
+    assert "cut short, removed" in line, line

@@ -244,13 +244,15 @@ def test_compose_services_are_read_as_compose_reads_them(tmp_path: Path) -> None
         "  worker:\n    image: busybox\n"
         "  Admin:\n    ports: ['9000']\n"
         "  a-b:\n    ports: ['1:2']\n  a_b:\n    ports: ['1:3']\n"
+        "  python:\n    ports: ['8000']\n"  # PYTHON_PORT: refused in .env.task, so left out
     )
     (tmp_path / "compose.yaml").write_text("services: {only: {ports: ['1:1']}}\n")
     (tmp_path / "compose.yaml").unlink()
     found = read_compose_services(tmp_path)
     assert found.file == tmp_path / "docker-compose.yml"
     assert found.services == {"db": 22, "cache": 6379, "web": 8000, "a-b": 2}
-    assert [name for name, _ in found.left_out] == ["worker", "Admin", "a_b"]
+    assert [name for name, _ in found.left_out] == ["worker", "Admin", "a_b", "python"]
+    assert found.left_out[-1][1] == "its variable PYTHON_PORT is a shell's or loader's"
 
 
 def test_compose_file_preference_and_a_broken_file(tmp_path: Path) -> None:

@@ -4,9 +4,12 @@ traceback: commands that need the file exit 2; a run goes on and says what it co
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -120,6 +123,34 @@ def test_damage_found_inside_a_query_is_one_line(project: Path) -> None:
     assert str(db) in line
 
 
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (Path.mkdir, "not a file (a directory): move it aside"),
+        (os.mkfifo, "not a file (a FIFO): move it aside"),
+        (lambda p: p.symlink_to(p.parent / "gone.db"), "is a symlink"),
+    ],
+    ids=["directory", "fifo", "dangling-symlink"],
+)
+def test_a_history_that_is_not_a_file_is_one_line_not_an_empty_history(
+    project: Path, make: Callable[[Path], object], said: str
+) -> None:
+    """Something that is not a file at history.db is no history: `history` said `(none yet)`
+    and `durations --update` told to run once more, which could never help."""
+    db = project / ".zenboard" / "history.db"
+    db.parent.mkdir()
+    make(db)
+    for args in (["history"], ["history", "--flaky"], ["durations", "--update"]):
+        done = run_cli(args, project)
+        assert done.returncode == 2, (args, done.stdout, done.stderr)
+        line = one_error_line(done.stderr)
+        assert f"{db}: " in line and said in line, line
+    done = run_cli(["run", "--ci"], project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [line] = [line for line in done.stdout.splitlines() if line.startswith("history not recorded")]
+    assert f"{db}: " in line and said in line, line
+
+
 def test_a_symlinked_history_is_never_opened(project: Path, tmp_path: Path) -> None:
     db = real_history(project)
     elsewhere = tmp_path / "elsewhere.db"
@@ -146,18 +177,89 @@ def test_a_symlinked_history_is_never_opened(project: Path, tmp_path: Path) -> N
         (b'{"version": 1, "suites": {"unit": {"t": true}}}', "finite seconds"),
         (b'{"version": 1, "suites": ["unit"]}', "expected {suite"),
         (b"{", "not JSON"),
+        (b'{"version": 2, "suites": {}}', "version 2: this zenboard reads version 1"),
+        (b'{"suites": {}}', "version None: this zenboard reads version 1"),
+        (None, "not a file"),
+        (b"[" * 100_000 + b"]" * 100_000, "not JSON"),  # was a RecursionError traceback
     ],
-    ids=["not-utf8", "nan", "negative", "bool", "list", "truncated"],
+    ids=[
+        *("not-utf8", "nan", "negative", "bool", "list", "truncated", "v2", "no-version", "dir"),
+        "deep",
+    ],
 )
-def test_a_damaged_durations_file_is_one_line(project: Path, text: bytes, expected: str) -> None:
+def test_a_damaged_durations_file_is_one_line(
+    project: Path, text: bytes | None, expected: str
+) -> None:
     path = project / ".zenboard" / "durations.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text)
+    if text is None:
+        path.mkdir()  # was taken for "no durations yet"
+    else:
+        path.write_bytes(text)  # a newer zenboard's file was read, then rewritten as ours
     for args in (["durations"], ["run", "--ci", "--shard", "1/2"]):
         done = run_cli(args, project)
         assert done.returncode == 2, (args, done.stdout, done.stderr)
         line = one_error_line(done.stderr)
         assert str(path) in line and expected in line and "zenboard durations --update" in line
+
+
+def _summary_rows(project: Path, change: Callable[[dict[str, Any]], object]) -> Path:
+    """A copy of the project's last summary.json, changed as another job's file could be."""
+    run_cli(["run", "--ci"], project)
+    data = json.loads((project / ".zenboard/reports/latest/summary.json").read_text())
+    change(data)
+    merged = project.parent / "merged"
+    merged.mkdir()
+    (merged / "summary.json").write_text(json.dumps(data), encoding="utf-8")
+    return merged / "summary.json"
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (lambda d: d.update(suites="x"), "suites: expected a list of suites"),
+        (lambda d: d["suites"][0].update(name="../x"), "bad suite name '../x'"),
+        (lambda d: d["suites"][0]["tests"][0].update(duration=-1.5), "duration: expected"),
+        (lambda d: None, "nested too deeply"),  # 5000 deep: made as text below
+    ],
+    ids=["structure", "name", "negative", "deep"],
+)
+def test_durations_from_a_summary_checks_it_as_merge_does(
+    project: Path, change: Callable[[dict[str, Any]], object], said: str
+) -> None:
+    """`durations --update --from DIR` reads merged reports, other jobs' files: a deeply nested
+    one was a RecursionError traceback, and a negative duration was written into a
+    durations.json that every later read then refused."""
+    path = _summary_rows(project, change)
+    if said == "nested too deeply":
+        path.write_text(path.read_text()[:-1] + ', "deep": ' + "[" * 5000 + "]" * 5000 + "}")
+    before = (project / ".zenboard/durations.json").read_bytes()
+    done = run_cli(["durations", "--update", "--from", str(path.parent)], project)
+    assert done.returncode == 2, done.stdout + done.stderr
+    line = one_error_line(done.stderr)
+    assert f"{path}: " in line and said in line, line
+    assert (project / ".zenboard/durations.json").read_bytes() == before
+
+
+def test_durations_from_needs_update(project: Path, tmp_path: Path) -> None:
+    done = run_cli(["durations", "--from", str(tmp_path)], project)
+    assert done.returncode == 2
+    assert "--from" in one_error_line(done.stderr) and "--update" in done.stderr
+
+
+def test_a_full_run_never_rewrites_another_versions_durations(project: Path) -> None:
+    """A damaged file is rewritten whole by a full run; a newer zenboard's is left as it is."""
+    path = project / ".zenboard" / "durations.json"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b'{"version": 2, "suites": {}}')
+    done = run_cli(["run", "--ci"], project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [line] = [line for line in done.stdout.splitlines() if line.startswith("durations not")]
+    assert line.startswith(f"durations not written: {path}: version 2: this zenboard reads")
+    assert path.read_bytes() == b'{"version": 2, "suites": {}}'
+    path.write_bytes(b"{")
+    assert run_cli(["run", "--ci"], project).returncode == 0
+    assert json.loads(path.read_text())["version"] == 1
 
 
 @pytest.mark.parametrize(
@@ -180,6 +282,11 @@ def test_a_damaged_durations_file_is_one_line(project: Path, text: bytes, expect
             b'{"version": 1, "tasks": {"t": {"worktree": "/w", "ports": {"p\\u001b": 1}}}}',
             "service name",
         ),
+        # Another zenboard's registry: read as ours, it was rewritten as version 1.
+        (b'{"version": 2, "tasks": {}}', "version 2: this zenboard reads version 1"),
+        (b'{"version": true, "tasks": {}}', "version True: this zenboard reads version 1"),
+        (b'{"tasks": {}}', "version None: this zenboard reads version 1"),
+        (b"[" * 100_000 + b"]" * 100_000, "not JSON"),  # was a RecursionError traceback
     ],
     ids=[
         "not-utf8",
@@ -190,6 +297,10 @@ def test_a_damaged_durations_file_is_one_line(project: Path, text: bytes, expect
         "port-str",
         "port-range",
         "service",
+        "newer-version",
+        "version-bool",
+        "no-version",
+        "deep",
     ],
 )
 def test_a_damaged_registry_is_one_line(

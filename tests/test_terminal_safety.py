@@ -160,7 +160,8 @@ def test_compare_names_a_leaking_test_without_obeying_its_id(tmp_path: Path) -> 
 
 @pytest.mark.slow
 def test_durations_and_ports_spell_out_what_shared_files_hold(tmp_path: Path) -> None:
-    project = write_project(tmp_path / "shared", {"pyproject.toml": "[tool.zenboard]\n"})
+    # The project's own path is shown too (`env file ...`): a folder's name is not zenboard's.
+    project = write_project(tmp_path / f"shared{TITLE}", {"pyproject.toml": "[tool.zenboard]\n"})
     durations = {"version": 1, "suites": {f"cached{TITLE}": {"t.py::test_a": 1.5}}}
     (project / ".zenboard").mkdir()
     (project / ".zenboard/durations.json").write_text(json.dumps(durations), encoding="utf-8")
@@ -182,6 +183,35 @@ def test_durations_and_ports_spell_out_what_shared_files_hold(tmp_path: Path) ->
     assert done.returncode == 0, done.stderr
     assert_shown_not_obeyed(done.stdout)
     assert "worktree\\x1b]0;pwned\\x07" in done.stdout
+    assert "env file " in done.stdout and "shared\\x1b]0;pwned\\x07/.zenflow" in done.stdout
+    env["DOCKER_HOST"] = f"unix://{tmp_path}/no-docker.sock"
+    done = run_cli(["status"], project, env=env)
+    assert done.returncode == 0, done.stderr
+    assert_shown_not_obeyed(done.stdout)
+    assert "env file " in done.stdout and "shared\\x1b]0;pwned\\x07/.zenflow" in done.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "args",
+    [["durations"], ["audit"], ["init", "--dry-run"], ["compose-template"]],
+    ids=["durations", "audit", "init", "compose-template"],
+)
+def test_a_project_path_holding_an_escape_is_spelled_out(tmp_path: Path, args: list[str]) -> None:
+    """Commands name the project's files by path; a folder's name is not zenboard's to trust."""
+    project = write_project(
+        tmp_path / f"proj{TITLE}",
+        {
+            "pyproject.toml": suites_toml('name = "unit"\nworkers = 0')
+            + "\n[tool.zenboard.ports]\nservices = { db = 5432 }\n",
+            "test_a.py": "def test_a(): pass\n",
+        },
+    )
+    env = {"XDG_STATE_HOME": str(tmp_path / "state"), "ZENFLOW_TASK_ID": "t1"}
+    done = run_cli(args, project, env=env)
+    assert "Traceback" not in done.stderr
+    assert_shown_not_obeyed(done.stdout + done.stderr)
+    assert "proj\\x1b]0;pwned\\x07" in done.stdout + done.stderr
 
 
 @pytest.mark.slow
@@ -370,6 +400,19 @@ async def test_the_infra_panels_and_header_show_container_text_literally(tmp_pat
         header = drawn(app.header)
         assert_shown_not_obeyed(header)
         assert "(test_\\x1b]0;pwned\\x07.py)" in header
+
+
+async def test_an_idle_card_spells_out_the_command_its_config_gives(tmp_path: Path) -> None:
+    """The configuration is a file of the project (a cloned repository's): a suite's `args`
+    holding an OSC title reached the terminal raw through the idle card's `$ pytest ...` line."""
+    config = '[[tool.zenboard.suites]]\nname = "unit"\nargs = ["-k", "\\u001b]0;pwned\\u0007[/]"]\n'
+    project = write_project(tmp_path / "quiet", {"pyproject.toml": "[tool.zenboard]\n" + config})
+    app = make_app(project, run_at_start=False, infra=StaticInfra())
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        card = card_text(app, "unit")
+        assert_shown_not_obeyed(card)
+        assert "$ pytest -k '\\x1b]0;pwned\\x07[/]'" in card
 
 
 async def test_a_filter_with_markup_is_shown_as_typed(tmp_path: Path) -> None:

@@ -68,6 +68,20 @@ def test_a_summary_json_symlink_in_the_report_dir_is_never_written_through(
     assert any(line.startswith("unit ") for line in done.stdout.splitlines())  # outcomes shown
 
 
+def test_a_summary_json_nested_too_deep_is_replaced_not_a_traceback(tmp_path: Path) -> None:
+    """Publishing reads the old summary.json for the suite files it names; one nested 100,000
+    deep (planted, or another job's) was a RecursionError that ended the run."""
+    project = write_project(tmp_path / "proj", PASSING)
+    (project / LATEST).mkdir(parents=True)
+    (project / LATEST / "summary.json").write_text("[" * 100_000 + "]" * 100_000)
+    done = _run(project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert (
+        json.loads((project / LATEST / "summary.json").read_text())["suites"][0]["name"] == "unit"
+    )
+
+
 def test_a_suite_file_symlink_is_never_written_through_and_no_summary_claims_it(
     tmp_path: Path, victim: Path
 ) -> None:
@@ -149,6 +163,29 @@ def test_verify_refuses_to_write_its_proof_through_a_symlinked_zenflow(tmp_path:
     line = _refusal(done)
     assert f"{project / '.zenflow'}: is a symlink" in line
     assert list(outside.iterdir()) == []
+    assert not (project / ".zenboard" / "reports" / "verify").exists(), "a run started"
+
+
+def test_a_proof_log_planted_as_a_symlink_is_one_line_and_verify_goes_on(
+    tmp_path: Path, victim: Path
+) -> None:
+    """A later failed write never ends the job: the runs go on, the verdict is printed, the
+    exit code is at least 1 (a stable verdict without its proof is no green)."""
+    project = write_project(tmp_path / "proj", PASSING)
+    proofs = project / ".zenflow" / "tasks" / "t1"
+    proofs.mkdir(parents=True)
+    (proofs / "proof_run1.txt").symlink_to(victim)
+    done = run_cli(["verify", "--runs", "2", "--task", "t1", "--project", str(project)], project)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines() == [
+        f"proof log not written: {proofs / 'proof_run1.txt'}: is a symlink; "
+        "zenboard does not write through it"
+    ]
+    assert "run 2/2: 1 passed" in done.stdout and "verdict: stable" in done.stdout
+    assert (proofs / "proof_run2.txt").is_file()
+    assert victim.read_text() == "precious\n"
+    assert [p.name for p in proofs.iterdir() if p.name.endswith(".tmp")] == []
 
 
 def _world_writable(directory: Path) -> None:

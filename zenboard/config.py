@@ -193,7 +193,7 @@ def _with_cwd(suite: SuiteConfig, root: Path) -> SuiteConfig:
     return SuiteConfig(**{**suite.__dict__, "cwd": root})
 
 
-def _shown(name: str) -> str:
+def shown_key(name: str) -> str:
     """A key as the error line shows it: quoted with escapes when it holds control characters."""
     return name if name.isprintable() else repr(name)
 
@@ -220,14 +220,14 @@ def _check_names(path: Path, table: dict[str, Any], prefix: str) -> None:
                 isinstance(value, list) and bool(value) and isinstance(value[0], dict)
             )
             what = "table" if is_table else "key"
-            raise _unknown(path, f"{prefix}{_shown(name)}", what, name, TABLE_KEYS)
+            raise _unknown(path, f"{prefix}{shown_key(name)}", what, name, TABLE_KEYS)
     for name in ("ports", "watch", "compose"):
         sub = table.get(name)
         if isinstance(sub, dict):  # not a table: the owner of the table says so
             for key in sorted(sub):
                 if key not in TABLE_KEYS[name]:
                     raise _unknown(
-                        path, f"{prefix}{name}.{_shown(key)}", "key", key, TABLE_KEYS[name]
+                        path, f"{prefix}{name}.{shown_key(key)}", "key", key, TABLE_KEYS[name]
                     )
 
 
@@ -274,7 +274,7 @@ def _parse_quarantine(path: Path, where: str, raw: Any) -> dict[str, str]:
             )
         if not isinstance(reason, str) or not reason.strip() or not reason.isprintable():
             raise ConfigError(
-                path, f"{where}.{_shown(nodeid)}", "a reason (a non-empty one-line string)"
+                path, f"{where}.{shown_key(nodeid)}", "a reason (a non-empty one-line string)"
             )
     return dict(raw)
 
@@ -284,7 +284,7 @@ def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:
         raise ConfigError(path, where, "expected a table")
     unknown = sorted(set(raw) - SUITE_KEYS)
     if unknown:
-        raise _unknown(path, f"{where}.{_shown(unknown[0])}", "key", unknown[0], SUITE_KEYS)
+        raise _unknown(path, f"{where}.{shown_key(unknown[0])}", "key", unknown[0], SUITE_KEYS)
     name = raw.get("name")
     if not isinstance(name, str) or not name or not set(name) <= SUITE_NAME_CHARS:
         raise ConfigError(path, f"{where}.name", "a name of letters, digits, '.', '_' or '-'")

@@ -33,5 +33,7 @@ def run(args: argparse.Namespace) -> int:
         print(render_override(setup.services, setup.task), end="")
         return 0
     path = write_override(config.root, setup.services, setup.task)
-    print(f"wrote {path} (task {setup.task.id}; variables in {setup.env_file})")
+    from zenboard.textsafe import visible
+
+    print(visible(f"wrote {path} (task {setup.task.id}; variables in {setup.env_file})"))
     return 0

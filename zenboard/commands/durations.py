@@ -31,29 +31,34 @@ def run(args: argparse.Namespace) -> int:
     from zenboard.errors import InputError
     from zenboard.project.statedir import check_state_dirs
     from zenboard.records import durations
-    from zenboard.records.history import HISTORY_FILE, History
+    from zenboard.records.history import HISTORY_FILE, History, recorded
     from zenboard.textsafe import visible
     from zenboard.words import plural
 
     root = args.project.resolve()
     check_state_dirs(root)  # a linked or shared .zenboard/ is refused here too, not read through
+    if args.source is not None and not args.update:
+        raise InputError(f"--from {args.source}: only with --update (it says where to take them)")
     if args.update and args.source is not None:
         path = durations.update(root, durations.from_summary(args.source.resolve()))
-        print(
-            f"wrote {path}" if path else f"{args.source}: no complete suite to take durations from"
+        print(  # paths: their folders' names are not zenboard's
+            visible(f"wrote {path}")
+            if path
+            else visible(f"{args.source}: no complete suite to take durations from")
         )
     elif args.update:
-        if not (root / HISTORY_FILE).is_file():
+        if not recorded(root):
             raise InputError(f"{root / HISTORY_FILE}: no run history yet (run `zenboard run` once)")
         with History(root) as db:
             fresh = db.last_full_durations()
         if not fresh:
             raise InputError(f"{root / HISTORY_FILE}: no complete, unsharded run of any suite yet")
         path = durations.update(root, fresh)
-        print(f"wrote {path}")
+        print(visible(f"wrote {path}"))
     known = durations.load(root)
     if not known:
-        print(f"{root / durations.DURATIONS_FILE}: none yet (shards then split by test count)")
+        path = root / durations.DURATIONS_FILE
+        print(visible(f"{path}: none yet (shards then split by test count)"))
     for suite, tests in sorted(known.items()):  # the file may come from a CI cache: untrusted
         count = plural(len(tests), "test")
         print(f"  {visible(suite):<16} {count:>11} {sum(tests.values()):>9.2f}s")

@@ -54,7 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from zenboard.project.statedir import check_state_dirs
-    from zenboard.records.history import HISTORY_FILE, History
+    from zenboard.records.history import History, recorded
     from zenboard.textsafe import visible
     from zenboard.words import plural
 
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     check_state_dirs(root)  # a linked or shared .zenboard/ is refused here too, not read through
     if args.flaky:
         return _review_quarantine(args)
-    if not (root / HISTORY_FILE).is_file():
+    if not recorded(root):
         data: dict[str, list[dict[str, Any]]] = {"runs": [], "slowest": [], "flakiest": []}
     else:
         with History(root) as db:
@@ -105,11 +105,11 @@ def run(args: argparse.Namespace) -> int:
 def _review_quarantine(args: argparse.Namespace) -> int:
     """`--flaky`: what to add to the quarantine, and what may leave it."""
     from zenboard.config import load_config
-    from zenboard.records.history import HISTORY_FILE, History
+    from zenboard.records.history import History, recorded
     from zenboard.records.quarantine_review import candidates, stays
 
     config = load_config(args.project)
-    if (config.root / HISTORY_FILE).is_file():
+    if recorded(config.root):
         with History(config.root) as db:
             found, kept = candidates(db, config.quarantine), stays(db, config.quarantine)
     else:

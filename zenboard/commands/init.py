@@ -131,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
     )
     from zenboard.onboarding.project_scan import find_playwright_dirs, machine_cores
     from zenboard.tasks.compose.file_services import read_compose_services
+    from zenboard.textsafe import visible
 
     root = args.project.resolve()
     if not root.is_dir():
@@ -179,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
     checked = _describe_check(root, findings, marker_counts(parts))
     if args.dry_run:
         again = " (with --force, in place of its zenboard tables)" if target.configured else ""
-        print(f"\nDry run, nothing written. {target.path} would get{again}:\n")
+        print(f"\nDry run, nothing written. {visible(str(target.path))} would get{again}:\n")
         print(rendered, end="")
         if ignores:
             print(f"\n.gitignore would get: {' '.join(ignores)}")
@@ -189,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
         replace(gitignore, with_ignores(read_text(gitignore) or "", ignores), root)
         print(f".gitignore: added {' and '.join(ignores)} (zenboard's reports, history, tasks)")
     table = "[tool.zenboard]" if target.prefix else "the configuration"
-    print(f"Wrote {table} to {target.path}. Next: zenboard run --ci")
+    print(f"Wrote {table} to {visible(str(target.path))}. Next: zenboard run --ci")
     return 0 if checked else 1
 
 
@@ -219,13 +220,14 @@ def _describe(
     if [p.cwd for p in parts] != ["."]:
         dirs = ", ".join(f"{visible(p.cwd)}/" for p in parts)
         print(
-            f"No pytest configuration in {root} and no tests of its own; pytest's is in {dirs}: "
+            f"No pytest configuration in {visible(str(root))} and no tests of its own; "
+            f"pytest's is in {dirs}: "
             "the tests are collected there, and their suites run there (cwd)."
         )
     for part in parts:
         where = visible(str(part.where(root)))
         count = tests_word(len(part.inventory.tests))
-        print(f"Collected {count} in {where} with {sys.executable}.")
+        print(f"Collected {count} in {where} with {visible(sys.executable)}.")
     if note:
         print(note)
     for planned in plan.parts:
@@ -245,7 +247,7 @@ def _describe(
             command = f"playwright test in {visible(suite.cwd)}/"
             count = "tests not counted"
         else:
-            command = shlex.join(["pytest", *suite.args])
+            command = visible(shlex.join(["pytest", *suite.args]))
             if suite.cwd != ".":
                 command += f" in {visible(suite.cwd)}/"
             claimed = ", ".join(f"{n} also marked {m}" for m, n in sorted(suite.claimed.items()))

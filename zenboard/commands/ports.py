@@ -79,8 +79,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         task = setup.task
         print(f"task {task.id} ({task.source})  compose project {task.compose_project}")
-        print(f"env file {setup.env_file}")
-        print(f"registry {setup.allocation.registry}")
+        print(visible(f"env file {setup.env_file}"))  # paths: folder names are not zenboard's
+        print(visible(f"registry {setup.allocation.registry}"))
         print(*taskstatus.port_lines(setup, states), sep="\n")
         for service, port in moved_from.items():
             print(f"  moved {service} off {port}")

@@ -34,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from zenboard.tasks import status as taskstatus
     from zenboard.tasks.docker_watch import probe
     from zenboard.tasks.taskenv import has_tasks, prepare_task, unclaimed_task
+    from zenboard.textsafe import visible
 
     config = load_config(args.project)
     # A look, not a claim: without tasks, nothing is claimed and no .env.task is written.
@@ -46,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         task = setup.task
         print(f"task {task.id} ({task.source})  compose project {task.compose_project}")
-        print(f"env file {setup.env_file}" if tasks else "env file none (the project has no tasks)")
+        shown = visible(str(setup.env_file))  # a path: its folders' names are not zenboard's
+        print(f"env file {shown}" if tasks else "env file none (the project has no tasks)")
         print("ports:")
         print(*taskstatus.port_lines(setup, states), sep="\n")
         print("containers:")
@@ -55,8 +57,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not snapshot.docker.available:
         import sys
-
-        from zenboard.textsafe import visible
 
         print(
             f"status --check: cannot check: docker unavailable: {visible(snapshot.docker.reason)}",

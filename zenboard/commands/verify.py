@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from zenboard.config import ProjectConfig
     from zenboard.headless.verify import QuietRun, Verdict
+    from zenboard.model.state import RunState
 
 from zenboard.commands import add_timeout_arguments, timeouts_of
 
@@ -61,16 +62,18 @@ def run(args: argparse.Namespace) -> int:
     config = with_timeouts(load_config(args.project), timeouts_of(args))
     task = resolve_task(config.root, args.task)
     proof_dir = config.root / ".zenflow" / "tasks" / task.id
+    _check_proof_dir(config, proof_dir)
     commit = head_commit(config.root)
     stress = any("::" in word for word in args.suites)
+    unwritten: list[Path] = []
     if stress:
-        done = _stress_run(args, config, proof_dir / "proof_run1.txt", task.id, commit)
+        done = _stress_run(args, config, proof_dir / "proof_run1.txt", task.id, commit, unwritten)
         names = {s.name for s in config.suites}
         asked = tuple(dict.fromkeys(w for w in args.suites if w not in names))
         verdict = judge_repetitions(done.state, args.runs, config.quarantine, asked)
     else:
         states = [
-            _one_run(args, config, k, proof_dir / f"proof_run{k}.txt", task.id, commit).state
+            _one_run(args, config, k, proof_dir / f"proof_run{k}.txt", task.id, commit, unwritten)
             for k in range(1, args.runs + 1)
         ]
         verdict = judge(states, config.quarantine)
@@ -78,7 +81,20 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(_as_json(verdict, args.runs, stress, task.id, proof_dir), indent=2))
     else:
         _print_verdict(verdict, args.runs, stress)
-    return 0 if verdict.word == "stable" else 1
+    # A verdict without its proof is never a green: at least 1 when a proof log is missing.
+    return 0 if verdict.word == "stable" and not unwritten else 1
+
+
+def _check_proof_dir(config: ProjectConfig, proof_dir: Path) -> None:
+    """Refuse (exit 2) before any run a proof dir that cannot be made, or only through a link."""
+    from zenboard import safefs
+    from zenboard.errors import InputError
+
+    try:
+        with safefs.open_dir(proof_dir, config.root):
+            pass
+    except OSError as exc:
+        raise InputError(f"proof logs cannot be written: {safefs.describe(exc)}") from None
 
 
 def _one_run(
@@ -88,21 +104,27 @@ def _one_run(
     proof: Path,
     task: str,
     commit: str | None,
-) -> QuietRun:
-    """Run k of N: the suites whole, its proof log, its line."""
+    unwritten: list[Path],
+) -> RunState:
+    """Run k of N: the suites whole, its proof log (or, in `unwritten`, why not), its line."""
     from zenboard.headless.verify import proof_log, run_quietly
 
     suites = config.select(args.suites)
     report_dir = config.root / ".zenboard" / "reports" / "verify" / f"run{k}"
     done = run_quietly(config, suites, report_dir, "verify")
-    _write_proof(config, proof, proof_log(k, args.runs, done, task, commit))
+    written = _write_proof(config, proof, proof_log(k, args.runs, done, task, commit), unwritten)
     if not args.json:
-        _say(f"run {k}/{args.runs}", done, proof)
-    return done
+        _say(f"run {k}/{args.runs}", done, proof, written)
+    return done.state
 
 
 def _stress_run(
-    args: argparse.Namespace, config: ProjectConfig, proof: Path, task: str, commit: str | None
+    args: argparse.Namespace,
+    config: ProjectConfig,
+    proof: Path,
+    task: str,
+    commit: str | None,
+    unwritten: list[Path],
 ) -> QuietRun:
     """The one run of a stress verify: each test id `--runs` times over the workers."""
     from zenboard.commands.run import repeat_selection
@@ -114,23 +136,30 @@ def _stress_run(
     done = run_quietly(config, suites, report_dir, "verify", selection=selection)
     tests = len(next(iter(selection.values()))[0])
     what = f"stress run, {plural(args.runs, 'repetition')} of {plural(tests, 'test')}"
-    _write_proof(config, proof, proof_log(1, 1, done, task, commit, f"zenboard verify: {what}"))
+    text = proof_log(1, 1, done, task, commit, f"zenboard verify: {what}")
+    written = _write_proof(config, proof, text, unwritten)
     if not args.json:
-        _say(what, done, proof)
+        _say(what, done, proof, written)
     return done
 
 
-def _write_proof(config: ProjectConfig, proof: Path, text: str) -> None:
+def _write_proof(config: ProjectConfig, proof: Path, text: str, unwritten: list[Path]) -> bool:
+    """Write a proof log; a fault is one line on stderr (in `unwritten`), and the runs go on."""
+    import sys
+
     from zenboard import safefs
-    from zenboard.errors import InputError
+    from zenboard.textsafe import visible
 
     try:  # below the project: never through a link (`.zenflow -> ~` is refused)
         safefs.write_atomic(proof, text, config.root)
     except OSError as exc:
-        raise InputError(f"proof log not written: {safefs.describe(exc)}") from None
+        print(f"proof log not written: {visible(safefs.describe(exc))}", file=sys.stderr)
+        unwritten.append(proof)
+        return False
+    return True
 
 
-def _say(what: str, done: QuietRun, proof: Path) -> None:
+def _say(what: str, done: QuietRun, proof: Path, written: bool) -> None:
     """One line a run: its counts, wall time, exit code and proof log."""
     from zenboard.textsafe import visible
 
@@ -139,7 +168,8 @@ def _say(what: str, done: QuietRun, proof: Path) -> None:
         for o in ("passed", "failed", "error", "skipped")
     }
     said = ", ".join(f"{n} {o}" for o, n in counts.items() if n) or "no tests"
-    line = f"{what}: {said} in {done.wall:.1f}s (exit {done.exit_code}) -> {visible(str(proof))}"
+    where = visible(str(proof)) if written else "no proof log (not written)"
+    line = f"{what}: {said} in {done.wall:.1f}s (exit {done.exit_code}) -> {where}"
     print(line, flush=True)
 
 

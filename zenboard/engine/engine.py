@@ -7,6 +7,7 @@ builds from the events the engine puts into its `EventBuffer`.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import shutil
@@ -113,8 +114,11 @@ class Engine:
         try:
             self._staging_in_report_dir()
         except OSError as exc:
+            why = safefs.describe(exc)
+            if exc.errno == errno.EEXIST:  # made with its parents: a file stands there
+                why = f"{exc.filename}: exists and is not a directory"
             raise InputError(
-                f"report dir {self.report_dir}: cannot write reports there ({safefs.describe(exc)})"
+                f"report dir {self.report_dir}: cannot write reports there ({why})"
             ) from None
         checked: set[str | None] = set()
         for suite in suites:
@@ -335,9 +339,12 @@ class Engine:
     def _staging_in_report_dir(self) -> None:
         """Make the report dir and this run's staging dir (0700) in it, never through a link."""
         with safefs.open_dir(self.report_dir, self.report_root) as report_fd:
-            with contextlib.suppress(FileExistsError):
-                os.mkdir(self.staging_dir.name, 0o700, dir_fd=report_fd)
-            os.close(os.open(self.staging_dir.name, _PRIVATE_DIR, dir_fd=report_fd))
+            try:
+                with contextlib.suppress(FileExistsError):
+                    os.mkdir(self.staging_dir.name, 0o700, dir_fd=report_fd)
+                os.close(os.open(self.staging_dir.name, _PRIVATE_DIR, dir_fd=report_fd))
+            except OSError as exc:  # named as the report dir: the staging dir is zenboard's own
+                raise OSError(exc.errno, exc.strerror, str(self.report_dir)) from None
 
     def close(self) -> None:
         """Remove this engine's staging directory (after its reports were published) and stop

@@ -352,7 +352,7 @@ class SuiteRun:
                 return json.load(file)
         except OSError:
             return None
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested thousands deep
             self._report_damaged = True
             with contextlib.suppress(OSError):
                 self.command.report_file.unlink()

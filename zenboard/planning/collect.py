@@ -17,6 +17,7 @@ from pathlib import Path
 from zenboard import safefs
 from zenboard.config import SuiteConfig
 from zenboard.engine.commands.pytest import interpreter
+from zenboard.planning.inventory import pytest_reason
 from zenboard.wire import ENV_EVENTS
 
 COLLECT_TIMEOUT = 300
@@ -75,12 +76,9 @@ def _collect(suite: SuiteConfig, extra_env: dict[str, str] | None) -> Collected:
         except (OSError, subprocess.TimeoutExpired) as exc:
             return Collected((), "", f"collection of {suite.name} did not run: {exc}")
         if done.returncode not in (0, 5) or not out.is_file():
-            tail = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()][-1:]
+            why = pytest_reason(done)  # pytest's error line, not a plugin's warning after it
             return Collected(
-                (),
-                "",
-                f"collection of {suite.name} failed (exit {done.returncode}): "
-                f"{tail[0] if tail else 'no output'}",
+                (), "", f"collection of {suite.name} failed (exit {done.returncode}): {why}"
             )
         data = json.loads(out.read_text(encoding="utf-8"))
     return Collected(tuple(data["nodeids"]), str(data["rootdir"]))

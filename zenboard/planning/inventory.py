@@ -187,7 +187,8 @@ def take_inventory(
         except (OSError, subprocess.TimeoutExpired) as exc:
             return Inventory(error=f"pytest did not run: {exc}")
         if done.returncode not in (0, 5) or not out.is_file():
-            return Inventory(error=f"collection failed (exit {done.returncode}): {_why(done)}")
+            why = pytest_reason(done)
+            return Inventory(error=f"collection failed (exit {done.returncode}): {why}")
         try:
             data = json.loads(out.read_text(encoding="utf-8"))
             tests = {
@@ -199,7 +200,7 @@ def take_inventory(
             return Inventory(error=f"collection failed: unreadable inventory ({exc})")
 
 
-def _why(done: subprocess.CompletedProcess[str]) -> str:
+def pytest_reason(done: subprocess.CompletedProcess[str]) -> str:
     """pytest's words for why: the first `ERROR <file>` of its short summary with the last
     exception line (`E   ModuleNotFoundError: ...`), else its last line."""
     lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]

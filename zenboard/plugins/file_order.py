@@ -26,7 +26,7 @@ def file_weights() -> dict[str, float] | None:
     try:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     return {str(k): float(v) for k, v in data.items()} if isinstance(data, dict) else None
 

@@ -316,7 +316,7 @@ class CrashRewriter:
         try:
             with open(worker_file(self.folder, worker), encoding="utf-8") as file:
                 record = json.load(file)
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return ""
         seconds = record.get("seconds") if isinstance(record, dict) else None
         took = describe_seconds(seconds) if isinstance(seconds, int | float) else "its timeout"
@@ -332,7 +332,7 @@ class CrashRewriter:
             with open(path, encoding="utf-8") as file:
                 record = json.load(file)
             os.unlink(path)
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return  # a crash of another kind: xdist's own report stands
         if not isinstance(record, dict) or record.get("nodeid") != crashitem:
             return

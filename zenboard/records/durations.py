@@ -28,8 +28,10 @@ Durations = dict[str, dict[str, float]]
 def load(root: Path) -> Durations:
     """The project's durations, or {} when there is no file yet (plans then count tests)."""
     path = root / DURATIONS_FILE
-    if not path.is_file():
+    if not path.exists():
         return {}
+    if not path.is_file():  # a directory is not "no durations yet"
+        raise _unusable(path, "not a file")
     try:
         data = json.loads(path.read_bytes().decode("utf-8"))
     except OSError as exc:
@@ -38,6 +40,12 @@ def load(root: Path) -> Durations:
         raise _unusable(path, "not UTF-8 text") from None
     except ValueError as exc:
         raise _unusable(path, f"not JSON: {exc}") from None
+    except RecursionError:  # valid JSON nested deeper than Python reads
+        raise _unusable(path, "not JSON zenboard can read: nested too deeply") from None
+    version = data.get("version") if isinstance(data, dict) else None
+    if isinstance(data, dict) and (type(version) is not int or version != VERSION):
+        why = f"version {version!r}: this zenboard reads version {VERSION}"
+        raise OtherVersion(str(_unusable(path, f"{why} (a newer zenboard's? use that one)")))
     suites = data.get("suites") if isinstance(data, dict) else None
     if not isinstance(suites, dict) or not all(
         isinstance(tests, dict) and all(_seconds(v) for v in tests.values())
@@ -52,6 +60,10 @@ def _seconds(value: object) -> bool:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return False
     return math.isfinite(value) and value >= 0
+
+
+class OtherVersion(InputError):
+    """A durations file of another version: refused, and never rewritten as this one's."""
 
 
 def _unusable(path: Path, why: str) -> InputError:
@@ -108,23 +120,30 @@ def update(root: Path, fresh: Durations) -> Path | None:
 
 
 def load_or_empty(root: Path) -> Durations:
+    """The durations, or {} when the file is damaged (rewritten whole then); OtherVersion when
+    it is another zenboard's, which this one must not overwrite."""
     try:
         return load(root)
+    except OtherVersion:
+        raise
     except InputError:
         return {}
 
 
 def from_summary(report_dir: Path) -> Durations:
-    """Durations of the completed suites in a report dir's summary.json (a merged one, say)."""
+    """Durations of the completed suites in a report dir's summary.json (a merged one, say),
+    checked as `merge` checks its inputs: it is usually other CI jobs' work."""
+    from zenboard.records.merge import read_summary
+
     path = report_dir / "summary.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {
-            suite["name"]: {t["nodeid"]: round(float(t["duration"]), 6) for t in suite["tests"]}
-            for suite in data["suites"]
-            if suite.get("status") in ("passed", "failed")
-        }
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read it ({exc.strerror})") from None
-    except (ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"{path}: expected a zenboard summary ({exc})") from None
+    found: Durations = {}
+    for i, suite in enumerate(read_summary(path)["suites"]):
+        if suite["status"] not in ("passed", "failed"):
+            continue
+        for j, row in enumerate(suite["tests"]):
+            if not _seconds(row["duration"]):
+                where = f"suites[{i}] ({suite['name']}).tests[{j}].duration"
+                got = row["duration"]
+                raise InputError(f"{path}: {where}: expected seconds >= 0, got {got!r}")
+        found[suite["name"]] = {t["nodeid"]: round(float(t["duration"]), 6) for t in suite["tests"]}
+    return found

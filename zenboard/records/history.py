@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import os
 import sqlite3
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,6 +153,23 @@ _SIDE_FILES = ("", "-wal", "-shm", "-journal")
 """The database and the files SQLite opens beside it, by name: none may be a planted link."""
 
 
+def recorded(root: Path) -> bool:
+    """Whether anything stands where the history goes. Only nothing at all is "no history
+    yet": a directory or a FIFO there is refused by `History` as the one line it is."""
+    return os.path.lexists(root / HISTORY_FILE)
+
+
+def _check_file(path: Path) -> None:
+    """Refuse what is at `path` when it is not a regular file (SQLite's words would be vague)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(mode):
+        kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else None
+        raise HistoryUnusable(f"{path}: not a file ({kind or 'a special file'}): {_MOVE_ASIDE}")
+
+
 def unusable(path: Path, exc: BaseException) -> HistoryUnusable:
     """The one line for a history that failed with `exc` (SQLite's words made plain)."""
     if isinstance(exc, HistoryUnusable):
@@ -199,10 +217,11 @@ class History:
                 pass  # made, never through a link below the project
             for suffix in _SIDE_FILES:
                 safefs.check_no_links(self.path.with_name(self.path.name + suffix), root)
+            _check_file(self.path)
             self.conn = sqlite3.connect(
                 self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
             )
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, sqlite3.Error, HistoryUnusable) as exc:
             raise unusable(self.path, exc) from None
         try:
             self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

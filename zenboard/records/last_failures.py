@@ -13,7 +13,7 @@ from pathlib import Path
 
 from zenboard.errors import InputError
 from zenboard.model.events import FAILED_OUTCOMES
-from zenboard.records.merge import _read_json, check_summary
+from zenboard.records.merge import read_summary
 
 Selection = dict[str, tuple[tuple[str, ...], str]]
 """suite -> (node ids, pytest's rootdir) as `RunOptions.selection` takes it."""
@@ -24,7 +24,7 @@ def last_failures(report_dir: Path) -> Selection:
     path = report_dir / "summary.json"
     if not path.is_file():
         raise InputError(f"{path}: no last run to rerun the failures of (run zenboard run first)")
-    data = check_summary(path, _read_json(path))
+    data = read_summary(path)
     failed: Selection = {}
     for suite in data["suites"]:
         nodeids = tuple(

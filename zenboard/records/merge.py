@@ -136,6 +136,12 @@ def check_suite_name(path: Path, where: str, name: object) -> str:
     return name
 
 
+def read_summary(path: Path) -> dict[str, Any]:
+    """A summary.json read and checked as merge checks its inputs: another job's file, trusted
+    for nothing (one line naming the file and what is wrong, exit 2)."""
+    return check_summary(path, _read_json(path))
+
+
 def check_summary(path: Path, data: Any) -> dict[str, Any]:
     """`data` read from `path` is a summary.json merge can use; else one line and exit 2.
 

@@ -65,4 +65,6 @@ def after_run(
             durations.update(root, durations.from_state(state, full))
         except OSError as exc:
             problems.append(f"durations not written: {safefs.describe(exc)}")
+        except durations.OtherVersion as exc:
+            problems.append(f"durations not written: {exc}")
     return problems

@@ -40,13 +40,16 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _SHELL_VARIABLES = frozenset(
     {"ENV", "SHELLOPTS", "BASHOPTS", "PS0", "PS1", "PS2", "PS3", "PS4", "PROMPT_COMMAND", "IFS"}
     | {"CDPATH", "GLOBIGNORE", "HOME", "PATH", "HISTFILE"}
+    | {"PROMPT", "PROMPT2", "PROMPT3", "PROMPT4", "RPROMPT", "RPROMPT2", "RPS1", "RPS2"}
+    | {"SPROMPT", "PROMPT_EOL_MARK", "ZDOTDIR", "FPATH"}
     | {"NODE_OPTIONS", "NODE_PATH", "PERL5OPT", "PERL5LIB", "RUBYOPT", "GIT_SSH_COMMAND"}
     | {"PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTEST_DEBUG"}
     | {"PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"}
 )
-"""Besides the shell's own: variables that change what runs (`PYTEST_ADDOPTS=--co` runs no
-test, `PYTEST_PLUGINS` loads code). `PYTEST_WORKERS`, which only runner scripts read (pytest
-does not), stays allowed."""
+"""The shells' own (zsh's prompts too: under PROMPT_SUBST, which many zsh setups turn on, each
+prompt expands them anew), then variables that change what runs (`PYTEST_ADDOPTS=--co` runs
+no test, `PYTEST_PLUGINS` loads code). `PYTEST_WORKERS`, which only runner scripts read
+(pytest does not), stays allowed."""
 _LOADER_PREFIXES = ("BASH_", "LD_", "DYLD_", "PYTHON", "ZENBOARD_")
 """The loader's, Python's, and zenboard's own (its event pipe, its selection file)."""
 _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zenboard.config import ProjectConfig
+from zenboard.config import ProjectConfig, shown_key
 from zenboard.errors import ConfigError, InputError
 from zenboard.project.statedir import registry_dir
+from zenboard.tasks.envfile import is_shell_variable
 from zenboard.tasks.identity import Task
 from zenboard.tasks.registry import Claim, locked_registry
 from zenboard.words import plural
@@ -40,6 +41,11 @@ class PortsConfig:
     """True when the project has a `ports` table (the project has tasks)."""
 
 
+def port_variable(service: str) -> str:
+    """`postgres` -> `POSTGRES_PORT`: the variable a compose file reads the service's port from."""
+    return f"{service.upper().replace('-', '_')}_PORT"
+
+
 def ports_config(config: ProjectConfig) -> PortsConfig:
     """Read `[tool.zenboard.ports]` (or `[ports]` in zenboard.toml); errors name file and key."""
     where = config.source or config.root
@@ -61,15 +67,22 @@ def ports_config(config: ProjectConfig) -> PortsConfig:
         raise ConfigError(
             where, f"{prefix}.services", "a non-empty table of service = container port"
         )
+    variables: dict[str, str] = {}
     for name, port in services.items():
+        key = f"{prefix}.services.{shown_key(name)}"
         if not set(name) <= _SERVICE_NAME_CHARS or not name[:1].isalnum():
-            raise ConfigError(
-                where, f"{prefix}.services.{name}", "a service name of a-z, 0-9, '_' or '-'"
-            )
+            raise ConfigError(where, key, "a service name of a-z, 0-9, '_' or '-'")
         if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-            raise ConfigError(
-                where, f"{prefix}.services.{name}", f"a port number 1-65535, got {port!r}"
-            )
+            raise ConfigError(where, key, f"a port number 1-65535, got {port!r}")
+        # The variable goes into .env.task, every suite and `eval "$(zenboard ports --env)"`.
+        variable = port_variable(name)
+        if is_shell_variable(variable):
+            why = f"{variable} is a shell or loader variable"
+            raise ConfigError(where, key, f"a service whose port variable is its own ({why})")
+        if variable in variables:
+            why = f"{variable} is {variables[variable]}'s"
+            raise ConfigError(where, key, f"a service whose port variable is its own ({why})")
+        variables[variable] = name
     return PortsConfig(dict(services), configured=True)
 
 

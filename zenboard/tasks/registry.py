@@ -102,6 +102,8 @@ def _load(path: Path) -> Registry:
         raise _damaged(path, "not UTF-8 text") from None
     except ValueError as exc:
         raise _damaged(path, f"not JSON: {exc}") from None
+    except RecursionError:  # valid JSON nested deeper than Python reads
+        raise _damaged(path, "not JSON zenboard can read: nested too deeply") from None
     except _Damaged as exc:
         raise _damaged(path, str(exc)) from None
     return Registry(path, claims)
@@ -119,6 +121,12 @@ def _claims(data: object) -> dict[str, Claim]:
     tasks = data.get("tasks") if isinstance(data, dict) else None
     if not isinstance(tasks, dict):
         raise _Damaged('expected {"version": 1, "tasks": {...}}')
+    version = data.get("version") if isinstance(data, dict) else None
+    if type(version) is not int or version != REGISTRY_VERSION:  # never rewritten as ours
+        raise _Damaged(
+            f"version {version!r}: this zenboard reads version {REGISTRY_VERSION}"
+            " (a newer zenboard's? use that one)"
+        )
     claims = {}
     for task, raw in tasks.items():
         if not _TASK.fullmatch(task) or ".." in task:

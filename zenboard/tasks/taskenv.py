@@ -25,7 +25,7 @@ from zenboard.tasks.envfile import (
     write_env_file,
 )
 from zenboard.tasks.identity import Task, resolve_task
-from zenboard.tasks.ports import Allocation, allocate, ports_config
+from zenboard.tasks.ports import Allocation, allocate, port_variable, ports_config
 
 HEADER = (
     "Zenflow task environment, written by zenboard (`zenboard ports`).\n"
@@ -49,11 +49,6 @@ class TaskSetup:
     @property
     def env_file(self) -> Path:
         return self.task.env_file
-
-
-def port_variable(service: str) -> str:
-    """`postgres` -> `POSTGRES_PORT`: the variable a compose file reads the service's port from."""
-    return f"{service.upper().replace('-', '_')}_PORT"
 
 
 def read_existing(task: Task) -> EnvFile | None:

@@ -19,7 +19,8 @@ from typing import Any
 import yaml
 
 from zenboard.tasks.compose.files import find_compose_file
-from zenboard.tasks.taskenv import port_variable
+from zenboard.tasks.envfile import is_shell_variable
+from zenboard.tasks.ports import port_variable
 
 _SERVICE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 """The names `[tool.zenboard.ports]` accepts (tasks/ports.py)."""
@@ -94,6 +95,8 @@ def _services(path: Path, raw: dict[Any, Any]) -> ComposeServices:
             left_out.append((name, "no container port in ports: or expose:"))
         elif not _SERVICE_NAME.fullmatch(name):
             left_out.append((name, "zenboard's ports table takes a-z, 0-9, '_' and '-' only"))
+        elif is_shell_variable(port_variable(name)):
+            left_out.append((name, f"its variable {port_variable(name)} is a shell's or loader's"))
         elif port_variable(name) in variables:
             other = variables[port_variable(name)]
             left_out.append((name, f"its variable {port_variable(name)} is {other}'s"))

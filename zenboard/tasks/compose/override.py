@@ -13,7 +13,7 @@ from pathlib import Path
 from zenboard import safefs
 from zenboard.errors import InputError
 from zenboard.tasks.identity import Task
-from zenboard.tasks.taskenv import port_variable
+from zenboard.tasks.ports import port_variable
 
 OVERRIDE_NAME = "docker-compose.zenflow.yml"
 

@@ -61,7 +61,7 @@ class ProjectHistory:
     def load(self) -> HistoryView:
         """The flaky tests and the suite trends (an empty view when nothing was recorded)."""
         with self._lock:
-            if not (self.root / history.HISTORY_FILE).is_file():
+            if not history.recorded(self.root):
                 return HistoryView()
             with history.History(self.root) as db:
                 flaky = db.flaky_patterns(FLAKY_RUNS)  # flaky_tests() with the patterns

@@ -188,7 +188,7 @@ class SuiteCard(Widget, can_focus=True):
                 self._with_trend(
                     Text.assemble(("idle", render.status_style(s.status)), "  not run yet"), width
                 ),
-                Text(f"$ {command_preview(self.config)}", style="italic"),
+                literal(f"$ {command_preview(self.config)}", style="italic"),  # args: a file's
                 Text(render.worker_plan(self.config), style="dim"),
             ]
             return idle[:2] if self.compact else idle
