@@ -27,10 +27,11 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from zenboard.config import load_config
-    from zenboard.tasks.compose.lifecycle import ServicesFailed, take_down
+    from zenboard.tasks.compose.lifecycle import ServicesFailed, preflight, take_down
     from zenboard.tasks.taskenv import prepare_task
 
     config = load_config(args.project)
+    preflight(config)
     setup = prepare_task(config, args.task)
 
     def say(line: str) -> None:

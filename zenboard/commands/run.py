@@ -83,9 +83,10 @@ def services_up(config: ProjectConfig, task: str | None) -> dict[str, str] | Non
     they could not be started (the one line is on stderr)."""
     import sys
 
-    from zenboard.tasks.compose.lifecycle import ServicesFailed, bring_up
+    from zenboard.tasks.compose.lifecycle import ServicesFailed, bring_up, preflight
     from zenboard.tasks.taskenv import prepare_task
 
+    preflight(config)
     setup = prepare_task(config, task)
     try:
         bring_up(config, setup, (), None, lambda line: print(line, flush=True))

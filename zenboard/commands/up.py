@@ -39,11 +39,12 @@ def run(args: argparse.Namespace) -> int:
 
     from zenboard.config import load_config
     from zenboard.tasks.compose.files import compose_settings
-    from zenboard.tasks.compose.lifecycle import ServicesFailed, bring_up
+    from zenboard.tasks.compose.lifecycle import ServicesFailed, bring_up, preflight
     from zenboard.tasks.taskenv import prepare_task
 
     config = load_config(args.project)
     timeout = args.timeout if args.timeout is not None else compose_settings(config).timeout
+    preflight(config)
     setup = prepare_task(config, args.task)
 
     def say(line: str) -> None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from zenboard.config import ProjectConfig
 from zenboard.errors import InputError
+from zenboard.tasks.compose.discovery import find_compose
+from zenboard.tasks.compose.files import compose_files
 from zenboard.tasks.compose.health import (
     ServiceState,
     failure_line,
@@ -48,6 +50,16 @@ def require_docker() -> None:
         connect(host).close()
     except Exception as exc:
         raise InputError(f"docker unavailable: {describe_error(exc, host)}") from None
+
+
+def preflight(config: ProjectConfig) -> None:
+    """The checks that need no task: an engine, a usable Compose, a compose file (InputError).
+
+    Run before the task's ports are claimed and its `.env.task` written, so bad input leaves
+    the project and the port registry as they were."""
+    require_docker()
+    find_compose()
+    compose_files(config)
 
 
 def prepare(config: ProjectConfig, setup: TaskSetup, services: Sequence[str] = ()) -> TaskCompose:
