@@ -102,7 +102,9 @@ def container_lines(snapshot: ContainerSnapshot) -> list[str]:
         return [f"  no containers with label com.docker.compose.project={snapshot.project}"]
     lines = []
     for c in snapshot.containers:
-        ports = ",".join(f"{p.host_port}->{p.container_port}" for p in c.ports) or "-"
+        # One entry per mapping: Docker publishes a port on IPv4 and IPv6 alike (two bindings).
+        mappings = dict.fromkeys(f"{p.host_port}->{p.container_port}" for p in c.ports)
+        ports = ",".join(mappings) or "-"
         health = c.health if c.health != "unhealthy" else f"UNHEALTHY x{c.failing_streak}"
         mismatch = " (NOT the assigned ports)" if c.ports_ok is False else ""
         line = (

@@ -149,6 +149,10 @@ class ContainersPanel(InfraPanel):
             self.post_message(self.ServiceChosen(verb, self.selected))
 
 
+STOPPED = frozenset({"created", "exited", "dead"})
+"""States in which a container publishes no port: its configured bindings prove nothing."""
+
+
 def _cells(service: str, c: ContainerRow | None) -> tuple[Text, ...]:
     """One row: the service, then its container's state, health, streak, restarts, ports."""
     name = literal(service, style="bold")
@@ -159,7 +163,7 @@ def _cells(service: str, c: ContainerRow | None) -> tuple[Text, ...]:
     streak = Text(f"{c.failing_streak}✗" if c.failing_streak else "", style="red")
     restarts = Text(f"↻{c.restarts}", style="yellow" if c.restarts else "dim")
     ports = Text("ports ")
-    if c.ports_ok is None:  # the task assigned this container no port: nothing to check
+    if c.ports_ok is None or c.state in STOPPED:  # nothing assigned, or nothing published now
         ports.append("—", style="dim")
     else:
         ports.append("ok" if c.ports_ok else "WRONG", style="green" if c.ports_ok else "bold red")
