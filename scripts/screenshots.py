@@ -2,11 +2,12 @@
 
     .venv/bin/python scripts/screenshots.py [--out screenshots] [--size 160x45]
 
-It copies the demo to a temporary directory (with the e2e suite's npm packages, as `zenboard
-demo` does) and gives it a history: `zenboard run --ci` a few times (`--history-runs`, default
-3), more (up to 8) until the demo's flaky test has both passed and failed, so the cards show
-duration trends and that test its flaky badge. Then it opens the app headless (Textual's Pilot)
-with real suite runs, and saves what the app itself draws (`App.save_screenshot`) at four
+It copies the demo to a temporary directory (with the e2e suite's npm packages) and makes the
+copy its own task with its Compose services up, as `zenboard demo` does (without Docker the
+panels say why). It gives the copy a history: `zenboard run --ci` a few times (`--history-runs`,
+default 3), more (up to 8) until the demo's flaky test has both passed and failed, so the cards
+show duration trends and that test its flaky badge. Then it opens the app headless (Textual's
+Pilot) with real suite runs, and saves what the app itself draws (`App.save_screenshot`) at four
 moments: running (a third of the tests done), failures (all suites ended and the launch
 recorded, the test list focused), details (enter on the first failure) and history (the list
 filtered to the flaky test, with its badge). Timings on screen are whatever the runs took.
@@ -16,15 +17,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from zenboard.commands.demo import copy_demo
+from zenboard.commands.demo import _give_back_ports, _services_up, _take_down, copy_demo, demo_task
+from zenboard.config import load_config
 from zenboard.onboarding.npm_setup import prepare_demo_e2e
 from zenboard.records.history import History
+from zenboard.tasks.identity import ENV_VAR
 from zenboard.ui.app import ZenboardApp
 from zenboard.ui.launcher import make_app
 
@@ -50,7 +54,7 @@ def flaky_known(project: Path) -> bool:
         return any("flaky" in nodeid for _suite, nodeid in db.flaky_tests())
 
 
-def seed_history(project: Path, runs: int) -> int:
+def seed_history(project: Path, runs: int, env: dict[str, str]) -> int:
     """Real headless runs, until the demo's flaky test has a mixed history; returns how many."""
     done = 0
     while done < runs or (done < MAX_HISTORY_RUNS and not flaky_known(project)):
@@ -59,6 +63,7 @@ def seed_history(project: Path, runs: int) -> int:
             cwd=project,
             stdout=subprocess.DEVNULL,
             check=False,
+            env=env,
         )
         done += 1
         print(f"history: run {done} recorded")
@@ -69,8 +74,21 @@ async def shoot(out: Path, size: tuple[int, int], history_runs: int) -> None:
     project = copy_demo(Path(tempfile.mkdtemp(prefix="zenboard-shots-")) / "gradebook")
     for line in prepare_demo_e2e(project):  # as `zenboard demo` does: npm packages for e2e
         print(line)
-    seeded = seed_history(project, history_runs)
-    app = make_app(project, run_at_start=True)
+    task = demo_task(project)
+    try:
+        _services_up(load_config(project), task, print)
+        env = {**os.environ, ENV_VAR: task}
+        seeded = seed_history(project, history_runs, env)
+        await _shoot_app(project, task, out, size, seeded)
+    finally:
+        _take_down(project, task, print)
+        _give_back_ports(project, print)
+
+
+async def _shoot_app(
+    project: Path, task: str, out: Path, size: tuple[int, int], seeded: int
+) -> None:
+    app = make_app(project, run_at_start=True, task=task, up=True)
     out.mkdir(parents=True, exist_ok=True)
     async with app.run_test(size=size) as pilot:
         deadline = time.monotonic() + DEADLINE
