@@ -105,7 +105,9 @@ def final_table(state: RunState, now: float) -> list[str]:
     for suite in state.suites.values():
         if not suite.runs:
             continue
-        time_cell = f"{suite.duration(now):.1f}s"
+        # A suite that never started (its `needs` timed out) spent its time waiting.
+        seconds = suite.duration(now) if suite.started_at is not None else suite.waited
+        time_cell = f"{seconds:.1f}s"
         lines.append(
             _row(
                 suite.name,
@@ -122,6 +124,8 @@ def final_table(state: RunState, now: float) -> list[str]:
                 mark = f"(for {worker.replaces})"
             if worker.restarts:
                 mark = f"restarts={worker.restarts}"
+            if not (worker.done or mark):
+                continue  # a lane that got no test (an empty suite's, or more workers than tests)
             lines.append(_row("", worker.id, mark, worker.done, *_outcome_cells(worker.counts)))
         for nodeid, _ in suite.collect_errors:
             lines.append(f"{indent} collection error: {nodeid}")
