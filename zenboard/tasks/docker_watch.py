@@ -82,6 +82,31 @@ def probe(project: str, expected: ExpectedPorts, host: str | None = None) -> Con
     return ContainerSnapshot(project, DockerStatus(True), _ordered(views))
 
 
+def probe_many(
+    projects: dict[str, ExpectedPorts], host: str | None = None
+) -> dict[str, ContainerSnapshot]:
+    """`probe` for several projects over one connection (`zenboard tasks`); never raises."""
+    host = host or default_host()
+    try:
+        client = connect(host)
+    except Exception as exc:
+        down = DockerStatus(False, describe_error(exc, host))
+        return {project: ContainerSnapshot(project, down) for project in projects}
+    snapshots: dict[str, ContainerSnapshot] = {}
+    try:
+        for project, expected in projects.items():
+            try:
+                views = read_project(client, project, expected)
+            except Exception as exc:
+                down = DockerStatus(False, describe_error(exc, host))
+                snapshots[project] = ContainerSnapshot(project, down)
+            else:
+                snapshots[project] = ContainerSnapshot(project, DockerStatus(True), _ordered(views))
+    finally:
+        client.close()
+    return snapshots
+
+
 def last_log_lines(container_id: str, count: int, host: str | None = None) -> list[str]:
     """The container's last `count` non-empty log lines (stdout and stderr); [] when unreadable.
 
