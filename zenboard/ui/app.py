@@ -564,6 +564,11 @@ class ZenboardApp(App[int], ServiceActions):
         self.header.watch_note = f"watching {watched}"
         self.say(f"watch mode on: watching {watched}", title="watch", timeout=3)
 
+    def action_tasks(self) -> None:
+        from zenboard.ui.screens.tasks import TasksScreen
+
+        self.push_screen(TasksScreen(self.session.config))
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 

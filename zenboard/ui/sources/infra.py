@@ -38,6 +38,8 @@ class ContainerRow:
     restarts: int = 0
     ports_ok: bool | None = None
     """Published ports match the task's assignment (None: nothing to check)."""
+    id: str = ""
+    """Docker's container id, for its logs ("" in fixed test data: no logs)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -111,6 +111,7 @@ class TaskInfra:
                 failing_streak=c.failing_streak,
                 restarts=c.restarts,
                 ports_ok=c.ports_ok,
+                id=c.id,
             )
             for c in snap.containers
         )
