@@ -26,6 +26,7 @@ from zenboard.tasks.containers import (
     describe_error,
     view_from_inspect,
 )
+from zenboard.tasks.service_events import ServiceEventLog, from_docker
 
 QUIET_ACTIONS = ("exec_create", "exec_start", "attach", "top", "resize", "export", "commit", "copy")
 
@@ -170,6 +171,9 @@ class ContainerWatcher:
         )
         self.last_event_ns = 0
         """Daemon timestamp (ns) of the last event handled (for latency figures)."""
+        self.events = ServiceEventLog()
+        """What the containers did and when (health flips, restarts, exits): see
+        `service_events`, for the window of a failing test."""
 
     def start(self) -> ContainerWatcher:
         self._thread.start()
@@ -251,6 +255,9 @@ class ContainerWatcher:
             self._on_event(client, event)
 
     def _on_event(self, client: Any, event: dict[str, Any]) -> None:
+        kept = from_docker(event)
+        if kept is not None:
+            self.events.add(kept)
         action = str(event.get("Action") or event.get("status") or "")
         container_id = str(event.get("id") or (event.get("Actor") or {}).get("ID") or "")
         if not container_id or action.startswith(QUIET_ACTIONS):

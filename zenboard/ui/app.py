@@ -520,7 +520,10 @@ class ZenboardApp(App[int], ServiceActions):
         test, pattern = self.details_source(suite, nodeid)
         if test is not None:
             source = partial(self.details_source, suite, nodeid)
-            self.push_screen(TestDetailsScreen(suite, test, pattern, source=source))
+            screen = TestDetailsScreen(
+                suite, test, pattern, source=source, beside=self.infra.beside
+            )
+            self.push_screen(screen)
 
     def details_source(self, suite: str, nodeid: str) -> tuple[TestResult | None, str | None]:
         """The test's record now (None while it runs again) and its flaky pattern, if any."""
