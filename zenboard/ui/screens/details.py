@@ -137,7 +137,9 @@ class TestDetailsScreen(ScrollingModal):
         with VerticalScroll(id="details-body") as body:
             body.border_title = f"{self.suite}: details"
             yield Static(details_text(self.suite, self.test, self.flaky_pattern), id="details-text")
-            yield Static(Text(), id="details-services")
+            services = Static(Text(), id="details-services")
+            services.display = False  # shown once there is something to say (a failure's)
+            yield services
         yield Footer()
 
     def on_mount(self) -> None:
@@ -165,6 +167,7 @@ class TestDetailsScreen(ScrollingModal):
         self.services = found
         for static in self.query("#details-services").results(Static):
             static.update(services_text(found))
+            static.display = True
 
     def follow(self) -> None:
         """Show the test's newest record: `running again…` while it has none, then the new one."""
@@ -183,7 +186,9 @@ class TestDetailsScreen(ScrollingModal):
         self.query_one("#details-text", Static).update(details_text(self.suite, test, pattern))
         if renewed:
             self.services = None
-            self.query_one("#details-services", Static).update(Text())
+            services = self.query_one("#details-services", Static)
+            services.update(Text())
+            services.display = False
             self.read_services()
 
     def note(self, text: str) -> None:
