@@ -272,6 +272,8 @@ def test_docs_keys_lists_every_key_and_id_of_the_table() -> None:
         "containers": "## In the containers panel",
         "filter box": "## In the filter box",
         "details": "## In a test's details",
+        "logs": "## In a service's logs",
+        "tasks": "## In the tasks screen",
         "help": "## In the help",
     }
     by_where = sections(doc, {**headings, "end": "## Ids and the palette"})

@@ -76,6 +76,7 @@ async def test_the_containers_panel_starts_stops_and_restarts_a_service(
             "Start service web",
             "Stop service web",
             "Restart service web",
+            "Show logs of service web",  # it has a container (stopped: its logs stay)
             "Stop and remove the task's services",
         ]
         app.action_services_down()

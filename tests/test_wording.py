@@ -174,6 +174,7 @@ HELP_SAYS = {
     "init": ["pyproject.toml", "zenboard.toml", ".gitignore", "without tests gets nothing written"],
     "ports": ["Claims the task's ports in the port registry", ".env.task", "--release"],
     "status": ["claims the task's ports", ".env.task", "claims nothing and writes nothing"],
+    "tasks": ["Writes nothing and claims nothing", "summary.json", "Stale claims"],
     "compose-template": ["docker-compose.zenflow.yml", "claims the task's ports", ".env.task"],
     "up": ["Claims the task's ports", ".env.task", "docker-compose.zenflow.yml", "zenboard down"],
     "down": [".env.task", "removes the task's containers", "volumes with --volumes"],

@@ -24,6 +24,7 @@ COMMANDS: tuple[str, ...] = (
     "launch",
     "ports",
     "status",
+    "tasks",
     "up",
     "down",
     "compose_template",

@@ -93,10 +93,12 @@ class LineDecoder:
 
 
 def stamp_arrival(events: list[ev.Event], now: float) -> list[ev.Event]:
-    """`events` with each `TestStarted` stamped with `now`, its arrival: the lanes' elapsed
-    time counts from zenboard's own clock, never from a time a test process wrote."""
+    """`events` with each `TestStarted` and `TestFinished` stamped with `now`, its arrival: the
+    lanes' elapsed time and a test's window count from zenboard's own clock, never from a time
+    a test process wrote."""
     return [
-        dataclasses.replace(e, time=now) if isinstance(e, ev.TestStarted) else e for e in events
+        dataclasses.replace(e, time=now) if isinstance(e, ev.TestStarted | ev.TestFinished) else e
+        for e in events
     ]
 
 

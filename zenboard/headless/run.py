@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from zenboard import safefs
 from zenboard.config import ProjectConfig, SuiteConfig
@@ -30,6 +30,9 @@ from zenboard.model.timing import slow_tests
 from zenboard.textsafe import visible
 from zenboard.wire import TIMED_OUT, cut
 from zenboard.words import plural
+
+if TYPE_CHECKING:
+    from zenboard.tasks.docker_watch import ContainerWatcher
 
 PROGRESS_INTERVAL_CI = 1.0
 PROGRESS_INTERVAL_TTY = 0.5
@@ -260,6 +263,17 @@ class HeadlessRun:
 
     def run(self) -> int:
         self.engine.check(self.suites)
+        from zenboard.headless.failure_services import watch_services
+
+        env = self.options.extra_env or {}
+        services = watch_services(env.get("COMPOSE_PROJECT_NAME"))
+        try:
+            return self._run(services)
+        finally:
+            if services is not None:
+                services.close()
+
+    def _run(self, services: ContainerWatcher | None) -> int:
         with self.interruptible():
             for suite in self.suites:
                 nodeids, rootdir = self.selection.get(suite.name, ((), ""))
@@ -280,6 +294,11 @@ class HeadlessRun:
         self.print_progress(final=True)
         for line in final_table(self.state, now):
             self.print(line)
+        if services is not None:
+            from zenboard.headless.failure_services import failure_service_lines
+
+            for line in failure_service_lines(self.state, services):
+                self.print(line)
         self._explain_empty_suites()
         for line in quarantine_lines(self.config, self.state, self._whole_project()):
             self.print(line)

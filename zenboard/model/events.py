@@ -93,6 +93,9 @@ class TestFinished:
     """The test's record in pytest-json-report's per-test shape (failure text may be cut)."""
     attempts: int = 1
     """How many times the test ran (more than 1: it was retried; see `TestRetried`)."""
+    time: float | None = None
+    """When zenboard learnt the test ended (wall clock, stamped on arrival as `TestStarted`'s):
+    with its start, the window a failure's service events are looked for in."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,6 +87,7 @@ def _launched(suite: SuiteState, event: ev.SuiteLaunched) -> None:
     suite.finished_this_run = set()
     suite.collected_ids = {}
     suite.started = {}
+    suite.started_times = {}
     suite.not_run = []
     suite.interrupted = []
     suite.corrected = 0
@@ -122,6 +123,8 @@ def _test_started(suite: SuiteState, event: ev.TestStarted) -> None:
     if event.nodeid in suite.finished_this_run:
         return
     suite.started[event.nodeid] = event.worker
+    if event.time is not None:
+        suite.started_times[event.nodeid] = event.time
     worker = _worker(suite, event.worker)
     worker.current = event.nodeid
     worker.current_since = event.time
@@ -152,6 +155,8 @@ def _test_finished(suite: SuiteState, event: ev.TestFinished) -> None:
             record=event.record,
             attempts=max(event.attempts, len(failed) + 1),
             failed_attempts=tuple(failed),
+            started_at=suite.started_times.pop(event.nodeid, None),
+            finished_at=event.time,
         ),
     )
 

@@ -80,6 +80,10 @@ class TestResult:
     """The records of its failed attempts before the last (JUnit's `flakyFailure`s)."""
     quarantined: bool = False
     """The project quarantined it: it runs and is reported, its failure fails nothing."""
+    started_at: float | None = None
+    """When zenboard learnt it started (wall clock; None when unknown)."""
+    finished_at: float | None = None
+    """When zenboard learnt it ended (wall clock; None when unknown)."""
 
     @property
     def failed(self) -> bool:
@@ -187,6 +191,8 @@ class SuiteState:
     finished_this_run: set[str] = field(default_factory=set, repr=False)
     collected_ids: dict[str, None] = field(default_factory=dict, repr=False)
     """This run's collected node ids, in order (an ordered set)."""
+    started_times: dict[str, float] = field(default_factory=dict, repr=False)
+    """node id -> when it started (wall clock), for tests of this run with no result yet."""
     started: dict[str, str] = field(default_factory=dict, repr=False)
     """node id -> worker, for tests of this run that started and have no result yet."""
     not_run: list[str] = field(default_factory=list)

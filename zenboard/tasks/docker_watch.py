@@ -26,6 +26,7 @@ from zenboard.tasks.containers import (
     describe_error,
     view_from_inspect,
 )
+from zenboard.tasks.service_events import ServiceEventLog, from_docker
 
 QUIET_ACTIONS = ("exec_create", "exec_start", "attach", "top", "resize", "export", "commit", "copy")
 
@@ -80,6 +81,31 @@ def probe(project: str, expected: ExpectedPorts, host: str | None = None) -> Con
     finally:
         client.close()
     return ContainerSnapshot(project, DockerStatus(True), _ordered(views))
+
+
+def probe_many(
+    projects: dict[str, ExpectedPorts], host: str | None = None
+) -> dict[str, ContainerSnapshot]:
+    """`probe` for several projects over one connection (`zenboard tasks`); never raises."""
+    host = host or default_host()
+    try:
+        client = connect(host)
+    except Exception as exc:
+        down = DockerStatus(False, describe_error(exc, host))
+        return {project: ContainerSnapshot(project, down) for project in projects}
+    snapshots: dict[str, ContainerSnapshot] = {}
+    try:
+        for project, expected in projects.items():
+            try:
+                views = read_project(client, project, expected)
+            except Exception as exc:
+                down = DockerStatus(False, describe_error(exc, host))
+                snapshots[project] = ContainerSnapshot(project, down)
+            else:
+                snapshots[project] = ContainerSnapshot(project, DockerStatus(True), _ordered(views))
+    finally:
+        client.close()
+    return snapshots
 
 
 def last_log_lines(container_id: str, count: int, host: str | None = None) -> list[str]:
@@ -145,6 +171,9 @@ class ContainerWatcher:
         )
         self.last_event_ns = 0
         """Daemon timestamp (ns) of the last event handled (for latency figures)."""
+        self.events = ServiceEventLog()
+        """What the containers did and when (health flips, restarts, exits): see
+        `service_events`, for the window of a failing test."""
 
     def start(self) -> ContainerWatcher:
         self._thread.start()
@@ -226,6 +255,9 @@ class ContainerWatcher:
             self._on_event(client, event)
 
     def _on_event(self, client: Any, event: dict[str, Any]) -> None:
+        kept = from_docker(event)
+        if kept is not None:
+            self.events.add(kept)
         action = str(event.get("Action") or event.get("status") or "")
         container_id = str(event.get("id") or (event.get("Actor") or {}).get("ID") or "")
         if not container_id or action.startswith(QUIET_ACTIONS):

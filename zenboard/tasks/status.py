@@ -28,9 +28,16 @@ def expected_ports(setup: TaskSetup) -> ExpectedPorts:
 
 def port_states(setup: TaskSetup, snapshot: ContainerSnapshot | None) -> dict[str, str]:
     """Service -> free | task | conflict | in-use."""
+    return claimed_port_states(setup.allocation.ports, snapshot)
+
+
+def claimed_port_states(
+    ports: dict[str, int], snapshot: ContainerSnapshot | None
+) -> dict[str, str]:
+    """Service -> free | task | conflict | in-use, for any task's claimed ports (`tasks`)."""
     held_by_task = snapshot.host_ports() if snapshot is not None else set()
     states: dict[str, str] = {}
-    for service, port in setup.allocation.ports.items():
+    for service, port in ports.items():
         if port_is_free(port):
             states[service] = "free"
         elif port in held_by_task:

@@ -520,7 +520,10 @@ class ZenboardApp(App[int], ServiceActions):
         test, pattern = self.details_source(suite, nodeid)
         if test is not None:
             source = partial(self.details_source, suite, nodeid)
-            self.push_screen(TestDetailsScreen(suite, test, pattern, source=source))
+            screen = TestDetailsScreen(
+                suite, test, pattern, source=source, beside=self.infra.beside
+            )
+            self.push_screen(screen)
 
     def details_source(self, suite: str, nodeid: str) -> tuple[TestResult | None, str | None]:
         """The test's record now (None while it runs again) and its flaky pattern, if any."""
@@ -563,6 +566,11 @@ class ZenboardApp(App[int], ServiceActions):
             return
         self.header.watch_note = f"watching {watched}"
         self.say(f"watch mode on: watching {watched}", title="watch", timeout=3)
+
+    def action_tasks(self) -> None:
+        from zenboard.ui.screens.tasks import TasksScreen
+
+        self.push_screen(TasksScreen(self.session.config))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from textual.binding import Binding
 from textual.keys import format_key
 
-WHERE = ("dashboard", "test list", "containers", "filter box", "details", "help")
+WHERE = ("dashboard", "test list", "containers", "filter box", "details", "logs", "tasks", "help")
 """The help screen's sections, in order."""
 
 
@@ -116,6 +116,15 @@ KEYS: tuple[Key, ...] = (
         title="Start the task's services",
     ),
     Key(
+        "T",
+        "tasks",
+        "Tasks",
+        "every task of the repository: worktree, ports, containers, last run",
+        "tasks",
+        show=False,
+        title="Show every task of the repository",
+    ),
+    Key(
         "tab",
         "next_pane",
         "Pane",
@@ -169,6 +178,14 @@ KEYS: tuple[Key, ...] = (
         "containers.restart",
         where="containers",
     ),
+    Key(
+        "l",
+        "logs",
+        "Logs",
+        "the selected service's logs: the last lines, then live",
+        "containers.logs",
+        where="containers",
+    ),
     Key("j,down", "cursor(1)", "Down", "next service", "containers.down", "containers", show=False),
     Key("k,up", "cursor(-1)", "Up", "previous service", "containers.up", "containers", show=False),
     _widget("enter", "apply the filter", "filter box"),
@@ -190,6 +207,10 @@ KEYS: tuple[Key, ...] = (
         where="details",
     ),
     *_scrolling("details"),
+    Key("escape,q", "dismiss", "Back", "back (the live logs stop)", "logs.back", where="logs"),
+    *_scrolling("logs"),
+    Key("escape,q", "dismiss", "Back", "back to the dashboard", "tasks.back", where="tasks"),
+    *_scrolling("tasks"),
     Key("escape,q,?", "dismiss", "Close", "close this help", "help.close", where="help"),
     *_scrolling("help"),
 )

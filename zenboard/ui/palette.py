@@ -23,6 +23,8 @@ PER_SERVICE = (
     ("Restart service {service}", "restart", "docker compose restart for this service"),
 )
 """Title, verb and help of each service's own commands (the task's Compose services)."""
+LOGS_TITLE = "Show logs of service {service}"
+LOGS_HELP = "its container's last lines, then live"
 SERVICES_DOWN = (
     "Stop and remove the task's services",
     "services_down",
@@ -40,12 +42,16 @@ def suite_commands(suite: str) -> list[tuple[str, str, str]]:
     ]
 
 
-def service_commands(service: str) -> list[tuple[str, str, str]]:
-    """`PER_SERVICE` for one service: title, action string (`run_action`) and help."""
-    return [
+def service_commands(service: str, has_container: bool = False) -> list[tuple[str, str, str]]:
+    """`PER_SERVICE` for one service (and its logs when it has a container): title, action
+    string (`run_action`) and help."""
+    commands = [
         (title.format(service=service), f"service_named({verb!r}, {service!r})", help_text)
         for title, verb, help_text in PER_SERVICE
     ]
+    if has_container:
+        commands.append((LOGS_TITLE.format(service=service), f"logs_named({service!r})", LOGS_HELP))
+    return commands
 
 
 class OrderedCommands(Provider):

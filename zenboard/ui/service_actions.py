@@ -17,6 +17,7 @@ from zenboard.ui.widgets.infra_panels import ContainersPanel
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
+    from textual.screen import Screen
 
     from zenboard.ui.sources.infra import InfraSource
 
@@ -53,6 +54,8 @@ class ServiceActions:
 
         def post_message(self, message: Message) -> bool: ...
 
+        def push_screen(self, screen: Screen[None]) -> object: ...
+
     def known_services(self) -> list[str]:
         """The task's services as the panel knows them: the compose files', then containers'."""
         snap = self.infra.snapshot()
@@ -62,8 +65,9 @@ class ServiceActions:
         """The palette's service commands: each service's, then taking them all down."""
         if not self.infra.snapshot().has_tasks:
             return
+        with_container = {c.service for c in self.infra.snapshot().containers if c.id}
         for service in self.known_services():
-            yield from service_commands(service)
+            yield from service_commands(service, service in with_container)
         yield SERVICES_DOWN
 
     def command_services(self, verb: str, service: str | None) -> None:
@@ -82,6 +86,22 @@ class ServiceActions:
 
     def on_containers_panel_service_chosen(self, message: ContainersPanel.ServiceChosen) -> None:
         self.command_services(message.verb, message.service)
+
+    def on_containers_panel_logs_chosen(self, message: ContainersPanel.LogsChosen) -> None:
+        self.show_logs(message.service, message.container_id)
+
+    def action_logs_named(self, service: str) -> None:
+        found = [c for c in self.infra.snapshot().containers if c.service == service and c.id]
+        if not found:
+            self.say(f"{service} has no container: no logs", title="logs", severity="warning")
+            return
+        self.show_logs(service, found[0].id)
+
+    def show_logs(self, service: str, container_id: str) -> None:
+        from zenboard.tasks.container_logs import LogFollower
+        from zenboard.ui.screens.logs import LogsScreen
+
+        self.push_screen(LogsScreen(service, LogFollower(container_id)))
 
     def action_services_up(self) -> None:
         self.command_services("up", None)

@@ -28,6 +28,8 @@ TITLES = {
     "containers": "In the containers panel",
     "filter box": "In the filter box",
     "details": "In a test's details",
+    "logs": "In a service's logs",
+    "tasks": "In the tasks screen",
     "help": "In this help",
 }
 

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 
 
 class ScrollingModal(ModalScreen[None]):
     BODY_ID: ClassVar[str] = "body"
-    """The id of the screen's `VerticalScroll`."""
+    """The id of the screen's scrolling body."""
 
     def action_scroll(self, direction: str) -> None:
-        body = self.query_one(f"#{self.BODY_ID}", VerticalScroll)
+        body = self.query_one(f"#{self.BODY_ID}")  # a VerticalScroll, or a LineView (logs)
         if direction == "down":
             body.scroll_down(animate=False)
         else:

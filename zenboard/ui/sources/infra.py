@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from zenboard.tasks.beside import Beside
+
 Done = Callable[[str, bool], None]
 """How a service command reports its end: a one-line message, and whether it succeeded."""
 NO_SERVICES = (
@@ -38,6 +40,8 @@ class ContainerRow:
     restarts: int = 0
     ports_ok: bool | None = None
     """Published ports match the task's assignment (None: nothing to check)."""
+    id: str = ""
+    """Docker's container id, for its logs ("" in fixed test data: no logs)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +66,10 @@ class InfraSource(Protocol):
 
     def close(self) -> None: ...
 
+    def beside(self, since: float, until: float) -> Beside | None:
+        """What the task's containers did and logged in [since, until] (blocks on Docker: call
+        it off the UI thread); None without task services."""
+
     def control(self, verb: str, service: str | None, done: Done) -> None:
         """Run a service command (`up`, `start`, `stop`, `restart`, `down`) off the UI thread;
         `done` is called (from another thread) with its outcome."""
@@ -80,6 +88,9 @@ class StaticInfra:
         self._snapshot = snapshot
 
     def close(self) -> None:
+        return None
+
+    def beside(self, since: float, until: float) -> Beside | None:
         return None
 
     def control(self, verb: str, service: str | None, done: Done) -> None:

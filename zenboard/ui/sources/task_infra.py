@@ -14,6 +14,7 @@ import time
 
 from zenboard.config import ProjectConfig
 from zenboard.errors import InputError
+from zenboard.tasks.beside import Beside, beside
 from zenboard.tasks.compose.lifecycle import ServicesFailed, control, prepare
 from zenboard.tasks.compose.project import TaskCompose
 from zenboard.tasks.docker_watch import ContainerWatcher
@@ -93,6 +94,9 @@ class TaskInfra:
         if not self._commander.submit(command):
             done("closing: no more service commands", False)
 
+    def beside(self, since: float, until: float) -> Beside | None:
+        return beside(self.watcher, since, until)
+
     def snapshot(self) -> InfraSnapshot:
         snap = self.watcher.snapshot()
         now = time.monotonic()
@@ -111,6 +115,7 @@ class TaskInfra:
                 failing_streak=c.failing_streak,
                 restarts=c.restarts,
                 ports_ok=c.ports_ok,
+                id=c.id,
             )
             for c in snap.containers
         )

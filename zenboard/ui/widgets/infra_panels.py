@@ -9,7 +9,8 @@ frame (`-empty`); a project without tasks has neither (see `nothing_to_show`). E
 `Text` with its control characters spelled out (labels come from containers).
 
 The containers panel takes the focus (tab, or a click): a cursor picks a service, and its keys
-(`keys.py`, "containers") ask the app to start, stop or restart it (`ServiceChosen`).
+(`keys.py`, "containers") ask the app to start, stop or restart it (`ServiceChosen`), or to
+show its logs (`LogsChosen`).
 """
 
 from __future__ import annotations
@@ -70,6 +71,14 @@ class PortsPanel(InfraPanel):
 class ContainersPanel(InfraPanel):
     BINDINGS: ClassVar[list[BindingType]] = list(bindings("containers"))
     can_focus = True
+
+    class LogsChosen(Message):
+        """`l` on a service: show its container's logs."""
+
+        def __init__(self, service: str, container_id: str) -> None:
+            super().__init__()
+            self.service = service
+            self.container_id = container_id
 
     class ServiceChosen(Message):
         """A service command was chosen on the panel: `start`, `stop` or `restart`."""
@@ -143,6 +152,14 @@ class ContainersPanel(InfraPanel):
         if self.rows:
             self.cursor = (self.cursor + step) % len(self.rows)
             self._draw()
+
+    def action_logs(self) -> None:
+        if self.rows:
+            service, container = self.rows[self.cursor]
+            if container is not None and container.id:
+                self.post_message(self.LogsChosen(service, container.id))
+            else:
+                self.notify(f"{service} has no container: no logs", severity="warning")
 
     def action_service(self, verb: str) -> None:
         if self.selected is not None:
