@@ -54,9 +54,8 @@ echo "test.sh: pass 1 took $((SECONDS - start))s"
 PYTEST8_TESTS=(
     tests/test_ui_snapshots.py
     tests/test_{fidelity,faults,channel,engine,shards,cleanup,truth,model_truth}.py
-    tests/test_{timeouts,retries,quarantine,focused_reruns,verify_stress}.py
-    tests/test_{empty_suites,init,audit,project_root,cli,short_traceback,watch}.py
-    tests/test_isolation_runs.py
+    tests/test_{timeouts,retries,focused_reruns}.py
+    tests/test_{empty_suites,init,audit,project_root,short_traceback,watch}.py
 )
 
 start=$SECONDS
