@@ -91,8 +91,11 @@ class HeadlessWatch:
                 view.print(
                     f"watch: watching {paths} (quiet {self.settings.quiet_ms} ms); Ctrl+C stops"
                 )
+                engine.enable_warm()  # reruns fork a warm pytest (engine/warm.py)
                 if self.initial_run:
                     engine.start_all(self.suites)
+                else:
+                    engine.prewarm(self.suites)
                 # Output nobody reads any more (`zenboard watch | head`) ends it like Ctrl+C.
                 while not (self._stopped.is_set() or view.interrupted or view.output_closed):
                     view.buffer.wait(POLL_SECONDS)
