@@ -64,12 +64,17 @@ class HeadlessWatch:
         """Every trigger handled so far, in order (what the `watch:` lines said)."""
         self.session = WatchSession(
             config,
-            self._triggers.put,
+            self._triggered,
             settings=settings,
             suites=suites,
             ignore_paths=(self.view.engine.report_dir,),
             on_error=self._errors.put,
         )
+
+    def _triggered(self, trigger: WatchTrigger) -> None:
+        """On the watcher's thread: queue the trigger and wake the loop, which starts it."""
+        self._triggers.put(trigger)
+        self.view.buffer.wake()
 
     @property
     def state(self) -> RunState:

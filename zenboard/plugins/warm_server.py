@@ -18,11 +18,13 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
+import gc
 import importlib
 import importlib.metadata
 import importlib.util
 import json
 import os
+import platform
 import select
 import signal
 import socket
@@ -59,6 +61,7 @@ def preload(project_roots: list[Path]) -> list[str]:
         with contextlib.suppress(Exception):
             importlib.import_module(f"_pytest.{name}")
     del pytest
+    platform.platform()  # cached: pytest-metadata asks every run (uname, libc: a subprocess)
     failed: list[str] = []
     names = [ep.value.partition(":")[0] for ep in importlib.metadata.entry_points(group="pytest11")]
     for module in (*PRELOADED, *names):
@@ -204,6 +207,10 @@ def main(argv: list[str]) -> int:
     control = socket.socket(fileno=int(argv[0]))
     roots = [Path(p).resolve() for p in argv[1:]]
     preload(roots)
+    # What was imported is never collected, and pages the children share stay shared: a
+    # child's collections (pytest runs two at its end) skip it (Instagram's gc.freeze).
+    gc.collect()
+    gc.freeze()
     Server(control).serve()
     return 0
 

@@ -28,8 +28,9 @@ from zenboard.watch.plan import SuitePlan, SuiteRecord, phase_suite, plan_reruns
 from zenboard.watch.settings import WatchSettings, load_watch_settings
 from zenboard.words import plural
 
-STEP_MS = 20
-"""How often the watcher looks for new changes while gathering a batch."""
+STEP_MS = 10
+"""How often the watcher looks for new changes while gathering a batch: changes closer than this
+(a save's write and rename, a branch switch) are one batch, handed over at once (leading edge)."""
 MAX_GATHER_MS = 5_000
 """A tree that never goes quiet (a log written without pause) still triggers this often."""
 
