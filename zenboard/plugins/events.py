@@ -154,9 +154,10 @@ class BatchedPipe:
     `write` only appends (under a lock held for an append); the first line after a quiet spell
     wakes the flusher, which writes at once when its last write was `interval` ago or more (a
     run's first result is not held back), else waits out the rest of `interval`, then takes
-    everything gathered and writes it with one `os.write` loop. `flush` writes what is left from the caller's thread (run end, unconfigure,
-    interpreter exit). A write error (zenboard went away) stops streaming, never the run, and a
-    forked child of this process never writes into zenboard's stream.
+    everything gathered and writes it with one `os.write` loop. `flush` writes what is left from
+    the caller's thread (run end, unconfigure, interpreter exit). A write error (zenboard went
+    away) stops streaming, never the run, and a forked child of this process never writes into
+    zenboard's stream.
     """
 
     def __init__(self, fd: int, interval: float = FLUSH_INTERVAL) -> None:
