@@ -249,13 +249,13 @@ class Engine:
         last_phase = index + 1 >= len(phases)
 
         def on_exit(finished: SuiteRun) -> None:
-            if self.warm is not None and last_phase:
-                self.prewarm((suite,))
             if not last_phase:
                 # Safe from this short-lived waiter thread: process.spawn forks every suite
                 # from the engine's long-lived spawner thread (PR_SET_PDEATHSIG).
                 self._run_phase(phases, index + 1, rootdir, generation)
             self.exited.set()
+            if self.warm is not None and last_phase:  # the next rerun of it forks, warm
+                self.prewarm((suite,))
 
         run = SuiteRun(
             suite.name,
