@@ -169,11 +169,15 @@ from pathlib import Path
 from zenboard.config import load_config
 from zenboard.engine.buffer import EventBuffer
 from zenboard.engine.engine import Engine
+from zenboard.engine.warm import wait_ready
 
 project = Path(sys.argv[1])
 config = load_config(project)
 engine = Engine(config, EventBuffer(), report_dir=project / "reports")
 engine.enable_warm()
+engine.prewarm([config.suite("s")])
+while not wait_ready(engine.warm, "s", 1.0):
+    pass
 run = engine.start(config.suite("s"), ("test_s.py::test_sleeps",))
 print(run.start_kind, run.process.pid, engine.warm._slots["s"].server.process.pid, flush=True)
 time.sleep(300)
@@ -216,15 +220,21 @@ def test_a_config_or_env_change_restarts_the_server(tmp_path: Path) -> None:
     try:
         pool = runner.engine.warm
         assert pool is not None
-        assert runner.run("q", ("test_q.py::test_q",)) == 0
-        assert runner.launched[-1].start == "warm" and pool.started == 1
+        assert runner.run("q", ("test_q.py::test_q",)) == 0  # starts the server, runs cold
+        assert runner.launched[-1].start == "cold start: the warm server is still starting"
+        assert pool.started == 1 and warm.wait_ready(pool, "q")
         first = pool._slots["q"].server.process.pid
         assert runner.run("q", ("test_q.py::test_q",)) == 0
+        assert runner.launched[-1].start == "warm"
         assert pool.started == 1  # nothing changed: the same server
         pyproject = project / "pyproject.toml"
         pyproject.write_text(pyproject.read_text() + "\n# a comment\n")
         assert runner.run("q", ("test_q.py::test_q",)) == 0
-        assert pool.started == 2 and not pid_alive(first)
+        assert pool.started == 2
+        wait_for(lambda: not pid_alive(first), "the old server to stop")
+        assert warm.wait_ready(pool, "q")
+        assert runner.run("q", ("test_q.py::test_q",)) == 0
+        assert runner.launched[-1].start == "warm" and pool.started == 2
         (project / ".env.task").write_text("FLAVOUR=mint\n")
         assert runner.run("q", ("test_q.py::test_q",)) == 0
         assert pool.started == 3
@@ -273,6 +283,7 @@ def test_a_warm_rerun_exits_with_pytests_code(tmp_path: Path) -> None:
     runner = Runner(project, tmp_path / "reports")
     try:
         runner.engine.prewarm([runner.config.suite("t")])
+        assert runner.engine.warm is not None and warm.wait_ready(runner.engine.warm, "t")
         code = runner.run("t", ("test_t.py::test_waits", "test_t.py::test_fails"))
         assert code == 1 and runner.launched[-1].start == "warm"
         assert runner.outcomes("t") == {

@@ -229,10 +229,10 @@ class SuiteRun:
         why = cold_reason(self.command.argv, self.nodeids)
         if not why:
             child = self.warm.spawn(self.suite, self.command.argv, self.command.cwd, env, event_fd)
-            if child is not None:
+            if not isinstance(child, str):
                 self.start_kind = "warm"
                 return child
-            why = "the warm server could not take the run"
+            why = child
         if why != NEVER_WARM:
             self.start_kind = f"cold start: {why}"
         return None

@@ -42,6 +42,10 @@ CONFIG_FILES = (
 RUN_KEYS_PREFIX = "ZENBOARD_"
 """zenboard's per-run wiring (event pipe, selection, run dir, mark): not part of a fingerprint."""
 READY_TIMEOUT = 60.0
+FORK_TIMEOUT = 10.0
+"""A ready server answers a request with its child's pid in milliseconds; after this, never."""
+READY_WAIT = 0.05
+"""How long a rerun waits for a server that is still importing before it starts cold."""
 NEVER_WARM = "not a rerun of a few tests"
 """A whole suite or an xdist run: always cold, and not labelled as such."""
 
@@ -215,7 +219,11 @@ class WarmServer:
             return None
         finally:
             os.close(write_fd)
-        run._started.wait()
+        if not run._started.wait(FORK_TIMEOUT):  # a server that stopped answering: end it
+            self._dead = True
+            threading.Thread(target=self.stop, name="warm-stop", daemon=True).start()
+            stdout.close()
+            return None
         if run.pid == 0:  # the server died before it forked
             stdout.close()
             return None
@@ -263,8 +271,8 @@ class WarmPool:
                 with self._lock:
                     self._slots[suite] = slot
                 return slot.server
-            if slot is not None:
-                slot.server.stop()
+            if slot is not None:  # stopped aside: the caller (under the engine's lock) goes on
+                threading.Thread(target=slot.server.stop, name="warm-stop", daemon=True).start()
             try:
                 started = WarmServer(sys.executable, cwd, base, (cwd, *self.roots))
             except OSError:
@@ -282,16 +290,22 @@ class WarmPool:
 
     def spawn(
         self, suite: str, argv: tuple[str, ...], cwd: Path, env: dict[str, str], event_fd: int
-    ) -> WarmProcess | None:
-        """The run forked from the suite's warm server (run mark and all), or None (go cold)."""
+    ) -> WarmProcess | str:
+        """The run forked from the suite's warm server (run mark and all), or why not (go cold).
+
+        A server still importing is not waited for (the engine's lock is held, and a cold start
+        is never slower than a wait): that run starts cold, the next one is warm.
+        """
         server = self.server(suite, cwd, env)
         if server is None:
-            return None
-        server.ready.wait(READY_TIMEOUT)
+            return "no warm server"
+        if not server.ready.wait(READY_WAIT):
+            return "the warm server is still starting"
         mark = f"{process.RUN_MARK_PREFIX}{os.urandom(12).hex()}"
         child = server.run(list(argv[3:]), cwd, {**env, mark: "1"}, event_fd)
-        if child is not None:
-            process.remember_mark(child, f"{mark}=1")
+        if child is None:
+            return "the warm server could not take the run"
+        process.remember_mark(child, f"{mark}=1")
         return child
 
     def servers(self) -> int:
