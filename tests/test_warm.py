@@ -292,3 +292,41 @@ def test_a_warm_rerun_exits_with_pytests_code(tmp_path: Path) -> None:
         }
     finally:
         runner.close()
+
+
+LEARNER = """
+import sys
+from pathlib import Path
+
+SEEN = {name: name in sys.modules for name in ("wave", "helper")}
+import wave  # noqa: E402 (the standard library: the warm server learns it)
+import helper  # noqa: E402 (the project's: never loaded before the fork)
+
+
+def test_records_what_was_loaded_before_it():
+    with open("seen.txt", "a") as f:
+        f.write(f"{SEEN['wave']} {SEEN['helper']}\\n")
+"""
+
+
+def test_the_server_learns_installed_imports_never_the_projects(tmp_path: Path) -> None:
+    project = write_project(
+        tmp_path / "p",
+        {
+            "pyproject.toml": suites_toml('name = "l"\nworkers = 0'),
+            "helper.py": "VALUE = 1\n",
+            "test_l.py": LEARNER,
+        },
+    )
+    runner = Runner(project, tmp_path / "reports")
+    try:
+        runner.engine.prewarm([runner.config.suite("l")])
+        assert runner.engine.warm is not None and warm.wait_ready(runner.engine.warm, "l")
+        for _ in range(2):
+            assert runner.run("l", ("test_l.py::test_records_what_was_loaded_before_it",)) == 0
+            assert runner.launched[-1].start == "warm"
+    finally:
+        runner.close()
+    first, second = (project / "seen.txt").read_text().splitlines()
+    assert first == "False False"  # a new server knows only pytest and the plugins
+    assert second == "True False"  # it learnt `wave` from the first child, never `helper`

@@ -133,9 +133,15 @@ class WarmProcess:
 class WarmServer:
     """One suite's warm pytest process and its control socket."""
 
-    def __init__(self, python: str, cwd: Path, env: dict[str, str], roots: Iterable[Path]) -> None:
+    def __init__(
+        self, python: str, cwd: Path, env: dict[str, str], roots: Iterable[Path], learn: bool = True
+    ) -> None:
         self.ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         argv = [python, "-m", SERVER_MODULE, str(theirs.fileno()), *map(str, roots)]
+        if not learn:
+            argv.append("--no-learn")
+        self.tainted = False
+        """A module the server learnt started a thread: forking it again is unsafe."""
         try:
             self.process = process.spawn(argv, cwd, env, (theirs.fileno(),))
         finally:
@@ -150,7 +156,7 @@ class WarmServer:
 
     @property
     def alive(self) -> bool:
-        return not self._dead and self.process.poll() is None
+        return not self._dead and not self.tainted and self.process.poll() is None
 
     def _drain(self) -> None:
         """The server's own output (a plugin's import warning): read so it never blocks."""
@@ -174,6 +180,9 @@ class WarmServer:
                 continue
             if "ready" in message:
                 self.ready.set()
+                continue
+            if "tainted" in message:
+                self.tainted = True
                 continue
             with self._lock:
                 run = self._runs.get(message.get("id"))
@@ -250,6 +259,8 @@ class WarmPool:
         self._slots: dict[str, _Slot] = {}
         self._lock = threading.Lock()
         self._starting = threading.Lock()
+        self._no_learn: set[str] = set()
+        """Suites whose server learnt a module that starts a thread: theirs learn no more."""
         self._closed = False
         self.started = 0
         """Servers started so far (tests count restarts with it)."""
@@ -272,9 +283,12 @@ class WarmPool:
                     self._slots[suite] = slot
                 return slot.server
             if slot is not None:  # stopped aside: the caller (under the engine's lock) goes on
+                if slot.server.tainted:  # its next one imports only pytest and the plugins
+                    self._no_learn.add(suite)
                 threading.Thread(target=slot.server.stop, name="warm-stop", daemon=True).start()
             try:
-                started = WarmServer(sys.executable, cwd, base, (cwd, *self.roots))
+                learn = suite not in self._no_learn
+                started = WarmServer(sys.executable, cwd, base, (cwd, *self.roots), learn)
             except OSError:
                 return None
             with self._lock:

@@ -75,11 +75,27 @@ def preload(project_roots: list[Path]) -> list[str]:
     return failed
 
 
+def _installed(module: object, installed: tuple[str, ...], roots: list[Path]) -> bool:
+    """A module of the standard library or an installed package, not of the project."""
+    origin = getattr(module, "__file__", None)
+    if not isinstance(origin, str) or not origin.startswith(installed):
+        return False
+    return not _under(origin, roots)
+
+
 class Server:
-    def __init__(self, control: socket.socket) -> None:
+    def __init__(self, control: socket.socket, roots: list[Path], learn: bool = True) -> None:
         self.control = control
+        self.roots = roots
+        self.learn = learn
+        """Import what the children imported from the standard library and installed packages
+        (the project's third-party imports), so the next child finds them loaded."""
+        prefixes = {sys.prefix, sys.base_prefix, *site_dirs()}
+        self.installed = tuple(os.path.join(os.path.realpath(p), "") for p in prefixes)
         self.children: dict[int, int] = {}
         """pid -> request id."""
+        self.reports: dict[int, int] = {}
+        """pid -> the read end of the pipe its child names its imports into."""
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_w, False)
         self.libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
@@ -122,21 +138,65 @@ class Server:
             request = self.children.pop(pid, None)
             if request is not None:
                 self.send({"id": request, "exit": os.waitstatus_to_exitcode(status)})
+            report = self.reports.pop(pid, None)
+            if report is not None:
+                self.learn_from(report)
+
+    def learn_from(self, report: int) -> None:
+        """Import the modules a child named (installed ones only, checked again here). One that
+        starts a thread would make every later fork unsafe: the server says so and stops
+        learning; zenboard restarts it without learning."""
+        os.set_blocking(report, False)  # a forked grandchild may hold the write end open
+        data = b""
+        try:
+            while chunk := os.read(report, 1 << 16):
+                data += chunk
+        except OSError:  # BlockingIOError: all the child wrote is read
+            pass
+        finally:
+            os.close(report)
+        if not self.learn:
+            return
+        try:
+            names = json.loads(data) if data else []
+        except ValueError:
+            return
+        for name in names:
+            if not isinstance(name, str) or name in sys.modules:
+                continue
+            try:
+                spec = importlib.util.find_spec(name)
+                if spec is None or not spec.origin or not spec.origin.startswith(self.installed):
+                    continue
+                importlib.import_module(name)
+            except Exception:
+                continue
+            if threading.active_count() > 1:
+                self.learn = False
+                self.send({"tainted": name})
+                return
+        gc.freeze()
 
     def fork(self, request: dict[str, Any], fds: list[int]) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
+        report_r, report_w = os.pipe()
         pid = os.fork()
         if pid == 0:
-            os._exit(self.child(request, fds))
+            os.close(report_r)
+            os._exit(self.child(request, fds, report_w))
+        os.close(report_w)
         for fd in fds:
             os.close(fd)
         self.children[pid] = request["id"]
+        self.reports[pid] = report_r
         self.send({"id": request["id"], "pid": pid})
 
-    def child(self, request: dict[str, Any], fds: list[int]) -> int:
-        """In the forked child: become the run's process, then run pytest as `-m pytest` does."""
+    def child(self, request: dict[str, Any], fds: list[int], report: int) -> int:
+        """In the forked child: become the run's process, then run pytest as `-m pytest` does;
+        at the end, name the installed modules it imported into `report`."""
         code = 1
+        baseline = set(sys.modules)
         try:
             output, events = fds
             os.setsid()
@@ -146,7 +206,7 @@ class Server:
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            for fd in (self.control.detach(), self.wake_r, self.wake_w):
+            for fd in (self.control.detach(), self.wake_r, self.wake_w, *self.reports.values()):
                 os.close(fd)
             null = os.open(os.devnull, os.O_RDONLY)
             os.dup2(null, 0)
@@ -176,6 +236,13 @@ class Server:
             with contextlib.suppress(Exception):
                 traceback.print_exc()
         with contextlib.suppress(Exception):
+            learned = [
+                name
+                for name, module in list(sys.modules.items())
+                if name not in baseline and _installed(module, self.installed, self.roots)
+            ]
+            os.write(report, json.dumps(learned).encode()[: 1 << 16])
+        with contextlib.suppress(Exception):
             sys.stdout.flush()
             sys.stderr.flush()
         return code
@@ -203,7 +270,15 @@ def _interpreter_exit() -> None:
         run_exitfuncs()
 
 
+def site_dirs() -> list[str]:
+    import site
+
+    return [*site.getsitepackages(), site.getusersitepackages()]
+
+
 def main(argv: list[str]) -> int:
+    learn = "--no-learn" not in argv
+    argv = [a for a in argv if a != "--no-learn"]
     control = socket.socket(fileno=int(argv[0]))
     roots = [Path(p).resolve() for p in argv[1:]]
     preload(roots)
@@ -211,7 +286,7 @@ def main(argv: list[str]) -> int:
     # child's collections (pytest runs two at its end) skip it (Instagram's gc.freeze).
     gc.collect()
     gc.freeze()
-    Server(control).serve()
+    Server(control, roots, learn).serve()
     return 0
 
 
