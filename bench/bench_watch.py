@@ -52,7 +52,7 @@ AFFECTED = ("unit-fast", "processing")
 PTW_VENV = Path(tempfile.gettempdir()) / "zenboard-bench-ptw-venv"
 WAIT = 300.0
 WHERE_THE_TIME_GOES = (
-    "Where the time goes. zenboard's start is the watcher's 20 ms step (a leading-edge batch: "
+    "Where the time goes. zenboard's start is the watcher's 10 ms step (a leading-edge batch: "
     "the first change after a quiet spell is handed over once the watcher saw nothing more for "
     "a step; the 100 ms quiet window only gathers what follows it), the filesystem event's own "
     "delivery, `git check-ignore` and the mapping (a few ms), and the fork of the suite's warm "
