@@ -55,11 +55,11 @@ BORROWED = [
         ),
     ),
     (
-        "CPython threading._shutdown (cli.leave_now's quick exit)",
+        "CPython threading._shutdown (cli.leave_now's quick exit, the warm server's child exit)",
         lambda: callable(getattr(threading, "_shutdown", None)),
     ),
     (
-        "CPython atexit._run_exitfuncs (cli.leave_now's quick exit)",
+        "CPython atexit._run_exitfuncs (cli.leave_now's quick exit, the warm server's child exit)",
         lambda: callable(getattr(atexit, "_run_exitfuncs", None)),
     ),
 ]

@@ -54,7 +54,7 @@ MAX_RETRIES = 10
 TABLE_KEYS: dict[str, frozenset[str]] = {
     "suites": frozenset(SUITE_KEYS),
     "ports": frozenset({"services"}),
-    "watch": frozenset({"paths", "quiet_ms", "run_rest", "ignore"}),
+    "watch": frozenset({"paths", "quiet_ms", "run_rest", "ignore", "leading"}),
     "quarantine": frozenset(),
     "compose": frozenset({"files", "timeout"}),
 }

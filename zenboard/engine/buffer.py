@@ -31,6 +31,11 @@ class EventBuffer:
             self._events.extend(events)
         self._ready.set()
 
+    def wake(self) -> None:
+        """End a `wait` without an event: something else is waiting for its consumer (a watch
+        trigger must start its reruns now, not at the consumer's next poll)."""
+        self._ready.set()
+
     def drain(self) -> list[Event]:
         with self._lock:
             events, self._events = self._events, []

@@ -32,6 +32,7 @@ from zenboard.project.statedir import STATE_DIR, registry_dir
 
 if TYPE_CHECKING:  # engine/needs.py is imported only by a run whose suites have `needs`
     from zenboard.engine.needs import NeedsWait
+    from zenboard.engine.warm import WarmPool
 
 DEFAULT_REPORT_DIR = Path(".zenboard/reports/latest")
 STAGING_PREFIX = ".run-"
@@ -107,6 +108,32 @@ class Engine:
         """Suites waiting for what they `needs`, with the thread that waits."""
         self.compose_project = self.extra_env.get("COMPOSE_PROJECT_NAME", "")
         """The task's Compose project, whose services suites may need (found when needed)."""
+        self.warm: WarmPool | None = None
+        """Warm servers for reruns of a few tests (`enable_warm`); None: every run is cold."""
+
+    def enable_warm(self) -> None:
+        """Fork reruns of a few tests (`t`, `f`, watch's first phase) from a warm pytest per
+        suite, started when a suite's run ends (or `prewarm`); `close` stops them all."""
+        if self.warm is None:
+            from zenboard.engine.warm import WarmPool
+
+            self.warm = WarmPool((self.config.root,))
+
+    def prewarm(self, suites: Sequence[SuiteConfig]) -> None:
+        """Start the warm servers of `suites` now (those that can have one), so that their
+        first rerun is warm too."""
+        if self.warm is None:
+            return
+        from zenboard.engine.warm import cold_reason
+
+        for suite in suites:
+            if suite.kind != "pytest":
+                continue
+            command = self._command(suite, (), "")
+            probe = (*command.argv[:3], "-n", "0")
+            if command.unavailable or cold_reason(probe, ("x::y",)):
+                continue
+            self.warm.prewarm(suite.name, command.cwd, command.env)
 
     def check(self, suites: tuple[SuiteConfig, ...]) -> None:
         """Refuse bad input (exit 2) before anything starts: an interpreter without pytest, a
@@ -227,6 +254,8 @@ class Engine:
                 # from the engine's long-lived spawner thread (PR_SET_PDEATHSIG).
                 self._run_phase(phases, index + 1, rootdir, generation)
             self.exited.set()
+            if self.warm is not None and last_phase:  # the next rerun of it forks, warm
+                self.prewarm((suite,))
 
         run = SuiteRun(
             suite.name,
@@ -239,6 +268,7 @@ class Engine:
             suite.suite_timeout,
             tuple(self.config.quarantine),
             self.claims,
+            self.warm,
         )
         with self._lock:
             # Started under the lock: a cancel either sees this run or ends the sequence.
@@ -347,10 +377,12 @@ class Engine:
                 raise OSError(exc.errno, exc.strerror, str(self.report_dir)) from None
 
     def close(self) -> None:
-        """Remove this engine's staging directory (after its reports were published) and stop
-        the claim watch's clock."""
+        """Remove this engine's staging directory (after its reports were published), stop
+        the claim watch's clock and the warm servers."""
         shutil.rmtree(self.staging_dir, ignore_errors=True)
         self.claims.close()
+        if self.warm is not None:
+            self.warm.close()
 
     def all_done(self) -> bool:
         with self._lock:

@@ -22,6 +22,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import IO, Protocol
 
 _PR_SET_PDEATHSIG = 1
 
@@ -106,17 +107,39 @@ _SPAWNER = _Spawner()
 RUN_MARK_PREFIX = "ZENBOARD_RUN_MARK_"
 """Name prefix of the per-run marker variable; the rest of the name is the run's random token."""
 
-_MARKS: weakref.WeakKeyDictionary[subprocess.Popen[bytes], str] = weakref.WeakKeyDictionary()
+
+class RunProcess(Protocol):
+    """What a run's process must offer: a spawned `Popen`, or a child forked by a warm server
+    (`engine/warm.py`), whose session it leads too."""
+
+    @property
+    def pid(self) -> int: ...
+
+    @property
+    def stdout(self) -> IO[bytes] | None: ...
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+
+_MARKS: weakref.WeakKeyDictionary[RunProcess, str] = weakref.WeakKeyDictionary()
 _MARKS_LOCK = threading.Lock()
 
 
-def run_mark(process: subprocess.Popen[bytes]) -> str | None:
+def run_mark(process: RunProcess) -> str | None:
     """The `KEY=VALUE` environment entry that marks everything `process`'s run started.
 
-    None for a process `spawn` did not start.
+    None for a process neither `spawn` nor `remember_mark` marked.
     """
     with _MARKS_LOCK:
         return _MARKS.get(process)
+
+
+def remember_mark(process: RunProcess, mark: str) -> None:
+    """`process`'s run carries `mark` (`KEY=1`), for a process `spawn` did not start."""
+    with _MARKS_LOCK:
+        _MARKS[process] = mark
 
 
 def spawn(
@@ -270,7 +293,7 @@ def _signal_all(pgid: int, pids: dict[int, int], sig: int) -> None:
 
 
 def terminate_tree(
-    process: subprocess.Popen[bytes], grace: float = 3.0, alive: Callable[[], bool] | None = None
+    process: RunProcess, grace: float = 3.0, alive: Callable[[], bool] | None = None
 ) -> None:
     """Stop `process` and everything its run started: SIGTERM, then SIGKILL after `grace`.
 

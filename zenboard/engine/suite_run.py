@@ -11,13 +11,12 @@ import contextlib
 import io
 import json
 import re
-import subprocess
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zenboard.engine import process, run_dir
 from zenboard.engine.channel import READ_CHUNK, READ_PAUSE, EventPipe
@@ -36,6 +35,9 @@ from zenboard.wire import (
     final_attempt,
     record_duration,
 )
+
+if TYPE_CHECKING:
+    from zenboard.engine.warm import WarmPool
 
 OUTPUT_LINE_CHARS = 2_000
 STRAY_REASON = (
@@ -60,6 +62,7 @@ class SuiteRun:
         timeout: float | None = None,
         quarantine: tuple[str, ...] = (),
         claims: ClaimWatch | None = None,
+        warm: WarmPool | None = None,
     ) -> None:
         """One run of `suite`'s `command`, not started yet.
 
@@ -74,7 +77,12 @@ class SuiteRun:
             timeout: Seconds the run may take before it is cancelled (None: no limit).
             quarantine: The project's quarantined test ids (their failures fail nothing).
             claims: The engine's claim watch, told of the run's private dir (None: no watch).
+            warm: The warm servers a rerun of a few tests is forked from (None: always cold).
         """
+        self.warm = warm
+        self.start_kind = ""
+        """"warm" for a run forked from a warm server, "cold start: <why>" for a rerun that
+        could not be, "" for a run that is never warm (a whole suite, xdist)."""
         self.quarantine = quarantine
         self.claims = claims
         self.run_dir: Path | None = None
@@ -104,7 +112,7 @@ class SuiteRun:
         self._report_damaged = False
         """The runner's JSON report was there but not whole (removed; see `_read_report`)."""
         self._tail: deque[str] = deque(maxlen=40)
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: process.RunProcess | None = None
         self.returncode: int | None = None
         self.done = threading.Event()
         self._exited = threading.Event()
@@ -132,7 +140,14 @@ class SuiteRun:
 
     def _launched(self, pid: int, now: float) -> ev.SuiteLaunched:
         return ev.SuiteLaunched(
-            self.suite, self.command.argv, pid, now, self.nodeids, self.allow_empty, self.quarantine
+            self.suite,
+            self.command.argv,
+            pid,
+            now,
+            self.nodeids,
+            self.allow_empty,
+            self.quarantine,
+            self.start_kind,
         )
 
     def start(self) -> None:
@@ -162,7 +177,9 @@ class SuiteRun:
         except OSError as exc:  # the suite still runs: the helpers fall back to a mkdtemp
             self._sink([ev.OutputLine(self.suite, f"zenboard: no private run dir: {exc}")])
         try:
-            self.process = process.spawn(self.command.argv, self.command.cwd, env, (pipe.write_fd,))
+            self.process = self._warm_start(env, pipe.write_fd) or process.spawn(
+                self.command.argv, self.command.cwd, env, (pipe.write_fd,)
+            )
         except OSError as exc:
             pipe.close_unused()
             self._remove_run_dir()
@@ -183,6 +200,8 @@ class SuiteRun:
             return
         launched = time.time()
         self._sink([self._launched(self.process.pid, launched)])
+        if self.start_kind.startswith("cold start"):
+            self._sink([ev.OutputLine(self.suite, f"zenboard: {self.start_kind}")])
         if self.claims is not None and self.run_dir is not None:
             main = self.command.tool != "pytest" or not uses_xdist(self.command.argv)
             self.claims.started(self.suite, self.run_dir, self.process.pid, launched, main)
@@ -199,6 +218,24 @@ class SuiteRun:
         threading.Thread(
             target=self._wait, args=(pipe, output), name=f"wait-{self.suite}", daemon=True
         ).start()
+
+    def _warm_start(self, env: dict[str, str], event_fd: int) -> process.RunProcess | None:
+        """The run forked from the suite's warm server, or None (start it cold; `start_kind`
+        says why where it could have been warm)."""
+        if self.warm is None or self.command.tool != "pytest":
+            return None
+        from zenboard.engine.warm import NEVER_WARM, cold_reason
+
+        why = cold_reason(self.command.argv, self.nodeids)
+        if not why:
+            child = self.warm.spawn(self.suite, self.command.argv, self.command.cwd, env, event_fd)
+            if not isinstance(child, str):
+                self.start_kind = "warm"
+                return child
+            why = child
+        if why != NEVER_WARM:
+            self.start_kind = f"cold start: {why}"
+        return None
 
     def _remove_run_dir(self) -> None:
         """The run's private dir goes with the run: its media dirs are this run's alone."""

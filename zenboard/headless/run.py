@@ -50,6 +50,9 @@ WAITING_EVERY_TTY = 1.0
 def progress_line(suite: SuiteState, now: float) -> str:
     """`[unit] running 61/96 passed=60 failed=1 workers=4 2.1s`, as things stand.
 
+    A rerun of a few tests says how it started: `no xdist warm` (forked from the suite's warm
+    pytest) or `no xdist (cold start)` (it could not be; the output says why).
+
     A suite without xdist runs its tests in pytest's own process (lane `main`): that is
     `no xdist`, not one worker. A finished suite has no results to wait for: no "yet".
     """
@@ -64,6 +67,8 @@ def progress_line(suite: SuiteState, now: float) -> str:
     workers = "no xdist" if [w.id for w in live] == [MAIN_WORKER] else f"workers={len(live)}"
     crashed = len(suite.crashed_workers)
     lane = workers + (f" crashed={crashed}" if crashed else "")
+    if suite.start:  # a rerun of a few tests: forked warm, or a cold start (and why not warm)
+        lane += " warm" if suite.start == "warm" else " (cold start)"
     elapsed = f"{suite.duration(now):.1f}s"
     return f"[{suite.name}] {suite.status} {done} {counts} {lane} {elapsed}"
 

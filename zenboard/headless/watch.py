@@ -64,12 +64,17 @@ class HeadlessWatch:
         """Every trigger handled so far, in order (what the `watch:` lines said)."""
         self.session = WatchSession(
             config,
-            self._triggers.put,
+            self._triggered,
             settings=settings,
             suites=suites,
             ignore_paths=(self.view.engine.report_dir,),
             on_error=self._errors.put,
         )
+
+    def _triggered(self, trigger: WatchTrigger) -> None:
+        """On the watcher's thread: queue the trigger and wake the loop, which starts it."""
+        self._triggers.put(trigger)
+        self.view.buffer.wake()
 
     @property
     def state(self) -> RunState:
@@ -91,8 +96,11 @@ class HeadlessWatch:
                 view.print(
                     f"watch: watching {paths} (quiet {self.settings.quiet_ms} ms); Ctrl+C stops"
                 )
+                engine.enable_warm()  # reruns fork a warm pytest (engine/warm.py)
                 if self.initial_run:
                     engine.start_all(self.suites)
+                else:
+                    engine.prewarm(self.suites)
                 # Output nobody reads any more (`zenboard watch | head`) ends it like Ctrl+C.
                 while not (self._stopped.is_set() or view.interrupted or view.output_closed):
                     view.buffer.wait(POLL_SECONDS)

@@ -152,6 +152,9 @@ class SuiteLaunched:
     (`nodeids`) may too; else a whole suite that collects nothing makes the run exit 5."""
     quarantine: tuple[str, ...] = ()
     """The project's quarantined test ids: their failures do not fail the suite."""
+    start: str = ""
+    """"warm" (forked from the suite's warm server), "cold start: <why>" (a rerun that could
+    not be warm), or "" (a run that is never warm: a whole suite, xdist)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,6 +59,7 @@ def _launched(suite: SuiteState, event: ev.SuiteLaunched) -> None:
     suite.command = event.command
     suite.runs += 1
     suite.rerun_of = event.nodeids
+    suite.start = event.start
     suite.allow_empty = event.allow_empty or bool(event.nodeids)
     suite.quarantine = frozenset(event.quarantine)
     suite.pid = event.pid

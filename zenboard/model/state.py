@@ -157,6 +157,8 @@ class SuiteState:
     """How many times this suite has been launched in this session."""
     rerun_of: tuple[str, ...] = ()
     """The nodeids of the current run when it is a rerun of some tests only."""
+    start: str = ""
+    """How the current run started: "warm", "cold start: <why>", "" (see `SuiteLaunched`)."""
     allow_empty: bool = False
     """The current run may select no test (see `SuiteLaunched.allow_empty`)."""
     workers_planned: int | None = None

@@ -152,10 +152,12 @@ class BatchedPipe:
     """Ordered, batched writes to the event pipe, from a flusher thread.
 
     `write` only appends (under a lock held for an append); the first line after a quiet spell
-    wakes the flusher, which waits `interval`, takes everything gathered and writes it with one
-    `os.write` loop. `flush` writes what is left from the caller's thread (run end, unconfigure,
-    interpreter exit). A write error (zenboard went away) stops streaming, never the run, and a
-    forked child of this process never writes into zenboard's stream.
+    wakes the flusher, which writes at once when its last write was `interval` ago or more (a
+    run's first result is not held back), else waits out the rest of `interval`, then takes
+    everything gathered and writes it with one `os.write` loop. `flush` writes what is left from
+    the caller's thread (run end, unconfigure, interpreter exit). A write error (zenboard went
+    away) stops streaming, never the run, and a forked child of this process never writes into
+    zenboard's stream.
     """
 
     def __init__(self, fd: int, interval: float = FLUSH_INTERVAL) -> None:
@@ -215,11 +217,17 @@ class BatchedPipe:
         self._wake.set()
 
     def _run(self) -> None:
+        # Leading edge: a line after a quiet spell (a run's first result) goes out at once;
+        # while lines keep coming, at most one write per `interval`.
+        last = float("-inf")
         while self.fd is not None:
             self._wake.wait()
             self._wake.clear()
-            time.sleep(self.interval)
+            pause = self.interval - (time.monotonic() - last)
+            if pause > 0:
+                time.sleep(pause)
             self.flush()
+            last = time.monotonic()
 
     def _write_all(self, batch: list[bytes]) -> None:
         if not batch or self.fd is None:

@@ -85,6 +85,7 @@ class Session:
         self.clock = clock
         self.buffer = EventBuffer()
         self.engine = Engine(config, self.buffer, report_dir, extra_env)
+        self.engine.enable_warm()  # `t`, `f` and watch reruns fork a warm pytest (engine/warm.py)
         self.state = RunState.for_suites([s.name for s in self.suites])
         self.errors: list[str] = []
         """Faults of engine commands, for the app to show (never fatal)."""

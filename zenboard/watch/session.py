@@ -28,8 +28,9 @@ from zenboard.watch.plan import SuitePlan, SuiteRecord, phase_suite, plan_reruns
 from zenboard.watch.settings import WatchSettings, load_watch_settings
 from zenboard.words import plural
 
-STEP_MS = 20
-"""How often the watcher looks for new changes while gathering a batch."""
+STEP_MS = 10
+"""How often the watcher looks for new changes while gathering a batch: changes closer than this
+(a save's write and rename, a branch switch) are one batch, handed over at once (leading edge)."""
 MAX_GATHER_MS = 5_000
 """A tree that never goes quiet (a log written without pause) still triggers this often."""
 
@@ -178,8 +179,7 @@ class WatchSession:
     def _watch(self) -> None:
         try:
             self._graph.scan()
-            pending: set[str] = set()
-            gathering_since = 0.0
+            batches = Batcher(self.settings.quiet_ms, self.settings.leading)
             for changes in watchfiles.watch(
                 *self.settings.paths,
                 watch_filter=self._filter,
@@ -191,17 +191,64 @@ class WatchSession:
                 raise_interrupt=False,
             ):
                 self.ready.set()
-                if changes:
-                    if not pending:
-                        gathering_since = time.monotonic()
-                    pending.update(path for _, path in changes)
-                    if (time.monotonic() - gathering_since) * 1000 < MAX_GATHER_MS:
-                        continue  # wait until the tree has been quiet for the window
-                if pending:
-                    batch, pending = pending, set()
+                batch = batches.add({path for _, path in changes}, time.monotonic())
+                if batch:
                     self._hand_over(batch)
         except Exception as exc:  # a fault of the watched tree is shown, never fatal
             if self._on_error is not None:
                 self._on_error(f"watching stopped: {type(exc).__name__}: {exc}")
         finally:
             self.ready.set()
+
+
+class Batcher:
+    """Which changes make a batch, and when it is handed over (pure: the clock is passed in).
+
+    The watcher yields changes once it has seen none for its step (20 ms): a burst written at
+    once (a branch switch, a save's write and rename) is one yield. With `leading`, the first
+    yield after a quiet spell is a batch at once; changes within `quiet_ms` of a batch are
+    gathered until the tree has been quiet for `quiet_ms` (an empty yield), then are one more
+    batch, without the files whose size and mtime did not change since the batch before (a
+    save's second event). Without `leading`, every batch waits for the quiet window. A tree that
+    never goes quiet is handed over every `MAX_GATHER_MS`.
+    """
+
+    def __init__(self, quiet_ms: int, leading: bool) -> None:
+        self.quiet = quiet_ms / 1000
+        self.leading = leading
+        self.pending: set[str] = set()
+        self.since = 0.0
+        self.last = float("-inf")
+        """When the last batch was handed over."""
+        self._stamps: dict[str, tuple[int, int] | None] = {}
+
+    def add(self, changes: set[str], now: float) -> set[str]:
+        """Take one yield of the watcher (empty: it timed out, the tree was quiet); the batch to
+        hand over now, or an empty set."""
+        if changes:
+            if self.leading and not self.pending and now - self.last >= self.quiet:
+                return self._handed(changes, now)
+            if not self.pending:
+                self.since = now
+            self.pending |= changes
+            if (now - self.since) * 1000 < MAX_GATHER_MS:
+                return set()  # wait until the tree has been quiet for the window
+        if not self.pending:
+            return set()
+        batch, self.pending = self.pending, set()
+        batch = {p for p in batch if p not in self._stamps or _stamp(p) != self._stamps[p]}
+        return self._handed(batch, now) if batch else set()
+
+    def _handed(self, batch: set[str], now: float) -> set[str]:
+        self.last = now
+        self._stamps = {p: _stamp(p) for p in batch} if self.leading else {}
+        return batch
+
+
+def _stamp(path: str) -> tuple[int, int] | None:
+    """A file's size and mtime (None: gone), to tell a save's second event from a new change."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)

@@ -16,7 +16,7 @@ from zenboard.config import ProjectConfig
 from zenboard.errors import ConfigError
 
 DEFAULT_QUIET_MS = 100
-WATCH_KEYS = ("paths", "quiet_ms", "run_rest", "ignore")
+WATCH_KEYS = ("paths", "quiet_ms", "run_rest", "ignore", "leading")
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,11 @@ class WatchSettings:
     paths: tuple[Path, ...]
     """Absolute directories to watch (default: the project root)."""
     quiet_ms: int = DEFAULT_QUIET_MS
-    """Changes are gathered until the tree has been quiet this long, then handled as one batch."""
+    """Changes are gathered until the tree has been quiet this long, then handled as one batch
+    (after a leading batch, see `leading`)."""
+    leading: bool = True
+    """The first change after a quiet spell is handled at once (once the watcher's 20 ms step
+    saw nothing more); what follows within the quiet window is gathered into one more batch."""
     run_rest: bool = True
     """After the failed and affected tests, run the rest of each affected suite."""
     ignore: tuple[str, ...] = ()
@@ -73,11 +77,18 @@ def load_watch_settings(config: ProjectConfig, quiet_ms: int | None = None) -> W
     run_rest = raw.get("run_rest", True)
     if not isinstance(run_rest, bool):
         raise ConfigError(source, f"{prefix}.run_rest", f"true or false, got {run_rest!r}")
+    leading = raw.get("leading", True)
+    if not isinstance(leading, bool):
+        raise ConfigError(source, f"{prefix}.leading", f"true or false, got {leading!r}")
     ignore = raw.get("ignore", [])
     if not isinstance(ignore, list) or not all(isinstance(p, str) and p for p in ignore):
         raise ConfigError(source, f"{prefix}.ignore", "an array of glob patterns (strings)")
     return WatchSettings(
-        paths=_outermost(paths), quiet_ms=quiet, run_rest=run_rest, ignore=tuple(ignore)
+        paths=_outermost(paths),
+        quiet_ms=quiet,
+        run_rest=run_rest,
+        ignore=tuple(ignore),
+        leading=leading,
     )
 
 

@@ -206,6 +206,8 @@ class SuiteCard(Widget, can_focus=True):
         total = s.total
         head.append(f"  {s.done}/{total if total is not None else '?'} ")
         rerun = f"  rerun of {len(s.rerun_of)}" if s.rerun_of else ""
+        if s.start:  # how a rerun of a few tests started: forked warm, or cold (see its output)
+            rerun += "  warm" if s.start == "warm" else "  cold start"
         bar_width = max(8, width - len(head.plain) - 9 - len(rerun))
         excused = s.quarantined_failed
         bar = render.bar(render.fraction(s.done, total), bar_width, failed=s.failed > excused)
