@@ -54,7 +54,7 @@ echo "test.sh: pass 1 took $((SECONDS - start))s"
 PYTEST8_TESTS=(
     tests/test_ui_snapshots.py
     tests/test_{fidelity,faults,channel,engine,shards,cleanup,truth,model_truth}.py
-    tests/test_{timeouts,retries,focused_reruns}.py
+    tests/test_{timeouts,retries,focused_reruns,warm}.py
     tests/test_{empty_suites,init,audit,project_root,short_traceback,watch}.py
 )
 
