@@ -201,10 +201,12 @@ def test_help_says_what_the_command_writes_or_claims(
 
 REPO = Path(__file__).resolve().parent.parent
 CITATION = re.compile(
-    r"DESIGN\.md|STYLE\.md|parallel-ci-spec|\bthe spec\b|\bspec's section|\bsection \d+\.\d+|§",
+    r"DESIGN\.md|STYLE\.md|parallel-ci-spec|\bthe spec\b|\bspec's section|\bsection \d+\.\d+|§"
+    r"|\bissues? ?-?\d+\b",
     re.IGNORECASE,
 )
-"""What users have not got: the team's design notes, the spec and its numbered sections."""
+"""What users have not got: the team's design notes, the spec and its numbered sections, and
+the team's issue tracker (`issue 15`, `issue-22`)."""
 
 
 def shipped_text() -> list[Path]:
