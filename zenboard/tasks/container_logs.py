@@ -9,7 +9,6 @@ untrusted: whoever shows them spells control characters out (`textsafe.visible`)
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from collections import deque
@@ -18,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from zenboard.tasks.containers import describe_error
-from zenboard.tasks.docker_watch import connect, default_host
+from zenboard.tasks.docker_watch import connect, default_host, stop_following
 
 TAIL = 200
 """Lines shown before following."""
@@ -102,13 +101,7 @@ class LogFollower:
 
     def close(self) -> None:
         """Stop following: the stream is closed from here, the thread ends."""
-        self._closed.set()
-        stream = self._stream
-        if stream is not None:
-            with contextlib.suppress(Exception):
-                stream.close()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
+        stop_following(self._closed, self._stream, self._thread)
 
     @property
     def alive(self) -> bool:

@@ -132,6 +132,18 @@ def _ordered(views: dict[str, ContainerView]) -> tuple[ContainerView, ...]:
     return tuple(sorted(views.values(), key=lambda v: (v.service, v.name)))
 
 
+def stop_following(closed: threading.Event, stream: Any, thread: threading.Thread) -> None:
+    """End a thread that follows a Docker stream (events, logs): flag it, close its stream so a
+    blocked read returns, then wait for it. Closing a half-dead stream may fail; the thread
+    ends anyway."""
+    closed.set()
+    if stream is not None:
+        with contextlib.suppress(Exception):
+            stream.close()
+    if thread.is_alive():
+        thread.join(timeout=5)
+
+
 class ContainerWatcher:
     """Keeps a live ContainerSnapshot of one compose project in a background thread."""
 
@@ -193,14 +205,7 @@ class ContainerWatcher:
             return None
 
     def close(self) -> None:
-        self._closed.set()
-        stream = self._stream
-        if stream is not None:
-            # closing a half-dead stream may fail; the thread ends anyway
-            with contextlib.suppress(Exception):
-                stream.close()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
+        stop_following(self._closed, self._stream, self._thread)
 
     def __enter__(self) -> ContainerWatcher:
         return self.start()
