@@ -39,6 +39,7 @@ SUITE_KEYS = {
     "suite_timeout",
     "needs",
     "needs_timeout",
+    "budget",
 }
 PLAYWRIGHT_ONLY_KEYS = ("project", "grep")
 SUITE_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
@@ -63,6 +64,8 @@ TABLE_KEYS: dict[str, frozenset[str]] = {
 watch/settings.py
 `quarantine` holds test ids of the user's (any key), checked by `_parse_quarantine`
 (WATCH_KEYS); they validate their values, this only refuses unknown names up front."""
+TOP_KEYS = frozenset({"budget"})
+"""Plain keys at the top of `[tool.zenboard]` (beside its tables)."""
 
 Workers = int | Literal["auto", "$PYTEST_WORKERS"]
 WORKERS_VARIABLE = "PYTEST_WORKERS"
@@ -117,6 +120,8 @@ class SuiteConfig:
     healthy (`postgres`), and ports that must accept connections (`port:BACKEND_PORT`)."""
     needs_timeout: float = DEFAULT_NEEDS_TIMEOUT
     """Seconds to wait for `needs` before the suite ends as an error."""
+    budget: float | None = None
+    """Seconds a full run of the suite may take before it fails the run; None: no budget."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,8 @@ class ProjectConfig:
     quarantine: dict[str, str] = field(default_factory=dict)
     """Quarantined test id -> why (`[tool.zenboard.quarantine]`): they run and are reported,
     and their failures do not fail the run."""
+    budget: float | None = None
+    """Seconds a full, unsharded run may take (`budget` at the top); None: no budget."""
 
     def suite(self, name: str) -> SuiteConfig:
         for suite in self.suites:
@@ -214,13 +221,14 @@ def _unknown(path: Path, key: str, what: str, name: str, known: Any) -> ConfigEr
 def _check_names(path: Path, table: dict[str, Any], prefix: str) -> None:
     """Refuse unknown tables and keys: a typo must not be silently ignored."""
     for name in sorted(table):
-        if name not in TABLE_KEYS:
+        if name not in TABLE_KEYS and name not in TOP_KEYS:
             value = table[name]
             is_table = isinstance(value, dict) or (
                 isinstance(value, list) and bool(value) and isinstance(value[0], dict)
             )
             what = "table" if is_table else "key"
-            raise _unknown(path, f"{prefix}{shown_key(name)}", what, name, TABLE_KEYS)
+            known = TABLE_KEYS if is_table else TOP_KEYS
+            raise _unknown(path, f"{prefix}{shown_key(name)}", what, name, known)
     for name in ("ports", "watch", "compose"):
         sub = table.get(name)
         if isinstance(sub, dict):  # not a table: the owner of the table says so
@@ -252,7 +260,12 @@ def _parse(root: Path, path: Path, table: dict[str, Any], prefix: str) -> Projec
                 )
             seen.add(suite.name.lower())
     quarantine = _parse_quarantine(path, f"{prefix}quarantine", table.get("quarantine", {}))
-    return ProjectConfig(root=root, source=path, suites=suites, table=table, quarantine=quarantine)
+    budget = table.get("budget")
+    if budget is not None:
+        budget = _seconds(path, f"{prefix}budget", budget)
+    return ProjectConfig(
+        root=root, source=path, suites=suites, table=table, quarantine=quarantine, budget=budget
+    )
 
 
 def is_quarantine_id(nodeid: str) -> bool:
@@ -367,6 +380,9 @@ def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:
     if suite_timeout is not None:
         suite_timeout = _seconds(path, f"{where}.suite_timeout", suite_timeout)
     needs = _needs(path, f"{where}.needs", raw.get("needs", []))
+    budget = raw.get("budget")
+    if budget is not None:
+        budget = _seconds(path, f"{where}.budget", budget)
     needs_timeout = _seconds(
         path, f"{where}.needs_timeout", raw.get("needs_timeout", DEFAULT_NEEDS_TIMEOUT)
     )
@@ -389,6 +405,7 @@ def _parse_suite(root: Path, path: Path, where: str, raw: Any) -> SuiteConfig:
         suite_timeout=suite_timeout,
         needs=needs,
         needs_timeout=needs_timeout,
+        budget=budget,
     )
 
 
