@@ -1,0 +1,194 @@
+"""The run as Markdown, for a CI's job page: GitHub's job summary, or `--summary-md FILE`.
+
+Tables per suite and per worker, the failures with short tracebacks, flaky, quarantined and
+crashed tests, the slowest tests. GitHub refuses a step summary over 1 MiB, and a run can have
+20,000 failures: sections are added in order of importance while they fit a byte budget, and
+a list that does not fit says how many it left out. Test ids and failure texts are untrusted:
+GitHub renders HTML in a summary, so no text of a test may become markup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from zenboard.headless.github import counted_failures
+from zenboard.headless.short_traceback import short_traceback
+from zenboard.model.events import OUTCOMES
+from zenboard.model.state import RunState, SuiteState, TestResult
+from zenboard.textsafe import visible
+from zenboard.words import plural
+
+LIMIT_BYTES = 1024 * 1024
+"""GitHub's limit for one step's summary."""
+RESERVE_BYTES = 4096
+"""Kept free while a list grows, for the lines saying what was left out."""
+SLOWEST_SHOWN = 10
+TEXT_CHARS = 300
+"""Longest test id or reason in a table cell."""
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+
+
+def md_text(text: str, chars: int = TEXT_CHARS) -> str:
+    """`text` as plain Markdown text on one line: no markup, no HTML, no table cell's end."""
+    text = visible(" ".join(text.split()))
+    if len(text) > chars:
+        text = text[: chars - 1] + "…"
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def code_block(lines: Iterable[str]) -> str:
+    """A fenced block whose fence no line can close (a longer run of backticks than any in it)."""
+    body = "\n".join(visible(line) for line in lines)
+    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{body}\n{fence}"
+
+
+def _row(*cells: object) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+class _Budget:
+    """Parts of the summary, added while they fit `limit` bytes (UTF-8)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.parts: list[str] = []
+        self.size = 0
+
+    def fits(self, text: str, reserve: int = RESERVE_BYTES) -> bool:
+        return self.size + len(text.encode("utf-8", "replace")) + 1 <= self.limit - reserve
+
+    def add(self, text: str) -> None:
+        self.parts.append(text)
+        self.size += len(text.encode("utf-8", "replace")) + 1
+
+    def add_list(self, heading: str, items: list[str], more: str) -> None:
+        """`heading` and as many `items` as fit, then `N more <more>` for the rest."""
+        if not items or not self.fits(heading):
+            return
+        self.add(heading)
+        for shown, item in enumerate(items):
+            if not self.fits(item):
+                self.add(f"\n_{len(items) - shown} more {more}: see the reports._\n")
+                return
+            self.add(item)
+
+    def text(self) -> str:
+        return "\n".join(self.parts) + "\n"
+
+
+def _suite_table(suites: list[SuiteState], now: float) -> str:
+    head = _row("suite", "status", "tests", *OUTCOMES, "flaky", "time")
+    lines = [head, "|" + "---|" * (len(OUTCOMES) + 5)]
+    for s in suites:
+        counts = [s.counts[o] for o in OUTCOMES]
+        lines.append(
+            _row(md_text(s.name), s.status, s.done, *counts, s.flaky, f"{s.duration(now):.1f} s")
+        )
+    return "\n".join(lines)
+
+
+def _worker_table(suites: list[SuiteState]) -> str:
+    lines = [
+        _row("suite", "worker", "done", "passed", "failed", "note"),
+        "|---|---|---|---|---|---|",
+    ]
+    for s in suites:
+        for w in s.workers.values():
+            note = "crashed" if w.crashed else ""
+            if w.crashed_test:
+                note += f" while running {md_text(w.crashed_test)}"
+            if w.replaces:
+                note = f"replaces {md_text(w.replaces)}"
+            if w.restarts:
+                note = f"restarted {plural(w.restarts, 'time')}"
+            lines.append(_row(md_text(s.name), md_text(w.id), w.done, w.passed, w.failed, note))
+    return "\n".join(lines)
+
+
+def _failure(suite: SuiteState, test: TestResult, root: Path) -> str:
+    label = "unreported error" if test.unreported else test.outcome
+    head = (
+        f"**{md_text(suite.name)}** {md_text(test.nodeid)} ({label} on {md_text(test.worker)}): "
+        f"{md_text(test.reason())}"
+    )
+    tb = short_traceback(test.record, suite.rootdir or str(root))
+    return f"{head}\n\n{code_block(tb)}\n" if tb else f"{head}\n"
+
+
+def _test_line(suite: SuiteState, test: TestResult, note: str) -> str:
+    return f"- **{md_text(suite.name)}** {md_text(test.nodeid)}: {note}"
+
+
+def job_summary(
+    state: RunState,
+    root: Path,
+    now: float,
+    exit_code: int,
+    notes: Iterable[str] = (),
+    limit: int = LIMIT_BYTES,
+) -> str:
+    """The run's summary in Markdown, at most `limit` bytes.
+
+    Args:
+        state: The run, as its reports were written from it.
+        root: The project's root (short tracebacks name files relative to a suite's rootdir,
+            else this).
+        now: The wall clock, for suites' times.
+        exit_code: zenboard's exit code for the run.
+        notes: Lines said after the tables (a budget exceeded, a report not written).
+        limit: Bytes the summary may take.
+    """
+    suites = [s for s in state.suites.values() if s.runs]
+    out = _Budget(limit)
+    verdict = "passed" if exit_code == 0 else f"exit code {exit_code}"
+    out.add(f"## zenboard: {verdict}\n")
+    out.add(_suite_table(suites, now) + "\n")
+    for note in notes:
+        out.add(f"- {md_text(note, 1000)}")
+    crashed = [
+        f"- **{md_text(s.name)}** worker {md_text(w.id)} crashed while running "
+        f"{md_text(w.crashed_test or '?')}" + (f" ({md_text(w.timed_out)})" if w.timed_out else "")
+        for s in suites
+        for w in s.crashed_workers
+    ]
+    out.add_list("\n### Crashed workers\n", crashed, "crashed workers")
+    failures = [_failure(s, t, root) for s, t in counted_failures(state)]
+    out.add_list(f"\n### Failures ({len(failures)})\n", failures, "failures")
+    incomplete = [
+        f"- **{md_text(s.name)}** {plural(len(s.not_run), 'test')} not run, "
+        f"{len(s.interrupted)} interrupted (the run ended early)"
+        for s in suites
+        if s.incomplete
+    ]
+    out.add_list("\n### Not run\n", incomplete, "suites")
+    flaky = [
+        _test_line(s, t, f"passed on attempt {t.attempts}")
+        for s in suites
+        for t in s.tests.values()
+        if t.flaky
+    ]
+    out.add_list(f"\n### Flaky ({len(flaky)})\n", flaky, "flaky tests")
+    quarantined = [
+        _test_line(s, t, f"{t.outcome} (quarantined: did not fail the run)")
+        for s in suites
+        for t in s.quarantined_failures()
+    ]
+    out.add_list(f"\n### Quarantined ({len(quarantined)})\n", quarantined, "quarantined tests")
+    ranked = sorted(
+        ((t.duration, s, t) for s in suites for t in s.tests.values()),
+        key=lambda item: item[0],
+        reverse=True,
+    )[:SLOWEST_SHOWN]
+    slowest = [_test_line(s, t, f"{seconds:.2f} s") for seconds, s, t in ranked]
+    out.add_list("\n### Slowest tests\n", slowest, "slow tests")
+    workers = _worker_table(suites)
+    if out.fits(workers):
+        out.add("\n### Workers\n")
+        out.add(workers)
+    return out.text()
