@@ -47,6 +47,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="where reports go (default: PROJECT/.zenboard/reports/latest)",
     )
     parser.add_argument("--watch", action="store_true", help="start in watch mode")
+    parser.add_argument(
+        "--events",
+        type=path_arg,
+        metavar="FILE",
+        help="append the session's events to FILE as JSON lines, live (docs/event-stream.md)",
+    )
     add_retries_argument(parser)
     add_timeout_arguments(parser)
     add_up_argument(parser)
@@ -63,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
         retries=args.retries,
         timeouts=timeouts_of(args),
         up=args.up,
+        events=args.events,
     )
     if args.up:
         print(KEEP_RUNNING, flush=True)
@@ -79,6 +86,7 @@ def launch_dashboard(
     retries: int | None = None,
     timeouts: Timeouts | None = None,
     up: bool = False,
+    events: Path | None = None,
 ) -> int:
     """Open the dashboard on `project`; return zenboard's exit code for the runs it saw.
 
@@ -92,6 +100,7 @@ def launch_dashboard(
         retries: Every suite's `retries` (`--retries`); None keeps the configuration's.
         timeouts: `--timeout` and `--suite-timeout`, in place of every suite's own.
         up: Start the task's Compose services as the dashboard opens (`--up`).
+        events: `--events FILE`: the session's events are appended there as JSON lines.
     """
     from zenboard.ui.launcher import run_dashboard
 
@@ -105,4 +114,5 @@ def launch_dashboard(
         retries=retries,
         timeouts=timeouts,
         up=up,
+        events=events,
     )

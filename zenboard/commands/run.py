@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from zenboard.commands import (
     KEEP_RUNNING,
@@ -74,8 +74,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="fixed",
         help="durations: size workers to the cores, long files first (durations.json)",
     )
+    parser.add_argument(
+        "--events",
+        type=path_arg,
+        metavar="FILE",
+        help="append the run's events to FILE as JSON lines, live (docs/event-stream.md)",
+    )
+    parser.add_argument(
+        "--summary-md",
+        type=path_arg,
+        metavar="FILE",
+        help="write the run's summary to FILE in Markdown (as GitHub's job summary)",
+    )
     add_retries_argument(parser)
     add_up_argument(parser)
+
+
+def ci_outputs(args: argparse.Namespace) -> dict[str, Any]:
+    """RunOptions' `events`, `summary_md` and `github` (GitHub Actions, with --ci)."""
+    import os
+
+    from zenboard.headless.github import GitHubEnv
+
+    github = GitHubEnv.from_env(os.environ) if args.ci else None
+    return {"events": args.events, "summary_md": args.summary_md, "github": github}
 
 
 def services_up(config: ProjectConfig, task: str | None) -> dict[str, str] | None:
@@ -140,7 +162,9 @@ def _run(args: argparse.Namespace) -> int:
         return _run_failed(args, config, suites, report_dir)
     if args.shard is not None or args.plan == "durations":
         return _run_planned(args, config, suites, report_dir)
-    options = RunOptions(report_dir=report_dir, ci=args.ci, extra_env=args.task_env)
+    options = RunOptions(
+        report_dir=report_dir, ci=args.ci, extra_env=args.task_env, **ci_outputs(args)
+    )
     return HeadlessRun(config, suites, options).run()
 
 
@@ -171,6 +195,7 @@ def _run_planned(
         plan_id=plan.fingerprint or None,
         partial=args.shard is not None,
         extra_env=args.task_env,
+        **ci_outputs(args),
     )
     return HeadlessRun(config, plan.suites, options).run()
 
@@ -196,7 +221,11 @@ def _run_failed(
         return 5
     selection = {s.name: failed[s.name] for s in chosen}
     options = RunOptions(
-        report_dir=report_dir, ci=args.ci, selection=selection, extra_env=args.task_env
+        report_dir=report_dir,
+        ci=args.ci,
+        selection=selection,
+        extra_env=args.task_env,
+        **ci_outputs(args),
     )
     return HeadlessRun(config, chosen, options).run()
 
@@ -252,6 +281,7 @@ def _run_repeated(args: argparse.Namespace, config: ProjectConfig) -> int:
         selection=selection,
         kind="repeat",
         extra_env=args.task_env,
+        **ci_outputs(args),
     )
     run = HeadlessRun(config, suites, options)
     code = run.run()

@@ -32,6 +32,8 @@ from zenboard.wire import TIMED_OUT, cut
 from zenboard.words import plural
 
 if TYPE_CHECKING:
+    from zenboard.headless.github import GitHubEnv
+    from zenboard.records.event_feed import EventFeed
     from zenboard.tasks.docker_watch import ContainerWatcher
 
 PROGRESS_INTERVAL_CI = 1.0
@@ -204,6 +206,12 @@ class RunOptions:
     selection (False: a planned run of every test)."""
     plan_id: str | None = None
     """A shard plan's fingerprint, recorded in summary.json as `plan` (merge checks it)."""
+    events: Path | None = None
+    """`--events FILE`: the run's events are appended there as JSON lines, live."""
+    summary_md: Path | None = None
+    """`--summary-md FILE`: the run's summary in Markdown (a CI's job page)."""
+    github: GitHubEnv | None = None
+    """Set under GitHub Actions with `--ci`: a job summary and annotations."""
 
 
 class HeadlessRun:
@@ -253,6 +261,10 @@ class HeadlessRun:
         """Resources said to be shared, with the holders named (more holders: said again)."""
         self.selection = dict(options.selection)
         self.partial = bool(self.selection) if options.partial is None else options.partial
+        self.feed: EventFeed | None = None
+        """`--events`: where each event goes once folded (None: nowhere)."""
+        self._feed_failed = False
+        """The feed could not be written: the run's exit code is not 0."""
 
     def print(self, line: str) -> None:
         """One line of output; what tests and pytest wrote in it is shown, never obeyed."""
@@ -279,6 +291,8 @@ class HeadlessRun:
                 services.close()
 
     def _run(self, services: ContainerWatcher | None) -> int:
+        started = time.monotonic()
+        self._open_feed()
         with self.interruptible():
             for suite in self.suites:
                 nodeids, rootdir = self.selection.get(suite.name, ((), ""))
@@ -295,6 +309,7 @@ class HeadlessRun:
                     break
                 if self.interrupted:
                     self.engine.cancel_all()
+        run_seconds = time.monotonic() - started
         now = time.time()
         self.print_progress(final=True)
         for line in final_table(self.state, now):
@@ -308,14 +323,18 @@ class HeadlessRun:
         for line in quarantine_lines(self.config, self.state, self._whole_project()):
             self.print(line)
         self._summarise_conflicts()
+        over = self._over_budget(now, run_seconds)
+        for line in over:
+            self.print(line)
         meta = self._run_meta()
         published = self.publish_reports(meta)
         self.engine.close()
         code = self.state.exit_code()
-        if not published:
-            code = max(code, 1) if code != 2 else code
+        if not published or over:
+            code = 1 if code != 2 else code
         if self.interrupted:
             code = max(code, 1)
+        code = self._ci_outputs(code, over)
         partial = tuple(self.selection) if self.partial else ()
         from zenboard.records import recording
 
@@ -324,6 +343,60 @@ class HeadlessRun:
             self.config.root, self.state, options.kind, code, partial, options.shard, meta["commit"]
         ):
             self.print(line)
+        return self._close_feed(code)
+
+    def _over_budget(self, now: float, run_seconds: float) -> list[str]:
+        """`budget exceeded` lines: a full, unsharded `run` only (a part's time says nothing;
+        `verify` and `compare` measure other things)."""
+        if self.partial or self.interrupted or self.options.kind != "run":
+            return []
+        from zenboard.model.budgets import over_budget
+
+        whole = len(self.suites) == len(self.config.suites)
+        budgets = {s.name: s.budget for s in self.suites}
+        run_budget = self.config.budget if whole else None
+        return over_budget(self.state, budgets, now, run_budget, run_seconds)
+
+    def _ci_outputs(self, code: int, notes: list[str]) -> int:
+        """The job summary and annotations (`--summary-md`, GitHub Actions); `code`, or 1 when
+        a summary could not be written."""
+        if self.options.summary_md is None and self.options.github is None:
+            return code
+        from zenboard.headless.ci_outputs import write_ci_outputs
+
+        done = write_ci_outputs(
+            self.state, self.config.root, code, self.options.github, self.options.summary_md, notes
+        )
+        for line in done.lines:
+            self.print(line)
+        for fault in done.faults:
+            self.print(fault)
+        return (1 if code != 2 else code) if done.faults else code
+
+    def _open_feed(self) -> None:
+        """`--events FILE`: open the feed and write its `run_started` (a fault: one line)."""
+        if self.options.events is None:
+            return
+        from zenboard.records.event_feed import EventFeed
+
+        self.feed = EventFeed(self.options.events)
+        self.feed.started([s.name for s in self.suites])
+        self._say_feed_fault()
+
+    def _say_feed_fault(self) -> None:
+        feed = self.feed
+        if feed is not None and feed.fault is not None:
+            self.print(f"events: could not be written: {safefs.describe(feed.fault)}")
+            self.feed = None
+            self._feed_failed = True
+
+    def _close_feed(self, code: int) -> int:
+        """The feed's `run_finished`, with the exit code; a feed that failed makes it not 0."""
+        if self.feed is not None:
+            self.feed.finished(self.state, code)
+            self._say_feed_fault()
+        if self._feed_failed and code == 0:
+            return 1
         return code
 
     def _whole_project(self) -> bool:
@@ -433,6 +506,8 @@ class HeadlessRun:
         self._say_claim_faults()
         for event in events:
             apply(self.state, event)
+            if self.feed is not None:
+                self.feed.add(event, self.state)
             if isinstance(event, ev.ClaimConflict):
                 self._say_conflict(event.conflict)
             elif isinstance(event, ev.SuiteWaiting):
@@ -495,6 +570,9 @@ class HeadlessRun:
                 self._write_suite_reports(suite)
                 if suite.error:
                     self.print(f"[{event.suite}] ERROR {suite.error}")
+        if self.feed is not None:
+            self.feed.flush()
+            self._say_feed_fault()
 
     def _write_suite_reports(self, suite: SuiteState) -> None:
         """A suite's JUnit file, unless it was written from the very same results already."""

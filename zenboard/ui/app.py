@@ -283,6 +283,8 @@ class ZenboardApp(App[int], ServiceActions):
             self.say(self.watch_mode.errors.pop(0), title="watch", severity="error")
         while self.session.errors:
             self.say(self.session.errors.pop(0), title="engine", severity="error", timeout=8)
+        while self.session.budget_notes:
+            self.say(self.session.budget_notes.pop(0), title="budget", severity="error", timeout=30)
         while self.session.warnings:
             shared = self.session.warnings.pop(0)
             self.say(shared, title="isolation: shared at once", severity="warning", timeout=30)
@@ -586,4 +588,4 @@ class ZenboardApp(App[int], ServiceActions):
 
     def _shut_down_then_exit(self) -> None:
         self.session.shutdown()
-        self.call_from_thread(self.exit, self.session.state.exit_code())
+        self.call_from_thread(self.exit, self.session.exit_code())

@@ -19,10 +19,12 @@ from zenboard import safefs
 from zenboard.config import ProjectConfig, SuiteConfig
 from zenboard.engine import Engine, EventBuffer
 from zenboard.model import events as ev
+from zenboard.model.budgets import over_budget
 from zenboard.model.claims import Conflict
 from zenboard.model.reducer import apply
 from zenboard.model.state import RunState, SuiteState
 from zenboard.records import reports
+from zenboard.records.event_feed import EventFeed
 from zenboard.ui.commander import Commander
 from zenboard.ui.launch_window import FinishedLaunch, LaunchWindow
 
@@ -68,6 +70,7 @@ class Session:
         extra_env: dict[str, str] | None = None,
         clock: Clock = time.time,
         task: str = "",
+        events: Path | None = None,
     ) -> None:
         """The dashboard's engine, model and commander for `config`'s suites.
 
@@ -78,6 +81,7 @@ class Session:
             extra_env: Variables added to every suite's environment (a task's ports).
             clock: The wall clock (tests pass a fake one).
             task: The task id, recorded in the history.
+            events: `--events FILE`: the session's events are appended there as JSON lines.
         """
         self.config = config
         self.suites = suites if suites is not None else config.suites
@@ -97,6 +101,18 @@ class Session:
         )
         self.launch = LaunchWindow()
         """The suites of the launch in progress (recorded in the history when it ends)."""
+        self.budget_notes: list[str] = []
+        """`budget exceeded` lines of the launch that just ended, for the app to show."""
+        self.over_budget = False
+        """The latest full launch went over a budget: the dashboard's exit code is 1."""
+        self._watch_runs: set[str] = set()
+        """Suites of the open launch started by watch mode (a watch phase is no full run)."""
+        self.feed: EventFeed | None = None
+        self.feed_failed = False
+        if events is not None:
+            self.feed = EventFeed(events)
+            self.feed.started([s.name for s in self.suites])
+            self._check_feed()
 
     @property
     def report_dir(self) -> Path:
@@ -114,6 +130,8 @@ class Session:
         batch = Batch(events=len(events))
         for event in events:
             apply(self.state, event)
+            if self.feed is not None:
+                self.feed.add(event, self.state)
             batch.suites.add(event.suite)
             if isinstance(event, ev.TestFinished):
                 batch.tests.append((event.suite, event.nodeid))
@@ -124,6 +142,8 @@ class Session:
                 batch.launched.add(event.suite)
                 batch.output.pop(event.suite, None)
                 self.launch.launched(event)
+                if event.allow_empty and not self.suite_config(event.suite).allow_empty:
+                    self._watch_runs.add(event.suite)  # watch phases may select nothing
             elif isinstance(event, ev.ClaimConflict):
                 self._warn(event.conflict)
             elif isinstance(event, ev.ResultsCorrected):
@@ -139,9 +159,44 @@ class Session:
         faults = self.engine.claims.faults
         while faults:
             self.errors.append(f"isolation: {faults.pop(0)}")
+        if self.feed is not None:
+            self.feed.flush()
+            self._check_feed()
         if self.launch.open and self.quiet():
             batch.finished_launch = self.launch.close(self.state)
+            if batch.finished_launch is not None:
+                self._check_budgets(batch.finished_launch)
+            self._watch_runs.clear()
         return batch
+
+    def _check_budgets(self, launch: FinishedLaunch) -> None:
+        """After a launch of whole suites (not a rerun of some tests, not watch mode): the
+        suites, and the run when every suite ran, against their budgets."""
+        whole = [n for n in launch.state.suites if n not in launch.partial | self._watch_runs]
+        if len(whole) != len(launch.state.suites):
+            return
+        budgets = {n: self.suite_config(n).budget for n in whole}
+        every = {s.name for s in self.config.suites} <= set(whole)
+        ended = self.launch.last
+        seconds = ended[1] - ended[0] if ended is not None else 0.0
+        run_budget = self.config.budget if every else None
+        lines = over_budget(self.state, budgets, self.clock(), run_budget, seconds)
+        self.over_budget = bool(lines)
+        self.budget_notes += lines
+
+    def _check_feed(self) -> None:
+        """A feed that cannot be written: said once; the session's exit code is then not 0."""
+        if self.feed is not None and self.feed.fault is not None:
+            self.errors.append(f"events: could not be written: {safefs.describe(self.feed.fault)}")
+            self.feed, self.feed_failed = None, True
+
+    def exit_code(self) -> int:
+        """zenboard's exit code for the runs seen: the model's, 1 over a budget or without
+        the event feed asked for."""
+        code = self.state.exit_code()
+        if (self.over_budget or self.feed_failed) and code != 2:
+            return 1
+        return code
 
     def _warn(self, conflict: Conflict) -> None:
         """A shared resource, said once (again when more holders join)."""
@@ -204,6 +259,9 @@ class Session:
         self.commander.join(15.0)
         self.engine.cancel_all()
         self.engine.close()
+        feed, self.feed = self.feed, None
+        if feed is not None:  # the app may still fold on its thread: the feed has a lock
+            feed.finished(self.state, self.exit_code())
 
     def _start(self, suite: SuiteConfig, nodeids: tuple[str, ...] = (), rootdir: str = "") -> None:
         if self.commander.closed:

@@ -1,0 +1,228 @@
+"""The job summary's Markdown, GitHub's escaping and annotations, and budgets: pure logic.
+
+The runs that produce them for real are in test_ci_outputs.py.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import write_project
+from zenboard.config import load_config
+from zenboard.errors import ConfigError
+from zenboard.headless.github import (
+    GitHubEnv,
+    escape_data,
+    escape_property,
+    failure_annotations,
+    location,
+)
+from zenboard.headless.job_summary import code_block, job_summary, md_text
+from zenboard.model import events as ev
+from zenboard.model.budgets import over_budget
+from zenboard.model.reducer import apply
+from zenboard.model.state import RunState
+from zenboard.model.state import TestResult as Result
+from zenboard.ui.session import Session
+
+# --- GitHub's escaping ---------------------------------------------------------------------------
+
+
+def test_data_escapes_percent_and_line_ends_first_percent() -> None:
+    assert escape_data("100%\r\nnext") == "100%25%0D%0Anext"
+    assert escape_data("%0A") == "%250A"  # a literal escape stays literal
+
+
+def test_properties_also_escape_colon_and_comma() -> None:
+    assert escape_property("a.py::test[x,y]\n") == "a.py%3A%3Atest[x%2Cy]%0A"
+
+
+def test_github_env_only_under_github_actions() -> None:
+    assert GitHubEnv.from_env({"GITHUB_STEP_SUMMARY": "/tmp/s"}) is None
+    env = GitHubEnv.from_env(
+        {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": "/s", "GITHUB_WORKSPACE": "/w"}
+    )
+    assert env == GitHubEnv(Path("/w"), Path("/s"))
+
+
+# --- Markdown escaping ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<script>alert(1)</script>",
+        '<img src=x onerror="alert(1)">',
+        "a | b",
+        "`code` and **bold** [link](http://x)",
+        "line\nbreak\r\n| new row |",
+    ],
+)
+def test_untrusted_text_becomes_no_markup(text: str) -> None:
+    shown = md_text(text)
+    assert "<" not in shown and ">" not in shown  # GitHub renders HTML in a summary
+    assert "\n" not in shown and "\r" not in shown
+    assert re.search(r"(?<!\\)[|`*\[\]]", shown) is None  # every Markdown character escaped
+
+
+def test_a_code_block_cannot_be_closed_by_its_text() -> None:
+    block = code_block(["x = '```'", "````", "</pre><script>"])
+    fence = block.splitlines()[0].removesuffix("text")
+    assert len(fence) == 5
+    inner = block.splitlines()[1:-1]
+    assert all(not line.startswith(fence) for line in inner)
+    assert block.splitlines()[-1] == fence
+
+
+# --- the summary ---------------------------------------------------------------------------------
+
+
+def _failed_record(nodeid: str, text_lines: int) -> dict[str, Any]:
+    longrepr = "\n".join(f"E   line {i} " + "x" * 200 for i in range(text_lines))
+    crash = {"path": "/proj/tests/test_a.py", "lineno": 7, "message": "AssertionError: no"}
+    return {"nodeid": nodeid, "outcome": "failed", "call": {"outcome": "failed",
+            "crash": crash, "longrepr": longrepr}}  # fmt: skip
+
+
+def _state(failures: int, passed: int = 3) -> RunState:
+    state = RunState.for_suites(["unit"])
+    apply(state, ev.SuiteLaunched("unit", ("pytest",), 1, 100.0))
+    apply(state, ev.RunStarted("unit", 2, "/proj"))
+    for i in range(passed):
+        apply(state, ev.TestFinished("unit", f"tests/test_a.py::test_ok{i}", "gw0", "passed", 0.1))
+    for i in range(failures):
+        nodeid = f"tests/test_a.py::test_bad{i}"
+        apply(
+            state, ev.TestFinished("unit", nodeid, "gw1", "failed", 0.2, _failed_record(nodeid, 40))
+        )
+    apply(state, ev.RunFinished("unit", 1, 10.0))
+    apply(state, ev.SuiteExited("unit", 1, 110.0))
+    return state
+
+
+def test_the_summary_has_tables_and_failures_with_short_tracebacks() -> None:
+    text = job_summary(_state(2), Path("/proj"), 120.0, 1)
+    assert text.startswith("## zenboard: exit code 1")
+    assert "| unit | failed | 5 | 3 | 2 |" in text
+    assert "### Failures (2)" in text and "test\\_bad1" in text
+    assert "at tests/test_a.py:7" in text  # the short traceback, relative to the rootdir
+    assert "| unit | gw1 | 2 | 0 | 2 |" in text  # the worker table
+
+
+def test_twenty_thousand_long_failures_stay_under_the_limit_and_say_what_was_cut() -> None:
+    text = job_summary(_state(20_000), Path("/proj"), 120.0, 1)
+    size = len(text.encode())
+    assert 900_000 < size <= 1024 * 1024
+    cut = re.search(r"_(\d+) more failures: see the reports\._", text)
+    assert cut is not None
+    shown = text.count("(failed on gw1)")
+    assert shown + int(cut.group(1)) == 20_000
+    assert "### Slowest tests" in text  # later sections keep their room
+
+
+def test_a_smaller_limit_is_kept_too() -> None:
+    text = job_summary(_state(500), Path("/proj"), 120.0, 1, limit=50_000)
+    assert len(text.encode()) <= 50_000
+
+
+# --- annotations ---------------------------------------------------------------------------------
+
+
+def _failed(nodeid: str, crash_path: str, traceback: list[dict[str, Any]] | None = None) -> Result:
+    call: dict[str, Any] = {"outcome": "failed", "crash": {"path": crash_path, "lineno": 12}}
+    if traceback is not None:
+        call["traceback"] = traceback
+    return Result(nodeid, "failed", "gw0", 0.1, {"call": call})
+
+
+def test_location_is_relative_to_the_workspace(tmp_path: Path) -> None:
+    rootdir = tmp_path / "backend"
+    test = _failed("tests/test_a.py::t", "tests/test_a.py")  # relative to the rootdir
+    assert location(test, str(rootdir), tmp_path) == ("backend/tests/test_a.py", 12)
+    absolute = _failed("tests/test_a.py::t", str(rootdir / "tests" / "test_a.py"))
+    assert location(absolute, str(rootdir), tmp_path) == ("backend/tests/test_a.py", 12)
+
+
+def test_a_crash_in_a_library_points_at_the_projects_line(tmp_path: Path) -> None:
+    library = str(tmp_path / ".venv/lib/python3.12/site-packages/lib.py")
+    test = _failed("tests/test_a.py::t", library, [{"path": "tests/test_a.py", "lineno": 3}])
+    assert location(test, str(tmp_path), tmp_path) == ("tests/test_a.py", 3)
+
+
+def test_a_path_outside_the_workspace_is_not_annotated_as_a_file(tmp_path: Path) -> None:
+    test = _failed("../elsewhere/test_a.py::t", "/usr/lib/python3/x.py")
+    assert location(test, str(tmp_path), tmp_path / "ws") is None
+    state = RunState.for_suites(["unit"])
+    apply(state, ev.SuiteLaunched("unit", ("pytest",), 1, 1.0))
+    apply(state, ev.TestFinished("unit", test.nodeid, "gw0", "failed", 0.1, test.record))
+    (line,) = failure_annotations(state, tmp_path, tmp_path / "ws")
+    assert line.startswith("::error title=[unit] ../elsewhere/test_a.py%3A%3At::")
+
+
+# --- budgets -------------------------------------------------------------------------------------
+
+
+def test_budgets_name_the_suite_its_time_and_its_budget() -> None:
+    state = RunState.for_suites(["unit", "e2e"])
+    apply(state, ev.SuiteLaunched("unit", ("pytest",), 1, 100.0))
+    apply(state, ev.SuiteExited("unit", 0, 112.34))
+    apply(state, ev.SuiteLaunched("e2e", ("node",), 2, 100.0))
+    apply(state, ev.SuiteExited("e2e", 0, 105.0))
+    budgets = {"unit": 10.0, "e2e": 10.0}
+    assert over_budget(state, budgets, 200.0, 60.0, 12.5) == [
+        "budget exceeded: suite unit took 12.3 s, budget 10 s"
+    ]
+    assert over_budget(state, {"unit": None}, 200.0, 12.0, 12.5) == [
+        "budget exceeded: the run took 12.5 s, budget 12 s"
+    ]
+
+
+def test_budget_keys_load_and_bad_values_name_file_and_key(tmp_path: Path) -> None:
+    good = write_project(
+        tmp_path / "a",
+        {
+            "pyproject.toml": '[tool.zenboard]\nbudget = 60\n[[tool.zenboard.suites]]\nname = "u"\nbudget = 2.5\n'
+        },
+    )
+    config = load_config(good)
+    assert config.budget == 60.0 and config.suites[0].budget == 2.5
+    assert load_config(write_project(tmp_path / "b", {})).budget is None
+    for text, key in (
+        ("[tool.zenboard]\nbudget = 0\n", "tool.zenboard.budget"),
+        ('[tool.zenboard]\nbudget = "1m"\n', "tool.zenboard.budget"),
+        ('[[tool.zenboard.suites]]\nname = "u"\nbudget = -1\n', "budget"),
+    ):
+        root = write_project(tmp_path / str(abs(hash(text))), {"pyproject.toml": text})
+        with pytest.raises(ConfigError) as caught:
+            load_config(root)
+        assert key in caught.value.key and "pyproject.toml" in str(caught.value)
+
+
+def _launch(
+    session: Session, suite: str, start: float, end: float, nodeids: tuple[str, ...] = ()
+) -> None:
+    session.fold([ev.SuiteLaunched(suite, ("pytest",), 1, start, nodeids=nodeids)])
+    passed = ev.TestFinished(suite, "t.py::a", "main", "passed", 0.1)
+    session.fold([passed, ev.RunFinished(suite, 0, end - start), ev.SuiteExited(suite, 0, end)])
+
+
+def test_the_dashboard_checks_budgets_after_a_full_launch_only(tmp_path: Path) -> None:
+    toml = '[tool.zenboard]\nbudget = 30\n[[tool.zenboard.suites]]\nname = "unit"\nbudget = 10\n'
+    session = Session(load_config(write_project(tmp_path, {"pyproject.toml": toml})))
+    try:
+        _launch(session, "unit", 100.0, 105.0)
+        assert session.budget_notes == [] and session.exit_code() == 0
+        _launch(session, "unit", 200.0, 212.0, nodeids=("t.py::a",))  # a rerun: not measured
+        assert session.budget_notes == [] and session.exit_code() == 0
+        _launch(session, "unit", 300.0, 340.0)
+        assert session.budget_notes == [
+            "budget exceeded: suite unit took 40.0 s, budget 10 s",
+            "budget exceeded: the run took 40.0 s, budget 30 s",
+        ]
+        assert session.exit_code() == 1
+    finally:
+        session.shutdown()
