@@ -24,6 +24,8 @@ LIMIT_BYTES = 1024 * 1024
 """GitHub's limit for one step's summary."""
 RESERVE_BYTES = 4096
 """Kept free while a list grows, for the lines saying what was left out."""
+AFTER_FAILURES_BYTES = 64 * 1024
+"""Kept free by the failures, the longest list, for the sections after it (flaky, slowest...)."""
 SLOWEST_SHOWN = 10
 TEXT_CHARS = 300
 """Longest test id or reason in a table cell."""
@@ -67,14 +69,22 @@ class _Budget:
         self.parts.append(text)
         self.size += len(text.encode("utf-8", "replace")) + 1
 
-    def add_list(self, heading: str, items: list[str], more: str) -> None:
-        """`heading` and as many `items` as fit, then `N more <more>` for the rest."""
-        if not items or not self.fits(heading):
+    def add_list(
+        self,
+        heading: str,
+        items: Iterable[str],
+        total: int,
+        more: str,
+        reserve: int = RESERVE_BYTES,
+    ) -> None:
+        """`heading` and as many of the `total` `items` as fit, keeping `reserve` bytes free,
+        then `N more <more>` for the rest. `items` may be lazy: those left out are never built."""
+        if not total or not self.fits(heading):
             return
         self.add(heading)
         for shown, item in enumerate(items):
-            if not self.fits(item):
-                self.add(f"\n_{len(items) - shown} more {more}: see the reports._\n")
+            if not self.fits(item, reserve):
+                self.add(f"\n_{total - shown} more {more}: see the reports._\n")
                 return
             self.add(item)
 
@@ -157,36 +167,39 @@ def job_summary(
         for s in suites
         for w in s.crashed_workers
     ]
-    out.add_list("\n### Crashed workers\n", crashed, "crashed workers")
-    failures = [_failure(s, t, root) for s, t in counted_failures(state)]
-    out.add_list(f"\n### Failures ({len(failures)})\n", failures, "failures")
+    out.add_list("\n### Crashed workers\n", crashed, len(crashed), "crashed workers")
+    failed = list(counted_failures(state))
+    failures = (_failure(s, t, root) for s, t in failed)
+    heading = f"\n### Failures ({len(failed)})\n"
+    out.add_list(heading, failures, len(failed), "failures", AFTER_FAILURES_BYTES)
     incomplete = [
         f"- **{md_text(s.name)}** {plural(len(s.not_run), 'test')} not run, "
         f"{len(s.interrupted)} interrupted (the run ended early)"
         for s in suites
         if s.incomplete
     ]
-    out.add_list("\n### Not run\n", incomplete, "suites")
+    out.add_list("\n### Not run\n", incomplete, len(incomplete), "suites")
     flaky = [
         _test_line(s, t, f"passed on attempt {t.attempts}")
         for s in suites
         for t in s.tests.values()
         if t.flaky
     ]
-    out.add_list(f"\n### Flaky ({len(flaky)})\n", flaky, "flaky tests")
+    out.add_list(f"\n### Flaky ({len(flaky)})\n", flaky, len(flaky), "flaky tests")
     quarantined = [
         _test_line(s, t, f"{t.outcome} (quarantined: did not fail the run)")
         for s in suites
         for t in s.quarantined_failures()
     ]
-    out.add_list(f"\n### Quarantined ({len(quarantined)})\n", quarantined, "quarantined tests")
+    heading = f"\n### Quarantined ({len(quarantined)})\n"
+    out.add_list(heading, quarantined, len(quarantined), "quarantined tests")
     ranked = sorted(
         ((t.duration, s, t) for s in suites for t in s.tests.values()),
         key=lambda item: item[0],
         reverse=True,
     )[:SLOWEST_SHOWN]
     slowest = [_test_line(s, t, f"{seconds:.2f} s") for seconds, s, t in ranked]
-    out.add_list("\n### Slowest tests\n", slowest, "slow tests")
+    out.add_list("\n### Slowest tests\n", slowest, len(slowest), "slow tests")
     workers = _worker_table(suites)
     if out.fits(workers):
         out.add("\n### Workers\n")
