@@ -94,6 +94,8 @@ def _state(failures: int, passed: int = 3) -> RunState:
     apply(state, ev.RunStarted("unit", 2, "/proj"))
     for i in range(passed):
         apply(state, ev.TestFinished("unit", f"tests/test_a.py::test_ok{i}", "gw0", "passed", 0.1))
+    flaky = ev.TestFinished("unit", "tests/test_a.py::test_flaky", "gw0", "passed", 0.1, attempts=2)
+    apply(state, flaky)
     for i in range(failures):
         nodeid = f"tests/test_a.py::test_bad{i}"
         apply(
@@ -107,10 +109,11 @@ def _state(failures: int, passed: int = 3) -> RunState:
 def test_the_summary_has_tables_and_failures_with_short_tracebacks() -> None:
     text = job_summary(_state(2), Path("/proj"), 120.0, 1)
     assert text.startswith("## zenboard: exit code 1")
-    assert "| unit | failed | 5 | 3 | 2 |" in text
+    assert "| unit | failed | 6 | 4 | 2 |" in text
     assert "### Failures (2)" in text and "test\\_bad1" in text
     assert "at tests/test_a.py:7" in text  # the short traceback, relative to the rootdir
     assert "| unit | gw1 | 2 | 0 | 2 |" in text  # the worker table
+    assert "test\\_flaky: passed on attempt 2" in text
 
 
 def test_twenty_thousand_long_failures_stay_under_the_limit_and_say_what_was_cut() -> None:
@@ -121,7 +124,7 @@ def test_twenty_thousand_long_failures_stay_under_the_limit_and_say_what_was_cut
     assert cut is not None
     shown = text.count("(failed on gw1)")
     assert shown + int(cut.group(1)) == 20_000
-    assert "### Slowest tests" in text  # later sections keep their room
+    assert "### Flaky (1)" in text and "### Slowest tests" in text  # later sections keep room
 
 
 def test_a_smaller_limit_is_kept_too() -> None:

@@ -330,8 +330,10 @@ class HeadlessRun:
         published = self.publish_reports(meta)
         self.engine.close()
         code = self.state.exit_code()
-        if not published or over:
-            code = 1 if code != 2 else code
+        if not published:
+            code = max(code, 1) if code != 2 else code
+        if over:
+            code = 1 if code != 2 else code  # precedence 2 > 1 > 5 > 0
         if self.interrupted:
             code = max(code, 1)
         code = self._ci_outputs(code, over)
@@ -371,7 +373,7 @@ class HeadlessRun:
             self.print(line)
         for fault in done.faults:
             self.print(fault)
-        return (1 if code != 2 else code) if done.faults else code
+        return max(code, 1) if done.faults and code != 2 else code
 
     def _open_feed(self) -> None:
         """`--events FILE`: open the feed and write its `run_started` (a fault: one line)."""
