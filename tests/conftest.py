@@ -25,6 +25,11 @@ _addopts = os.environ.get("PYTEST_ADDOPTS", "")
 if _NO_PLUGINS not in _addopts:
     os.environ["PYTEST_ADDOPTS"] = f"{_addopts} {_NO_PLUGINS}".strip()
 
+# zenboard's own CI may run under GitHub Actions: the runs the tests start must not append job
+# summaries to its step summary nor print annotations into its log (tests set them themselves).
+for _name in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_WORKSPACE"):
+    os.environ.pop(_name, None)
+
 
 @pytest.fixture
 def isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
