@@ -99,6 +99,7 @@ def test_the_dashboard_feeds_its_session_and_ends_it_when_it_quits(tmp_path: Pat
     project = write_project(tmp_path / "proj", {})
     path = tmp_path / "feed.jsonl"
     session = Session(load_config(project), events=path)
+    session.open_feed()
     session.fold(
         [
             ev.SuiteLaunched("tests", ("pytest",), 7, 1.0),

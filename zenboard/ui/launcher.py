@@ -72,6 +72,7 @@ def make_app(
         from zenboard.watch.settings import load_watch_settings
 
         load_watch_settings(config)  # bad watch settings: one line, exit 2, before the app opens
+    session.open_feed()
     return ZenboardApp(
         session,
         run_at_start=run_at_start,

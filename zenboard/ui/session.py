@@ -109,10 +109,15 @@ class Session:
         """Suites of the open launch started by watch mode (a watch phase is no full run)."""
         self.feed: EventFeed | None = None
         self.feed_failed = False
-        if events is not None:
-            self.feed = EventFeed(events)
-            self.feed.started([s.name for s in self.suites])
-            self._check_feed()
+        self._feed_path = events
+
+    def open_feed(self) -> None:
+        """`--events FILE`: start the feed (once the input is known good: bad input writes none)."""
+        if self._feed_path is None or self.feed is not None:
+            return
+        self.feed = EventFeed(self._feed_path)
+        self.feed.started([s.name for s in self.suites])
+        self._check_feed()
 
     @property
     def report_dir(self) -> Path:
