@@ -1,4 +1,4 @@
-"""The history database's schema, as a list of numbered migrations.
+"""The SQLite history's schema, as a list of numbered migrations (PostgreSQL's: `history_postgres`).
 
 A database records the highest migration applied in `schema_version`. Opening a database
 applies the missing migrations in one `BEGIN IMMEDIATE` transaction, so two zenboard processes
@@ -56,6 +56,13 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         3,
         """
         ALTER TABLE test_results ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1;
+    """,
+    ),
+    (
+        4,
+        """
+        ALTER TABLE runs ADD COLUMN machine TEXT;
+        ALTER TABLE runs ADD COLUMN branch TEXT;
     """,
     ),
 )
