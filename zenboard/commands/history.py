@@ -61,6 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from zenboard.config import load_config
     from zenboard.records.history import History, RunFilter, recorded
+    from zenboard.records.history_postgres import shown
     from zenboard.textsafe import visible
     from zenboard.words import plural
 
@@ -83,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print("recent runs")
     if not data["runs"]:
-        print("  (none yet: every zenboard run is recorded in the history)")
+        where = shown(config.history) if config.history else ".zenboard/history.db"
+        print(visible(f"  (none yet: every zenboard run is recorded in {where})"))
     for r in data["runs"]:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(str(r["started"]))))
         shard = f" shard {r['shard']}" if r["shard"] else ""
