@@ -147,7 +147,12 @@ def test_concurrent_runs_from_copies_all_show_in_history_from_a_third_dir(
     assert len(json.loads(host.stdout)["runs"]) == COPIES
     nobody = run_cli(["history", "--json", "--machine", "no-such-host"], elsewhere, env=env)
     assert json.loads(nobody.stdout)["runs"] == []
-    for text in (*shared.outputs, done.stdout, by_branch.stdout, by_commit.stdout):
+    review = run_cli(["history", "--flaky", "--json"], elsewhere, env=env)
+    assert review.returncode == 0 and json.loads(review.stdout)["candidates"] == []
+    from zenboard.ui.sources.history import ProjectHistory
+
+    assert ProjectHistory(elsewhere, shared.url).load().runs == COPIES, "the dashboard reads it"
+    for text in (*shared.outputs, done.stdout, by_branch.stdout, by_commit.stdout, review.stdout):
         assert cluster.password not in text
 
 
@@ -159,7 +164,8 @@ def test_durations_update_from_the_shared_history_plans_every_shard(
     done = run_cli(["durations", "--update"], fresh, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     with History(fresh, shared.url) as db:
-        assert durations.load(fresh) == db.last_full_durations()
+        from_history = db.last_full_durations()
+    assert durations.load(fresh) == from_history
     known = durations.load(fresh)["checks"]
     assert len(known) == 7, "the latest full run of the suite, from another machine's copy"
     heavy = "tests/test_steps.py::test_step[4]"  # the file, not the history, plans the shards
@@ -179,6 +185,9 @@ def test_durations_update_from_the_shared_history_plans_every_shard(
     assert [seen[1], seen[2]] == [set(expected[0]), set(expected[1])]
     assert {heavy} in (seen[1], seen[2]), "the heavy test has a shard to itself"
     assert durations.load(fresh)["checks"][heavy] == 1000.0, "shards never rewrite the file"
+    with History(fresh, shared.url) as db:
+        assert db.last_full_durations() == from_history, "a shard's slice is no suite's durations"
+        assert [r["shard"] for r in db.recent_runs(2)] == ["2/2", "1/2"], "shards record too"
 
 
 def test_an_empty_database_is_migrated_by_processes_starting_at_once(
