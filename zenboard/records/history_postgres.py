@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from zenboard.records import history_schema
 from zenboard.records.history_errors import HistoryUnusable
 from zenboard.records.history_store import Row
 from zenboard.textsafe import redact, url_secrets, visible
@@ -161,12 +162,8 @@ def migrate(conn: psycopg.Connection[Row]) -> int:
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
         conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-        current = version(conn)
-        for number, script in MIGRATIONS:
-            if number <= current:
-                continue
-            for statement in script.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+        for number, statements in history_schema.pending(MIGRATIONS, version(conn)):
+            for statement in statements:
+                conn.execute(statement)
             conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (number,))
     return version(conn)

@@ -10,6 +10,7 @@ an applied one is never edited.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 
 MIGRATIONS: tuple[tuple[int, str], ...] = (
     (
@@ -91,16 +92,22 @@ def migrate(conn: sqlite3.Connection) -> int:
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-        current = version(conn)
-        for number, script in MIGRATIONS:
-            if number <= current:
-                continue
-            for statement in script.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+        for number, statements in pending(MIGRATIONS, version(conn)):
+            for statement in statements:
+                conn.execute(statement)
             conn.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     return version(conn)
+
+
+def pending(
+    migrations: tuple[tuple[int, str], ...], current: int
+) -> Iterator[tuple[int, list[str]]]:
+    """The migrations above `current`, each as its number and its statements (either database's:
+    a script is statements separated by `;`)."""
+    for number, script in migrations:
+        if number > current:
+            yield number, [s for s in script.split(";") if s.strip()]
