@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # System packages from apt: Debian's Chromium (Playwright cannot download its own browsers here;
-# the e2e suites run /usr/bin/chromium through `executablePath`) and tmux (the tests).
-#   bash scripts/system-deps.sh              chromium and tmux (scripts/test.sh)
+# the e2e suites run /usr/bin/chromium through `executablePath`), tmux (the tests) and the
+# PostgreSQL server (the shared-history tests start a throwaway cluster from its binaries).
+#   bash scripts/system-deps.sh              chromium, tmux and postgresql (scripts/test.sh)
 #   bash scripts/system-deps.sh chromium     only Chromium (scripts/demo.sh: the demo's e2e suite)
 # Idempotent: installs only what is missing, silent when nothing is. Says what it installs
 # before it starts (scripts/progress.sh); apt's output goes to a log, shown on failure.
@@ -9,10 +10,16 @@ set -euo pipefail
 source "$(dirname "$0")/progress.sh"
 
 wanted=("$@")
-[ ${#wanted[@]} -gt 0 ] || wanted=(chromium tmux)
+[ ${#wanted[@]} -gt 0 ] || wanted=(chromium tmux postgresql)
+present() {
+    case $1 in  # Debian keeps the server's binaries off PATH, per major version
+        postgresql) compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null ;;
+        *) command -v "$1" >/dev/null 2>&1 ;;
+    esac
+}
 missing=()
 for package in "${wanted[@]}"; do
-    command -v "$package" >/dev/null 2>&1 || missing+=("$package")
+    present "$package" || missing+=("$package")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

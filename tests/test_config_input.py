@@ -219,7 +219,7 @@ def test_top_level_table_typo_suggests_suites(tmp_path: Path) -> None:
         ("[tool.zenboard.port]\nservices = { web = 80 }\n", "tool.zenboard.port", "'ports'"),
         ("[tool.zenboard.Watch]\nquiet_ms = 5\n", "tool.zenboard.Watch", "'watch'"),
         ("[tool.zenboard]\nworkers = 4\n", "tool.zenboard.workers", None),
-        ("[tool.zenboard.history]\nkeep = 3\n", "tool.zenboard.history", None),
+        ("[tool.zenboard.archive]\nkeep = 3\n", "tool.zenboard.archive", None),
     ],
 )
 def test_unknown_tables_and_keys_under_tool_zenboard(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import importlib.util
 import os
 import re
 import tomllib
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from zenboard.errors import ConfigError, InputError
+from zenboard.errors import ConfigError, InputError, show
 
 SUITE_KINDS = ("pytest", "playwright")
 DIST_MODES = ("load", "loadscope", "loadfile", "loadgroup", "worksteal", "each", "no")
@@ -64,8 +65,12 @@ TABLE_KEYS: dict[str, frozenset[str]] = {
 watch/settings.py
 `quarantine` holds test ids of the user's (any key), checked by `_parse_quarantine`
 (WATCH_KEYS); they validate their values, this only refuses unknown names up front."""
-TOP_KEYS = frozenset({"budget"})
-"""Plain keys at the top of `[tool.zenboard]` (beside its tables)."""
+TOP_KEYS = frozenset({"budget", "history"})
+"""Plain keys at the top of `[tool.zenboard]` (beside its tables): `budget`, the seconds a full
+run may take, and `history`, the URL of a shared history."""
+HISTORY_ENV = "ZENBOARD_HISTORY_URL"
+"""The variable that names the shared history; it wins over the config's `history` key."""
+HISTORY_SCHEMES = ("postgresql", "postgres")
 
 Workers = int | Literal["auto", "$PYTEST_WORKERS"]
 WORKERS_VARIABLE = "PYTEST_WORKERS"
@@ -140,6 +145,9 @@ class ProjectConfig:
     and their failures do not fail the run."""
     budget: float | None = None
     """Seconds a full, unsharded run may take (`budget` at the top); None: no budget."""
+    history: str | None = None
+    """The PostgreSQL URL of a shared history (`ZENBOARD_HISTORY_URL`, else the `history` key);
+    None: the SQLite file in `.zenboard/`."""
 
     def suite(self, name: str) -> SuiteConfig:
         for suite in self.suites:
@@ -168,6 +176,17 @@ def load_config(root: Path) -> ProjectConfig:
     from zenboard.project.statedir import check_state_dirs
 
     check_state_dirs(root)  # every command loads its project here, before it writes anything
+    config = _load_file(root)
+    from_env = os.environ.get(HISTORY_ENV)
+    if not from_env:
+        return config
+    problem = history_problem(from_env)
+    if problem:
+        raise InputError(f"{HISTORY_ENV}: {problem}")
+    return replace(config, history=from_env)
+
+
+def _load_file(root: Path) -> ProjectConfig:
     standalone = root / "zenboard.toml"
     pyproject = root / "pyproject.toml"
     if standalone.is_file():
@@ -221,7 +240,9 @@ def _unknown(path: Path, key: str, what: str, name: str, known: Any) -> ConfigEr
 def _check_names(path: Path, table: dict[str, Any], prefix: str) -> None:
     """Refuse unknown tables and keys: a typo must not be silently ignored."""
     for name in sorted(table):
-        if name not in TABLE_KEYS and name not in TOP_KEYS:
+        if name in TOP_KEYS:
+            continue
+        if name not in TABLE_KEYS:
             value = table[name]
             is_table = isinstance(value, dict) or (
                 isinstance(value, list) and bool(value) and isinstance(value[0], dict)
@@ -263,9 +284,37 @@ def _parse(root: Path, path: Path, table: dict[str, Any], prefix: str) -> Projec
     budget = table.get("budget")
     if budget is not None:
         budget = _seconds(path, f"{prefix}budget", budget)
+    history = None
+    if "history" in table and not os.environ.get(HISTORY_ENV):  # the variable wins
+        problem = history_problem(table["history"])
+        if problem:
+            raise ConfigError(path, f"{prefix}history", problem)
+        history = table["history"]
     return ProjectConfig(
-        root=root, source=path, suites=suites, table=table, quarantine=quarantine, budget=budget
+        root=root,
+        source=path,
+        suites=suites,
+        table=table,
+        quarantine=quarantine,
+        budget=budget,
+        history=history,
     )
+
+
+def history_problem(value: object) -> str | None:
+    """What is wrong with a shared-history URL (None: nothing), in words that never show its
+    password: not PostgreSQL's, or psycopg is not installed."""
+    from zenboard.textsafe import redact, url_secrets, visible
+
+    if not isinstance(value, str):
+        return f"expected a postgresql://... URL string, got {show(value)}"
+    scheme = value.partition("://")[0].lower() if "://" in value else ""
+    if scheme not in HISTORY_SCHEMES:
+        shown = visible(redact(value, *url_secrets(value)))
+        return f"expected a postgresql://... URL, got {shown!r}"
+    if importlib.util.find_spec("psycopg") is None:
+        return "a PostgreSQL history needs psycopg: install zenboard[postgres]"
+    return None
 
 
 def is_quarantine_id(nodeid: str) -> bool:

@@ -25,3 +25,31 @@ def visible(text: str, multiline: bool = False) -> str:
     """`text` with its control characters spelled out (`\\x1b`), safe to print."""
     pattern = _MULTI_LINE if multiline else _ONE_LINE
     return pattern.sub(_escape, text)
+
+
+_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)(?P<password>[^/\s]*)@")
+_CONNINFO_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<password>'(?:[^'\\]|\\.)*'|\S+)")
+HIDDEN = "***"
+
+
+def redact(text: str, *secrets: str | None) -> str:
+    """`text` with every password hidden: a URL's (`postgresql://user:***@host/db`), a libpq
+    conninfo's (`password=***`) and each of `secrets` wherever it appears (an error message a
+    server or a driver wrote may quote it)."""
+    hidden = _URL_PASSWORD.sub(lambda m: m["head"] + HIDDEN + "@", text)
+    hidden = _CONNINFO_PASSWORD.sub(lambda m: m["head"] + HIDDEN, hidden)
+    for secret in secrets:
+        if secret:
+            hidden = hidden.replace(secret, HIDDEN)
+    return hidden
+
+
+def url_secrets(url: str) -> tuple[str, ...]:
+    """The password written in a URL, as written (percent-encoded) and decoded: both must be
+    hidden wherever they might be quoted."""
+    from urllib.parse import unquote
+
+    match = _URL_PASSWORD.search(url)
+    if not match or not match["password"]:
+        return ()
+    return tuple({match["password"], unquote(match["password"])})

@@ -15,7 +15,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--update",
         action="store_true",
-        help="rewrite it from each suite's last full, unsharded run in the history",
+        help="rewrite it from each suite's last full, unsharded run in the history (the team's "
+        "PostgreSQL one when set: run it once before the shard jobs)",
     )
     parser.add_argument(
         "--from",
@@ -28,15 +29,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from zenboard.config import load_config
     from zenboard.errors import InputError
-    from zenboard.project.statedir import check_state_dirs
     from zenboard.records import durations
     from zenboard.records.history import HISTORY_FILE, History, recorded
     from zenboard.textsafe import visible
     from zenboard.words import plural
 
-    root = args.project.resolve()
-    check_state_dirs(root)  # a linked or shared .zenboard/ is refused here too, not read through
+    config = load_config(args.project)  # refuses a linked or shared .zenboard/, not read through
+    root = config.root
     if args.source is not None and not args.update:
         raise InputError(f"--from {args.source}: only with --update (it says where to take them)")
     if args.update and args.source is not None:
@@ -47,12 +48,13 @@ def run(args: argparse.Namespace) -> int:
             else visible(f"{args.source}: no complete suite to take durations from")
         )
     elif args.update:
-        if not recorded(root):
+        if not recorded(root, config.history):
             raise InputError(f"{root / HISTORY_FILE}: no run history yet (run `zenboard run` once)")
-        with History(root) as db:
+        with History(root, config.history) as db:
             fresh = db.last_full_durations()
+            where = db.where
         if not fresh:
-            raise InputError(f"{root / HISTORY_FILE}: no complete, unsharded run of any suite yet")
+            raise InputError(f"{where}: no complete, unsharded run of any suite yet")
         path = durations.update(root, fresh)
         print(visible(f"wrote {path}"))
     known = durations.load(root)

@@ -1,4 +1,5 @@
-"""`zenboard history`: recent runs, slowest tests and flakiest tests from `.zenboard/history.db`.
+"""`zenboard history`: recent runs, slowest tests and flakiest tests from the run history
+(`.zenboard/history.db`, or the team's PostgreSQL), for one machine, branch or commit if asked.
 
 `--flaky` reviews the quarantine instead: candidates to paste in, and quarantined tests ready
 to leave (`records.quarantine_review`).
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 NAME = "history"
 HELP = "show recent runs, the slowest tests and the flakiest tests from the run history"
-WRITES = "Reads .zenboard/history.db; writes nothing."
+WRITES = "Reads .zenboard/history.db (or the PostgreSQL history); writes nothing."
 
 
 LIMIT_MAX = 10_000
@@ -45,6 +46,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print {runs, slowest, flakiest} as JSON"
     )
+    parser.add_argument("--machine", metavar="HOST", help="only the runs of this machine")
+    parser.add_argument("--branch", metavar="NAME", help="only the runs of this git branch")
+    parser.add_argument(
+        "--commit", metavar="SHA", help="only the runs of this commit (a prefix is enough)"
+    )
     parser.add_argument(
         "--flaky",
         action="store_true",
@@ -53,39 +59,43 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from zenboard.project.statedir import check_state_dirs
-    from zenboard.records.history import History, recorded
+    from zenboard.config import load_config
+    from zenboard.records.history import History, RunFilter, recorded
+    from zenboard.records.history_postgres import shown
     from zenboard.textsafe import visible
     from zenboard.words import plural
 
-    root = args.project.resolve()
-    check_state_dirs(root)  # a linked or shared .zenboard/ is refused here too, not read through
+    config = load_config(args.project)  # refuses a linked or shared .zenboard/, not read through
+    root = config.root
     if args.flaky:
         return _review_quarantine(args)
-    if not recorded(root):
+    runs = RunFilter(args.machine, args.branch, args.commit)
+    if not recorded(root, config.history):
         data: dict[str, list[dict[str, Any]]] = {"runs": [], "slowest": [], "flakiest": []}
     else:
-        with History(root) as db:
+        with History(root, config.history) as db:
             data = {
-                "runs": db.recent_runs(args.limit),
-                "slowest": db.slowest_tests(args.limit),
-                "flakiest": db.flakiest_tests(args.limit),
+                "runs": db.recent_runs(args.limit, runs),
+                "slowest": db.slowest_tests(args.limit, runs=runs),
+                "flakiest": db.flakiest_tests(args.limit, runs=runs),
             }
     if args.json:
         print(json.dumps(data, indent=2))
         return 0
     print("recent runs")
     if not data["runs"]:
-        print("  (none yet: every zenboard run is recorded in .zenboard/history.db)")
+        where = shown(config.history) if config.history else ".zenboard/history.db"
+        print(visible(f"  (none yet: every zenboard run is recorded in {where})"))
     for r in data["runs"]:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(str(r["started"]))))
         shard = f" shard {r['shard']}" if r["shard"] else ""
-        commit = str(r["commit"] or "")[:10]
+        commit = str(r["commit"] or "-")[:10]
+        origin = f"{r['machine'] or '-'} {r['branch'] or '-'} {commit}"
         print(  # every field comes from a database other processes (or hosts) write
             visible(
                 f"  #{r['id']:<5} {when} {r['kind']:<8}{shard} exit {r['exit_code']} "
                 f"{plural(r['tests'], 'test')} "
-                f"{r['failed']} failed {r['duration']:.1f}s {commit} {','.join(r['suites'])}"
+                f"{r['failed']} failed {r['duration']:.1f}s {origin} {','.join(r['suites'])}"
             )
         )
     print("slowest tests (mean over recent runs)")
@@ -109,8 +119,8 @@ def _review_quarantine(args: argparse.Namespace) -> int:
     from zenboard.records.quarantine_review import candidates, stays
 
     config = load_config(args.project)
-    if recorded(config.root):
-        with History(config.root) as db:
+    if recorded(config.root, config.history):
+        with History(config.root, config.history) as db:
             found, kept = candidates(db, config.quarantine), stays(db, config.quarantine)
     else:
         found, kept = [], stays(None, config.quarantine)

@@ -342,7 +342,14 @@ class HeadlessRun:
 
         options = self.options
         for line in recording.after_run(
-            self.config.root, self.state, options.kind, code, partial, options.shard, meta["commit"]
+            self.config.root,
+            self.state,
+            options.kind,
+            code,
+            partial,
+            options.shard,
+            meta["commit"],
+            history_url=self.config.history,
         ):
             self.print(line)
         return self._close_feed(code)

@@ -94,3 +94,25 @@ def git_common_dir(root: Path) -> Path | None:
         return None
     path = Path(common)
     return (path if path.is_absolute() else root / path).resolve()
+
+
+BRANCH_VARIABLES = ("GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME", "BUILDKITE_BRANCH")
+"""CI variables naming the branch (a pull request's own first): CI checks out a detached HEAD."""
+COMMIT_VARIABLES = ("GITHUB_SHA", "CI_COMMIT_SHA", "BUILDKITE_COMMIT")
+
+
+def head_branch(root: Path) -> str | None:
+    """The branch tested: CI's variable when set, else git's current branch (None when
+    detached or outside a repository)."""
+    for name in BRANCH_VARIABLES:
+        if os.environ.get(name):
+            return os.environ[name]
+    branch = git_output(root, "rev-parse", "--abbrev-ref", "HEAD")
+    return None if branch == "HEAD" else branch
+
+
+def commit_tested(root: Path) -> str | None:
+    """The commit tested: git's HEAD, else CI's variable (a checkout without `.git`)."""
+    return head_commit(root) or next(
+        (os.environ[name] for name in COMMIT_VARIABLES if os.environ.get(name)), None
+    )

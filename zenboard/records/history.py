@@ -1,32 +1,30 @@
-"""The run history: every run, suite and test outcome, in `.zenboard/history.db` (SQLite).
+"""The run history: every run, suite and test outcome, with the machine, branch and commit.
 
-One file beside the project, no server. It feeds `zenboard history` (recent runs, slowest and
-flakiest tests), `zenboard durations` (the durations file that plans shards) and flaky
-detection. Several zenboard processes may write at once (two worktrees' watchers, a verify and
-a launch): the database runs in WAL mode with a generous busy timeout, and each run is written
-in one `BEGIN IMMEDIATE` transaction, so a reader never sees half a run and writers queue
-instead of failing.
+It feeds `zenboard history` (recent runs, slowest and flakiest tests), `zenboard durations` (the
+durations file that plans shards), flaky badges and quarantine suggestions. It lives in
+`.zenboard/history.db` (SQLite, `history_sqlite`) unless a PostgreSQL URL is set
+(`history_postgres`): then every machine of a team writes to one database and no file is made.
+The queries here are the same for both (`history_store`).
 """
 
 from __future__ import annotations
 
 import itertools
 import os
-import sqlite3
-import stat
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zenboard import safefs
-from zenboard.errors import InputError
 from zenboard.model.state import RunState, SuiteStatus
-from zenboard.records import history_schema
+from zenboard.records.history_errors import HistoryUnusable
+from zenboard.records.history_sqlite import HISTORY_FILE, SqliteStore, unusable
+from zenboard.records.history_sqlite import recorded as file_recorded
+from zenboard.records.history_store import HistoryStore, Row
 from zenboard.wire import repeated_of
 
-HISTORY_FILE = Path(".zenboard/history.db")
-BUSY_TIMEOUT_MS = 30_000
+__all__ = ["HISTORY_FILE", "History", "HistoryUnusable", "RunRecord", "recorded", "unusable"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +60,9 @@ class RunRecord:
     task: str | None = None
     shard: str | None = None
     suites: tuple[SuiteRecord, ...] = field(default=())
+    machine: str | None = None
+    """The host name of the machine that ran it."""
+    branch: str | None = None
 
 
 def task_id() -> str | None:
@@ -77,6 +78,8 @@ def record_from_state(
     commit: str | None = None,
     task: str | None = None,
     shard: str | None = None,
+    machine: str | None = None,
+    branch: str | None = None,
 ) -> RunRecord:
     """A run as the history stores it, from the model the views read.
 
@@ -89,6 +92,8 @@ def record_from_state(
         commit: The git commit tested.
         task: The task id.
         shard: The shard, `K/N`, of a sharded run.
+        machine: The host that ran it.
+        branch: The git branch tested.
     """
     now = time.time()
     suites = []
@@ -119,139 +124,98 @@ def record_from_state(
         task,
         shard,
         tuple(suites),
+        machine,
+        branch,
     )
 
 
-def _enable_wal(conn: sqlite3.Connection) -> None:
-    """Switch a database to WAL, waiting out another process doing the same.
-
-    Changing the journal mode needs an exclusive lock, and SQLite reports "database is locked"
-    at once, without its busy handler, when another connection holds a lock meanwhile (two
-    zenboard processes opening a new history at the same moment): retry until the busy timeout.
-    """
-    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-    while True:
-        try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.02)
+def recorded(root: Path, url: str | None = None) -> bool:
+    """Whether there is a history to read: always with a shared one (a server answers), else
+    when anything stands where the file goes (a directory there is refused as the one line it
+    is, not taken for "no history yet")."""
+    return url is not None or file_recorded(root)
 
 
-class HistoryUnusable(InputError):
-    """The history file cannot be used; the message names it and says what to do.
+@dataclass(frozen=True)
+class RunFilter:
+    """Which runs a read looks at: those of one machine, branch or commit (a prefix)."""
 
-    Commands that need the history exit 2 with it; a run goes on and only says
-    `history not recorded: <message>`.
-    """
+    machine: str | None = None
+    branch: str | None = None
+    commit: str | None = None
 
-
-_MOVE_ASIDE = "move it aside and zenboard starts a new history"
-_SIDE_FILES = ("", "-wal", "-shm", "-journal")
-"""The database and the files SQLite opens beside it, by name: none may be a planted link."""
-
-
-def recorded(root: Path) -> bool:
-    """Whether anything stands where the history goes. Only nothing at all is "no history
-    yet": a directory or a FIFO there is refused by `History` as the one line it is."""
-    return os.path.lexists(root / HISTORY_FILE)
-
-
-def _check_file(path: Path) -> None:
-    """Refuse what is at `path` when it is not a regular file (SQLite's words would be vague)."""
-    try:
-        mode = os.lstat(path).st_mode
-    except FileNotFoundError:
-        return
-    if not stat.S_ISREG(mode):
-        kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else None
-        raise HistoryUnusable(f"{path}: not a file ({kind or 'a special file'}): {_MOVE_ASIDE}")
+    def where(self) -> tuple[str, list[object]]:
+        """` AND ...` conditions on `runs` (no alias) and their parameters."""
+        sql, params = "", list[object]()
+        if self.machine is not None:
+            sql, params = sql + " AND machine = ?", [*params, self.machine]
+        if self.branch is not None:
+            sql, params = sql + " AND branch = ?", [*params, self.branch]
+        if self.commit is not None:
+            sql += " AND substr(git_commit, 1, ?) = ?"
+            params = [*params, len(self.commit), self.commit]
+        return sql, params
 
 
-def unusable(path: Path, exc: BaseException) -> HistoryUnusable:
-    """The one line for a history that failed with `exc` (SQLite's words made plain)."""
-    if isinstance(exc, HistoryUnusable):
-        return exc
-    if isinstance(exc, OSError):
-        return HistoryUnusable(f"{path}: cannot use it ({safefs.describe(exc)})")
-    text = str(exc)
-    if "not a database" in text:
-        why = f"not an SQLite database (damaged, or not zenboard's): {_MOVE_ASIDE}"
-    elif "malformed" in text or "corrupt" in text:
-        why = f"damaged ({text}): {_MOVE_ASIDE}"
-    elif "locked" in text or "busy" in text:
-        why = f"busy ({text}): another zenboard holds it; try again"
-    else:
-        why = f"cannot use it ({text}): {_MOVE_ASIDE}"
-    return HistoryUnusable(f"{path}: {why}")
+EVERY_RUN = RunFilter()
 
 
-def _check_ours(conn: sqlite3.Connection, path: Path) -> None:
-    """Refuse an SQLite file of some other program before zenboard adds a table to it."""
-    tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
-    if not tables:
-        return  # new (or empty): ours from now on
-    needed = {"schema_version", "runs", "suite_runs", "test_results"}
-    if "schema_version" not in tables:
-        raise HistoryUnusable(
-            f"{path}: an SQLite database that is not zenboard's history: {_MOVE_ASIDE}"
-        )
-    if history_schema.version(conn) >= 1 and not needed <= tables:
-        missing = ", ".join(sorted(needed - tables))
-        raise HistoryUnusable(f"{path}: damaged (tables missing: {missing}): {_MOVE_ASIDE}")
+def _last_runs(last_runs: int, runs: RunFilter) -> tuple[str, list[object]]:
+    """`s.run_id IN (the last runs)` and its parameters: ids, not `MAX(id) - n`, because a
+    PostgreSQL sequence leaves gaps (a rolled-back run still took its id)."""
+    where, params = runs.where()
+    sql = f"s.run_id IN (SELECT id FROM runs WHERE 1 = 1{where} ORDER BY id DESC LIMIT ?)"
+    return sql, [*params, last_runs]
+
+
+def open_store(root: Path, url: str | None) -> HistoryStore:
+    """The history's database: PostgreSQL at `url`, else the project's SQLite file."""
+    if url is None:
+        return SqliteStore(root)
+    from zenboard.records.history_postgres import PostgresStore
+
+    return PostgresStore(url)
 
 
 class History:
     """An open history database. Use as a context manager, or call `close()`.
 
-    Every SQLite fault, at the open or in a query inside the `with` block, comes out as a
-    `HistoryUnusable` line rather than a traceback.
+    Every fault of the database, at the open or in a query inside the `with` block, comes out
+    as a `HistoryUnusable` line rather than a traceback.
     """
 
-    def __init__(self, root: Path) -> None:
-        self.path = root / HISTORY_FILE
-        try:
-            with safefs.open_dir(self.path.parent, root):
-                pass  # made, never through a link below the project
-            for suffix in _SIDE_FILES:
-                safefs.check_no_links(self.path.with_name(self.path.name + suffix), root)
-            _check_file(self.path)
-            self.conn = sqlite3.connect(
-                self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
-            )
-        except (OSError, sqlite3.Error, HistoryUnusable) as exc:
-            raise unusable(self.path, exc) from None
-        try:
-            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            _check_ours(self.conn, self.path)
-            _enable_wal(self.conn)
-            self.conn.execute("PRAGMA foreign_keys = ON")
-            history_schema.migrate(self.conn)
-        except (OSError, sqlite3.Error, HistoryUnusable) as exc:
-            self.conn.close()
-            raise unusable(self.path, exc) from None
+    def __init__(self, root: Path, url: str | None = None) -> None:
+        self.store = open_store(root, url)
+        self.where = self.store.where
+
+    @property
+    def conn(self) -> Any:
+        """The driver's connection, for checks the queries here do not make (tests)."""
+        return getattr(self.store, "conn", None)
 
     def __enter__(self) -> History:
         return self
 
     def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
         self.close()
-        if isinstance(exc, sqlite3.Error):
-            raise unusable(self.path, exc) from None
+        if exc is not None and isinstance(exc, self.store.errors):
+            raise self.store.unusable(exc) from None
 
     def close(self) -> None:
-        self.conn.close()
+        self.store.close()
+
+    def _query(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
+        return self.store.query(sql, params)
+
+    def run_count(self) -> int:
+        return int(self._query("SELECT COUNT(*) FROM runs")[0][0])
 
     def record(self, run: RunRecord) -> int:
         """Store one run (all its suites and tests) atomically; returns its id."""
-        c = self.conn
-        c.execute("BEGIN IMMEDIATE")
-        try:
-            cur = c.execute(
-                "INSERT INTO runs (started, finished, kind, git_commit, task, shard, exit_code)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        with self.store.transaction():
+            (run_id,) = self._query(
+                "INSERT INTO runs (started, finished, kind, git_commit, task, shard, exit_code,"
+                " machine, branch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     run.started,
                     run.finished,
@@ -260,13 +224,14 @@ class History:
                     run.task,
                     run.shard,
                     run.exit_code,
+                    run.machine,
+                    run.branch,
                 ),
-            )
-            run_id = int(cur.lastrowid or 0)
+            )[0]
             for suite in run.suites:
-                cur = c.execute(
+                (suite_run_id,) = self._query(
                     "INSERT INTO suite_runs (run_id, suite, status, duration, workers, partial)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                     (
                         run_id,
                         suite.name,
@@ -275,33 +240,29 @@ class History:
                         suite.workers,
                         int(suite.partial),
                     ),
-                )
-                suite_run_id = cur.lastrowid
-                c.executemany(
-                    "INSERT INTO test_results"
-                    " (suite_run_id, nodeid, outcome, duration, worker, attempts)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
+                )[0]
+                self.store.insert_rows(
+                    "test_results",
+                    ("suite_run_id", "nodeid", "outcome", "duration", "worker", "attempts"),
                     [
                         (suite_run_id, t.nodeid, t.outcome, t.duration, t.worker, t.attempts)
                         for t in suite.tests
                     ],
                 )
-            c.execute("COMMIT")
-        except BaseException:
-            c.execute("ROLLBACK")
-            raise
-        return run_id
+        return int(run_id)
 
-    def recent_runs(self, limit: int = 10) -> list[dict[str, Any]]:
-        rows = self.conn.execute(
+    def recent_runs(self, limit: int = 10, runs: RunFilter = EVERY_RUN) -> list[dict[str, Any]]:
+        where, params = runs.where()
+        rows = self._query(
             "SELECT r.id, r.started, r.finished, r.kind, r.git_commit, r.task, r.shard,"
-            " r.exit_code,"
-            " COUNT(t.nodeid), SUM(t.outcome IN ('failed', 'error'))"
+            " r.exit_code, r.machine, r.branch,"
+            " COUNT(t.nodeid), SUM(CASE WHEN t.outcome IN ('failed', 'error') THEN 1 ELSE 0 END)"
             " FROM runs r LEFT JOIN suite_runs s ON s.run_id = r.id"
             " LEFT JOIN test_results t ON t.suite_run_id = s.id"
-            " GROUP BY r.id ORDER BY r.id DESC LIMIT ?",
-            (limit,),
-        ).fetchall()
+            f" WHERE r.id IN (SELECT id FROM runs WHERE 1 = 1{where} ORDER BY id DESC LIMIT ?)"
+            " GROUP BY r.id ORDER BY r.id DESC",
+            (*params, limit),
+        )
         keys = (
             "id",
             "started",
@@ -311,30 +272,36 @@ class History:
             "task",
             "shard",
             "exit_code",
+            "machine",
+            "branch",
             "tests",
             "failed",
         )
-        runs = [dict(zip(keys, row, strict=True)) for row in rows]
-        for run in runs:
+        found = [dict(zip(keys, row, strict=True)) for row in rows]
+        for run in found:
             run["failed"] = int(run["failed"] or 0)
             run["duration"] = round(run["finished"] - run["started"], 3)
             run["suites"] = [
                 s
-                for (s,) in self.conn.execute(
+                for (s,) in self._query(
                     "SELECT suite FROM suite_runs WHERE run_id = ? ORDER BY id", (run["id"],)
                 )
             ]
-        return runs
+        return found
 
-    def slowest_tests(self, limit: int = 10, last_runs: int = 20) -> list[dict[str, Any]]:
+    def slowest_tests(
+        self, limit: int = 10, last_runs: int = 20, runs: RunFilter = EVERY_RUN
+    ) -> list[dict[str, Any]]:
         """Tests by mean duration over the last runs that ran them."""
-        rows = self.conn.execute(
+        among, params = _last_runs(last_runs, runs)
+        rows = self._query(
             "SELECT s.suite, t.nodeid, AVG(t.duration), MAX(t.duration), COUNT(*)"
             " FROM test_results t JOIN suite_runs s ON s.id = t.suite_run_id"
-            " WHERE s.run_id > (SELECT COALESCE(MAX(id), 0) - ? FROM runs)"
-            " GROUP BY s.suite, t.nodeid ORDER BY AVG(t.duration) DESC LIMIT ?",
-            (last_runs, limit),
-        ).fetchall()
+            f" WHERE {among}"
+            " GROUP BY s.suite, t.nodeid ORDER BY AVG(t.duration) DESC, s.suite, t.nodeid"
+            " LIMIT ?",
+            (*params, limit),
+        )
         return [
             {
                 "suite": r[0],
@@ -346,16 +313,18 @@ class History:
             for r in rows
         ]
 
-    def outcome_patterns(self, last_runs: int = 50) -> dict[tuple[str, str], str]:
+    def outcome_patterns(
+        self, last_runs: int = 50, runs: RunFilter = EVERY_RUN
+    ) -> dict[tuple[str, str], str]:
         """(suite, nodeid) -> its outcomes oldest first, one letter a run (P, F, S, ...; R for
         a pass that needed a retry; a stress run's repetitions in the order they were recorded)."""
-        rows = self.conn.execute(
+        among, params = _last_runs(last_runs, runs)
+        rows = self._query(
             "SELECT s.suite, t.nodeid, t.outcome, t.attempts"
             " FROM test_results t JOIN suite_runs s ON s.id = t.suite_run_id"
-            " WHERE s.run_id > (SELECT COALESCE(MAX(id), 0) - ? FROM runs)"
-            " ORDER BY s.run_id, s.id, t.rowid",
-            (last_runs,),
-        ).fetchall()
+            f" WHERE {among} ORDER BY s.run_id, s.id, {self.store.result_order}",
+            params,
+        )
         patterns: dict[tuple[str, str], str] = {}
         for suite, nodeid, outcome, attempts in rows:
             key = (suite, nodeid)
@@ -365,14 +334,14 @@ class History:
     def recent_results(self, last_runs: int = 50) -> list[tuple[str, str, str, float, int]]:
         """(suite, nodeid, outcome, run's start, attempts) of every result of the last runs,
         oldest first (a stress run's repetitions in the order they were recorded)."""
-        rows = self.conn.execute(
+        among, params = _last_runs(last_runs, EVERY_RUN)
+        rows = self._query(
             "SELECT s.suite, t.nodeid, t.outcome, r.started, t.attempts"
             " FROM test_results t JOIN suite_runs s ON s.id = t.suite_run_id"
             " JOIN runs r ON r.id = s.run_id"
-            " WHERE s.run_id > (SELECT COALESCE(MAX(id), 0) - ? FROM runs)"
-            " ORDER BY s.run_id, s.id, t.rowid",
-            (last_runs,),
-        ).fetchall()
+            f" WHERE {among} ORDER BY s.run_id, s.id, {self.store.result_order}",
+            params,
+        )
         return [(str(a), str(b), str(c), float(d), int(e or 1)) for a, b, c, d, e in rows]
 
     def latest_results(self, nodeid: str, limit: int) -> list[tuple[str, float]]:
@@ -381,21 +350,23 @@ class History:
         # its parametrizations sort between `id[` and `id` + the character after '[': a range
         # the nodeid index serves (a prefix match would scan every result)
         low, high = (nodeid, nodeid) if "[" in nodeid else (nodeid + "[", nodeid + "\\")
-        rows = self.conn.execute(
+        rows = self._query(
             "SELECT t.outcome, r.started"
             " FROM test_results t JOIN suite_runs s ON s.id = t.suite_run_id"
             " JOIN runs r ON r.id = s.run_id"
             " WHERE t.nodeid = ? OR (t.nodeid > ? AND t.nodeid < ?)"
-            " ORDER BY s.run_id DESC, s.id DESC, t.rowid DESC LIMIT ?",
+            f" ORDER BY s.run_id DESC, s.id DESC, {self.store.result_order} DESC LIMIT ?",
             (nodeid, low, high, limit),
-        ).fetchall()
+        )
         return [(str(outcome), float(started)) for outcome, started in rows]
 
-    def flakiest_tests(self, limit: int = 10, last_runs: int = 50) -> list[dict[str, Any]]:
+    def flakiest_tests(
+        self, limit: int = 10, last_runs: int = 50, runs: RunFilter = EVERY_RUN
+    ) -> list[dict[str, Any]]:
         """Tests whose outcome flipped between passing and failing, most flips first; a pass
         that needed a retry (R) is a flip of its own."""
         flaky: list[dict[str, Any]] = []
-        for (suite, nodeid), pattern in self.outcome_patterns(last_runs).items():
+        for (suite, nodeid), pattern in self.outcome_patterns(last_runs, runs).items():
             verdicts = [c for c in pattern if c in "PFR"]
             passes = ["P" if c == RETRIED else c for c in verdicts]
             flips = verdicts.count(RETRIED) + sum(
@@ -416,10 +387,10 @@ class History:
 
     def suite_trends(self, last_runs: int = 10) -> dict[str, list[float]]:
         """suite -> its wall durations over its last complete runs, oldest first (for a trend)."""
-        rows = self.conn.execute(
+        rows = self._query(
             "SELECT suite, duration FROM suite_runs"
             " WHERE partial = 0 AND status IN ('passed', 'failed') ORDER BY id DESC"
-        ).fetchall()
+        )
         trends: dict[str, list[float]] = {}
         for suite, duration in rows:
             kept = trends.setdefault(suite, [])
@@ -444,15 +415,15 @@ class History:
     def last_full_durations(self) -> dict[str, dict[str, float]]:
         """suite -> nodeid -> duration, from each suite's latest complete, unsharded run."""
         result: dict[str, dict[str, float]] = {}
-        latest = self.conn.execute(
+        latest = self._query(
             "SELECT suite, MAX(id) FROM suite_runs"
             " WHERE partial = 0 AND status IN ('passed', 'failed')"
             " GROUP BY suite"
-        ).fetchall()
+        )
         for suite, suite_run_id in latest:
-            rows = self.conn.execute(
+            rows = self._query(
                 "SELECT nodeid, duration FROM test_results WHERE suite_run_id = ?", (suite_run_id,)
-            ).fetchall()
+            )
             result[suite] = {nodeid: round(duration, 6) for nodeid, duration in rows}
         return result
 

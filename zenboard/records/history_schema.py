@@ -1,4 +1,4 @@
-"""The history database's schema, as a list of numbered migrations.
+"""The SQLite history's schema, as a list of numbered migrations (PostgreSQL's: `history_postgres`).
 
 A database records the highest migration applied in `schema_version`. Opening a database
 applies the missing migrations in one `BEGIN IMMEDIATE` transaction, so two zenboard processes
@@ -10,6 +10,7 @@ an applied one is never edited.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 
 MIGRATIONS: tuple[tuple[int, str], ...] = (
     (
@@ -58,6 +59,13 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE test_results ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1;
     """,
     ),
+    (
+        4,
+        """
+        ALTER TABLE runs ADD COLUMN machine TEXT;
+        ALTER TABLE runs ADD COLUMN branch TEXT;
+    """,
+    ),
 )
 LATEST = MIGRATIONS[-1][0]
 
@@ -84,16 +92,22 @@ def migrate(conn: sqlite3.Connection) -> int:
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-        current = version(conn)
-        for number, script in MIGRATIONS:
-            if number <= current:
-                continue
-            for statement in script.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+        for number, statements in pending(MIGRATIONS, version(conn)):
+            for statement in statements:
+                conn.execute(statement)
             conn.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     return version(conn)
+
+
+def pending(
+    migrations: tuple[tuple[int, str], ...], current: int
+) -> Iterator[tuple[int, list[str]]]:
+    """The migrations above `current`, each as its number and its statements (either database's:
+    a script is statements separated by `;`)."""
+    for number, script in migrations:
+        if number > current:
+            yield number, [s for s in script.split(";") if s.strip()]

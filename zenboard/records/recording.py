@@ -6,14 +6,14 @@ never fatal: a locked or read-only database costs the history one run, not the u
 
 from __future__ import annotations
 
-import sqlite3
+import socket
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 from zenboard import safefs
 from zenboard.model.state import RunState
-from zenboard.project.git import head_commit
+from zenboard.project.git import commit_tested, head_branch, head_commit
 from zenboard.records import durations, history
 
 
@@ -31,8 +31,10 @@ def after_run(
     shard: str | None = None,
     commit: str | None = None,
     started: float | None = None,
+    history_url: str | None = None,
 ) -> list[str]:
-    """Record the run in the history; after a full unsharded run, refresh durations.json.
+    """Record the run in the history (with the machine, branch and commit that ran it); after a
+    full unsharded run, refresh durations.json.
 
     Returns lines worth showing the user (only problems: success is silent).
 
@@ -45,15 +47,25 @@ def after_run(
         shard: The shard, `K/N`, of a sharded run.
         commit: The git commit tested.
         started: When the run started (None: its first suite's start).
+        history_url: The shared history's PostgreSQL URL (None: the SQLite file).
     """
     problems: list[str] = []
     record = history.record_from_state(
-        state, kind, exit_code, set(partial), started, commit, history.task_id(), shard
+        state,
+        kind,
+        exit_code,
+        set(partial),
+        started,
+        commit or commit_tested(root),
+        history.task_id(),
+        shard,
+        machine=socket.gethostname() or None,
+        branch=head_branch(root),
     )
     try:
-        with history.History(root) as db:
+        with history.History(root, history_url) as db:
             db.record(record)
-    except (sqlite3.Error, OSError) as exc:
+    except OSError as exc:  # the file's faults; a database's come out as HistoryUnusable
         problems.append(
             f"history not recorded: {history.unusable(root / history.HISTORY_FILE, exc)}"
         )

@@ -1,6 +1,6 @@
 """The dashboard's link to the run history: records each launch, reads flaky tests and trends.
 
-Everything here touches SQLite (and `git`), so it runs on the app's thread workers, never on
+Everything here touches the database (and `git`), so it runs on the app's thread workers, never on
 the event loop: `record()` and `load()` are plain blocking functions that return plain data
 (a record's problems as lines), and the app posts the results to itself as messages
 (`HistoryLoaded`, `HistoryProblem`). The app's own lock keeps a record and the load that follows
@@ -10,7 +10,6 @@ opening the dashboard does not create one.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,24 +51,23 @@ class HistorySource(Protocol):
 
 
 class ProjectHistory:
-    """The project's `.zenboard/history.db`."""
+    """The project's history: `.zenboard/history.db`, or the team's PostgreSQL at `url`."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, url: str | None = None) -> None:
         self.root = root
+        self.url = url
         self._lock = threading.Lock()
 
     def load(self) -> HistoryView:
         """The flaky tests and the suite trends (an empty view when nothing was recorded)."""
         with self._lock:
-            if not history.recorded(self.root):
+            if not history.recorded(self.root, self.url):
                 return HistoryView()
-            with history.History(self.root) as db:
-                flaky = db.flaky_patterns(FLAKY_RUNS)  # flaky_tests() with the patterns
-                runs = db.conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+            with history.History(self.root, self.url) as db:
                 return HistoryView(
-                    flaky=flaky,
+                    flaky=db.flaky_patterns(FLAKY_RUNS),  # flaky_tests() with the patterns
                     trends=db.suite_trends(TREND_RUNS),
-                    runs=int(runs),
+                    runs=db.run_count(),
                 )
 
     def record(self, launch: FinishedLaunch) -> list[str]:
@@ -84,6 +82,7 @@ class ProjectHistory:
                 partial=launch.partial,
                 commit=commit,
                 started=launch.started,
+                history_url=self.url,
             )
 
 
@@ -109,7 +108,7 @@ def load_quietly(source: HistorySource) -> tuple[HistoryView | None, str]:
         return source.load(), ""
     except history.HistoryUnusable as exc:
         return None, f"history not read: {exc}"
-    except (sqlite3.Error, OSError) as exc:
+    except OSError as exc:
         return None, f"history not read: {history.HISTORY_FILE}: {exc}"
     except Exception as exc:  # whatever else: shown, never fatal
         return None, f"history not read: {type(exc).__name__}: {exc}"

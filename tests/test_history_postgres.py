@@ -1,0 +1,251 @@
+"""The team's history in a real PostgreSQL server (a throwaway cluster from Debian's packages).
+
+Real `zenboard run` processes from separate project copies write to one database at once, and
+`zenboard history` from a third directory reads them all; `durations --update` turns the shared
+history into the durations file that every shard then plans from. The server's password is
+random and appears in no other string, so "never shown" is checked against every output.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ROOT, ZENBOARD, run_cli, write_project
+from tests.postgres_server import Cluster, free_port, unavailable
+from zenboard.planning.shards import plan
+from zenboard.records import durations
+from zenboard.records.history import History
+
+pytestmark = pytest.mark.slow
+
+COPIES = 4
+MIGRATORS = 8
+TESTS = """
+import pytest
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("i", range(6))
+def test_step(i):
+    pass
+
+@pytest.mark.smoke
+def test_only_in_COPY():
+    pass
+"""
+
+
+def _project(root: Path, copy: str, branch: str | None = None) -> Path:
+    write_project(
+        root,
+        {
+            "pyproject.toml": (
+                '[tool.pytest.ini_options]\nmarkers = ["smoke: quick checks"]\n'
+                '[tool.zenboard]\n[[tool.zenboard.suites]]\nname = "checks"\n'
+                'args = ["-m", "smoke"]\nworkers = 0\n'
+            ),
+            "tests/test_steps.py": TESTS.replace("COPY", copy),
+            "tests/data/.keep": "",
+        },
+    )
+    if branch:
+        git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+        subprocess.run([*git, "init", "-q", "-b", branch], check=True)
+        subprocess.run([*git, "add", "-A"], check=True)
+        subprocess.run([*git, "commit", "-q", "-m", "tests"], check=True)
+    return root
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    why = unavailable()
+    if why:
+        pytest.skip(f"no PostgreSQL cluster: {why}")
+    server = Cluster().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@dataclass
+class SharedRuns:
+    url: str
+    copies: list[Path]
+    outputs: list[str]
+
+
+@pytest.fixture(scope="module")
+def shared(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> SharedRuns:
+    """COPIES runs at once, each from its own copy on its own branch, into one fresh database."""
+    url = cluster.create_database("team")
+    base = tmp_path_factory.mktemp("copies")
+    copies = [_project(base / f"copy{k}", f"copy{k}", branch=f"feature-{k}") for k in range(COPIES)]
+    env = {"ZENBOARD_HISTORY_URL": url}
+    procs = [
+        subprocess.Popen(  # from a subfolder, as a user in their tests/ dir would
+            [*ZENBOARD, "run", "--ci"],
+            cwd=copy / "tests",
+            env={**_env(), **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for copy in copies
+    ]
+    outputs = []
+    for proc in procs:
+        out, _ = proc.communicate(timeout=300)
+        assert proc.returncode == 0, out
+        outputs.append(out)
+    return SharedRuns(url, copies, outputs)
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def test_concurrent_runs_from_copies_all_show_in_history_from_a_third_dir(
+    shared: SharedRuns, cluster: Cluster, tmp_path: Path
+) -> None:
+    for copy, out in zip(shared.copies, shared.outputs, strict=True):
+        assert "history not recorded" not in out, out
+        assert not (copy / ".zenboard" / "history.db").exists(), "a URL writes no local file"
+    elsewhere = _project(tmp_path / "third", "third")
+    env = {"ZENBOARD_HISTORY_URL": shared.url}
+    done = run_cli(["history", "--json", "--limit", "50"], elsewhere, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    runs = json.loads(done.stdout)["runs"]
+    assert len(runs) == COPIES
+    assert sorted(r["branch"] for r in runs) == [f"feature-{k}" for k in range(COPIES)]
+    assert {r["machine"] for r in runs} == {socket.gethostname()}
+    assert all(r["tests"] == 7 and r["commit"] for r in runs)
+    with History(elsewhere, shared.url) as db:
+        patterns = db.outcome_patterns()
+    assert len(patterns) == 6 + COPIES, "every test of every run was recorded"
+    assert patterns[("checks", "tests/test_steps.py::test_step[0]")] == "P" * COPIES
+    assert not (elsewhere / ".zenboard" / "history.db").exists()
+
+    one = next(r for r in runs if r["branch"] == "feature-2")
+    by_branch = run_cli(["history", "--branch", "feature-2"], elsewhere, env=env)
+    assert by_branch.returncode == 0, by_branch.stderr
+    lines = [line for line in by_branch.stdout.splitlines() if line.startswith("  #")]
+    assert len(lines) == 1 and "feature-2" in lines[0] and socket.gethostname() in lines[0]
+    by_commit = run_cli(["history", "--json", "--commit", one["commit"][:8]], elsewhere, env=env)
+    assert [r["id"] for r in json.loads(by_commit.stdout)["runs"]] == [one["id"]]
+    host = run_cli(["history", "--json", "--machine", socket.gethostname()], elsewhere, env=env)
+    assert len(json.loads(host.stdout)["runs"]) == COPIES
+    nobody = run_cli(["history", "--json", "--machine", "no-such-host"], elsewhere, env=env)
+    assert json.loads(nobody.stdout)["runs"] == []
+    review = run_cli(["history", "--flaky", "--json"], elsewhere, env=env)
+    assert review.returncode == 0 and json.loads(review.stdout)["candidates"] == []
+    from zenboard.ui.sources.history import ProjectHistory
+
+    assert ProjectHistory(elsewhere, shared.url).load().runs == COPIES, "the dashboard reads it"
+    for text in (*shared.outputs, done.stdout, by_branch.stdout, by_commit.stdout, review.stdout):
+        assert cluster.password not in text
+
+
+def test_durations_update_from_the_shared_history_plans_every_shard(
+    shared: SharedRuns, tmp_path: Path
+) -> None:
+    fresh = _project(tmp_path / "ci", "copy3", branch="main")
+    env = {"ZENBOARD_HISTORY_URL": shared.url}
+    done = run_cli(["durations", "--update"], fresh, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with History(fresh, shared.url) as db:
+        from_history = db.last_full_durations()
+    assert durations.load(fresh) == from_history
+    known = durations.load(fresh)["checks"]
+    assert len(known) == 7, "the latest full run of the suite, from another machine's copy"
+    heavy = "tests/test_steps.py::test_step[4]"  # the file, not the history, plans the shards
+    known[heavy] = 1000.0
+    durations.save(fresh, {"checks": known})
+    seen: dict[int, set[str]] = {}
+    for k in (1, 2):
+        out = tmp_path / f"shard{k}"
+        args = ["run", "--ci", "--shard", f"{k}/2", "--report-dir", str(out)]
+        shard = run_cli(args, fresh, env=env)
+        assert shard.returncode == 0, shard.stdout + shard.stderr
+        summary = json.loads((out / "summary.json").read_text())
+        seen[k] = {t["nodeid"] for s in summary["suites"] for t in s["tests"]}
+    every = seen[1] | seen[2]
+    assert len(every) == 7 and not seen[1] & seen[2], "every test in exactly one shard"
+    expected = plan(sorted(every), known, 2)
+    assert [seen[1], seen[2]] == [set(expected[0]), set(expected[1])]
+    assert {heavy} in (seen[1], seen[2]), "the heavy test has a shard to itself"
+    assert durations.load(fresh)["checks"][heavy] == 1000.0, "shards never rewrite the file"
+    with History(fresh, shared.url) as db:
+        assert db.last_full_durations() == from_history, "a shard's slice is no suite's durations"
+        assert [r["shard"] for r in db.recent_runs(2)] == ["2/2", "1/2"], "shards record too"
+
+
+def test_an_empty_database_is_migrated_by_processes_starting_at_once(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    url = cluster.create_database("fresh")
+    start = time.time() + 1.5
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from zenboard.records.history import History\n"
+        "time.sleep(max(0.0, float(sys.argv[2]) - time.time()))\n"
+        "with History(Path('.'), sys.argv[1]) as db:\n"
+        "    print(db.run_count())\n"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, url, str(start)],
+            cwd=tmp_path,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(MIGRATORS)
+    ]
+    for proc in procs:
+        out, _ = proc.communicate(timeout=120)
+        assert proc.returncode == 0 and out.strip() == "0", out
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        versions = [v for (v,) in conn.execute("SELECT version FROM schema_version")]
+        tables = {
+            t for (t,) in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname='public'")
+        }
+    assert versions == [1], "migrated once, whoever came first"
+    assert {"runs", "suite_runs", "test_results", "schema_version"} <= tables
+
+
+def test_an_unreachable_server_costs_a_run_one_line_and_not_its_exit_code(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    project = _project(tmp_path / "proj", "lonely")
+    password = "unseen" + cluster.password[::-1]
+    url = f"postgresql://zen:{password}@127.0.0.1:{free_port()}/team"
+    env = {"ZENBOARD_HISTORY_URL": url}
+    done = run_cli(["run", "--ci"], project, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    said = [line for line in done.stdout.splitlines() if "history not recorded" in line]
+    assert len(said) == 1, done.stdout
+    assert said[0].startswith("history not recorded: postgresql://zen:***@127.0.0.1:")
+    assert not (project / ".zenboard" / "history.db").exists()
+    read = run_cli(["history"], project, env=env)
+    assert read.returncode == 2
+    assert read.stderr.count("\n") == 1 and "postgresql://zen:***@" in read.stderr, read.stderr
+    wrong = cluster.url("team").replace(cluster.password, password)
+    refused = run_cli(["history"], project, env={"ZENBOARD_HISTORY_URL": wrong})
+    assert refused.returncode == 2 and "password authentication failed" in refused.stderr
+    for text in (done.stdout, done.stderr, read.stdout, read.stderr, refused.stderr):
+        assert password not in text and "Traceback" not in text
