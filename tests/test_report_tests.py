@@ -16,7 +16,7 @@ from zenboard.records import report_tests as rt
 
 IN_CI = bool(os.environ.get("CI"))
 SETTINGS = settings(
-    max_examples=300,
+    max_examples=150,
     deadline=None,  # a loaded 2-core runner must not turn slow examples into failures
     **(
         {"derandomize": True, "database": None, "phases": (Phase.explicit, Phase.generate)}
