@@ -8,7 +8,7 @@ import pytest
 
 from tests.helpers import suites_toml, write_project
 from zenboard.config import Timeouts, load_config, with_timeouts
-from zenboard.engine.channel import stamp_arrival
+from zenboard.engine.channel import LineDecoder
 from zenboard.engine.commands.pytest import timeout_options
 from zenboard.errors import ConfigError
 from zenboard.model import events as ev
@@ -52,14 +52,16 @@ def test_only_running_tests_past_the_threshold_are_slow() -> None:
     assert slow_tests(suite, 9999.0, 0.0) == []
 
 
-def test_the_channel_stamps_arrival_on_test_started_only() -> None:
-    events: list[ev.Event] = [
-        ev.TestStarted("unit", "t.py::a", "gw0", time=1.0),  # a time from the wire is replaced
-        ev.WorkerReady("unit", "gw0"),
-    ]
-    stamped = stamp_arrival(events, 42.0)
-    assert stamped[0] == ev.TestStarted("unit", "t.py::a", "gw0", time=42.0)
-    assert stamped[1] is events[1]
+def test_the_channel_stamps_arrival_on_started_and_finished_tests_only() -> None:
+    lines = (
+        ev.encode("test_started", nodeid="t.py::a", worker="gw0", time=1.0)  # wire time: ignored
+        + ev.encode("worker_ready", worker="gw0")
+        + ev.encode("test_finished", nodeid="t.py::a", worker="gw0", outcome="passed", duration=0.1)
+    )
+    started, ready, finished = LineDecoder("unit").feed(lines, 42.0)
+    assert started == ev.TestStarted("unit", "t.py::a", "gw0", time=42.0)
+    assert ready == ev.WorkerReady("unit", "gw0")
+    assert isinstance(finished, ev.TestFinished) and finished.time == 42.0
 
 
 def test_a_decoded_test_started_carries_no_time_from_the_wire() -> None:

@@ -183,6 +183,26 @@ def failed_attempt(record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def lost_phase(record: dict[str, Any]) -> str:
+    """The phase whose report a pytest-json-report record lacks ("" when it is whole).
+
+    pytest-json-report derives a test's outcome from the reports it saw: when xdist loses the
+    call's report (a failure text execnet cannot send), the record says `passed` from its setup
+    alone. A record is whole when it has its teardown (or xdist's crash phase `???`), and a call
+    whenever its setup passed. Records of another shape (Playwright's) are taken as they are.
+    The plugin sends it beside the record (`lost`), so zenboard can count a result without
+    decoding its record.
+    """
+    setup = record.get("setup")
+    if not isinstance(setup, dict) or isinstance(record.get("???"), dict):
+        return ""
+    if setup.get("outcome") == "passed" and not isinstance(record.get("call"), dict):
+        return "call"
+    if not isinstance(record.get("teardown"), dict):
+        return "teardown"
+    return ""
+
+
 def record_duration(record: dict[str, Any]) -> float:
     """A pytest-json-report record's seconds: its setup, call and teardown added up, and the
     `???` stage of an xdist crash report (a timed-out test's time is there)."""

@@ -9,7 +9,6 @@ batches; malformed and oversized lines are counted and skipped, never fatal.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import threading
 import time
@@ -39,28 +38,32 @@ class LineDecoder:
         self._partial = bytearray()
         self._discarding = False
 
-    def feed(self, chunk: bytes) -> list[ev.Event]:
-        """Decode every complete line in `chunk` (with what was left from the last chunk)."""
+    def feed(self, chunk: bytes, now: float | None = None) -> list[ev.Event]:
+        """Decode every complete line in `chunk` (with what was left from the last chunk);
+        `now` stamps the started and finished tests among them with their arrival."""
         out: list[ev.Event] = []
-        start = 0
-        while True:
-            end = chunk.find(b"\n", start)
-            if end < 0:
-                break
-            piece = chunk[start:end]
-            start = end + 1
+        lines = chunk.split(b"\n")
+        rest = lines.pop()
+        if len(lines) and (self._partial or self._discarding):
+            first = lines[0]
             if self._discarding:
                 self._discarding = False
-                self._partial.clear()
-                continue
-            if self._partial:
-                self._partial += piece
-                line = bytes(self._partial)
-                self._partial.clear()
+                lines[0] = b""  # the end of an oversized line: already counted
             else:
-                line = piece
-            self._decode_line(line, out)
-        rest = chunk[start:]
+                self._partial += first
+                lines[0] = bytes(self._partial)
+            self._partial.clear()
+        decode, suite, max_line = ev.decode, self.suite, self.max_line
+        for line in lines:
+            if len(line) > max_line:  # before the blank test: as the partial-line path counts
+                self.oversized += 1
+                continue
+            try:
+                out.append(decode(suite, line, now))
+            except ev.MalformedEvent:
+                if line.strip():
+                    self.malformed += 1
+                    self.sample = line[:_SAMPLE_CHARS].decode(errors="replace")
         if rest and not self._discarding:
             self._partial += rest
             if len(self._partial) > self.max_line:
@@ -78,28 +81,6 @@ class LineDecoder:
             self._partial.clear()
         self._discarding = False
         return out
-
-    def _decode_line(self, line: bytes, out: list[ev.Event]) -> None:
-        if len(line) > self.max_line:  # before the blank test: as the partial-line path counts
-            self.oversized += 1
-            return
-        if not line.strip():
-            return
-        try:
-            out.append(ev.decode(self.suite, line))
-        except ev.MalformedEvent:
-            self.malformed += 1
-            self.sample = line[:_SAMPLE_CHARS].decode(errors="replace")
-
-
-def stamp_arrival(events: list[ev.Event], now: float) -> list[ev.Event]:
-    """`events` with each `TestStarted` and `TestFinished` stamped with `now`, its arrival: the
-    lanes' elapsed time and a test's window count from zenboard's own clock, never from a time
-    a test process wrote."""
-    return [
-        dataclasses.replace(e, time=now) if isinstance(e, ev.TestStarted | ev.TestFinished) else e
-        for e in events
-    ]
 
 
 class EventPipe:
@@ -156,7 +137,7 @@ class EventPipe:
                     break
                 if not chunk:
                     break
-                events = stamp_arrival(decoder.feed(chunk), time.time())
+                events = decoder.feed(chunk, time.time())
                 self._report_damage(events)
                 if events:
                     self._sink(events)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import re
 import threading
 import time
@@ -26,6 +25,7 @@ from zenboard.engine.commands.suite_command import SuiteCommand
 from zenboard.model import events as ev
 from zenboard.model.reducer import MAIN_WORKER
 from zenboard.model.state import lost_phase, signal_name
+from zenboard.records.report_tests import report_tests
 from zenboard.wire import (
     ENV_EVENTS,
     ENV_RUN_DIR,
@@ -130,7 +130,7 @@ class SuiteRun:
                 workers.setdefault(event.nodeid, event.worker)
                 if event.attempts > 1:
                     self._retried.add(event.nodeid)
-                if lost_phase(event.record):  # already no result in the model: no correction
+                if event.lost:  # already no result in the model: no correction
                     self._partial.add(event.nodeid)
             elif isinstance(event, ev.TestStarted):
                 workers.setdefault(event.nodeid, event.worker)
@@ -336,41 +336,15 @@ class SuiteRun:
         gave that the file has no whole record of becomes unreported. Where the file is missing
         or unreadable (pytest died) the stream stands (None), and `_error` says why.
         """
-        data = self._read_report()
+        results: list[ev.TestFinished] = []
+        recorded: set[str] = set()
         if self.command.tool != "pytest":
+            self._read_report(lambda raw: None)  # checked whole all the same
             return None
-        if data is None:
+        read = self._read_report(lambda raw: self._judge(raw, results, recorded))
+        if not read:
             self._report_missing = True
             return None
-        tests = data.get("tests") if isinstance(data, dict) else None
-        if not isinstance(tests, list):
-            tests = []
-        results = []
-        recorded: set[str] = set()
-        for raw in tests:
-            if not isinstance(raw, dict):
-                continue
-            # A test retried (pytest-rerunfailures) is judged by its final attempt alone.
-            record = final_attempt(raw)
-            retried = raw.get("outcome") == RERUN
-            nodeid, outcome = record.get("nodeid"), record.get("outcome")
-            if not isinstance(nodeid, str) or outcome not in ev.OUTCOMES or lost_phase(record):
-                continue
-            recorded.add(nodeid)
-            if self._outcomes.get(nodeid) == outcome and (nodeid in self._retried or not retried):
-                continue
-            assert isinstance(outcome, str)
-            results.append(
-                ev.TestFinished(
-                    self.suite,
-                    nodeid,
-                    self._workers.get(nodeid, MAIN_WORKER),
-                    outcome,
-                    record_duration(record),
-                    bounded_record(record),
-                    attempts=2 if retried else 1,
-                )
-            )
         stray = tuple(
             (nodeid, self._workers.get(nodeid, MAIN_WORKER), STRAY_REASON)
             for nodeid in self._outcomes
@@ -378,22 +352,52 @@ class SuiteRun:
         )
         return ev.ResultsCorrected(self.suite, tuple(results), stray)
 
-    def _read_report(self) -> Any:
-        """The report file the runner wrote, parsed; None where it is missing or damaged.
+    def _judge(self, raw: Any, results: list[ev.TestFinished], recorded: set[str]) -> None:
+        """One record of the report file against the stream: a correction where they differ."""
+        if not isinstance(raw, dict):
+            return
+        # A test retried (pytest-rerunfailures) is judged by its final attempt alone.
+        record = final_attempt(raw)
+        retried = raw.get("outcome") == RERUN
+        nodeid, outcome = record.get("nodeid"), record.get("outcome")
+        if not isinstance(nodeid, str) or outcome not in ev.OUTCOMES or lost_phase(record):
+            return
+        recorded.add(nodeid)
+        if self._outcomes.get(nodeid) == outcome and (nodeid in self._retried or not retried):
+            return
+        assert isinstance(outcome, str)
+        results.append(
+            ev.TestFinished(
+                self.suite,
+                nodeid,
+                self._workers.get(nodeid, MAIN_WORKER),
+                outcome,
+                record_duration(record),
+                bounded_record(record),
+                attempts=2 if retried else 1,
+            )
+        )
 
-        A damaged one (cut short by a full disk, a killed writer) is removed: it must never be
-        published as a report, and `_error` says what happened instead.
+    def _read_report(self, judge: Callable[[Any], None]) -> bool:
+        """Hand each test record of the report file the runner wrote to `judge`; False where
+        the file is missing or damaged.
+
+        The records are read one at a time (`report_tests`): the file of a large run is many
+        megabytes. A damaged file (cut short by a full disk, a killed writer) is removed: it
+        must never be published as a report, and `_error` says what happened instead.
         """
         try:
             with self.command.report_file.open("rb") as file:
-                return json.load(file)
+                for raw in report_tests(file):
+                    judge(raw)
         except OSError:
-            return None
+            return False
         except (ValueError, RecursionError):  # RecursionError: nested thousands deep
             self._report_damaged = True
             with contextlib.suppress(OSError):
                 self.command.report_file.unlink()
-            return None
+            return False
+        return True
 
     def _report_fault(self) -> str:
         """`<file>: <why>` for a JSON report that is missing or damaged, in the runner's words

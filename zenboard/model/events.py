@@ -10,6 +10,8 @@ cross a process boundary. Every event names its suite, so one reducer can fold a
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +19,7 @@ from typing import Any
 from zenboard.model.claims import Claim, Conflict
 from zenboard.wire import EVENT_VERSION as EVENT_VERSION
 from zenboard.wire import encode as encode
+from zenboard.wire import lost_phase
 
 MAX_LINE_BYTES = 1 << 20
 """Longer lines are counted as oversized and skipped (the plugin bounds failure text well below)."""
@@ -29,6 +32,16 @@ FAILED_OUTCOMES = ("failed", "error")
 
 class MalformedEvent(ValueError):
     """A line that is not a valid event of a version zenboard understands."""
+
+
+def decode_record(text: bytes, nodeid: str, outcome: str) -> dict[str, Any]:
+    """A record kept as the JSON text it arrived in, decoded; one that is not a JSON object
+    (a line damaged inside its record) reads as the bare record its event implies."""
+    try:
+        value = json.loads(text)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        value = None
+    return value if isinstance(value, dict) else {"nodeid": nodeid, "outcome": outcome}
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,13 +102,30 @@ class TestFinished:
     worker: str
     outcome: str
     duration: float
-    record: dict[str, Any] = field(default_factory=dict, compare=False)
-    """The test's record in pytest-json-report's per-test shape (failure text may be cut)."""
+    record_data: dict[str, Any] | bytes = field(default_factory=dict, compare=False, repr=False)
+    """The test's record in pytest-json-report's per-test shape (failure text may be cut), or
+    the JSON text it arrived in, decoded when first read: read it as `record`."""
     attempts: int = 1
     """How many times the test ran (more than 1: it was retried; see `TestRetried`)."""
     time: float | None = None
     """When zenboard learnt the test ended (wall clock, stamped on arrival as `TestStarted`'s):
     with its start, the window a failure's service events are looked for in."""
+    sent_lost: str | None = None
+    """The phase its sender said the record lacks (the wire's `lost`); None: not said."""
+
+    @property
+    def record(self) -> dict[str, Any]:
+        """The record, decoded on first read (see `decode_record`)."""
+        data = self.record_data
+        if isinstance(data, dict):
+            return data
+        return decode_record(data, self.nodeid, self.outcome)
+
+    @property
+    def lost(self) -> str:
+        """The phase whose report the record lacks ("" when whole; `wire.lost_phase`): as its
+        sender said, so a record kept as text need not be decoded for it; else read from it."""
+        return self.sent_lost if self.sent_lost is not None else lost_phase(self.record)
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,8 +319,9 @@ _WIRE_FIELDS: dict[str, tuple[tuple[str, type | tuple[type, ...], bool], ...]] =
         ("worker", str, True),
         ("outcome", str, True),
         ("duration", (int, float), True),
-        ("record", dict, False),
         ("attempts", int, False),
+        ("lost", str, False),
+        ("record", dict, False),
     ),
     "test_retried": (
         ("nodeid", str, True),
@@ -310,8 +341,69 @@ _WIRE_FIELDS: dict[str, tuple[tuple[str, type | tuple[type, ...], bool], ...]] =
 }
 
 
-def decode(suite: str, line: bytes | str) -> Event:
-    """Parse one wire line for `suite`; raise MalformedEvent for anything unexpected."""
+_RECORD_KEY = b', "record": {'
+"""Where the plugin's test_finished line starts its record, the line's last field."""
+_OUTCOME_WORDS = {word: word for word in OUTCOMES}
+"""One string object per outcome word, shared by every result that has it."""
+
+
+def decode(suite: str, line: bytes | str, now: float | None = None) -> Event:
+    """Parse one wire line for `suite`; raise MalformedEvent for anything unexpected.
+
+    `now` stamps a started or finished test with its arrival. A test_finished line whose record
+    is its last field, as the plugin writes it, keeps the record as text (`decode_record`
+    reads it when something asks): only the fields before it are decoded here.
+    """
+    if isinstance(line, str):  # one path for both: the same line gives the same event
+        line = line.encode("utf-8", "surrogatepass")
+    obj: Any = None
+    record_text: bytes | None = None
+    split = line.find(_RECORD_KEY)
+    if split > 0 and line.endswith(b"}}"):
+        # Closed by one brace, the head is JSON only if the split is at the top level.
+        head = _scan(line[:split] + b"}")
+        if isinstance(head, dict) and head.get("type") == "test_finished":
+            obj, record_text = head, line[split + len(_RECORD_KEY) - 1 : -1]
+    if obj is None:
+        obj = _loads(line)
+    version = obj.get("v")
+    if type(version) is not int or version != EVENT_VERSION:
+        raise MalformedEvent(f"unknown version {obj.get('v')!r}")
+    kind = obj.get("type")
+    if kind == "test_finished":
+        return _test_finished(suite, obj, record_text, now)
+    if kind == "test_started":
+        return _test_started(suite, obj, now)
+    if not isinstance(kind, str) or kind not in _WIRE_TYPES:
+        raise MalformedEvent(f"unknown type {kind!r}")
+    kwargs = _checked_fields(suite, kind, obj)
+    if kind == "tests_collected":
+        if not all(isinstance(n, str) for n in kwargs["nodeids"]):
+            raise MalformedEvent("tests_collected.nodeids holds a non-string")
+        kwargs["nodeids"] = tuple(kwargs["nodeids"])
+    return _WIRE_TYPES[kind](**kwargs)  # type: ignore[no-any-return]
+
+
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+"""The C scanner `json.loads` ends in, called directly: for a line of a hundred bytes the
+wrapper (the encoding check, the whitespace regexes) costs as much as the parse."""
+
+
+def _scan(text: bytes) -> Any:
+    """`text` decoded as `json.loads` would, or None whenever this fast path is not sure (not
+    UTF-8, whitespace around it, not JSON at all): then `json.loads` decides."""
+    try:
+        string = text.decode()
+        value, end = _SCAN(string, 0)
+    except (ValueError, StopIteration, RecursionError):
+        return None
+    return value if end == len(string) else None
+
+
+def _loads(line: bytes) -> dict[str, Any]:
+    obj = _scan(line)
+    if isinstance(obj, dict):
+        return obj
     try:
         obj = json.loads(line)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
@@ -319,13 +411,12 @@ def decode(suite: str, line: bytes | str) -> Event:
         raise MalformedEvent(f"not JSON: {type(exc).__name__}") from None
     if not isinstance(obj, dict):
         raise MalformedEvent("not a JSON object")
-    version = obj.get("v")
-    if type(version) is not int or version != EVENT_VERSION:
-        raise MalformedEvent(f"unknown version {obj.get('v')!r}")
-    kind = obj.get("type")
-    if not isinstance(kind, str) or kind not in _WIRE_TYPES:
-        raise MalformedEvent(f"unknown type {kind!r}")
-    cls = _WIRE_TYPES[kind]
+    return obj
+
+
+def _checked_fields(suite: str, kind: str, obj: dict[str, Any]) -> dict[str, Any]:
+    """`kind`'s fields of `obj` by the table, as keyword arguments; MalformedEvent naming the
+    first that is missing or of the wrong type."""
     kwargs: dict[str, Any] = {"suite": suite}
     for name, types, required in _WIRE_FIELDS[kind]:
         if name not in obj:
@@ -337,10 +428,42 @@ def decode(suite: str, line: bytes | str) -> Event:
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in accepted):
             raise MalformedEvent(f"{kind}.{name} has the wrong type")
         kwargs[name] = value
-    if kind == "test_finished" and kwargs["outcome"] not in OUTCOMES:
-        raise MalformedEvent(f"unknown outcome {kwargs['outcome']!r}")
-    if kind == "tests_collected":
-        if not all(isinstance(n, str) for n in kwargs["nodeids"]):
-            raise MalformedEvent("tests_collected.nodeids holds a non-string")
-        kwargs["nodeids"] = tuple(kwargs["nodeids"])
-    return cls(**kwargs)  # type: ignore[no-any-return]
+    return kwargs
+
+
+# The two events of every test, read with the table's rules in a few comparisons each: JSON
+# gives exact types (`type(x) is int` is False for a bool). A line they refuse goes through
+# `_checked_fields`, which says why.
+
+
+def _test_started(suite: str, obj: dict[str, Any], now: float | None) -> TestStarted:
+    nodeid, worker, pending = obj.get("nodeid"), obj.get("worker"), obj.get("pending")
+    if type(nodeid) is str and type(worker) is str and (pending is None or type(pending) is int):
+        return TestStarted(suite, nodeid, sys.intern(worker), pending, now)
+    _checked_fields(suite, "test_started", obj)
+    raise MalformedEvent("test_started is malformed")  # pragma: no cover - the line above raises
+
+
+def _test_finished(
+    suite: str, obj: dict[str, Any], record_text: bytes | None, now: float | None
+) -> TestFinished:
+    nodeid, worker, outcome = obj.get("nodeid"), obj.get("worker"), obj.get("outcome")
+    duration, attempts, lost = obj.get("duration"), obj.get("attempts", 1), obj.get("lost")
+    record = obj.get("record", {}) if record_text is None else record_text
+    if (
+        type(nodeid) is str
+        and type(worker) is str
+        and type(outcome) is str
+        and (type(duration) is float or type(duration) is int)
+        and type(attempts) is int
+        and (type(lost) is str or (lost is None and "lost" not in obj))
+        and (record_text is not None or type(record) is dict)
+    ):
+        word = _OUTCOME_WORDS.get(outcome)
+        if word is None:
+            raise MalformedEvent(f"unknown outcome {outcome!r}")
+        return TestFinished(
+            suite, nodeid, sys.intern(worker), word, duration, record, attempts, now, lost
+        )
+    _checked_fields(suite, "test_finished", obj)
+    raise MalformedEvent("test_finished is malformed")  # pragma: no cover - the line above raises

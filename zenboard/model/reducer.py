@@ -19,7 +19,6 @@ from zenboard.model.state import (
     SuiteStatus,
     TestResult,
     WorkerState,
-    lost_phase,
     signal_name,
     zero_counts,
 )
@@ -137,7 +136,7 @@ def _test_finished(suite: SuiteState, event: ev.TestFinished) -> None:
     if event.nodeid in suite.finished_this_run:
         suite.duplicates += 1
         return
-    lost = lost_phase(event.record)
+    lost = event.lost
     if lost:
         reason = (
             f"no result: the {lost} report of this test never reached pytest's controller "
@@ -153,7 +152,7 @@ def _test_finished(suite: SuiteState, event: ev.TestFinished) -> None:
             outcome=event.outcome,
             worker=event.worker,
             duration=event.duration,
-            record=event.record,
+            record_data=event.record_data,
             attempts=max(event.attempts, len(failed) + 1),
             failed_attempts=tuple(failed),
             started_at=suite.started_times.pop(event.nodeid, None),
@@ -201,10 +200,11 @@ def _set_result(suite: SuiteState, result: TestResult) -> None:
         if previous is not None and counted_this_run:
             previous.counts[old.outcome] -= 1
             previous.done -= 1
-    result.quarantined = is_quarantined(result.nodeid, suite.quarantine)
+    result.quarantined = bool(suite.quarantine) and is_quarantined(result.nodeid, suite.quarantine)
     suite.tests[result.nodeid] = result
     suite.counts[result.outcome] += 1
-    _count_kinds(suite, result, 1)
+    if result.attempts > 1 or result.quarantined:  # else it joins none of those counts
+        _count_kinds(suite, result, 1)
     suite.started.pop(result.nodeid, None)
     worker = _worker(suite, result.worker)
     worker.done += 1
@@ -224,7 +224,7 @@ def _corrected(suite: SuiteState, event: ev.ResultsCorrected) -> None:
             result.outcome,
             result.worker,
             result.duration,
-            result.record,
+            result.record_data,
             attempts=max(result.attempts, len(kept) + 1),
             failed_attempts=kept,
         )

@@ -13,7 +13,8 @@ from enum import StrEnum
 from typing import Any
 
 from zenboard.model.claims import Claim, Conflict
-from zenboard.model.events import FAILED_OUTCOMES, OUTCOMES
+from zenboard.model.events import FAILED_OUTCOMES, OUTCOMES, decode_record
+from zenboard.wire import lost_phase as lost_phase
 
 OUTPUT_LINES_KEPT = 400
 
@@ -28,24 +29,6 @@ def signal_name(number: int) -> str:
         return signal.Signals(number).name
     except ValueError:
         return f"signal {number}"
-
-
-def lost_phase(record: dict[str, Any]) -> str:
-    """The phase whose report a pytest-json-report record lacks ("" when it is whole).
-
-    pytest-json-report derives a test's outcome from the reports it saw: when xdist loses the
-    call's report (a failure text execnet cannot send), the record says `passed` from its setup
-    alone. A record is whole when it has its teardown (or xdist's crash phase `???`), and a call
-    whenever its setup passed. Records of another shape (Playwright's) are taken as they are.
-    """
-    setup = record.get("setup")
-    if not isinstance(setup, dict) or isinstance(record.get("???"), dict):
-        return ""
-    if setup.get("outcome") == "passed" and not isinstance(record.get("call"), dict):
-        return "call"
-    if not isinstance(record.get("teardown"), dict):
-        return "teardown"
-    return ""
 
 
 class SuiteStatus(StrEnum):
@@ -71,7 +54,8 @@ class TestResult:
     outcome: str
     worker: str
     duration: float
-    record: dict[str, Any] = field(default_factory=dict, repr=False)
+    record_data: dict[str, Any] | bytes = field(default_factory=dict, repr=False)
+    """The record, or the JSON text it arrived in until something reads it: read `record`."""
     unreported: bool = False
     """It started but no result ever came: zenboard counts it as an error (see `reason`)."""
     attempts: int = 1
@@ -84,6 +68,15 @@ class TestResult:
     """When zenboard learnt it started (wall clock; None when unknown)."""
     finished_at: float | None = None
     """When zenboard learnt it ended (wall clock; None when unknown)."""
+
+    @property
+    def record(self) -> dict[str, Any]:
+        """The test's record in pytest-json-report's shape, decoded (once) on first read: most
+        results are counted and never read, and their text is a third the size of the dict."""
+        data = self.record_data
+        if isinstance(data, bytes):
+            data = self.record_data = decode_record(data, self.nodeid, self.outcome)
+        return data
 
     @property
     def failed(self) -> bool:

@@ -34,6 +34,7 @@ from zenboard.wire import (
     essential_record,
     failed_attempt,
     final_attempt,
+    lost_phase,
     record_duration,
 )
 
@@ -421,16 +422,17 @@ class EventStream:
             del self.current[worker]
         record = final_attempt(self._record(report))
         duration = record_duration(record)
-        fields = {
+        fields: dict[str, Any] = {
             "nodeid": nodeid,
             "worker": worker,
             "outcome": record.get("outcome", "failed"),
             "duration": duration,
-            "record": record,
         }
         retried = self.failed_attempts.pop(nodeid, 0)
         if retried:
             fields["attempts"] = retried + 1
+        fields["lost"] = lost_phase(record)  # said, so zenboard need not decode the record
+        fields["record"] = record  # last: zenboard reads the fields before it without decoding it
         line = encode("test_finished", **fields)
         if len(line) > TEXT_BOUND:  # shorter, and no text in it can be over the bound
             line = encode("test_finished", **{**fields, "record": bounded_record(record)})
