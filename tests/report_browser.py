@@ -71,7 +71,7 @@ const { chromium } = require('@playwright/test');
       filter_ms: +document.documentElement.dataset.filterMs,
     }));
   }
-  if (shot) await page.screenshot({ path: shot, fullPage: true });
+  if (shot) await page.screenshot({ path: shot, fullPage: false });
   console.log(JSON.stringify({ errors, load_ms, search_ms, matched, ...seen }));
   await browser.close();
 })().catch((e) => { console.error(String(e)); process.exit(1); });
