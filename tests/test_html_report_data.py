@@ -10,6 +10,10 @@ from typing import Any
 import pytest
 
 from zenboard.errors import InputError
+from zenboard.model import events as ev
+from zenboard.model.reducer import apply
+from zenboard.model.state import RunState
+from zenboard.records.reports import suite_summary
 from zenboard.records.html_report import html_report, record_text, report_data, script_json
 from zenboard.records.merge import check_summary
 
@@ -122,3 +126,18 @@ def test_merge_reads_rows_without_start_and_refuses_a_start_that_is_no_time() ->
     bad["suites"][0]["tests"][0]["start"] = "noon"
     with pytest.raises(InputError, match=r"tests\[0\]\.start.*seconds since the epoch"):
         check_summary(Path("bad/summary.json"), bad)
+
+
+def test_a_test_that_never_reported_keeps_its_start_for_the_timeline() -> None:
+    state = RunState.for_suites(["s"])
+    for event in (
+        ev.SuiteLaunched("s", ("pytest",), 1, 100.0),
+        ev.TestStarted("s", "t::a", "main", time=100.5),
+        ev.TestFinished("s", "t::a", "main", "passed", 0.2, time=100.7),
+        ev.TestStarted("s", "t::b", "main", time=100.8),
+        ev.SuiteExited("s", -9, 102.0),
+    ):
+        apply(state, event)
+    rows = {row["nodeid"]: row for row in suite_summary(state.suites["s"], 103.0)["tests"]}
+    assert rows["t::a"]["start"] == 100.5
+    assert rows["t::b"]["unreported"] is True and rows["t::b"]["start"] == 100.8
