@@ -13,9 +13,9 @@ from zenboard.errors import InputError
 from zenboard.model import events as ev
 from zenboard.model.reducer import apply
 from zenboard.model.state import RunState
-from zenboard.records.reports import suite_summary
 from zenboard.records.html_report import html_report, record_text, report_data, script_json
 from zenboard.records.merge import check_summary
+from zenboard.records.reports import suite_summary
 
 
 def row(nodeid: str, worker: str, start: float | None, outcome: str = "passed") -> dict[str, Any]:
