@@ -34,7 +34,8 @@ pre { background: #f6f8fa; padding: 8px; overflow-x: auto; white-space: pre-wrap
   overflow: hidden; text-overflow: ellipsis; font-family: ui-monospace, monospace; }
 .track { position: relative; flex: 1; height: 14px; background: #f6f8fa; contain: strict; }
 .bar { position: absolute; top: 1px; height: 12px; min-width: 1px; box-sizing: border-box;
-  cursor: pointer; border-right: 1px solid rgba(255, 255, 255, 0.7); }
+  cursor: pointer; }
+.bar.sep { border-right: 1px solid rgba(255, 255, 255, 0.7); }
 .bar.o-failed, .bar.o-error { min-width: 3px; }
 .veil { position: absolute; inset: 0; background: rgba(246, 248, 250, 0.85); opacity: 0;
   pointer-events: none; will-change: opacity; z-index: 4; }
@@ -156,11 +157,13 @@ SCRIPT = """
   var laneEnd = lanes.map(function () { return 0; });
   tests.forEach(function (t, i) {
     if (t[4] === null) return;
-    var bar = el("div", "bar " + outcomeClass(t[3]) + (t[6] & 1 ? " flaky" : ""));
     var lane = lanes[t[2]], width = t[5];
     if (lane.crashed && lane.crashed_test === t[0] && lane.crashed_at !== null) {
       width = Math.max(width, lane.crashed_at - t[4]);  // it ran until its worker died
     }
+    // A separator between neighbours only where a bar is wide enough to keep its colour.
+    var cls = "bar " + outcomeClass(t[3]) + (t[6] & 1 ? " flaky" : "");
+    var bar = el("div", cls + (width / span > 0.004 ? " sep" : ""));
     bar.style.left = pct(t[4]);
     bar.style.width = pct(width);
     bar.title = describe(t);
