@@ -141,7 +141,9 @@ SCRIPT = """
   var tracks = lanes.map(function () { return null; });
   var laneRows = [];
   suites.forEach(function (s, si) {
-    add(timeline, el("div", "suite-head", s.name));
+    var ran = lanes.some(function (lane) { return lane.suite === si; });
+    add(timeline, el("div", "suite-head", s.name + " \u00b7 " + s.status +
+      (ran ? "" : " (no test ran: see summary.json's errors)")));
     lanes.forEach(function (lane, li) {
       if (lane.suite !== si) return;
       var row = add(timeline, el("div", "lane" + (lane.crashed ? " crashed" : "")));
