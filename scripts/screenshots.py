@@ -1,4 +1,4 @@
-"""Regenerate `screenshots/*.svg`: the real dashboard running the bundled demo project.
+"""Regenerate `screenshots/`: the real dashboard running the bundled demo, and its report.html.
 
     .venv/bin/python scripts/screenshots.py [--out screenshots] [--size 160x45]
 
@@ -11,6 +11,10 @@ Pilot) with real suite runs, and saves what the app itself draws (`App.save_scre
 moments: running (a third of the tests done), failures (all suites ended and the launch
 recorded, the test list focused), details (enter on the first failure) and history (the list
 filtered to the flaky test, with its badge). Timings on screen are whatever the runs took.
+
+Last it opens the report.html those runs left in real Chromium (Playwright from Node, as the
+tests do) and saves `report.png`. `--report-only` makes just that picture, from one headless run
+of a fresh demo copy without its Compose services (quick: no Docker needed).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from zenboard.tasks.identity import ENV_VAR
 from zenboard.ui.app import ZenboardApp
 from zenboard.ui.launcher import make_app
 
+REPO = Path(__file__).resolve().parent.parent
 DEADLINE = 300.0
 MAX_HISTORY_RUNS = 8
 
@@ -80,6 +85,7 @@ async def shoot(out: Path, size: tuple[int, int], history_runs: int) -> None:
         env = {**os.environ, ENV_VAR: task}
         seeded = seed_history(project, history_runs, env)
         await _shoot_app(project, task, out, size, seeded)
+        shoot_report(project, out)
     finally:
         _take_down(project, task, print)
         _give_back_ports(project, print)
@@ -117,16 +123,47 @@ async def _shoot_app(
     print(f"wrote {', '.join(str(out / n) for n in names)}")
 
 
+def shoot_report(project: Path, out: Path) -> None:
+    """`report.png`: the report.html of the project's last run, as Chromium shows it."""
+    sys.path.insert(0, str(REPO))  # the tests' Chromium driver
+    from tests.report_browser import open_report
+
+    page = project / ".zenboard" / "reports" / "latest" / "report.html"
+    out.mkdir(parents=True, exist_ok=True)
+    shown = open_report(page, screenshot=out / "report.png")
+    if shown["errors"]:
+        raise SystemExit(f"report.html showed errors: {shown['errors']}")
+    print(f"wrote {out / 'report.png'}")
+
+
+def report_only(out: Path) -> None:
+    """One headless run of a fresh demo copy (no services), then `report.png`."""
+    project = copy_demo(Path(tempfile.mkdtemp(prefix="zenboard-shots-")) / "gradebook")
+    for line in prepare_demo_e2e(project):
+        print(line)
+    subprocess.run(
+        [sys.executable, "-m", "zenboard", "run", "--ci"],
+        cwd=project,
+        stdout=subprocess.DEVNULL,
+        check=False,
+    )
+    shoot_report(project, out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--out", type=Path, default=Path(__file__).resolve().parent.parent / "screenshots"
-    )
+    parser.add_argument("--out", type=Path, default=REPO / "screenshots")
     parser.add_argument("--size", default="160x45", help="terminal size WIDTHxHEIGHT")
     parser.add_argument(
         "--history-runs", type=int, default=3, help="headless runs recorded before the dashboard's"
     )
+    parser.add_argument(
+        "--report-only", action="store_true", help="only report.png, from one headless run"
+    )
     args = parser.parse_args(argv)
+    if args.report_only:
+        report_only(args.out)
+        return 0
     width, height = (int(n) for n in args.size.split("x"))
     asyncio.run(shoot(args.out, (width, height), args.history_runs))
     return 0

@@ -288,12 +288,13 @@ def test_writes_replace_symlinks_planted_in_out_and_leave_no_temp_files(
     victim.write_text("precious")
     out = tmp_path / "out"
     out.mkdir()
-    for name in ("fast.json", "fast.xml", "summary.json"):
+    names = ["fast.json", "fast.xml", "report.html", "summary.json"]
+    for name in names:
         (out / name).symlink_to(victim)
     done = run_cli(["merge", str(shard), "--report-dir", str(out)], tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert victim.read_text() == "precious"
-    assert sorted(p.name for p in out.iterdir()) == ["fast.json", "fast.xml", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == names
     assert not any(p.is_symlink() for p in out.iterdir())
     summary = json.loads((out / "summary.json").read_text())
     assert [t["nodeid"] for t in summary["suites"][0]["tests"]] == [

@@ -63,6 +63,8 @@ async def test_launch_runs_every_suite_and_matches_summary(project: Path) -> Non
                 assert f"✗{worker['failed']}" in row
         assert set(written["unit"]["workers"]) == {"gw0", "gw1"}
         assert set(written["solo"]["workers"]) == {"main"}
+        page = (project / ".zenboard/reports/latest/report.html").read_text()
+        assert '"name":"unit"' in page and '"name":"solo"' in page, "launch writes report.html"
         table = app.query_one(TestsList)
         failed = {
             (n, t["nodeid"])

@@ -278,7 +278,9 @@ def _settle_missing(suite: SuiteState, event: ev.SuiteExited) -> None:
             suite.interrupted.append(nodeid)
             continue
         reason = _unreported_reason(suite, event, nodeid, worker, nodeid in running)
-        _set_result(suite, _unreported(nodeid, worker, reason))
+        result = _unreported(nodeid, worker, reason)
+        result.started_at = suite.started_times.get(nodeid)  # it ran: the timeline shows it
+        _set_result(suite, result)
     suite.started.clear()
     interrupted = set(suite.interrupted)
     suite.not_run = [

@@ -29,6 +29,7 @@ from zenboard.errors import show as _show
 from zenboard.model.events import FAILED_OUTCOMES as FAILING
 from zenboard.model.events import OUTCOMES
 from zenboard.model.quarantine import is_quarantined
+from zenboard.records import html_report
 from zenboard.records.merged_isolation import check_isolation, merge_isolation
 from zenboard.records.playwright_merge import (
     check_playwright_report,
@@ -352,6 +353,7 @@ WORKER_FIELDS: dict[str, tuple[str, Callable[[Any], bool], bool]] = {
     "crashed_test": ("a test id or null", _is_str, True),
     "replaced_by": ("a worker id or null", _is_str, True),
     "replaces": ("a worker id or null", _is_str, True),
+    "crashed_at": ("a time (seconds since the epoch)", _is_number, False),
 }
 
 
@@ -382,6 +384,7 @@ def _check_row(path: Path, where: str, row: Any) -> None:
     _need(path, row, "outcome", f"{where}.", f"one of {outcomes}", lambda v: v in OUTCOMES)
     _need(path, row, "worker", f"{where}.", "a worker id (string)", _is_str)
     _need(path, row, "duration", f"{where}.", "a number of seconds", _is_number)
+    _optional(path, row, "start", f"{where}.", "a time (seconds since the epoch)", _is_number)
     _optional(path, row, "unreported", f"{where}.", "true or false", lambda v: isinstance(v, bool))
     _optional(path, row, "reason", f"{where}.", "a string", _is_str)
     _optional(path, row, "flaky", f"{where}.", "true or false", lambda v: isinstance(v, bool))
@@ -740,14 +743,33 @@ def merge(
     check_compatible(summaries)
     merged = merge_summaries(summaries)
     files: list[tuple[str, str]] = []
+    texts: dict[tuple[str, str], str] = {}
     for suite in merged["suites"]:
         name = suite["name"]
         json_files = [d / f"{name}.json" for d in dirs if (d / f"{name}.json").is_file()]
         if json_files:
-            files.append((f"{name}.json", json.dumps(merge_suite_reports(json_files)) + "\n"))
+            report = merge_suite_reports(json_files)
+            texts.update(_failure_texts(name, report))
+            files.append((f"{name}.json", json.dumps(report) + "\n"))
         xml_files = [d / f"{name}.xml" for d in dirs if (d / f"{name}.xml").is_file()]
         if xml_files:
             files.append((f"{name}.xml", merge_junit(xml_files, name)))
+    shards = [(str(data.get("shard") or i), data) for i, (_, data) in enumerate(summaries, 1)]
+    page = html_report.html_report(shards, texts, exit_code=merged["exit_code"])
+    files.append((html_report.PAGE, page))
     files.append(("summary.json", summary_text(merged)))
     write_files(out, files)
     return merged
+
+
+def _failure_texts(suite: str, report: Mapping[str, Any]) -> dict[tuple[str, str], str]:
+    """Failure texts of a merged pytest-json-report (a Playwright report's have no such
+    records: its failures show their reason only)."""
+    if is_playwright_report(report):
+        return {}
+    rows = report.get("tests") if isinstance(report.get("tests"), list) else []
+    return html_report.texts_of(
+        (suite, str(t.get("nodeid", "")), t)
+        for t in rows or []
+        if isinstance(t, dict) and t.get("outcome") in FAILING
+    )

@@ -25,8 +25,8 @@ from zenboard import safefs
 from zenboard.model.claims import conflict_row
 from zenboard.model.events import FAILED_OUTCOMES, OUTCOMES
 from zenboard.model.quarantine import reason_of
-from zenboard.model.state import RunState, SuiteState, TestResult
-from zenboard.records import jsontext, repetitions
+from zenboard.model.state import RunState, SuiteState, TestResult, WorkerState
+from zenboard.records import html_report, jsontext, repetitions
 
 SUMMARY_VERSION = 1
 
@@ -56,6 +56,8 @@ def _test_row(test: TestResult) -> dict[str, Any]:
         "worker": test.worker,
         "duration": round(test.duration, 6),
     }
+    if test.started_at is not None:
+        row["start"] = round(test.started_at, 3)
     if test.unreported:
         row["unreported"] = True
         row["reason"] = test.reason()
@@ -110,6 +112,7 @@ def _suite_summary(suite: SuiteState, now: float) -> dict[str, Any]:
                 "replaces": w.replaces,
                 "restarts": w.restarts,
                 "counts": dict(w.counts),
+                **_crash_time(suite, w),
             }
             for w in suite.workers.values()
         },
@@ -124,6 +127,15 @@ def _suite_summary(suite: SuiteState, now: float) -> dict[str, Any]:
         },
         "rootdir": suite.rootdir,
     }
+
+
+def _crash_time(suite: SuiteState, worker: WorkerState) -> dict[str, float]:
+    """`crashed_at` for a crashed worker: when zenboard learnt the test it was running ended
+    (its crash report arrives as the worker dies); nothing when that is not known."""
+    test = suite.tests.get(worker.crashed_test or "") if worker.crashed else None
+    if test is None or test.finished_at is None:
+        return {}
+    return {"crashed_at": round(test.finished_at, 3)}
 
 
 def summary(
@@ -191,25 +203,28 @@ def summary_text(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-_ROW_KEYS = ("nodeid", "outcome", "worker", "duration")
+_ROW_KEYS = ("nodeid", "outcome", "worker", "duration", "start")
 
 
 def _row_text(row: dict[str, Any]) -> str:
     """`json.dumps(row)` for a test row; zenboard's own rows skip json.dumps' per-call set-up."""
-    if tuple(row) != _ROW_KEYS:
+    keys = tuple(row)
+    if keys != _ROW_KEYS and keys != _ROW_KEYS[:4]:
         return json.dumps(row)
-    nodeid, outcome, worker, duration = row.values()
+    nodeid, outcome, worker, duration, *start = row.values()
     if not (
         isinstance(nodeid, str)
         and isinstance(outcome, str)
         and isinstance(worker, str)
         and type(duration) is float
+        and all(type(s) is float for s in start)
     ):
         return json.dumps(row)
     string = jsontext.string
+    tail = f', "start": {jsontext.number(start[0])}' if start else ""
     return (
         f'{{"nodeid": {string(nodeid)}, "outcome": {string(outcome)}, '
-        f'"worker": {string(worker)}, "duration": {jsontext.number(duration)}}}'
+        f'"worker": {string(worker)}, "duration": {jsontext.number(duration)}{tail}}}'
     )
 
 
@@ -225,7 +240,8 @@ def publish(
     meta: Mapping[str, Any] | None = None,
     root: Path | None = None,
 ) -> Path:
-    """Make `report_dir` hold this run's `summary.json` and suite files, and no other run's.
+    """Make `report_dir` hold this run's `summary.json`, `report.html` and suite files, and no
+    other run's.
 
     Under a lock on the report dir (two runs at once publish one after the other): the suite
     files this run staged replace the published ones, the files of suites named by the last
@@ -237,6 +253,8 @@ def publish(
     A failed write (a full or read-only disk, a planted symlink) does not stop the others; the
     first is raised (an `OSError` naming the file) after the rest, and then no `summary.json`
     is left beside suite files of another run: the old one is removed, no new one written.
+    A `report.html` that cannot be written is removed and its failure raised last (the summary
+    still describes this run's suite files, so it is written).
 
     Args:
         state: The model at the end of the run.
@@ -245,12 +263,14 @@ def publish(
         meta: Top-level keys added to the summary (the git commit tested, the shard).
         root: The root below which no symlink is followed (None: `report_dir`).
     """
-    text = summary_text(summary(state, meta=meta))
+    data = summary(state, meta=meta)
+    text = summary_text(data)
     ran = [s.name for s in state.suites.values() if s.runs]
     with safefs.open_dir(report_dir, root or report_dir) as out, _locked(out, report_dir):
         names = sorted(set(ran) | set(_suites_named_in(out)))
         with _open_staging(staging, out, report_dir) as staged:
             failures = _place_all(staged, out, report_dir, names, ran)
+        page_failure = _write_page(state, data, out, report_dir, root)
         try:
             if failures:
                 raise failures[0]
@@ -259,7 +279,36 @@ def publish(
             _remove_regular(out, "summary.json")
             raise
         _sweep_stale_staging(report_dir)
+    if page_failure is not None:
+        raise page_failure
     return report_dir / "summary.json"
+
+
+def failure_texts(state: RunState) -> dict[tuple[str, str], str]:
+    """(suite, node id) -> the text report.html shows for a failed test (its record's
+    tracebacks), or for a flaky one (its last failed attempt's)."""
+    rows = []
+    for suite in state.suites.values():
+        for test in suite.tests.values():
+            if test.failed:
+                rows.append((suite.name, test.nodeid, test.record))
+            elif test.flaky and test.failed_attempts:
+                rows.append((suite.name, test.nodeid, test.failed_attempts[-1]))
+    return html_report.texts_of(rows)
+
+
+def _write_page(
+    state: RunState, data: dict[str, Any], out: int, report_dir: Path, root: Path | None
+) -> OSError | None:
+    """report.html of this run; a page that cannot be written is removed, never left from
+    another run, and its failure returned (summary.json still agrees with the suite files)."""
+    try:
+        page = html_report.html_report([("", data)], failure_texts(state))
+        _atomic_write(report_dir / html_report.PAGE, page, root or report_dir)
+    except OSError as exc:
+        _remove_regular(out, html_report.PAGE)
+        return exc
+    return None
 
 
 def _place_all(

@@ -1,0 +1,166 @@
+"""report.html in real Chromium: a real xdist run with a crashed and replaced worker, a failure
+and a test id holding `<script>`, then the same project's shards merged."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import run_cli, suites_toml, write_project
+from tests.report_browser import open_report
+
+pytestmark = pytest.mark.slow  # real runs and a real browser
+
+TESTS = """
+import os
+import time
+import pytest
+
+@pytest.mark.parametrize("i", range(6))
+def test_before(i):
+    time.sleep(0.02)
+
+def test_injects():
+    assert False, "<script>window.__pwned = 1</script> and </script><!-- too"
+
+@pytest.mark.parametrize("p", ["</script><script>window.__pwned = 2</script>"])
+def test_param(p):
+    pass
+
+def test_kills_its_worker():
+    time.sleep(0.1)
+    os._exit(3)
+
+@pytest.mark.parametrize("i", range(6))
+def test_after(i):
+    time.sleep(0.02)
+"""
+
+CRASHING = "tests/test_page.py::test_kills_its_worker"
+INJECTED = "tests/test_page.py::test_param[</script><script>window.__pwned = 2</script>]"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("page") / "proj"
+    return write_project(
+        root,
+        {
+            "pyproject.toml": suites_toml('name = "unit"\nworkers = 2\nargs = ["tests"]'),
+            "tests/test_page.py": TESTS,
+        },
+    )
+
+
+@pytest.fixture(scope="module")
+def run(project: Path) -> dict[str, Any]:
+    """One real run, from a subfolder of the project, read back from summary.json."""
+    done = run_cli(["run", "--ci"], project / "tests")
+    assert done.returncode == 1, done.stdout + done.stderr
+    summary: dict[str, Any] = json.loads(
+        (project / ".zenboard/reports/latest/summary.json").read_text()
+    )
+    return summary
+
+
+def bar_ids(shown: dict[str, Any]) -> list[str]:
+    """The test id of each timeline bar (its title starts with the id)."""
+    return [title.split(" \u00b7 ")[0] for title in shown["bars"]]
+
+
+def test_summary_rows_carry_their_start_and_the_crash_its_time(run: dict[str, Any]) -> None:
+    suite = run["suites"][0]
+    rows = {row["nodeid"]: row for row in suite["tests"]}
+    assert len(rows) == 15
+    assert all(isinstance(row["start"], float) for row in rows.values())
+    dead = rows[CRASHING]["worker"]
+    assert suite["workers"][dead]["crashed"] is True
+    assert suite["workers"][dead]["crashed_at"] >= rows[CRASHING]["start"]
+    first = min(row["start"] for row in rows.values())
+    assert rows["tests/test_page.py::test_after[5]"]["start"] > first
+
+
+def test_the_page_draws_every_test_and_the_crashed_lane_in_chromium(
+    project: Path, run: dict[str, Any]
+) -> None:
+    shown = open_report(project / ".zenboard/reports/latest/report.html")
+    assert shown["errors"] == []
+    assert shown["pwned"] is None, "a test's text ran as a script"
+    suite = run["suites"][0]
+    assert sorted(bar_ids(shown)) == sorted(row["nodeid"] for row in suite["tests"])
+    dead = next(w for w, row in suite["workers"].items() if row["crashed"])
+    spare = suite["workers"][dead]["replaced_by"]
+    lanes = [lane["worker"] for lane in shown["lanes"]]
+    assert lanes.index(spare) == lanes.index(dead) + 1, "the replacement sits under its lane"
+    crashed = shown["lanes"][lanes.index(dead)]
+    assert crashed["crashed"] and crashed["crash_marks"] == 1
+    assert f"replaces {dead}" in shown["lanes"][lanes.index(spare)]["label"]
+    assert not any(lane["crash_marks"] for lane in shown["lanes"] if lane["worker"] != dead)
+
+
+def test_script_in_a_failure_or_a_test_id_shows_as_text(project: Path, run: dict[str, Any]) -> None:
+    shown = open_report(project / ".zenboard/reports/latest/report.html", query="__pwned")
+    assert shown["errors"] == [] and shown["pwned"] is None
+    assert shown["scripts"] == 2, "only the page's own data and script elements"
+    assert any(
+        "<script>window.__pwned = 1</script> and </script><!-- too" in text
+        for text in shown["failures"]
+    )
+    assert INJECTED in bar_ids(shown)
+    assert INJECTED in shown["body_text"]
+    assert shown["matched"]["hint"].startswith("1 of 15 tests match")
+    assert shown["matched"]["lit"] == 1 and shown["matched"]["rows"] == 1
+
+
+def test_merged_shards_get_a_lane_per_shard_and_worker(tmp_path: Path) -> None:
+    project = write_project(
+        tmp_path / "proj",
+        {
+            "pyproject.toml": suites_toml('name = "unit"\nworkers = 2'),
+            "tests/test_page.py": TESTS.replace("os._exit(3)", "pass"),
+        },
+    )
+    dirs = []
+    for k in (1, 2):
+        out = tmp_path / f"shard{k}"
+        done = run_cli(["run", "--ci", "--shard", f"{k}/2", "--report-dir", str(out)], project)
+        assert done.returncode in (0, 1), done.stdout + done.stderr
+        dirs.append(str(out))
+    merged = tmp_path / "merged"
+    done = run_cli(["merge", *dirs, "--report-dir", str(merged)], project)
+    assert done.returncode == 1, done.stdout + done.stderr
+    shown = open_report(merged / "report.html")
+    assert shown["errors"] == [] and shown["pwned"] is None
+    rows = json.loads((merged / "summary.json").read_text())["suites"][0]["tests"]
+    assert len(rows) == 15
+    assert sorted(bar_ids(shown)) == sorted(row["nodeid"] for row in rows)
+    assert {lane["shard"] for lane in shown["lanes"]} == {"1/2", "2/2"}
+    for lane in shown["lanes"]:
+        assert lane["label"].startswith(f"shard {lane['shard']} \u00b7 {lane['worker']}")
+    assert any("<script>window.__pwned = 1</script>" in text for text in shown["failures"])
+
+
+def test_a_report_html_that_cannot_be_written_is_one_line_and_fails_the_run(
+    tmp_path: Path,
+) -> None:
+    project = write_project(
+        tmp_path / "proj",
+        {
+            "pyproject.toml": suites_toml('name = "one"\nworkers = 0'),
+            "test_ok.py": "def test_ok():\n    pass\n",
+        },
+    )
+    report_dir = project / ".zenboard/reports/latest"
+    report_dir.mkdir(parents=True)
+    target = tmp_path / "elsewhere.html"
+    target.write_text("not yours")
+    os.symlink(target, report_dir / "report.html")
+    done = run_cli(["run", "--ci"], project)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "report.html" in done.stdout and "Traceback" not in done.stdout + done.stderr
+    assert target.read_text() == "not yours"
+    assert json.loads((report_dir / "summary.json").read_text())["exit_code"] == 0
