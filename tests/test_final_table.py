@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zenboard.headless.run import final_table
+from zenboard.headless.lines import final_table
 from zenboard.model.state import RunState, SuiteStatus, WorkerState
 
 
