@@ -249,3 +249,28 @@ def test_an_unreachable_server_costs_a_run_one_line_and_not_its_exit_code(
     assert refused.returncode == 2 and "password authentication failed" in refused.stderr
     for text in (done.stdout, done.stderr, read.stdout, read.stderr, refused.stderr):
         assert password not in text and "Traceback" not in text
+
+
+def test_verify_reads_the_flips_other_machines_recorded_in_the_shared_history(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    from zenboard.records.history import RunRecord, SuiteRecord, TestRecord
+
+    url = cluster.create_database("verified")
+    project = _project(tmp_path / "proj", "verified")
+    flipping = "tests/test_steps.py::test_step[3]"
+    with History(project, url) as db:
+        for i, (outcome, machine) in enumerate([("failed", "ci-7"), ("passed", "laptop")]):
+            tests = (TestRecord(flipping, outcome, 0.1, "main"),)
+            suite = SuiteRecord("checks", "passed", 1.0, 0, False, tests)
+            db.record(RunRecord(1000.0 + i, 1001.0 + i, "run", 0, suites=(suite,), machine=machine))
+    done = run_cli(["verify", "--runs", "1", "--json"], project, env={"ZENBOARD_HISTORY_URL": url})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "history not read" not in done.stderr
+    [note] = json.loads(done.stdout)["history"]
+    assert (note["nodeid"], note["pattern"], note["machines"]) == (
+        flipping,
+        "FP",
+        ["ci-7", "laptop"],
+    )
+    assert cluster.password not in done.stdout + done.stderr

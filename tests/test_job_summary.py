@@ -14,6 +14,7 @@ import pytest
 from tests.helpers import write_project
 from zenboard.config import load_config
 from zenboard.errors import ConfigError
+from zenboard.headless.ci_outputs import CiOutputs, write_ci_outputs
 from zenboard.headless.github import (
     GitHubEnv,
     escape_data,
@@ -130,6 +131,45 @@ def test_twenty_thousand_long_failures_stay_under_the_limit_and_say_what_was_cut
 def test_a_smaller_limit_is_kept_too() -> None:
     text = job_summary(_state(500), Path("/proj"), 120.0, 1, limit=50_000)
     assert len(text.encode()) <= 50_000
+
+
+MIB = 1024 * 1024
+
+
+def _append_to(tmp_path: Path, already: int, note: str = "a note") -> tuple[Path, CiOutputs]:
+    """`run --ci`'s outputs under GitHub Actions, into a step summary already `already` long."""
+    step_summary = tmp_path / "step_summary.md"
+    step_summary.write_bytes(b"x" * already)
+    github = GitHubEnv(workspace=tmp_path, step_summary=step_summary)
+    return step_summary, write_ci_outputs(_state(3), tmp_path, 1, github, None, [note])
+
+
+def test_a_nearly_full_step_summary_gets_one_line_and_stays_within_1_mib(tmp_path: Path) -> None:
+    step_summary, done = _append_to(tmp_path, MIB - 100)
+    added = step_summary.read_bytes()[MIB - 100 :].decode()
+    assert step_summary.stat().st_size <= MIB
+    assert added == (
+        "**zenboard: exit code 1** (no room left here for its summary: see the run's log)\n"
+    )
+    assert done.faults == []
+
+
+def test_a_full_step_summary_is_left_alone_and_the_fault_says_why(tmp_path: Path) -> None:
+    step_summary, done = _append_to(tmp_path, MIB - 40)
+    assert step_summary.stat().st_size == MIB - 40
+    assert done.faults == [
+        f"job summary: not written: $GITHUB_STEP_SUMMARY already holds {MIB - 40} bytes"
+        " of GitHub's 1 MiB"
+    ]
+
+
+def test_room_for_the_tables_but_not_the_rest_keeps_the_whole_append_in(tmp_path: Path) -> None:
+    step_summary, done = _append_to(tmp_path, MIB - 400, "a budget line " * 60)
+    added = step_summary.read_bytes()[MIB - 400 :].decode()
+    assert step_summary.stat().st_size <= MIB and done.faults == []
+    assert added.startswith("## zenboard: exit code 1") and "| unit | failed |" in added
+    assert "a budget line" not in added  # too long for what is left
+    assert "### Failures" not in added  # the lists keep their reserve: none fits here
 
 
 # --- annotations ---------------------------------------------------------------------------------

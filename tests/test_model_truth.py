@@ -7,6 +7,7 @@ from typing import Any
 from zenboard.model import events as ev
 from zenboard.model.reducer import apply
 from zenboard.model.state import RunState, SuiteStatus, lost_phase
+from zenboard.records.reports import suite_summary
 from zenboard.wire import TEXT_BOUND, bounded_record, encode, essential_record
 
 LAUNCH = ev.SuiteLaunched("s", ("pytest",), 1, 100.0)
@@ -173,6 +174,37 @@ def test_a_correction_may_add_a_result_the_stream_never_carried() -> None:
     assert suite.tests["a"].outcome == "passed" and not suite.tests["a"].unreported
     assert suite.status is SuiteStatus.PASSED
     assert state.exit_code() == 0
+
+
+def test_a_corrected_result_keeps_the_start_the_stream_saw() -> None:
+    state = _run(
+        LAUNCH,
+        ev.RunStarted("s", 2),
+        ev.TestsCollected("s", ("lost", "wrong", "forged", "unseen")),
+        ev.TestStarted("s", "lost", "gw0", time=100.5),  # its result never arrived
+        ev.TestStarted("s", "wrong", "gw1", time=100.25),
+        ev.TestFinished("s", "wrong", "gw1", "passed", 0.1, {}, time=100.4),
+        ev.TestStarted("s", "forged", "gw1", time=100.75),
+        ev.TestFinished("s", "forged", "gw1", "passed", 0.1, {}, time=100.8),
+        ev.RunFinished("s", 1, 1.0),
+        ev.ResultsCorrected(
+            "s",
+            (
+                _finished("lost", "gw0"),
+                _finished("wrong", "gw1", "failed"),
+                _finished("unseen", "gw0"),
+            ),
+            unreported=(("forged", "gw1", "no whole record in the report file"),),
+        ),
+        ev.SuiteExited("s", 1, 101.0),
+    )
+    suite = state.suites["s"]
+    rows = {row["nodeid"]: row for row in suite_summary(suite)["tests"]}
+    assert rows["lost"]["outcome"] == "passed" and rows["lost"]["start"] == 100.5
+    assert rows["wrong"]["outcome"] == "failed" and rows["wrong"]["start"] == 100.25
+    assert rows["forged"]["unreported"] and rows["forged"]["start"] == 100.75
+    assert "start" not in rows["unseen"]  # the stream never saw it start: no start is made up
+    assert suite.started_times == {}
 
 
 def test_a_new_run_forgets_the_last_runs_fates() -> None:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from zenboard.config import ProjectConfig
     from zenboard.headless.verify import QuietRun, Verdict
+    from zenboard.headless.verify_history import HistoryNote
     from zenboard.model.state import RunState
 
 from zenboard.commands import add_timeout_arguments, timeouts_of
@@ -22,7 +23,8 @@ from zenboard.commands import add_timeout_arguments, timeouts_of
 NAME = "verify"
 HELP = "run the suites N times in a row (default 5): proof logs and a stable/flaky verdict"
 WRITES = (
-    "Writes each run's reports to .zenboard/reports/verify/run<k>/, a proof log per run to "
+    "Reads the run history first (shown beside the verdict). Writes each run's reports to "
+    ".zenboard/reports/verify/run<k>/, a proof log per run to "
     ".zenflow/tasks/<task>/proof_run<k>.txt, and records every run in .zenboard/history.db. "
     "A Playwright suite claims a port per worker in the port registry (until its worktree is "
     "gone)."
@@ -54,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from zenboard.config import load_config, with_timeouts
     from zenboard.errors import InputError
     from zenboard.headless.verify import judge, judge_repetitions
+    from zenboard.headless.verify_history import notes, read_or_reason
     from zenboard.project.git import head_commit
     from zenboard.tasks.identity import resolve_task
 
@@ -65,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
     _check_proof_dir(config, proof_dir)
     commit = head_commit(config.root)
     stress = any("::" in word for word in args.suites)
+    # read before the first run: this verify's own runs are no evidence about it
+    known, unread = read_or_reason(config.root, config.history)
     unwritten: list[Path] = []
     if stress:
         done = _stress_run(args, config, proof_dir / "proof_run1.txt", task.id, commit, unwritten)
@@ -77,10 +82,18 @@ def run(args: argparse.Namespace) -> int:
             for k in range(1, args.runs + 1)
         ]
         verdict = judge(states, config.quarantine)
+    found = notes(verdict, known)
+    if unread:
+        import sys
+
+        print(f"history not read: {unread}", file=sys.stderr)
     if args.json:
-        print(json.dumps(_as_json(verdict, args.runs, stress, task.id, proof_dir), indent=2))
+        data = _as_json(verdict, args.runs, stress, task.id, proof_dir)
+        data["history"] = [note.as_json() for note in found]
+        print(json.dumps(data, indent=2))
     else:
         _print_verdict(verdict, args.runs, stress)
+        _print_history(found, args.runs, stress)
     # A verdict without its proof is never a green: at least 1 when a proof log is missing.
     return 0 if verdict.word == "stable" and not unwritten else 1
 
@@ -196,6 +209,14 @@ def _as_json(
         ],
         "suite_errors": verdict.suite_errors,
     }
+
+
+def _print_history(found: list[HistoryNote], runs: int, stress: bool) -> None:
+    """What the history knows about the tests verified: shown, never judged."""
+    from zenboard.headless.verify_history import note_line
+
+    for note in found:
+        print(note_line(note, runs, stress))
 
 
 def _print_verdict(verdict: Verdict, runs: int, stress: bool) -> None:

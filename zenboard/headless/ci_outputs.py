@@ -41,13 +41,12 @@ def append_summary(path: Path, text: str) -> None:
         os.close(fd)
 
 
-def _room_in(path: Path) -> int:
-    """Bytes the summary may take in a step summary file others of the step may have written."""
+def _used_in(path: Path) -> int:
+    """Bytes a step summary file already holds (others of the step may have written it)."""
     try:
-        used = os.stat(path).st_size
+        return os.stat(path).st_size
     except OSError:
-        used = 0
-    return max(0, LIMIT_BYTES - used)
+        return 0
 
 
 def write_ci_outputs(
@@ -70,12 +69,17 @@ def write_ci_outputs(
     if github is None:
         return done
     if github.step_summary is not None:
-        room = _room_in(github.step_summary)
-        try:
-            append_summary(
-                github.step_summary, job_summary(state, root, now, exit_code, notes, limit=room)
+        used = _used_in(github.step_summary)
+        text = job_summary(state, root, now, exit_code, notes, limit=max(0, LIMIT_BYTES - used))
+        if not text:  # not even one line fits: any more and GitHub refuses the whole summary
+            done.faults.append(
+                f"job summary: not written: $GITHUB_STEP_SUMMARY already holds {used} bytes"
+                " of GitHub's 1 MiB"
             )
-        except OSError as exc:
-            done.faults.append(f"job summary: could not be written: {safefs.describe(exc)}")
+        else:
+            try:
+                append_summary(github.step_summary, text)
+            except OSError as exc:
+                done.faults.append(f"job summary: could not be written: {safefs.describe(exc)}")
     done.lines += failure_annotations(state, root, workspace_of(github, root))
     return done

@@ -143,7 +143,8 @@ def job_summary(
     notes: Iterable[str] = (),
     limit: int = LIMIT_BYTES,
 ) -> str:
-    """The run's summary in Markdown, at most `limit` bytes.
+    """The run's summary in Markdown, at most `limit` bytes: without room for its heading and
+    suite table, one line saying so, and "" without room for that either.
 
     Args:
         state: The run, as its reports were written from it.
@@ -157,10 +158,17 @@ def job_summary(
     suites = [s for s in state.suites.values() if s.runs]
     out = _Budget(limit)
     verdict = "passed" if exit_code == 0 else f"exit code {exit_code}"
-    out.add(f"## zenboard: {verdict}\n")
-    out.add(_suite_table(suites, now) + "\n")
+    head = f"## zenboard: {verdict}\n"
+    table = _suite_table(suites, now) + "\n"
+    if not out.fits(head + "\n" + table, reserve=0):  # a summary file others nearly filled
+        brief = f"**zenboard: {verdict}** (no room left here for its summary: see the run's log)"
+        return brief + "\n" if out.fits(brief, reserve=0) else ""
+    out.add(head)
+    out.add(table)
     for note in notes:
-        out.add(f"- {md_text(note, 1000)}")
+        line = f"- {md_text(note, 1000)}"
+        if out.fits(line, reserve=0):
+            out.add(line)
     crashed = [
         f"- **{md_text(s.name)}** worker {md_text(w.id)} crashed while running "
         f"{md_text(w.crashed_test or '?')}" + (f" ({md_text(w.timed_out)})" if w.timed_out else "")

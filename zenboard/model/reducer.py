@@ -227,12 +227,26 @@ def _corrected(suite: SuiteState, event: ev.ResultsCorrected) -> None:
             result.record_data,
             attempts=max(result.attempts, len(kept) + 1),
             failed_attempts=kept,
+            started_at=_seen_start(suite, old if this_run else None, result.nodeid),
         )
         _set_result(suite, fixed)
         suite.corrected += 1
     for nodeid, worker, reason in event.unreported:
-        _set_result(suite, _unreported(nodeid, worker, reason))
+        old = suite.tests.get(nodeid) if nodeid in suite.finished_this_run else None
+        unreported = _unreported(nodeid, worker, reason)
+        unreported.started_at = _seen_start(suite, old, nodeid)
+        _set_result(suite, unreported)
         suite.corrected += 1
+
+
+def _seen_start(suite: SuiteState, old: TestResult | None, nodeid: str) -> float | None:
+    """When the stream saw a corrected test start in this run: the file has no start, and the
+    timeline places the row by it. A lost result's start is still waiting; a wrong one's is on
+    its result (`old`, this run's only)."""
+    waiting = suite.started_times.pop(nodeid, None)
+    if waiting is not None:
+        return waiting
+    return old.started_at if old is not None else None
 
 
 def _worker_down(suite: SuiteState, event: ev.WorkerDown) -> None:

@@ -368,11 +368,7 @@ class History:
         flaky: list[dict[str, Any]] = []
         for (suite, nodeid), pattern in self.outcome_patterns(last_runs, runs).items():
             verdicts = [c for c in pattern if c in "PFR"]
-            passes = ["P" if c == RETRIED else c for c in verdicts]
-            flips = verdicts.count(RETRIED) + sum(
-                1 for a, b in itertools.pairwise(passes) if a != b
-            )
-            if flips:
+            if flips := flips_of(pattern):
                 flaky.append(
                     {
                         "suite": suite,
@@ -384,6 +380,24 @@ class History:
                 )
         flaky.sort(key=lambda f: (-int(f["flips"]), str(f["suite"]), str(f["nodeid"])))
         return flaky[:limit]
+
+    def result_machines(
+        self, last_runs: int = 50, runs: RunFilter = EVERY_RUN
+    ) -> dict[tuple[str, str], tuple[str, ...]]:
+        """(suite, nodeid) -> the machines whose runs among the last ones ran it, by name (runs
+        recorded without a machine name none)."""
+        among, params = _last_runs(last_runs, runs)
+        rows = self._query(
+            "SELECT DISTINCT s.suite, t.nodeid, r.machine"
+            " FROM test_results t JOIN suite_runs s ON s.id = t.suite_run_id"
+            " JOIN runs r ON r.id = s.run_id"
+            f" WHERE {among} AND r.machine IS NOT NULL",
+            params,
+        )
+        machines: dict[tuple[str, str], set[str]] = {}
+        for suite, nodeid, machine in rows:
+            machines.setdefault((str(suite), str(nodeid)), set()).add(str(machine))
+        return {key: tuple(sorted(names)) for key, names in machines.items()}
 
     def suite_trends(self, last_runs: int = 10) -> dict[str, list[float]]:
         """suite -> its wall durations over its last complete runs, oldest first (for a trend)."""
@@ -430,6 +444,14 @@ class History:
 
 RETRIED = "R"
 """The letter of a pass that needed a retry: a flake, even in a single run."""
+
+
+def flips_of(pattern: str) -> int:
+    """How often a pattern flipped between passing and failing; a pass that needed a retry (R)
+    is a flip of its own (0: the test is not flaky there)."""
+    verdicts = [c for c in pattern if c in "PFR"]
+    passes = ["P" if c == RETRIED else c for c in verdicts]
+    return verdicts.count(RETRIED) + sum(1 for a, b in itertools.pairwise(passes) if a != b)
 
 
 def outcome_letter(outcome: str, attempts: int = 1) -> str:
