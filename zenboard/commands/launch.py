@@ -18,6 +18,10 @@ from zenboard.commands import (
 if TYPE_CHECKING:
     from zenboard.config import Timeouts
 
+SUITE_NICENESS = 10
+"""How far below the dashboard's the suites' CPU priority is by default (`--nice`): on busy
+cores a key press is drawn before the suites' next results are produced."""
+
 NAME = "launch"
 HELP = "open the live dashboard and run the suites (--no-run: open it idle)"
 WRITES = (
@@ -47,9 +51,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="where reports go (default: PROJECT/.zenboard/reports/latest)",
     )
     parser.add_argument("--watch", action="store_true", help="start in watch mode")
+    parser.add_argument(
+        "--nice",
+        type=niceness_arg,
+        default=SUITE_NICENESS,
+        metavar="N",
+        help=f"run the suites N steps below the dashboard's CPU priority, 0 to 19 (default"
+        f" {SUITE_NICENESS}; 0: the same priority)",
+    )
     add_retries_argument(parser)
     add_timeout_arguments(parser)
     add_up_argument(parser)
+
+
+def niceness_arg(text: str) -> int:
+    """`--nice`'s value: a whole number from 0 to 19 (a nice value's range), else exit 2."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 19:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 19, got {text!r}")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
         retries=args.retries,
         timeouts=timeouts_of(args),
         up=args.up,
+        nice=args.nice,
     )
     if args.up:
         print(KEEP_RUNNING, flush=True)
@@ -79,6 +103,7 @@ def launch_dashboard(
     retries: int | None = None,
     timeouts: Timeouts | None = None,
     up: bool = False,
+    nice: int = SUITE_NICENESS,
 ) -> int:
     """Open the dashboard on `project`; return zenboard's exit code for the runs it saw.
 
@@ -92,6 +117,7 @@ def launch_dashboard(
         retries: Every suite's `retries` (`--retries`); None keeps the configuration's.
         timeouts: `--timeout` and `--suite-timeout`, in place of every suite's own.
         up: Start the task's Compose services as the dashboard opens (`--up`).
+        nice: How much lower than the dashboard's the suites' CPU priority is (`--nice`).
     """
     from zenboard.ui.launcher import run_dashboard
 
@@ -105,4 +131,5 @@ def launch_dashboard(
         retries=retries,
         timeouts=timeouts,
         up=up,
+        nice=nice,
     )

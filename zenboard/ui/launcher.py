@@ -30,6 +30,7 @@ def make_app(
     retries: int | None = None,
     timeouts: Timeouts | None = None,
     up: bool = False,
+    nice: int = 0,
 ) -> ZenboardApp:
     """The dashboard app for `project` (the CLI, the tests and the screenshot script use this).
 
@@ -44,6 +45,7 @@ def make_app(
         retries: Every suite's `retries` (`--retries`); None keeps the configuration's.
         timeouts: `--timeout` and `--suite-timeout`, in place of every suite's own.
         up: Start the task's Compose services as the app opens (it makes the project a task).
+        nice: How much lower than the dashboard's the suites' CPU priority is (0: the same).
     """
     config = with_timeouts(with_retries(load_config(project), retries), timeouts)
     selected = config.select(suites or [])
@@ -63,6 +65,7 @@ def make_app(
         report_dir=report_dir.resolve() if report_dir else None,
         extra_env=extra_env,
         task=task_id,
+        suite_niceness=nice,
     )
     session.engine.check(selected)
     if watch:
@@ -88,6 +91,7 @@ def run_dashboard(
     retries: int | None = None,
     timeouts: Timeouts | None = None,
     up: bool = False,
+    nice: int = 0,
 ) -> int:
     """Run the dashboard until it quits; return zenboard's exit code for the runs it saw.
 
@@ -101,6 +105,7 @@ def run_dashboard(
         retries: Every suite's `retries` (`--retries`); None keeps the configuration's.
         timeouts: `--timeout` and `--suite-timeout`, in place of every suite's own.
         up: Start the task's Compose services as the app opens.
+        nice: How much lower than the dashboard's the suites' CPU priority is (0: the same).
     """
     app = make_app(
         project,
@@ -112,6 +117,7 @@ def run_dashboard(
         retries=retries,
         timeouts=timeouts,
         up=up,
+        nice=nice,
     )
     atexit.register(app.session.shutdown)
     try:

@@ -68,6 +68,7 @@ class Session:
         extra_env: dict[str, str] | None = None,
         clock: Clock = time.time,
         task: str = "",
+        suite_niceness: int = 0,
     ) -> None:
         """The dashboard's engine, model and commander for `config`'s suites.
 
@@ -78,13 +79,17 @@ class Session:
             extra_env: Variables added to every suite's environment (a task's ports).
             clock: The wall clock (tests pass a fake one).
             task: The task id, recorded in the history.
+            suite_niceness: How much lower than the dashboard's the priority of every suite's
+                processes is (0: the same).
         """
         self.config = config
         self.suites = suites if suites is not None else config.suites
         self.task = task
         self.clock = clock
         self.buffer = EventBuffer()
-        self.engine = Engine(config, self.buffer, report_dir, extra_env)
+        self.engine = Engine(
+            config, self.buffer, report_dir, extra_env, suite_niceness=suite_niceness
+        )
         self.engine.enable_warm()  # `t`, `f` and watch reruns fork a warm pytest (engine/warm.py)
         self.state = RunState.for_suites([s.name for s in self.suites])
         self.errors: list[str] = []
