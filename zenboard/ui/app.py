@@ -42,6 +42,7 @@ from zenboard.ui.palette import THEME_TITLE, OrderedCommands, suite_commands
 from zenboard.ui.safe_text import visible
 from zenboard.ui.screens.details import TestDetailsScreen
 from zenboard.ui.screens.help import HelpScreen
+from zenboard.ui.screens.main import DashboardScreen
 from zenboard.ui.service_actions import ServiceActions
 from zenboard.ui.session import Batch, Session
 from zenboard.ui.sources.history import (
@@ -160,6 +161,10 @@ class ZenboardApp(App[int], ServiceActions):
         self._history_order = threading.RLock()
         """A record and the read after it post their results in the order they ran."""
         self._history_problems: set[str] = set()
+
+    def get_default_screen(self) -> Screen[object]:
+        """The main screen: focus moves (`j`, `k`, tab) repaint only what they change."""
+        return DashboardScreen(id="_default")
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The palette's commands: the key table's, each suite's by name, then Textual's theme.
