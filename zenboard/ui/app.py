@@ -42,7 +42,7 @@ from zenboard.ui.palette import THEME_TITLE, OrderedCommands, suite_commands
 from zenboard.ui.safe_text import visible
 from zenboard.ui.screens.details import TestDetailsScreen
 from zenboard.ui.screens.help import HelpScreen
-from zenboard.ui.screens.main import DashboardScreen
+from zenboard.ui.screens.main import DashboardScreen, paint_on_a_finer_grid
 from zenboard.ui.service_actions import ServiceActions
 from zenboard.ui.session import Batch, Session
 from zenboard.ui.sources.history import (
@@ -127,6 +127,7 @@ class ZenboardApp(App[int], ServiceActions):
                 project's `.zenboard/history.db`).
             services_at_start: Start the task's Compose services as the app opens (as `u`).
         """
+        paint_on_a_finer_grid()
         super().__init__()
         self.session = session
         self.run_at_start = run_at_start

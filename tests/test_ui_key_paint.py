@@ -18,7 +18,7 @@ from textual.screen import Screen
 from tests.test_ui_snapshots import PYPROJECT, WITH_DOCKER, running_events
 from zenboard.config import load_config
 from zenboard.ui.app import ZenboardApp
-from zenboard.ui.screens.main import DashboardScreen
+from zenboard.ui.screens.main import FRAME_SECONDS, DashboardScreen
 from zenboard.ui.session import Session
 from zenboard.ui.sources.infra import StaticInfra
 from zenboard.ui.widgets.suite_card import SuiteCard
@@ -78,3 +78,18 @@ async def test_moving_between_cards_repaints_only_the_cards(tmp_path: Path) -> N
         await _settle(pilot)
         assert _heavy_borders(app) == [first]
         assert full_renders == 0
+
+
+def test_textual_still_paints_on_its_module_grid() -> None:
+    """The internal the dashboard shortens: when this fails, find Textual's new knob."""
+    import textual.screen
+
+    assert isinstance(textual.screen.UPDATE_PERIOD, float)
+    assert "UPDATE_PERIOD" in textual.screen.Screen._update_timer.fget.__code__.co_names  # type: ignore[attr-defined]
+
+
+async def test_the_dashboard_paints_on_a_grid_finer_than_60_hz(tmp_path: Path) -> None:
+    app = _app(tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await _settle(pilot)
+        assert app.screen._update_timer._interval == FRAME_SECONDS < 1 / 60
