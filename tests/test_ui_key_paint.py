@@ -11,12 +11,16 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.reactive import Reactive
 from textual.screen import Screen
 
-from tests.test_ui_snapshots import PYPROJECT, WITH_DOCKER, running_events
+from tests.helpers import card_text
+from tests.test_ui_snapshots import PYPROJECT, T0, WITH_DOCKER, running_events
 from zenboard.config import load_config
+from zenboard.model import events as ev
+from zenboard.model.state import SuiteState
 from zenboard.ui.app import ZenboardApp
 from zenboard.ui.screens.main import FRAME_SECONDS, DashboardScreen
 from zenboard.ui.session import Session
@@ -24,12 +28,12 @@ from zenboard.ui.sources.infra import StaticInfra
 from zenboard.ui.widgets.suite_card import SuiteCard
 
 
-def _app(tmp_path: Path) -> ZenboardApp:
+def _app(tmp_path: Path, events: list[ev.Event] | None = None) -> ZenboardApp:
     root = tmp_path / "shop"
     root.mkdir()
     (root / "pyproject.toml").write_text(textwrap.dedent(PYPROJECT), encoding="utf-8")
     session = Session(load_config(root), report_dir=tmp_path / "reports")
-    session.fold(running_events())
+    session.fold(running_events() if events is None else events)
     return ZenboardApp(session, run_at_start=False, infra=StaticInfra(WITH_DOCKER))
 
 
@@ -93,3 +97,27 @@ async def test_the_dashboard_paints_on_a_grid_finer_than_60_hz(tmp_path: Path) -
     async with app.run_test(size=(160, 45)) as pilot:
         await _settle(pilot)
         assert app.screen._update_timer._interval == FRAME_SECONDS < 1 / 60
+
+
+async def test_a_card_names_the_tests_a_run_left_unreported(tmp_path: Path) -> None:
+    ended = [*running_events(), ev.SuiteExited("unit-fast", 1, T0 + 12.1)]
+    app = _app(tmp_path, ended)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await _settle(pilot)
+        assert app.session.state.suites["unit-fast"].unreported == 5
+        assert "5 unreported (started, no result" in card_text(app, "unit-fast")
+
+
+async def test_a_card_of_a_run_without_errors_never_walks_its_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def walked(self: SuiteState) -> int:
+        raise AssertionError(f"{self.name}: every result walked on a paint")
+
+    app = _app(tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await _settle(pilot)
+        assert not app.session.state.suites["integration"].counts.get("error")
+        monkeypatch.setattr(SuiteState, "unreported", property(walked))
+        app.cards[1].sync()  # the integration card, with no error
+        assert "passed" in card_text(app, "integration")
