@@ -40,8 +40,6 @@ from zenboard.ui.keys import bindings, key_name, palette_commands
 from zenboard.ui.launch_window import FinishedLaunch
 from zenboard.ui.palette import THEME_TITLE, OrderedCommands, suite_commands
 from zenboard.ui.safe_text import visible
-from zenboard.ui.screens.details import TestDetailsScreen
-from zenboard.ui.screens.help import HelpScreen
 from zenboard.ui.screens.main import DashboardScreen, paint_on_a_finer_grid
 from zenboard.ui.service_actions import ServiceActions
 from zenboard.ui.session import Batch, Session
@@ -207,13 +205,23 @@ class ZenboardApp(App[int], ServiceActions):
         self.log_panel.show_suite(self.selected_suite)
         self.table.set_filter("")
         self.refresh_all()
-        self.poll_infra()
         cards = self.cards
         if cards:
             cards[0].focus()
         self.set_interval(TICK_SECONDS, self.tick)
-        self.set_interval(INFRA_POLL_SECONDS, self.poll_infra)
         self._install_signal_handlers()
+        # The first frame first: ports, containers and the history fill in right after it.
+        self.call_after_refresh(self._after_first_frame)
+        if self.services_at_start:  # before the suites: those that need them wait for them
+            self.action_services_up()
+        if self.run_at_start:
+            self.session.start()
+        if self.watch_at_start:
+            self.action_toggle_watch()
+
+    def _after_first_frame(self) -> None:
+        self.poll_infra()
+        self.set_interval(INFRA_POLL_SECONDS, self.poll_infra)
         self.run_worker(
             self._read_history,
             thread=True,
@@ -221,12 +229,6 @@ class ZenboardApp(App[int], ServiceActions):
             name="history-read",
             exit_on_error=False,
         )
-        if self.services_at_start:  # before the suites: those that need them wait for them
-            self.action_services_up()
-        if self.run_at_start:
-            self.session.start()
-        if self.watch_at_start:
-            self.action_toggle_watch()
 
     def on_unmount(self) -> None:
         try:
@@ -523,6 +525,8 @@ class ZenboardApp(App[int], ServiceActions):
             self.show_details(*chosen)
 
     def show_details(self, suite: str, nodeid: str) -> None:
+        from zenboard.ui.screens.details import TestDetailsScreen  # not on the first frame's path
+
         test, pattern = self.details_source(suite, nodeid)
         if test is not None:
             source = partial(self.details_source, suite, nodeid)
@@ -579,6 +583,8 @@ class ZenboardApp(App[int], ServiceActions):
         self.push_screen(TasksScreen(self.session.config))
 
     def action_help(self) -> None:
+        from zenboard.ui.screens.help import HelpScreen
+
         self.push_screen(HelpScreen())
 
     def action_quit_cleanly(self) -> None:
