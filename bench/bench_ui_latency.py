@@ -253,6 +253,8 @@ def drive_demo(presses: int, checkout: Path = ROOT) -> dict[str, float]:
     finally:
         control.close()
         tmux("kill-session", "-t", SESSION)
+    if not samples:
+        raise SystemExit("the demo's suites ended before the first press: nothing measured")
     ordered = sorted(samples)
     return {
         "presses": len(samples),
