@@ -12,6 +12,7 @@ for the flaky badges and the cards' duration trends).
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import signal
 import threading
@@ -84,6 +85,12 @@ def styles_dir() -> Path:
 
 EXIT_GRACE_SECONDS = 20.0
 """After SIGTERM, how long a clean quit may take before the process ends regardless."""
+
+
+def preload_screens() -> None:
+    """Import what `enter` and `?` open, after the first frame, so their first use is quick."""
+    for module in ("zenboard.ui.screens.details", "zenboard.ui.screens.help"):
+        importlib.import_module(module)
 
 
 class ZenboardApp(App[int], ServiceActions):
@@ -228,6 +235,9 @@ class ZenboardApp(App[int], ServiceActions):
             group="history",
             name="history-read",
             exit_on_error=False,
+        )
+        self.run_worker(
+            preload_screens, thread=True, group="preload", name="preload", exit_on_error=False
         )
 
     def on_unmount(self) -> None:
