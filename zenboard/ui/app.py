@@ -385,6 +385,8 @@ class ZenboardApp(App[int], ServiceActions):
 
     @on(SuiteCard.Selected)
     def suite_selected(self, message: SuiteCard.Selected) -> None:
+        if not self.screen_stack:
+            return  # the app is closing: the card focused at start told it too late
         focused = self.focused
         if isinstance(focused, SuiteCard) and focused.config.name != message.suite:
             return  # focus moved on before this card's message arrived (keys typed fast)
