@@ -18,6 +18,10 @@ from zenboard.commands import (
 if TYPE_CHECKING:
     from zenboard.config import Timeouts
 
+SUITE_NICENESS = 10
+"""How far below the dashboard's the suites' CPU priority is by default (`--nice`): on busy
+cores a key press is drawn before the suites' next results are produced."""
+
 NAME = "launch"
 HELP = "open the live dashboard and run the suites (--no-run: open it idle)"
 WRITES = (
@@ -53,9 +57,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="append the session's events to FILE as JSON lines, live (docs/event-stream.md)",
     )
+    parser.add_argument(
+        "--nice",
+        type=niceness_arg,
+        default=SUITE_NICENESS,
+        metavar="N",
+        help=f"run the suites N steps below the dashboard's CPU priority, 0 to 19 (default"
+        f" {SUITE_NICENESS}; 0: the same priority)",
+    )
     add_retries_argument(parser)
     add_timeout_arguments(parser)
     add_up_argument(parser)
+
+
+def niceness_arg(text: str) -> int:
+    """`--nice`'s value: a whole number from 0 to 19 (a nice value's range), else exit 2."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 19:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 19, got {text!r}")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         timeouts=timeouts_of(args),
         up=args.up,
         events=args.events,
+        nice=args.nice,
     )
     if args.up:
         print(KEEP_RUNNING, flush=True)
@@ -87,6 +111,7 @@ def launch_dashboard(
     timeouts: Timeouts | None = None,
     up: bool = False,
     events: Path | None = None,
+    nice: int = SUITE_NICENESS,
 ) -> int:
     """Open the dashboard on `project`; return zenboard's exit code for the runs it saw.
 
@@ -101,6 +126,7 @@ def launch_dashboard(
         timeouts: `--timeout` and `--suite-timeout`, in place of every suite's own.
         up: Start the task's Compose services as the dashboard opens (`--up`).
         events: `--events FILE`: the session's events are appended there as JSON lines.
+        nice: How much lower than the dashboard's the suites' CPU priority is (`--nice`).
     """
     from zenboard.ui.launcher import run_dashboard
 
@@ -115,4 +141,5 @@ def launch_dashboard(
         timeouts=timeouts,
         up=up,
         events=events,
+        nice=nice,
     )

@@ -67,6 +67,7 @@ class Engine:
         report_dir: Path | None = None,
         extra_env: dict[str, str] | None = None,
         reader_niceness: int = 0,
+        suite_niceness: int = 0,
     ) -> None:
         """An engine for `config`'s suites whose runs emit their events into `buffer`.
 
@@ -76,11 +77,14 @@ class Engine:
             report_dir: Where reports go (None: `.zenboard/reports`; see `report_location`).
             extra_env: Variables added to every suite's environment (a task's ports).
             reader_niceness: Nice value of the threads that read suites' output and events.
+            suite_niceness: How much lower than zenboard's the priority of every suite's
+                processes is (the dashboard sets it, so that drawing never waits for them).
         """
         self.config = config
         self.reader_niceness = reader_niceness
         """Nice value of the threads that read suites' output and events: the headless view
         sets it so that, on busy cores, reading costs the suites themselves nothing."""
+        self.suite_niceness = suite_niceness
         self.buffer = buffer
         self.report_dir, self.report_root = report_location(config.root, report_dir)
         """Where reports go, and the root below which no symlink is followed on the way there
@@ -117,7 +121,7 @@ class Engine:
         if self.warm is None:
             from zenboard.engine.warm import WarmPool
 
-            self.warm = WarmPool((self.config.root,))
+            self.warm = WarmPool((self.config.root,), self.suite_niceness)
 
     def prewarm(self, suites: Sequence[SuiteConfig]) -> None:
         """Start the warm servers of `suites` now (those that can have one), so that their
@@ -269,6 +273,7 @@ class Engine:
             tuple(self.config.quarantine),
             self.claims,
             self.warm,
+            self.suite_niceness,
         )
         with self._lock:
             # Started under the lock: a cancel either sees this run or ends the sequence.

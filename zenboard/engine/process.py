@@ -51,6 +51,21 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
         _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def _child_setup(niceness: int) -> Callable[[], None] | None:
+    """What the child runs between fork and exec: die with zenboard, then lower its priority.
+
+    The nice value is inherited by everything the child starts (xdist workers, a browser), so
+    the whole suite yields the CPU to the dashboard that draws it."""
+    if niceness <= 0:
+        return _die_with_parent if _LIBC is not None else None
+
+    def setup() -> None:
+        _die_with_parent()
+        os.nice(niceness)
+
+    return setup
+
+
 class _Spawner:
     """One long-lived thread from which every suite process is started.
 
@@ -143,7 +158,11 @@ def remember_mark(process: RunProcess, mark: str) -> None:
 
 
 def spawn(
-    argv: Iterable[str], cwd: Path, env: dict[str, str], pass_fds: tuple[int, ...]
+    argv: Iterable[str],
+    cwd: Path,
+    env: dict[str, str],
+    pass_fds: tuple[int, ...],
+    niceness: int = 0,
 ) -> subprocess.Popen[bytes]:
     """Start `argv` in its own session with stdout and stderr merged into one pipe.
 
@@ -157,6 +176,8 @@ def spawn(
         cwd: Its working directory.
         env: Its whole environment (the run marker is added to it).
         pass_fds: Descriptors the child inherits (the event pipe's write end).
+        niceness: How much lower than zenboard's the priority of the child and all it starts is
+            (0: the same).
     """
     args = list(argv)
     token = secrets.token_hex(12)
@@ -173,7 +194,7 @@ def spawn(
             stderr=subprocess.STDOUT,
             pass_fds=pass_fds,
             start_new_session=True,
-            preexec_fn=_die_with_parent if _LIBC is not None else None,
+            preexec_fn=_child_setup(niceness),
         )
 
     started = _SPAWNER.run(start)

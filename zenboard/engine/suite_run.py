@@ -63,6 +63,7 @@ class SuiteRun:
         quarantine: tuple[str, ...] = (),
         claims: ClaimWatch | None = None,
         warm: WarmPool | None = None,
+        suite_niceness: int = 0,
     ) -> None:
         """One run of `suite`'s `command`, not started yet.
 
@@ -78,6 +79,8 @@ class SuiteRun:
             quarantine: The project's quarantined test ids (their failures fail nothing).
             claims: The engine's claim watch, told of the run's private dir (None: no watch).
             warm: The warm servers a rerun of a few tests is forked from (None: always cold).
+            suite_niceness: How much lower than zenboard's the priority of the suite's processes
+                is (0: the same).
         """
         self.warm = warm
         self.start_kind = ""
@@ -93,6 +96,7 @@ class SuiteRun:
         """The suite may select no test without making the run exit 5 (see `SuiteLaunched`)."""
         self.niceness = niceness
         """Nice value for this run's reader threads (the headless view lowers them)."""
+        self.suite_niceness = suite_niceness
         self.command = command
         self.nodeids = nodeids
         self._sink = sink
@@ -178,7 +182,7 @@ class SuiteRun:
             self._sink([ev.OutputLine(self.suite, f"zenboard: no private run dir: {exc}")])
         try:
             self.process = self._warm_start(env, pipe.write_fd) or process.spawn(
-                self.command.argv, self.command.cwd, env, (pipe.write_fd,)
+                self.command.argv, self.command.cwd, env, (pipe.write_fd,), self.suite_niceness
             )
         except OSError as exc:
             pipe.close_unused()

@@ -134,7 +134,13 @@ class WarmServer:
     """One suite's warm pytest process and its control socket."""
 
     def __init__(
-        self, python: str, cwd: Path, env: dict[str, str], roots: Iterable[Path], learn: bool = True
+        self,
+        python: str,
+        cwd: Path,
+        env: dict[str, str],
+        roots: Iterable[Path],
+        learn: bool = True,
+        niceness: int = 0,
     ) -> None:
         self.ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         argv = [python, "-m", SERVER_MODULE, str(theirs.fileno()), *map(str, roots)]
@@ -143,7 +149,7 @@ class WarmServer:
         self.tainted = False
         """A module the server learnt started a thread: forking it again is unsafe."""
         try:
-            self.process = process.spawn(argv, cwd, env, (theirs.fileno(),))
+            self.process = process.spawn(argv, cwd, env, (theirs.fileno(),), niceness)
         finally:
             theirs.close()
         self.ready = threading.Event()
@@ -254,8 +260,10 @@ class _Slot:
 class WarmPool:
     """Warm servers by suite name, started on first use or ahead (`prewarm`)."""
 
-    def __init__(self, roots: Iterable[Path]) -> None:
+    def __init__(self, roots: Iterable[Path], niceness: int = 0) -> None:
         self.roots = tuple(dict.fromkeys(Path(r).resolve() for r in roots))
+        self.niceness = niceness
+        """How much lower the servers' priority is than zenboard's (their forks inherit it)."""
         self._slots: dict[str, _Slot] = {}
         self._lock = threading.Lock()
         self._starting = threading.Lock()
@@ -288,7 +296,9 @@ class WarmPool:
                 threading.Thread(target=slot.server.stop, name="warm-stop", daemon=True).start()
             try:
                 learn = suite not in self._no_learn
-                started = WarmServer(sys.executable, cwd, base, (cwd, *self.roots), learn)
+                started = WarmServer(
+                    sys.executable, cwd, base, (cwd, *self.roots), learn, self.niceness
+                )
             except OSError:
                 return None
             with self._lock:

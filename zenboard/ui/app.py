@@ -12,6 +12,7 @@ for the flaky badges and the cards' duration trends).
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import signal
 import threading
@@ -40,8 +41,7 @@ from zenboard.ui.keys import bindings, key_name, palette_commands
 from zenboard.ui.launch_window import FinishedLaunch
 from zenboard.ui.palette import THEME_TITLE, OrderedCommands, suite_commands
 from zenboard.ui.safe_text import visible
-from zenboard.ui.screens.details import TestDetailsScreen
-from zenboard.ui.screens.help import HelpScreen
+from zenboard.ui.screens.main import DashboardScreen, paint_on_a_finer_grid
 from zenboard.ui.service_actions import ServiceActions
 from zenboard.ui.session import Batch, Session
 from zenboard.ui.sources.history import (
@@ -87,6 +87,12 @@ EXIT_GRACE_SECONDS = 20.0
 """After SIGTERM, how long a clean quit may take before the process ends regardless."""
 
 
+def preload_screens() -> None:
+    """Import what `enter` and `?` open, after the first frame, so their first use is quick."""
+    for module in ("zenboard.ui.screens.details", "zenboard.ui.screens.help"):
+        importlib.import_module(module)
+
+
 class ZenboardApp(App[int], ServiceActions):
     """The dashboard. Returns zenboard's exit code for the runs it saw (as `zenboard run`)."""
 
@@ -126,6 +132,7 @@ class ZenboardApp(App[int], ServiceActions):
                 project's `.zenboard/history.db`).
             services_at_start: Start the task's Compose services as the app opens (as `u`).
         """
+        paint_on_a_finer_grid()
         super().__init__()
         self.session = session
         self.run_at_start = run_at_start
@@ -160,6 +167,10 @@ class ZenboardApp(App[int], ServiceActions):
         self._history_order = threading.RLock()
         """A record and the read after it post their results in the order they ran."""
         self._history_problems: set[str] = set()
+
+    def get_default_screen(self) -> Screen[object]:
+        """The main screen: focus moves (`j`, `k`, tab) repaint only what they change."""
+        return DashboardScreen(id="_default")
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The palette's commands: the key table's, each suite's by name, then Textual's theme.
@@ -201,13 +212,23 @@ class ZenboardApp(App[int], ServiceActions):
         self.log_panel.show_suite(self.selected_suite)
         self.table.set_filter("")
         self.refresh_all()
-        self.poll_infra()
         cards = self.cards
         if cards:
             cards[0].focus()
         self.set_interval(TICK_SECONDS, self.tick)
-        self.set_interval(INFRA_POLL_SECONDS, self.poll_infra)
         self._install_signal_handlers()
+        # The first frame first: ports, containers and the history fill in right after it.
+        self.call_after_refresh(self._after_first_frame)
+        if self.services_at_start:  # before the suites: those that need them wait for them
+            self.action_services_up()
+        if self.run_at_start:
+            self.session.start()
+        if self.watch_at_start:
+            self.action_toggle_watch()
+
+    def _after_first_frame(self) -> None:
+        self.poll_infra()
+        self.set_interval(INFRA_POLL_SECONDS, self.poll_infra)
         self.run_worker(
             self._read_history,
             thread=True,
@@ -215,12 +236,9 @@ class ZenboardApp(App[int], ServiceActions):
             name="history-read",
             exit_on_error=False,
         )
-        if self.services_at_start:  # before the suites: those that need them wait for them
-            self.action_services_up()
-        if self.run_at_start:
-            self.session.start()
-        if self.watch_at_start:
-            self.action_toggle_watch()
+        self.run_worker(
+            preload_screens, thread=True, group="preload", name="preload", exit_on_error=False
+        )
 
     def on_unmount(self) -> None:
         try:
@@ -369,6 +387,8 @@ class ZenboardApp(App[int], ServiceActions):
 
     @on(SuiteCard.Selected)
     def suite_selected(self, message: SuiteCard.Selected) -> None:
+        if not self.screen_stack:
+            return  # the app is closing: the card focused at start told it too late
         focused = self.focused
         if isinstance(focused, SuiteCard) and focused.config.name != message.suite:
             return  # focus moved on before this card's message arrived (keys typed fast)
@@ -519,6 +539,8 @@ class ZenboardApp(App[int], ServiceActions):
             self.show_details(*chosen)
 
     def show_details(self, suite: str, nodeid: str) -> None:
+        from zenboard.ui.screens.details import TestDetailsScreen  # not on the first frame's path
+
         test, pattern = self.details_source(suite, nodeid)
         if test is not None:
             source = partial(self.details_source, suite, nodeid)
@@ -575,6 +597,8 @@ class ZenboardApp(App[int], ServiceActions):
         self.push_screen(TasksScreen(self.session.config))
 
     def action_help(self) -> None:
+        from zenboard.ui.screens.help import HelpScreen
+
         self.push_screen(HelpScreen())
 
     def action_quit_cleanly(self) -> None:

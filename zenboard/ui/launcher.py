@@ -31,6 +31,7 @@ def make_app(
     timeouts: Timeouts | None = None,
     up: bool = False,
     events: Path | None = None,
+    nice: int = 0,
 ) -> ZenboardApp:
     """The dashboard app for `project` (the CLI, the tests and the screenshot script use this).
 
@@ -46,6 +47,7 @@ def make_app(
         timeouts: `--timeout` and `--suite-timeout`, in place of every suite's own.
         up: Start the task's Compose services as the app opens (it makes the project a task).
         events: `--events FILE`: the session's events are appended there as JSON lines.
+        nice: How much lower than the dashboard's the suites' CPU priority is (0: the same).
     """
     config = with_timeouts(with_retries(load_config(project), retries), timeouts)
     selected = config.select(suites or [])
@@ -66,6 +68,7 @@ def make_app(
         extra_env=extra_env,
         task=task_id,
         events=events.resolve() if events else None,
+        suite_niceness=nice,
     )
     session.engine.check(selected)
     if watch:
@@ -93,6 +96,7 @@ def run_dashboard(
     timeouts: Timeouts | None = None,
     up: bool = False,
     events: Path | None = None,
+    nice: int = 0,
 ) -> int:
     """Run the dashboard until it quits; return zenboard's exit code for the runs it saw.
 
@@ -107,6 +111,7 @@ def run_dashboard(
         timeouts: `--timeout` and `--suite-timeout`, in place of every suite's own.
         up: Start the task's Compose services as the app opens.
         events: `--events FILE`: the session's events are appended there as JSON lines.
+        nice: How much lower than the dashboard's the suites' CPU priority is (0: the same).
     """
     app = make_app(
         project,
@@ -119,6 +124,7 @@ def run_dashboard(
         timeouts=timeouts,
         up=up,
         events=events,
+        nice=nice,
     )
     atexit.register(app.session.shutdown)
     try:

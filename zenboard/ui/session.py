@@ -71,6 +71,7 @@ class Session:
         clock: Clock = time.time,
         task: str = "",
         events: Path | None = None,
+        suite_niceness: int = 0,
     ) -> None:
         """The dashboard's engine, model and commander for `config`'s suites.
 
@@ -82,13 +83,17 @@ class Session:
             clock: The wall clock (tests pass a fake one).
             task: The task id, recorded in the history.
             events: `--events FILE`: the session's events are appended there as JSON lines.
+            suite_niceness: How much lower than the dashboard's the priority of every suite's
+                processes is (0: the same).
         """
         self.config = config
         self.suites = suites if suites is not None else config.suites
         self.task = task
         self.clock = clock
         self.buffer = EventBuffer()
-        self.engine = Engine(config, self.buffer, report_dir, extra_env)
+        self.engine = Engine(
+            config, self.buffer, report_dir, extra_env, suite_niceness=suite_niceness
+        )
         self.engine.enable_warm()  # `t`, `f` and watch reruns fork a warm pytest (engine/warm.py)
         self.state = RunState.for_suites([s.name for s in self.suites])
         self.errors: list[str] = []

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import threading
 from functools import partial
+from typing import TYPE_CHECKING
 
 from zenboard.engine.engine import Phase
 from zenboard.ui.session import Batch, Session
-from zenboard.watch.session import WatchSession, WatchTrigger
-from zenboard.watch.settings import load_watch_settings
+
+if TYPE_CHECKING:  # imported on `w`: the dashboard's first frame does without them
+    from zenboard.watch.session import WatchSession, WatchTrigger
 
 
 class WatchMode:
@@ -34,6 +36,9 @@ class WatchMode:
 
     def start(self) -> str:
         """Start watching (raises InputError on bad watch settings); returns what is watched."""
+        from zenboard.watch.session import WatchSession
+        from zenboard.watch.settings import load_watch_settings
+
         session = self.session
         settings = load_watch_settings(session.config)
         watcher = WatchSession(

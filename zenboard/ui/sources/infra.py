@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from zenboard.tasks.beside import Beside
+if TYPE_CHECKING:  # a type only: the first frame of a project without tasks does without it
+    from zenboard.tasks.beside import Beside
 
 Done = Callable[[str, bool], None]
 """How a service command reports its end: a one-line message, and whether it succeeded."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.dom import NoScreen
 from textual.geometry import Region, Size
@@ -32,6 +33,12 @@ INTERRUPTED_NAMED = 3
 """Interrupted tests a card names (summary.json lists them all)."""
 COMPACT_ON = ("-narrow", "-short")
 """Screen classes (breakpoints, see `ZenboardApp`) that, together, make every card compact."""
+
+
+def unreported(suite: SuiteState) -> int:
+    """The suite's unreported tests; counted only when it has errors, which they are among
+    (counting walks every result: a card must not pay that on each paint of a clean run)."""
+    return suite.unreported if suite.counts.get("error") else 0
 
 
 class SuiteCard(Widget, can_focus=True):
@@ -53,6 +60,8 @@ class SuiteCard(Widget, can_focus=True):
         self._texts: list[Text] = []
         """The lines on screen; `render_line` draws them (a `Strip` each, kept until changed)."""
         self._strips: list[Strip | None] = []
+        self._style: Style | None = None
+        """`rich_style` as of the last style update (Textual works it out anew on each read)."""
         self.border_title = config.name
         self.trend: tuple[float, ...] = ()
         """Wall times of the suite's last complete recorded runs, oldest first (none: no trend)."""
@@ -106,7 +115,7 @@ class SuiteCard(Widget, can_focus=True):
             s.error,
             len(s.collect_errors),
             s.malformed + s.oversized,
-            (s.unreported, len(s.not_run), len(s.interrupted), s.corrected, s.flaky),
+            (unreported(s), len(s.not_run), len(s.interrupted), s.corrected, s.flaky),
             self.trend,
             self.compact,
             self.size.width,
@@ -151,6 +160,7 @@ class SuiteCard(Widget, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._strips = [None] * len(self._texts)  # focus changes the background
+        self._style = None
         compact = self._screen_is_small()
         if compact != self.compact:
             self.compact = compact
@@ -169,15 +179,22 @@ class SuiteCard(Widget, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.content_size.width
         if not 0 <= y < len(self._texts):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self.line_style())
         strip = self._strips[y]
         if strip is None or strip.cell_length != width:
             text = self._texts[y].copy()
             text.truncate(width, overflow="ellipsis")
-            segments = Segment.apply_style(text.render(self.app.console), self.rich_style)
-            strip = Strip(segments).adjust_cell_length(width, self.rich_style)
+            style = self.line_style()
+            segments = Segment.apply_style(text.render(self.app.console), style)
+            strip = Strip(segments).adjust_cell_length(width, style)
             self._strips[y] = strip
         return strip
+
+    def line_style(self) -> Style:
+        """The card's text style (colours, background), kept until its styles change."""
+        if self._style is None:
+            self._style = self.rich_style
+        return self._style
 
     def lines(self) -> list[Text]:
         """What the card shows, a line each (the tests read it as the person would)."""
@@ -229,8 +246,8 @@ class SuiteCard(Widget, can_focus=True):
             notes.append(s.error)
         if s.malformed or s.oversized:
             notes.append(f"skipped event lines: {s.malformed} malformed, {s.oversized} oversized")
-        if s.unreported:
-            notes.append(f"{s.unreported} unreported (started, no result: counted as errors)")
+        if missing := unreported(s):
+            notes.append(f"{missing} unreported (started, no result: counted as errors)")
         if s.interrupted:
             shown = ", ".join(s.interrupted[:INTERRUPTED_NAMED])
             more = len(s.interrupted) - INTERRUPTED_NAMED
