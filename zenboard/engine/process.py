@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import IO, Protocol
 
 _PR_SET_PDEATHSIG = 1
+_PR_CAPBSET_DROP = 24
+_CAP_SYS_NICE = 23
 
 
 def _load_libc() -> ctypes.CDLL | None:
@@ -55,12 +57,17 @@ def _child_setup(niceness: int) -> Callable[[], None] | None:
     """What the child runs between fork and exec: die with zenboard, then lower its priority.
 
     The nice value is inherited by everything the child starts (xdist workers, a browser), so
-    the whole suite yields the CPU to the dashboard that draws it."""
+    the whole suite yields the CPU to the dashboard that draws it. Run as root, Chromium raises
+    its own processes back to nice 0 and its display threads to -8, ahead of the dashboard:
+    the child gives up the right to raise a priority (CAP_SYS_NICE, dropped from the bounding
+    set, so nothing it execs gets it back), as any unprivileged user's processes are."""
     if niceness <= 0:
         return _die_with_parent if _LIBC is not None else None
 
     def setup() -> None:
         _die_with_parent()
+        if _LIBC is not None:
+            _LIBC.prctl(_PR_CAPBSET_DROP, _CAP_SYS_NICE)  # fails harmlessly without privilege
         os.nice(niceness)
 
     return setup
