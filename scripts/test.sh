@@ -56,6 +56,7 @@ PYTEST8_TESTS=(
     tests/test_{fidelity,faults,channel,engine,shards,cleanup,truth,model_truth}.py
     tests/test_{timeouts,retries,focused_reruns,warm}.py
     tests/test_{empty_suites,init,audit,project_root,short_traceback,watch}.py
+    tests/test_ci_outputs.py  # annotations read the crash location pytest writes
 )
 
 start=$SECONDS
