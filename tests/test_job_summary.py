@@ -117,6 +117,20 @@ def test_the_summary_has_tables_and_failures_with_short_tracebacks() -> None:
     assert "test\\_flaky: passed on attempt 2" in text
 
 
+def test_a_replacement_that_crashed_too_says_both_in_the_worker_table() -> None:
+    state = _state(0)
+    for event in (
+        ev.WorkerDown("unit", "gw0", True, "tests/test_a.py::test_x"),
+        ev.WorkerReplaced("unit", "gw0", "gw3"),
+        ev.WorkerDown("unit", "gw3", True, "tests/test_a.py::test_x"),
+        ev.WorkerReplaced("unit", "gw3", "gw4"),
+    ):
+        apply(state, event)
+    text = job_summary(state, Path("/proj"), 120.0, 1)
+    assert "| gw3 | 0 | 0 | 0 | replaces gw0; crashed while running tests/test\\_a" in text
+    assert "| gw4 | 0 | 0 | 0 | replaces gw3 |" in text
+
+
 def test_twenty_thousand_long_failures_stay_under_the_limit_and_say_what_was_cut() -> None:
     text = job_summary(_state(20_000), Path("/proj"), 120.0, 1)
     size = len(text.encode())

@@ -110,13 +110,13 @@ def _worker_table(suites: list[SuiteState]) -> str:
     ]
     for s in suites:
         for w in s.workers.values():
-            note = "crashed" if w.crashed else ""
-            if w.crashed_test:
-                note += f" while running {md_text(w.crashed_test)}"
-            if w.replaces:
-                note = f"replaces {md_text(w.replaces)}"
+            notes = [f"replaces {md_text(w.replaces)}"] if w.replaces else []
+            if w.crashed:
+                running = f" while running {md_text(w.crashed_test)}" if w.crashed_test else ""
+                notes.append(f"crashed{running}")
             if w.restarts:
-                note = f"restarted {plural(w.restarts, 'time')}"
+                notes.append(f"restarted {plural(w.restarts, 'time')}")
+            note = "; ".join(notes)
             lines.append(_row(md_text(s.name), md_text(w.id), w.done, w.passed, w.failed, note))
     return "\n".join(lines)
 

@@ -93,11 +93,10 @@ def final_table(state: RunState, now: float) -> list[str]:
             )
         )
         for worker in suite.workers.values():
-            mark = "crashed" if worker.crashed else ""
-            if worker.replaces:
-                mark = f"(for {worker.replaces})"
-            if worker.restarts:
-                mark = f"restarts={worker.restarts}"
+            marks = [f"(for {worker.replaces})"] if worker.replaces else []
+            marks += ["crashed"] if worker.crashed else []
+            marks += [f"restarts={worker.restarts}"] if worker.restarts else []
+            mark = " ".join(marks)
             if not (worker.done or mark):
                 continue  # a lane that got no test (an empty suite's, or more workers than tests)
             lines.append(_row("", worker.id, mark, worker.done, *_outcome_cells(worker.counts)))
