@@ -283,3 +283,23 @@ def test_the_dashboard_checks_budgets_after_a_full_launch_only(tmp_path: Path) -
         assert session.exit_code() == 1
     finally:
         session.shutdown()
+
+
+def _raised(message: str) -> Result:
+    call = {"outcome": "failed", "crash": {"path": "tests/test_a.py", "message": message}}
+    return Result("tests/test_a.py::t", "failed", "gw0", 0.1, {"call": call})
+
+
+def test_an_annotation_keeps_the_first_lines_of_the_message_escaped(tmp_path: Path) -> None:
+    state = RunState.for_suites(["unit"])
+    state.suites["unit"].tests["tests/test_a.py::t"] = _raised("RuntimeError: boom\r\n2 100%")
+    (line,) = failure_annotations(state, tmp_path, tmp_path)
+    assert line.endswith("::failed: RuntimeError: boom%0D%0A2 100%25")
+    assert line.count("\n") == 0 and line.count("\r") == 0
+    long = "\n".join(f"line {i}" for i in range(8))
+    state.suites["unit"].tests["tests/test_a.py::t"] = _raised(long)
+    (line,) = failure_annotations(state, tmp_path, tmp_path)
+    assert line.endswith("::failed: line 0%0Aline 1%0Aline 2%0Aline 3%0Aline 4")
+    state.suites["unit"].tests["tests/test_a.py::t"] = _raised("x" * 5000)
+    (line,) = failure_annotations(state, tmp_path, tmp_path)
+    assert line.endswith("::failed: " + "x" * 1000)

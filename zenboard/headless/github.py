@@ -17,8 +17,10 @@ from zenboard.model.state import RunState, SuiteState, TestResult
 
 ANNOTATIONS_SHOWN = 10
 """Failures annotated at most; GitHub shows 10 error annotations per step anyway."""
-MESSAGE_CHARS = 2000
-"""Longest annotation message (the short reason, not the traceback)."""
+MESSAGE_CHARS = 1000
+"""Longest annotation message (the failure's message, not its traceback)."""
+MESSAGE_LINES = 5
+"""Lines of a failure's message kept in its annotation (`boom` and the lines after it)."""
 _PHASES = ("setup", "call", "teardown", "???")
 
 
@@ -86,6 +88,22 @@ def location(test: TestResult, rootdir: str, workspace: Path) -> tuple[str, int 
     return (own, None) if own else None
 
 
+def message_of(test: TestResult) -> str:
+    """The failure's message for an annotation: its crash message's first lines (a message can
+    span several, as `RuntimeError("boom\\nsecond line")` does), else the one-line reason."""
+    for phase in _PHASES:
+        stage = test.record.get(phase)
+        if not isinstance(stage, dict) or stage.get("outcome") != "failed":
+            continue
+        crash = stage.get("crash")
+        text = str(crash.get("message") or "").strip() if isinstance(crash, dict) else ""
+        if text:
+            kept = "".join(text.splitlines(keepends=True)[:MESSAGE_LINES])  # CR LF kept as is
+            return kept.rstrip()[:MESSAGE_CHARS]
+        break
+    return test.reason()[:MESSAGE_CHARS]
+
+
 def annotation(test: TestResult, suite: SuiteState, root: Path, workspace: Path) -> str:
     """`::error file=...,line=...,title=...::reason` for one failed test."""
     where = location(test, suite.rootdir or str(root), workspace)
@@ -95,7 +113,7 @@ def annotation(test: TestResult, suite: SuiteState, root: Path, workspace: Path)
         if where[1] is not None:
             props.append(f"line={where[1]}")
     props.append(f"title={escape_property(f'[{suite.name}] {test.nodeid}')}")
-    message = f"{test.outcome}: {test.reason()}"[:MESSAGE_CHARS]
+    message = f"{test.outcome}: {message_of(test)}"
     return f"::error {','.join(props)}::{escape_data(message)}"
 
 
