@@ -157,3 +157,21 @@ def test_each_worker_a_retried_test_took_down_crashed_at_its_own_time() -> None:
         apply(state, event)
     workers = suite_summary(state.suites["s"], 104.0)["workers"]
     assert [workers[w]["crashed_at"] for w in ("gw0", "gw2", "gw3")] == [101.0, 102.0, 103.0]
+
+
+def test_suite_errors_are_in_the_page_data_and_an_empty_suite_only_when_named() -> None:
+    data = summary([row("t::a", "gw0", 10.0)], {})
+    data["suites"][0]["errors"] = [
+        {"nodeid": "tests/test_imp.py", "longrepr": "E   ModuleNotFoundError: <b>zz</b>"},
+        {"nodeid": "", "longrepr": "pytest stopped before the run started"},
+    ]
+    empty = {**data["suites"][0], "name": "none", "status": "no tests", "tests": [], "errors": []}
+    data["suites"].append(empty)
+    assert report_data([("", data)], empty={"none"})["errors"] == [
+        [0, "tests/test_imp.py", "E   ModuleNotFoundError: <b>zz</b>"],
+        [0, "", "pytest stopped before the run started"],
+        [1, "", "selected no tests"],
+    ]
+    assert len(report_data([("", data)])["errors"]) == 2  # allowed to be empty: no error
+    page = html_report([("", data)])
+    assert "<b>zz" not in page and "\\u003cb\\u003ezz" in page

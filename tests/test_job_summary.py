@@ -26,7 +26,7 @@ from zenboard.headless.job_summary import code_block, job_summary, md_text
 from zenboard.model import events as ev
 from zenboard.model.budgets import over_budget
 from zenboard.model.reducer import apply
-from zenboard.model.state import RunState
+from zenboard.model.state import RunState, SuiteState
 from zenboard.model.state import TestResult as Result
 from zenboard.ui.session import Session
 
@@ -303,3 +303,58 @@ def test_an_annotation_keeps_the_first_lines_of_the_message_escaped(tmp_path: Pa
     state.suites["unit"].tests["tests/test_a.py::t"] = _raised("x" * 5000)
     (line,) = failure_annotations(state, tmp_path, tmp_path)
     assert line.endswith("::failed: " + "x" * 1000)
+
+
+# --- suite errors --------------------------------------------------------------------------------
+
+IMPORT_ERROR = """ImportError while importing test module '/proj/tests/test_imp.py'.
+Traceback:
+tests/test_imp.py:1: in <module>
+    import nonexistent_module_zz
+E   ModuleNotFoundError: No module named 'nonexistent_module_zz' <img src=x>"""
+
+
+def _errored_state(failures: int = 0) -> RunState:
+    """`unit` fails to collect a file, `args` stops pytest at its usage error, `empty` selects
+    nothing; `unit` also has `failures` failed tests."""
+    state = _state(failures)
+    apply(state, ev.CollectFailed("unit", "tests/test_imp.py", IMPORT_ERROR))
+    for name in ("args", "empty"):
+        state.suites[name] = SuiteState(name)
+        apply(state, ev.SuiteLaunched(name, ("pytest",), 1, 100.0))
+    apply(state, ev.SuiteExited("args", 4, 101.0, error="pytest stopped: unrecognized --no-such"))
+    apply(state, ev.RunStarted("empty", 1, "/proj"))
+    apply(state, ev.RunFinished("empty", 5, 0.5))
+    apply(state, ev.SuiteExited("empty", 5, 101.0))
+    return state
+
+
+def test_suite_errors_are_in_the_summary_fenced_and_escaped() -> None:
+    state = _errored_state()
+    assert state.suites["empty"].status == "no tests"
+    text = job_summary(state, Path("/proj"), 120.0, 1)
+    section = text.split("### Suite errors (3)\n", 1)[1].split("###", 1)[0]
+    assert "**unit** collection error in tests/test\\_imp\\.py:" in section
+    assert "```text\n" in section and "E   ModuleNotFoundError" in section
+    outside = section.split("```")[0::2]
+    assert "<img src=x>" in section and not any("<img" in part for part in outside)
+    assert "**args** error:" in section and "unrecognized --no-such" in section
+    assert "**empty** no tests:" in section and "selected no tests" in section
+    small = job_summary(state, Path("/proj"), 120.0, 1, limit=1500)
+    assert len(small.encode()) <= 1500
+
+
+def test_suite_errors_are_annotated_first_and_counted_within_the_cap(tmp_path: Path) -> None:
+    state = _errored_state(failures=12)
+    (tmp_path / "tests").mkdir()
+    state.suites["unit"].rootdir = str(tmp_path)
+    lines = failure_annotations(state, tmp_path, tmp_path)
+    errors = [line for line in lines if line.startswith("::error ")]
+    assert len(errors) == 10
+    assert errors[0] == (
+        "::error file=tests/test_imp.py,title=[unit] collection error tests/test_imp.py::"
+        "ModuleNotFoundError: No module named 'nonexistent_module_zz' <img src=x>"
+    )
+    assert errors[1] == "::error title=[args] error::pytest stopped: unrecognized --no-such"
+    assert errors[2].startswith("::error title=[empty] no tests::selected no tests")
+    assert lines[-1].startswith("::notice title=zenboard::12 tests failed and 3 suite errors;")

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from zenboard.headless.github import counted_failures
+from zenboard.headless.github import SuiteError, counted_failures, suite_errors
 from zenboard.headless.short_traceback import short_traceback
 from zenboard.model.events import OUTCOMES
 from zenboard.model.state import RunState, SuiteState, TestResult
@@ -131,6 +131,17 @@ def _failure(suite: SuiteState, test: TestResult, root: Path) -> str:
     return f"{head}\n\n{code_block(tb)}\n" if tb else f"{head}\n"
 
 
+ERROR_LINES = 12
+"""Lines of a suite error's text in the summary (the end: a traceback ends with its reason)."""
+
+
+def _suite_error(error: SuiteError) -> str:
+    where = f" in {md_text(error.nodeid)}" if error.nodeid else ""
+    lines = error.text.strip().splitlines()[-ERROR_LINES:]
+    body = code_block(line[:TEXT_CHARS] for line in lines)
+    return f"**{md_text(error.suite.name)}** {error.kind}{where}:\n\n{body}\n"
+
+
 def _test_line(suite: SuiteState, test: TestResult, note: str) -> str:
     return f"- **{md_text(suite.name)}** {md_text(test.nodeid)}: {note}"
 
@@ -169,6 +180,9 @@ def job_summary(
         line = f"- {md_text(note, 1000)}"
         if out.fits(line, reserve=0):
             out.add(line)
+    errors = suite_errors(state)
+    heading = f"\n### Suite errors ({len(errors)})\n"
+    out.add_list(heading, map(_suite_error, errors), len(errors), "suite errors")
     crashed = [
         f"- **{md_text(s.name)}** worker {md_text(w.id)} crashed while running "
         f"{md_text(w.crashed_test or '?')}" + (f" ({md_text(w.timed_out)})" if w.timed_out else "")

@@ -219,6 +219,15 @@ SCRIPT = """
     add(d, el("pre", "", f[1] || "(no failure text)"));
     failureBoxes.push([f[0], d]);
   }
+  if (data.errors.length) {
+    section("Suite errors", data.errors, function (box, e) {
+      var d = add(box, el("details", "suite-error"));
+      d.open = true;
+      var what = e[1] ? "collection error \u00b7 " + e[1] : "error";
+      add(d, el("summary", "id", suites[e[0]].name + " \u00b7 " + what));
+      add(d, el("pre", "", e[2] || "(no error text)"));
+    });
+  }
   section("Failures", failures, failureBox);
   section("Flaky", flaky, failureBox);
 

@@ -309,7 +309,8 @@ def _write_page(
     """report.html of this run; a page that cannot be written is removed, never left from
     another run, and its failure returned (summary.json still agrees with the suite files)."""
     try:
-        page = html_report.html_report([("", data)], failure_texts(state))
+        empty = {s.name for s in state.empty_suites()}
+        page = html_report.html_report([("", data)], failure_texts(state), empty=empty)
         _atomic_write(report_dir / html_report.PAGE, page, root or report_dir)
     except OSError as exc:
         _remove_regular(out, html_report.PAGE)
