@@ -46,6 +46,12 @@ const { chromium } = require('@playwright/test');
     failures: Array.from(document.querySelectorAll('#failures pre')).map((p) => p.textContent),
     failure_ids: Array.from(document.querySelectorAll('#failures summary')).map(
       (s) => s.textContent),
+    quarantined_ids: Array.from(document.querySelectorAll('#quarantined summary')).map(
+      (s) => s.textContent),
+    quarantined_bars: Array.from(
+      document.querySelectorAll('#timeline .track > .bar.quarantined')).map((b) => b.title),
+    suite_errors: Array.from(document.querySelectorAll('#suite-errors details')).map(
+      (d) => d.textContent),
     scripts: document.scripts.length,
     body_text: document.body.innerText,
   }));

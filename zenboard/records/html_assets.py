@@ -43,6 +43,10 @@ pre { background: #f6f8fa; padding: 8px; overflow-x: auto; white-space: pre-wrap
 .hits { position: absolute; inset: 0; pointer-events: none; z-index: 5; will-change: transform; }
 .bar.sel { outline: 2px solid #0969da; z-index: 2; }
 .bar.flaky { box-shadow: inset 0 -3px 0 #8250df; }
+.bar.quarantined { background-image: repeating-linear-gradient(135deg, transparent 0 3px,
+  rgba(255, 255, 255, 0.6) 3px 5px); }
+.tag { display: inline-block; margin-left: 6px; padding: 0 5px; border-radius: 6px;
+  font-size: 11px; background: #ddf4ff; color: #0550ae; }
 .o-passed { background: #2da44e; } .o-failed { background: #cf222e; }
 .o-error { background: #9a6700; } .o-skipped { background: #8c959f; }
 .o-xfailed { background: #afb8c1; } .o-xpassed { background: #bf8700; }
@@ -164,7 +168,8 @@ SCRIPT = """
       width = Math.max(width, lane.crashed_at - t[4]);  // it ran until its worker died
     }
     // A separator between neighbours only where a bar is wide enough to keep its colour.
-    var cls = "bar " + outcomeClass(t[3]) + (t[6] & 1 ? " flaky" : "");
+    var cls = "bar " + outcomeClass(t[3]) + (t[6] & 1 ? " flaky" : "") +
+      (t[6] & 2 ? " quarantined" : "");
     var bar = el("div", cls + (width / span > 0.004 ? " sep" : ""));
     bar.style.left = pct(t[4]);
     bar.style.width = pct(width);
@@ -209,13 +214,17 @@ SCRIPT = """
     return box;
   }
   var failureBoxes = [];
-  var failures = data.failures.filter(function (f) { return !(tests[f[0]][6] & 1); });
+  // A quarantined test's failure fails nothing: listed apart, as the job summary does.
+  var failures = data.failures.filter(function (f) { return !(tests[f[0]][6] & 3); });
+  var quarantined = data.failures.filter(function (f) { return (tests[f[0]][6] & 3) === 2; });
   var flaky = data.failures.filter(function (f) { return tests[f[0]][6] & 1; });
   function failureBox(box, f) {
     var t = tests[f[0]];
     var d = add(box, el("details", "failure"));
     d.open = failureBoxes.length < OPEN_FAILURES;
-    add(d, el("summary", "id", t[0] + " \\u00b7 " + t[3] + " \\u00b7 " + suites[t[1]].name));
+    var head = add(d, el("summary", "id", t[0] + " \\u00b7 " + t[3] + " \\u00b7 " +
+      suites[t[1]].name));
+    if (t[6] & 2) add(head, el("span", "tag", "quarantined"));
     add(d, el("pre", "", f[1] || "(no failure text)"));
     failureBoxes.push([f[0], d]);
   }
@@ -229,6 +238,7 @@ SCRIPT = """
     });
   }
   section("Failures", failures, failureBox);
+  if (quarantined.length) section("Quarantined", quarantined, failureBox);
   section("Flaky", flaky, failureBox);
 
   var slowest = tests.map(function (t, i) { return i; }).sort(function (a, b) {
