@@ -12,6 +12,7 @@ import pytest
 
 from tests.helpers import run_cli, suites_toml, write_project
 from tests.report_browser import open_report
+from zenboard.records.html_report import html_report
 
 pytestmark = pytest.mark.slow  # real runs and a real browser
 
@@ -175,3 +176,26 @@ def test_a_report_html_that_cannot_be_written_is_one_line_and_fails_the_run(
     assert target.read_text() == "not yours"
     assert json.loads((report_dir / "summary.json").read_text())["exit_code"] == 0
 
+
+def test_suite_errors_show_as_text_in_chromium(tmp_path: Path) -> None:
+    """A suite's collection error and usage error, from summary.json's `errors`, with a
+    `<script>` in the error text: shown as text, never run."""
+    suite = {
+        "name": "unit",
+        "status": "error",
+        "counts": {},
+        "workers": {},
+        "tests": [],
+        "errors": [
+            {"nodeid": "tests/test_imp.py", "longrepr": "E   <script>window.__pwned = 3</script>"},
+            {"nodeid": "", "longrepr": "pytest stopped before the run started: --no-such-flag"},
+        ],
+    }
+    page = tmp_path / "report.html"
+    page.write_text(html_report([("", {"exit_code": 1, "suites": [suite]})]))
+    shown = open_report(page)
+    assert shown["errors"] == [] and shown["pwned"] is None
+    assert shown["suite_errors"] == [
+        "unit \u00b7 collection error \u00b7 tests/test_imp.pyE   <script>window.__pwned = 3</script>",
+        "unit \u00b7 errorpytest stopped before the run started: --no-such-flag",
+    ]
