@@ -358,3 +358,20 @@ def test_suite_errors_are_annotated_first_and_counted_within_the_cap(tmp_path: P
     assert errors[1] == "::error title=[args] error::pytest stopped: unrecognized --no-such"
     assert errors[2].startswith("::error title=[empty] no tests::selected no tests")
     assert lines[-1].startswith("::notice title=zenboard::12 tests failed and 3 suite errors;")
+
+
+def test_a_cancelled_suite_counts_its_collected_tests_and_names_those_not_run() -> None:
+    state = RunState.for_suites(["unit"])
+    apply(state, ev.SuiteLaunched("unit", ("pytest",), 1, 100.0))
+    apply(state, ev.RunStarted("unit", 1, "/proj"))
+    ids = tuple(f"tests/test_a.py::test_{i}" for i in range(7))
+    apply(state, ev.WorkerCollected("unit", "main", len(ids)))
+    apply(state, ev.TestsCollected("unit", ids))
+    apply(state, ev.TestStarted("unit", ids[0], "main", time=100.5))
+    apply(state, ev.SuiteExited("unit", -15, 101.0, cancelled=True))
+    text = job_summary(state, Path("/proj"), 120.0, 1)
+    assert "| unit | cancelled | 7 |" in text
+    section = text.split("### Not run\n", 1)[1]
+    assert "6 tests not run, 1 interrupted" in section
+    assert "  - tests/test\\_a\\.py::test\\_0\n" in section  # the interrupted one first
+    assert "  - tests/test\\_a\\.py::test\\_4\n  - and 2 more" in section

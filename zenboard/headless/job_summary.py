@@ -92,13 +92,18 @@ class _Budget:
         return "\n".join(self.parts) + "\n"
 
 
+def _tests(suite: SuiteState) -> int:
+    """The suite's tests: those collected (a cancelled suite ran fewer), else those done."""
+    return max(suite.done, suite.total or 0)
+
+
 def _suite_table(suites: list[SuiteState], now: float) -> str:
     head = _row("suite", "status", "tests", *OUTCOMES, "flaky", "time")
     lines = [head, "|" + "---|" * (len(OUTCOMES) + 5)]
     for s in suites:
         counts = [s.counts[o] for o in OUTCOMES]
         lines.append(
-            _row(md_text(s.name), s.status, s.done, *counts, s.flaky, f"{s.duration(now):.1f} s")
+            _row(md_text(s.name), s.status, _tests(s), *counts, s.flaky, f"{s.duration(now):.1f} s")
         )
     return "\n".join(lines)
 
@@ -140,6 +145,22 @@ def _suite_error(error: SuiteError) -> str:
     lines = error.text.strip().splitlines()[-ERROR_LINES:]
     body = code_block(line[:TEXT_CHARS] for line in lines)
     return f"**{md_text(error.suite.name)}** {error.kind}{where}:\n\n{body}\n"
+
+
+NOT_RUN_SHOWN = 5
+"""Test ids named per suite under "Not run" (all are in summary.json)."""
+
+
+def _not_run(suite: SuiteState) -> str:
+    head = (
+        f"- **{md_text(suite.name)}** {plural(len(suite.not_run), 'test')} not run, "
+        f"{len(suite.interrupted)} interrupted (the run ended early)"
+    )
+    ids = [*suite.interrupted, *suite.not_run]
+    named = [f"  - {md_text(nodeid)}" for nodeid in ids[:NOT_RUN_SHOWN]]
+    if len(ids) > NOT_RUN_SHOWN:
+        named.append(f"  - and {len(ids) - NOT_RUN_SHOWN} more")
+    return "\n".join([head, *named])
 
 
 def _test_line(suite: SuiteState, test: TestResult, note: str) -> str:
@@ -194,12 +215,7 @@ def job_summary(
     failures = (_failure(s, t, root) for s, t in failed)
     heading = f"\n### Failures ({len(failed)})\n"
     out.add_list(heading, failures, len(failed), "failures", AFTER_FAILURES_BYTES)
-    incomplete = [
-        f"- **{md_text(s.name)}** {plural(len(s.not_run), 'test')} not run, "
-        f"{len(s.interrupted)} interrupted (the run ended early)"
-        for s in suites
-        if s.incomplete
-    ]
+    incomplete = [_not_run(s) for s in suites if s.incomplete]
     out.add_list("\n### Not run\n", incomplete, len(incomplete), "suites")
     flaky = [
         _test_line(s, t, f"passed on attempt {t.attempts}")
