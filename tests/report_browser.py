@@ -52,6 +52,13 @@ const { chromium } = require('@playwright/test');
       document.querySelectorAll('#timeline .track > .bar.quarantined')).map((b) => b.title),
     suite_errors: Array.from(document.querySelectorAll('#suite-errors details')).map(
       (d) => d.textContent),
+    ticks: Array.from(document.querySelectorAll('#timeline .tick')).map((t) => ({
+      text: t.textContent, right: t.getBoundingClientRect().right,
+      cut: t.scrollWidth > t.clientWidth })),
+    overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    width: document.documentElement.clientWidth,
+    label_titles: Array.from(document.querySelectorAll('#timeline .lane-label')).map(
+      (l) => ({ title: l.title, cut: l.scrollWidth > l.clientWidth })),
     scripts: document.scripts.length,
     body_text: document.body.innerText,
   }));

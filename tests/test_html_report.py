@@ -199,3 +199,28 @@ def test_suite_errors_show_as_text_in_chromium(tmp_path: Path) -> None:
         "unit \u00b7 collection error \u00b7 tests/test_imp.pyE   <script>window.__pwned = 3</script>",
         "unit \u00b7 errorpytest stopped before the run started: --no-such-flag",
     ]
+
+
+def test_a_one_millisecond_run_and_long_lane_labels_fit_the_page(tmp_path: Path) -> None:
+    """The last tick's label is drawn inside the axis (no sideways scroll), and a merged lane's
+    long label wraps rather than being cut; each label also carries it as its title."""
+    rows = [
+        {"nodeid": "t::a", "outcome": "passed", "worker": "gw2", "duration": 0.0005, "start": 1.0},
+        {"nodeid": "t::b", "outcome": "passed", "worker": "gw0", "duration": 0.0005, "start": 1.0},
+    ]
+    workers = {
+        "gw0": {"crashed": True, "replaced_by": "gw2"},
+        "gw2": {"crashed": True, "replaces": "gw0", "replaced_by": "gw5"},
+    }
+    suite = {"name": "unit", "status": "passed", "counts": {}, "workers": workers, "tests": rows}
+    summary = {"exit_code": 0, "suites": [suite]}
+    rows[1]["start"] = 1.001  # the run spans 1.5 ms
+    page = tmp_path / "report.html"
+    page.write_text(html_report([("1/2", summary), ("2/2", summary)]))
+    shown = open_report(page)
+    assert shown["errors"] == [] and shown["overflow"] == 0
+    last = shown["ticks"][-1]
+    assert last["text"] == "1 ms" and not last["cut"] and last["right"] <= shown["width"]
+    labels = shown["label_titles"]
+    assert "shard 2/2 \u00b7 gw2 (replaces gw0) crashed" in [label["title"] for label in labels]
+    assert not any(label["cut"] for label in labels)

@@ -28,10 +28,12 @@ pre { background: #f6f8fa; padding: 8px; overflow-x: auto; white-space: pre-wrap
   font-size: 11px; color: var(--muted); }
 .tick { position: absolute; top: 0; padding-left: 2px; border-left: 1px solid var(--line);
   height: 18px; white-space: nowrap; }
+.tick.end { transform: translateX(-100%); border-left: 0; border-right: 1px solid var(--line);
+  padding: 0 2px 0 0; }
 .suite-head { margin: 8px 0 2px; font-weight: 600; }
-.lane { display: flex; align-items: center; height: 18px; }
-.lane-label { width: 216px; padding-right: 4px; font-size: 12px; white-space: nowrap;
-  overflow: hidden; text-overflow: ellipsis; font-family: ui-monospace, monospace; }
+.lane { display: flex; align-items: center; min-height: 18px; }
+.lane-label { width: 216px; flex: none; padding-right: 4px; font-size: 12px; line-height: 14px;
+  overflow-wrap: anywhere; font-family: ui-monospace, monospace; }
 .track { position: relative; flex: 1; height: 14px; background: #f6f8fa; contain: strict; }
 .bar { position: absolute; top: 1px; height: 12px; min-width: 1px; box-sizing: border-box;
   cursor: pointer; }
@@ -139,7 +141,8 @@ SCRIPT = """
     60000, 120000, 300000, 600000, 1200000, 1800000, 3600000];
   var step = steps.filter(function (s) { return span / s <= 10; })[0] || span;
   for (var at = 0; at <= span; at += step) {
-    var tick = add(axis, el("div", "tick", secs(at)));
+    // A label near the right end is drawn to the left of its tick, so it is never cut.
+    var tick = add(axis, el("div", at > span * 0.85 ? "tick end" : "tick", secs(at)));
     tick.style.left = pct(at);
   }
   var tracks = lanes.map(function () { return null; });
