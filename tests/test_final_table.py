@@ -37,5 +37,6 @@ def test_a_replacement_that_crashed_too_says_both() -> None:
         "gw4": WorkerState("gw4", done=1, replaces="gw3"),
     }
     rows = {line.split()[0]: line for line in final_table(state, now=5.0) if line.startswith(" ")}
-    assert "(for gw0) crashed" in rows["gw3"]
-    assert "(for gw3)" in rows["gw4"] and "crashed" not in rows["gw4"]
+    assert rows["gw3"].split()[1] == "crashed" and rows["gw3"].endswith("  (for gw0)")
+    assert len(rows["gw3"].split("  (for")[0]) == len(rows["gw4"].rstrip()), "columns aligned"
+    assert rows["gw4"].split()[1:3] == ["(for", "gw3)"] and "crashed" not in rows["gw4"]
