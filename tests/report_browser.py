@@ -46,6 +46,19 @@ const { chromium } = require('@playwright/test');
     failures: Array.from(document.querySelectorAll('#failures pre')).map((p) => p.textContent),
     failure_ids: Array.from(document.querySelectorAll('#failures summary')).map(
       (s) => s.textContent),
+    quarantined_ids: Array.from(document.querySelectorAll('#quarantined summary')).map(
+      (s) => s.textContent),
+    quarantined_bars: Array.from(
+      document.querySelectorAll('#timeline .track > .bar.quarantined')).map((b) => b.title),
+    suite_errors: Array.from(document.querySelectorAll('#suite-errors details')).map(
+      (d) => d.textContent),
+    ticks: Array.from(document.querySelectorAll('#timeline .tick')).map((t) => ({
+      text: t.textContent, right: t.getBoundingClientRect().right,
+      cut: t.scrollWidth > t.clientWidth })),
+    overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    width: document.documentElement.clientWidth,
+    label_titles: Array.from(document.querySelectorAll('#timeline .lane-label')).map(
+      (l) => ({ title: l.title, cut: l.scrollWidth > l.clientWidth })),
     scripts: document.scripts.length,
     body_text: document.body.innerText,
   }));

@@ -120,7 +120,10 @@ def test_github_summary_annotations_and_the_event_feed_on_a_real_run(tmp_path: P
         for e in many
     )
     assert "title=[unit] tests/unit/api/test_failing.py%3A%3Atest_many[" in many[0]
-    assert f"::notice title=zenboard::{failures} tests failed; the first 10" in done.stdout
+    # The solo suite's pytest died: a suite error, annotated first and counted in the notice.
+    assert errors[0].startswith("::error title=[solo] error::pytest died (exit code 3)")
+    notice = f"::notice title=zenboard::{failures} tests failed and 1 suite error; the first 10"
+    assert notice in done.stdout
     markup = next((e for e in errors if "test_markup" in e), None)
     if markup is not None:  # under xdist the order varies: check it when it made the first 10
         assert "%0A" in markup and "50%25" in markup

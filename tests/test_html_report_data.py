@@ -141,3 +141,37 @@ def test_a_test_that_never_reported_keeps_its_start_for_the_timeline() -> None:
     rows = {row["nodeid"]: row for row in suite_summary(state.suites["s"], 103.0)["tests"]}
     assert rows["t::a"]["start"] == 100.5
     assert rows["t::b"]["unreported"] is True and rows["t::b"]["start"] == 100.8
+
+
+def test_each_worker_a_retried_test_took_down_crashed_at_its_own_time() -> None:
+    """A test that kills its worker on every attempt: each worker's `crashed_at` is when its own
+    `worker_down` arrived, not when the test's last attempt ended."""
+    state = RunState.for_suites(["s"])
+    down = b'{"v": 1, "type": "worker_down", "worker": "%s", "crashed": true, "test": "t::x"}'
+    events: list[ev.Event] = [ev.SuiteLaunched("s", ("pytest",), 1, 100.0)]
+    for worker, at in (("gw0", 101.0), ("gw2", 102.0), ("gw3", 103.0)):
+        events.append(ev.TestStarted("s", "t::x", worker, time=at - 0.5))
+        events.append(ev.decode("s", down % worker.encode(), now=at))
+    events.append(ev.TestFinished("s", "t::x", "gw3", "failed", 0.0, attempts=3, time=103.0))
+    for event in events:
+        apply(state, event)
+    workers = suite_summary(state.suites["s"], 104.0)["workers"]
+    assert [workers[w]["crashed_at"] for w in ("gw0", "gw2", "gw3")] == [101.0, 102.0, 103.0]
+
+
+def test_suite_errors_are_in_the_page_data_and_an_empty_suite_only_when_named() -> None:
+    data = summary([row("t::a", "gw0", 10.0)], {})
+    data["suites"][0]["errors"] = [
+        {"nodeid": "tests/test_imp.py", "longrepr": "E   ModuleNotFoundError: <b>zz</b>"},
+        {"nodeid": "", "longrepr": "pytest stopped before the run started"},
+    ]
+    empty = {**data["suites"][0], "name": "none", "status": "no tests", "tests": [], "errors": []}
+    data["suites"].append(empty)
+    assert report_data([("", data)], empty={"none"})["errors"] == [
+        [0, "tests/test_imp.py", "E   ModuleNotFoundError: <b>zz</b>"],
+        [0, "", "pytest stopped before the run started"],
+        [1, "", "selected no tests"],
+    ]
+    assert len(report_data([("", data)])["errors"]) == 2  # allowed to be empty: no error
+    page = html_report([("", data)])
+    assert "<b>zz" not in page and "\\u003cb\\u003ezz" in page

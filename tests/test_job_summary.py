@@ -26,7 +26,7 @@ from zenboard.headless.job_summary import code_block, job_summary, md_text
 from zenboard.model import events as ev
 from zenboard.model.budgets import over_budget
 from zenboard.model.reducer import apply
-from zenboard.model.state import RunState
+from zenboard.model.state import RunState, SuiteState
 from zenboard.model.state import TestResult as Result
 from zenboard.ui.session import Session
 
@@ -115,6 +115,20 @@ def test_the_summary_has_tables_and_failures_with_short_tracebacks() -> None:
     assert "at tests/test_a.py:7" in text  # the short traceback, relative to the rootdir
     assert "| unit | gw1 | 2 | 0 | 2 |" in text  # the worker table
     assert "test\\_flaky: passed on attempt 2" in text
+
+
+def test_a_replacement_that_crashed_too_says_both_in_the_worker_table() -> None:
+    state = _state(0)
+    for event in (
+        ev.WorkerDown("unit", "gw0", True, "tests/test_a.py::test_x"),
+        ev.WorkerReplaced("unit", "gw0", "gw3"),
+        ev.WorkerDown("unit", "gw3", True, "tests/test_a.py::test_x"),
+        ev.WorkerReplaced("unit", "gw3", "gw4"),
+    ):
+        apply(state, event)
+    text = job_summary(state, Path("/proj"), 120.0, 1)
+    assert "| gw3 | 0 | 0 | 0 | replaces gw0; crashed while running tests/test\\_a" in text
+    assert "| gw4 | 0 | 0 | 0 | replaces gw3 |" in text
 
 
 def test_twenty_thousand_long_failures_stay_under_the_limit_and_say_what_was_cut() -> None:
@@ -269,3 +283,95 @@ def test_the_dashboard_checks_budgets_after_a_full_launch_only(tmp_path: Path) -
         assert session.exit_code() == 1
     finally:
         session.shutdown()
+
+
+def _raised(message: str) -> Result:
+    call = {"outcome": "failed", "crash": {"path": "tests/test_a.py", "message": message}}
+    return Result("tests/test_a.py::t", "failed", "gw0", 0.1, {"call": call})
+
+
+def test_an_annotation_keeps_the_first_lines_of_the_message_escaped(tmp_path: Path) -> None:
+    state = RunState.for_suites(["unit"])
+    state.suites["unit"].tests["tests/test_a.py::t"] = _raised("RuntimeError: boom\r\n2 100%")
+    (line,) = failure_annotations(state, tmp_path, tmp_path)
+    assert line.endswith("::failed: RuntimeError: boom%0D%0A2 100%25")
+    assert line.count("\n") == 0 and line.count("\r") == 0
+    long = "\n".join(f"line {i}" for i in range(8))
+    state.suites["unit"].tests["tests/test_a.py::t"] = _raised(long)
+    (line,) = failure_annotations(state, tmp_path, tmp_path)
+    assert line.endswith("::failed: line 0%0Aline 1%0Aline 2%0Aline 3%0Aline 4")
+    state.suites["unit"].tests["tests/test_a.py::t"] = _raised("x" * 5000)
+    (line,) = failure_annotations(state, tmp_path, tmp_path)
+    assert line.endswith("::failed: " + "x" * 1000)
+
+
+# --- suite errors --------------------------------------------------------------------------------
+
+IMPORT_ERROR = """ImportError while importing test module '/proj/tests/test_imp.py'.
+Traceback:
+tests/test_imp.py:1: in <module>
+    import nonexistent_module_zz
+E   ModuleNotFoundError: No module named 'nonexistent_module_zz' <img src=x>"""
+
+
+def _errored_state(failures: int = 0) -> RunState:
+    """`unit` fails to collect a file, `args` stops pytest at its usage error, `empty` selects
+    nothing; `unit` also has `failures` failed tests."""
+    state = _state(failures)
+    apply(state, ev.CollectFailed("unit", "tests/test_imp.py", IMPORT_ERROR))
+    for name in ("args", "empty"):
+        state.suites[name] = SuiteState(name)
+        apply(state, ev.SuiteLaunched(name, ("pytest",), 1, 100.0))
+    apply(state, ev.SuiteExited("args", 4, 101.0, error="pytest stopped: unrecognized --no-such"))
+    apply(state, ev.RunStarted("empty", 1, "/proj"))
+    apply(state, ev.RunFinished("empty", 5, 0.5))
+    apply(state, ev.SuiteExited("empty", 5, 101.0))
+    return state
+
+
+def test_suite_errors_are_in_the_summary_fenced_and_escaped() -> None:
+    state = _errored_state()
+    assert state.suites["empty"].status == "no tests"
+    text = job_summary(state, Path("/proj"), 120.0, 1)
+    section = text.split("### Suite errors (3)\n", 1)[1].split("###", 1)[0]
+    assert "**unit** collection error in tests/test\\_imp\\.py:" in section
+    assert "```text\n" in section and "E   ModuleNotFoundError" in section
+    outside = section.split("```")[0::2]
+    assert "<img src=x>" in section and not any("<img" in part for part in outside)
+    assert "**args** error:" in section and "unrecognized --no-such" in section
+    assert "**empty** no tests:" in section and "selected no tests" in section
+    small = job_summary(state, Path("/proj"), 120.0, 1, limit=1500)
+    assert len(small.encode()) <= 1500
+
+
+def test_suite_errors_are_annotated_first_and_counted_within_the_cap(tmp_path: Path) -> None:
+    state = _errored_state(failures=12)
+    (tmp_path / "tests").mkdir()
+    state.suites["unit"].rootdir = str(tmp_path)
+    lines = failure_annotations(state, tmp_path, tmp_path)
+    errors = [line for line in lines if line.startswith("::error ")]
+    assert len(errors) == 10
+    assert errors[0] == (
+        "::error file=tests/test_imp.py,title=[unit] collection error tests/test_imp.py::"
+        "ModuleNotFoundError: No module named 'nonexistent_module_zz' <img src=x>"
+    )
+    assert errors[1] == "::error title=[args] error::pytest stopped: unrecognized --no-such"
+    assert errors[2].startswith("::error title=[empty] no tests::selected no tests")
+    assert lines[-1].startswith("::notice title=zenboard::12 tests failed and 3 suite errors;")
+
+
+def test_a_cancelled_suite_counts_its_collected_tests_and_names_those_not_run() -> None:
+    state = RunState.for_suites(["unit"])
+    apply(state, ev.SuiteLaunched("unit", ("pytest",), 1, 100.0))
+    apply(state, ev.RunStarted("unit", 1, "/proj"))
+    ids = tuple(f"tests/test_a.py::test_{i}" for i in range(7))
+    apply(state, ev.WorkerCollected("unit", "main", len(ids)))
+    apply(state, ev.TestsCollected("unit", ids))
+    apply(state, ev.TestStarted("unit", ids[0], "main", time=100.5))
+    apply(state, ev.SuiteExited("unit", -15, 101.0, cancelled=True))
+    text = job_summary(state, Path("/proj"), 120.0, 1)
+    assert "| unit | cancelled | 7 |" in text
+    section = text.split("### Not run\n", 1)[1]
+    assert "6 tests not run, 1 interrupted" in section
+    assert "  - tests/test\\_a\\.py::test\\_0\n" in section  # the interrupted one first
+    assert "  - tests/test\\_a\\.py::test\\_4\n  - and 2 more" in section

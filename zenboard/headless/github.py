@@ -14,11 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zenboard.model.state import RunState, SuiteState, TestResult
+from zenboard.words import plural
 
 ANNOTATIONS_SHOWN = 10
 """Failures annotated at most; GitHub shows 10 error annotations per step anyway."""
-MESSAGE_CHARS = 2000
-"""Longest annotation message (the short reason, not the traceback)."""
+MESSAGE_CHARS = 1000
+"""Longest annotation message (the failure's message, not its traceback)."""
+MESSAGE_LINES = 5
+"""Lines of a failure's message kept in its annotation (`boom` and the lines after it)."""
 _PHASES = ("setup", "call", "teardown", "???")
 
 
@@ -86,6 +89,22 @@ def location(test: TestResult, rootdir: str, workspace: Path) -> tuple[str, int 
     return (own, None) if own else None
 
 
+def message_of(test: TestResult) -> str:
+    """The failure's message for an annotation: its crash message's first lines (a message can
+    span several, as `RuntimeError("boom\\nsecond line")` does), else the one-line reason."""
+    for phase in _PHASES:
+        stage = test.record.get(phase)
+        if not isinstance(stage, dict) or stage.get("outcome") != "failed":
+            continue
+        crash = stage.get("crash")
+        text = str(crash.get("message") or "").strip() if isinstance(crash, dict) else ""
+        if text:
+            kept = "".join(text.splitlines(keepends=True)[:MESSAGE_LINES])  # CR LF kept as is
+            return kept.rstrip()[:MESSAGE_CHARS]
+        break
+    return test.reason()[:MESSAGE_CHARS]
+
+
 def annotation(test: TestResult, suite: SuiteState, root: Path, workspace: Path) -> str:
     """`::error file=...,line=...,title=...::reason` for one failed test."""
     where = location(test, suite.rootdir or str(root), workspace)
@@ -95,8 +114,58 @@ def annotation(test: TestResult, suite: SuiteState, root: Path, workspace: Path)
         if where[1] is not None:
             props.append(f"line={where[1]}")
     props.append(f"title={escape_property(f'[{suite.name}] {test.nodeid}')}")
-    message = f"{test.outcome}: {test.reason()}"[:MESSAGE_CHARS]
+    message = f"{test.outcome}: {message_of(test)}"
     return f"::error {','.join(props)}::{escape_data(message)}"
+
+
+@dataclass(frozen=True)
+class SuiteError:
+    """Why a suite could not complete, or ran nothing: no test's failure says it."""
+
+    suite: SuiteState
+    kind: str
+    """`collection error`, `error` (pytest stopped, or died) or `no tests`."""
+    nodeid: str
+    """What failed to collect (a file, relative to the suite's rootdir); "" for the others."""
+    text: str
+
+
+def suite_errors(state: RunState) -> list[SuiteError]:
+    """Every suite's collection errors and own error, and the suites that selected no test
+    though they do not allow it, in the suites' order."""
+    empty = {s.name for s in state.empty_suites()}
+    found = []
+    for suite in state.suites.values():
+        if not suite.runs:
+            continue
+        for nodeid, longrepr in suite.collect_errors:
+            found.append(SuiteError(suite, "collection error", nodeid, longrepr))
+        if suite.error:
+            found.append(SuiteError(suite, "error", "", suite.error))
+        if suite.name in empty:
+            text = "selected no tests (allow_empty = true accepts this)"
+            found.append(SuiteError(suite, "no tests", "", text))
+    return found
+
+
+def error_message(text: str, lines: int = MESSAGE_LINES, chars: int = MESSAGE_CHARS) -> str:
+    """A suite error's reason: a traceback's `E   ` lines (its exception), else its last lines."""
+    kept = text.strip().splitlines()
+    reasons = [line[1:].strip() for line in kept if line.startswith("E ")]
+    return "\n".join(reasons[-lines:] or kept[-lines:])[:chars]
+
+
+def error_annotation(error: SuiteError, root: Path, workspace: Path) -> str:
+    """`::error file=...,title=...::reason` for a suite error; a collection error names its file."""
+    suite = error.suite
+    props = []
+    if error.nodeid:
+        shown = _inside(error.nodeid.split("::", 1)[0], suite.rootdir or str(root), workspace)
+        if shown is not None:
+            props.append(f"file={escape_property(shown)}")
+    what = f"{error.kind} {error.nodeid}" if error.nodeid else error.kind
+    props.append(f"title={escape_property(f'[{suite.name}] {what}')}")
+    return f"::error {','.join(props)}::{escape_data(error_message(error.text))}"
 
 
 def counted_failures(state: RunState) -> Iterator[tuple[SuiteState, TestResult]]:
@@ -110,12 +179,18 @@ def counted_failures(state: RunState) -> Iterator[tuple[SuiteState, TestResult]]
 def failure_annotations(
     state: RunState, root: Path, workspace: Path, shown: int = ANNOTATIONS_SHOWN
 ) -> list[str]:
-    """The first `shown` failures' annotations, then a notice with the total when there are more."""
+    """The suite errors' annotations, then the failures', `shown` at most, then a notice with
+    the total when there are more."""
+    errors = suite_errors(state)
     failures: list[tuple[SuiteState, TestResult]] = list(counted_failures(state))
-    lines = [annotation(t, s, root, workspace) for s, t in failures[:shown]]
-    if len(failures) > shown:
+    lines = [error_annotation(e, root, workspace) for e in errors[:shown]]
+    lines += [annotation(t, s, root, workspace) for s, t in failures[: shown - len(lines)]]
+    if len(errors) + len(failures) > shown:
+        what = f"{len(failures)} tests failed"
+        if errors:
+            what += f" and {plural(len(errors), 'suite error')}"
         lines.append(
-            f"::notice title=zenboard::{len(failures)} tests failed; the first {shown} are "
+            f"::notice title=zenboard::{what}; the first {shown} are "
             "annotated (all are in the job summary and the reports)"
         )
     return lines

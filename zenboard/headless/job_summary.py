@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from zenboard.headless.github import counted_failures
+from zenboard.headless.github import SuiteError, counted_failures, suite_errors
 from zenboard.headless.short_traceback import short_traceback
 from zenboard.model.events import OUTCOMES
 from zenboard.model.state import RunState, SuiteState, TestResult
@@ -92,13 +92,18 @@ class _Budget:
         return "\n".join(self.parts) + "\n"
 
 
+def _tests(suite: SuiteState) -> int:
+    """The suite's tests: those collected (a cancelled suite ran fewer), else those done."""
+    return max(suite.done, suite.total or 0)
+
+
 def _suite_table(suites: list[SuiteState], now: float) -> str:
     head = _row("suite", "status", "tests", *OUTCOMES, "flaky", "time")
     lines = [head, "|" + "---|" * (len(OUTCOMES) + 5)]
     for s in suites:
         counts = [s.counts[o] for o in OUTCOMES]
         lines.append(
-            _row(md_text(s.name), s.status, s.done, *counts, s.flaky, f"{s.duration(now):.1f} s")
+            _row(md_text(s.name), s.status, _tests(s), *counts, s.flaky, f"{s.duration(now):.1f} s")
         )
     return "\n".join(lines)
 
@@ -110,13 +115,13 @@ def _worker_table(suites: list[SuiteState]) -> str:
     ]
     for s in suites:
         for w in s.workers.values():
-            note = "crashed" if w.crashed else ""
-            if w.crashed_test:
-                note += f" while running {md_text(w.crashed_test)}"
-            if w.replaces:
-                note = f"replaces {md_text(w.replaces)}"
+            notes = [f"replaces {md_text(w.replaces)}"] if w.replaces else []
+            if w.crashed:
+                running = f" while running {md_text(w.crashed_test)}" if w.crashed_test else ""
+                notes.append(f"crashed{running}")
             if w.restarts:
-                note = f"restarted {plural(w.restarts, 'time')}"
+                notes.append(f"restarted {plural(w.restarts, 'time')}")
+            note = "; ".join(notes)
             lines.append(_row(md_text(s.name), md_text(w.id), w.done, w.passed, w.failed, note))
     return "\n".join(lines)
 
@@ -129,6 +134,33 @@ def _failure(suite: SuiteState, test: TestResult, root: Path) -> str:
     )
     tb = short_traceback(test.record, suite.rootdir or str(root))
     return f"{head}\n\n{code_block(tb)}\n" if tb else f"{head}\n"
+
+
+ERROR_LINES = 12
+"""Lines of a suite error's text in the summary (the end: a traceback ends with its reason)."""
+
+
+def _suite_error(error: SuiteError) -> str:
+    where = f" in {md_text(error.nodeid)}" if error.nodeid else ""
+    lines = error.text.strip().splitlines()[-ERROR_LINES:]
+    body = code_block(line[:TEXT_CHARS] for line in lines)
+    return f"**{md_text(error.suite.name)}** {error.kind}{where}:\n\n{body}\n"
+
+
+NOT_RUN_SHOWN = 5
+"""Test ids named per suite under "Not run" (all are in summary.json)."""
+
+
+def _not_run(suite: SuiteState) -> str:
+    head = (
+        f"- **{md_text(suite.name)}** {plural(len(suite.not_run), 'test')} not run, "
+        f"{len(suite.interrupted)} interrupted (the run ended early)"
+    )
+    ids = [*suite.interrupted, *suite.not_run]
+    named = [f"  - {md_text(nodeid)}" for nodeid in ids[:NOT_RUN_SHOWN]]
+    if len(ids) > NOT_RUN_SHOWN:
+        named.append(f"  - and {len(ids) - NOT_RUN_SHOWN} more")
+    return "\n".join([head, *named])
 
 
 def _test_line(suite: SuiteState, test: TestResult, note: str) -> str:
@@ -169,6 +201,9 @@ def job_summary(
         line = f"- {md_text(note, 1000)}"
         if out.fits(line, reserve=0):
             out.add(line)
+    errors = suite_errors(state)
+    heading = f"\n### Suite errors ({len(errors)})\n"
+    out.add_list(heading, map(_suite_error, errors), len(errors), "suite errors")
     crashed = [
         f"- **{md_text(s.name)}** worker {md_text(w.id)} crashed while running "
         f"{md_text(w.crashed_test or '?')}" + (f" ({md_text(w.timed_out)})" if w.timed_out else "")
@@ -180,12 +215,7 @@ def job_summary(
     failures = (_failure(s, t, root) for s, t in failed)
     heading = f"\n### Failures ({len(failed)})\n"
     out.add_list(heading, failures, len(failed), "failures", AFTER_FAILURES_BYTES)
-    incomplete = [
-        f"- **{md_text(s.name)}** {plural(len(s.not_run), 'test')} not run, "
-        f"{len(s.interrupted)} interrupted (the run ended early)"
-        for s in suites
-        if s.incomplete
-    ]
+    incomplete = [_not_run(s) for s in suites if s.incomplete]
     out.add_list("\n### Not run\n", incomplete, len(incomplete), "suites")
     flaky = [
         _test_line(s, t, f"passed on attempt {t.attempts}")

@@ -94,13 +94,17 @@ def final_table(state: RunState, now: float) -> list[str]:
         )
         for worker in suite.workers.values():
             mark = "crashed" if worker.crashed else ""
-            if worker.replaces:
+            # A replacement that crashed too says both: "(for gw0)" then follows the counts,
+            # which keeps the columns aligned.
+            tail = f"  (for {worker.replaces})" if worker.replaces and mark else ""
+            if worker.replaces and not mark:
                 mark = f"(for {worker.replaces})"
             if worker.restarts:
                 mark = f"restarts={worker.restarts}"
             if not (worker.done or mark):
                 continue  # a lane that got no test (an empty suite's, or more workers than tests)
-            lines.append(_row("", worker.id, mark, worker.done, *_outcome_cells(worker.counts)))
+            cells = _row("", worker.id, mark, worker.done, *_outcome_cells(worker.counts))
+            lines.append(cells + tail)
         for nodeid, _ in suite.collect_errors:
             lines.append(f"{indent} collection error: {nodeid}")
         if suite.unreported:

@@ -151,6 +151,9 @@ class WorkerDown:
     test: str | None = None
     """The test the worker was running when it went down, if any."""
     error: str = ""
+    time: float | None = None
+    """When zenboard learnt the worker went down (wall clock, stamped on arrival as
+    `TestStarted`'s): a retried test can take down several workers, each at its own time."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,6 +384,8 @@ def decode(suite: str, line: bytes | str, now: float | None = None) -> Event:
         if not all(isinstance(n, str) for n in kwargs["nodeids"]):
             raise MalformedEvent("tests_collected.nodeids holds a non-string")
         kwargs["nodeids"] = tuple(kwargs["nodeids"])
+    elif kind == "worker_down":
+        kwargs["time"] = now
     return _WIRE_TYPES[kind](**kwargs)  # type: ignore[no-any-return]
 
 

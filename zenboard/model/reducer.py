@@ -254,6 +254,7 @@ def _worker_down(suite: SuiteState, event: ev.WorkerDown) -> None:
     if event.crashed:
         worker.crashed = True
         worker.crashed_test = event.test or worker.current
+        worker.down_at = event.time
         if event.error.startswith(TIMED_OUT):
             worker.timed_out = event.error
     worker.current = None

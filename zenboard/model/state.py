@@ -115,6 +115,8 @@ class WorkerState:
     counts: dict[str, int] = field(default_factory=zero_counts)
     crashed: bool = False
     crashed_test: str | None = None
+    down_at: float | None = None
+    """When zenboard learnt this worker crashed (wall clock; None when unknown)."""
     timed_out: str = ""
     """Why a crashed worker died when zenboard's timeout ended it (`timed out after 2s`)."""
     replaced_by: str | None = None

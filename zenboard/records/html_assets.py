@@ -28,10 +28,12 @@ pre { background: #f6f8fa; padding: 8px; overflow-x: auto; white-space: pre-wrap
   font-size: 11px; color: var(--muted); }
 .tick { position: absolute; top: 0; padding-left: 2px; border-left: 1px solid var(--line);
   height: 18px; white-space: nowrap; }
+.tick.end { transform: translateX(-100%); border-left: 0; border-right: 1px solid var(--line);
+  padding: 0 2px 0 0; }
 .suite-head { margin: 8px 0 2px; font-weight: 600; }
-.lane { display: flex; align-items: center; height: 18px; }
-.lane-label { width: 216px; padding-right: 4px; font-size: 12px; white-space: nowrap;
-  overflow: hidden; text-overflow: ellipsis; font-family: ui-monospace, monospace; }
+.lane { display: flex; align-items: center; min-height: 18px; }
+.lane-label { width: 216px; flex: none; padding-right: 4px; font-size: 12px; line-height: 14px;
+  overflow-wrap: anywhere; font-family: ui-monospace, monospace; }
 .track { position: relative; flex: 1; height: 14px; background: #f6f8fa; contain: strict; }
 .bar { position: absolute; top: 1px; height: 12px; min-width: 1px; box-sizing: border-box;
   cursor: pointer; }
@@ -43,6 +45,10 @@ pre { background: #f6f8fa; padding: 8px; overflow-x: auto; white-space: pre-wrap
 .hits { position: absolute; inset: 0; pointer-events: none; z-index: 5; will-change: transform; }
 .bar.sel { outline: 2px solid #0969da; z-index: 2; }
 .bar.flaky { box-shadow: inset 0 -3px 0 #8250df; }
+.bar.quarantined { background-image: repeating-linear-gradient(135deg, transparent 0 3px,
+  rgba(255, 255, 255, 0.6) 3px 5px); }
+.tag { display: inline-block; margin-left: 6px; padding: 0 5px; border-radius: 6px;
+  font-size: 11px; background: #ddf4ff; color: #0550ae; }
 .o-passed { background: #2da44e; } .o-failed { background: #cf222e; }
 .o-error { background: #9a6700; } .o-skipped { background: #8c959f; }
 .o-xfailed { background: #afb8c1; } .o-xpassed { background: #bf8700; }
@@ -135,7 +141,8 @@ SCRIPT = """
     60000, 120000, 300000, 600000, 1200000, 1800000, 3600000];
   var step = steps.filter(function (s) { return span / s <= 10; })[0] || span;
   for (var at = 0; at <= span; at += step) {
-    var tick = add(axis, el("div", "tick", secs(at)));
+    // A label near the right end is drawn to the left of its tick, so it is never cut.
+    var tick = add(axis, el("div", at > span * 0.85 ? "tick end" : "tick", secs(at)));
     tick.style.left = pct(at);
   }
   var tracks = lanes.map(function () { return null; });
@@ -164,7 +171,8 @@ SCRIPT = """
       width = Math.max(width, lane.crashed_at - t[4]);  // it ran until its worker died
     }
     // A separator between neighbours only where a bar is wide enough to keep its colour.
-    var cls = "bar " + outcomeClass(t[3]) + (t[6] & 1 ? " flaky" : "");
+    var cls = "bar " + outcomeClass(t[3]) + (t[6] & 1 ? " flaky" : "") +
+      (t[6] & 2 ? " quarantined" : "");
     var bar = el("div", cls + (width / span > 0.004 ? " sep" : ""));
     bar.style.left = pct(t[4]);
     bar.style.width = pct(width);
@@ -209,17 +217,31 @@ SCRIPT = """
     return box;
   }
   var failureBoxes = [];
-  var failures = data.failures.filter(function (f) { return !(tests[f[0]][6] & 1); });
+  // A quarantined test's failure fails nothing: listed apart, as the job summary does.
+  var failures = data.failures.filter(function (f) { return !(tests[f[0]][6] & 3); });
+  var quarantined = data.failures.filter(function (f) { return (tests[f[0]][6] & 3) === 2; });
   var flaky = data.failures.filter(function (f) { return tests[f[0]][6] & 1; });
   function failureBox(box, f) {
     var t = tests[f[0]];
     var d = add(box, el("details", "failure"));
     d.open = failureBoxes.length < OPEN_FAILURES;
-    add(d, el("summary", "id", t[0] + " \\u00b7 " + t[3] + " \\u00b7 " + suites[t[1]].name));
+    var head = add(d, el("summary", "id", t[0] + " \\u00b7 " + t[3] + " \\u00b7 " +
+      suites[t[1]].name));
+    if (t[6] & 2) add(head, el("span", "tag", "quarantined"));
     add(d, el("pre", "", f[1] || "(no failure text)"));
     failureBoxes.push([f[0], d]);
   }
+  if (data.errors.length) {
+    section("Suite errors", data.errors, function (box, e) {
+      var d = add(box, el("details", "suite-error"));
+      d.open = true;
+      var what = e[1] ? "collection error \u00b7 " + e[1] : "error";
+      add(d, el("summary", "id", suites[e[0]].name + " \u00b7 " + what));
+      add(d, el("pre", "", e[2] || "(no error text)"));
+    });
+  }
   section("Failures", failures, failureBox);
+  if (quarantined.length) section("Quarantined", quarantined, failureBox);
   section("Flaky", flaky, failureBox);
 
   var slowest = tests.map(function (t, i) { return i; }).sort(function (a, b) {

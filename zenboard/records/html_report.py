@@ -14,7 +14,7 @@ import hashlib
 import html
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from zenboard.records.html_assets import SCRIPT, STYLE
@@ -73,14 +73,16 @@ def _number(value: object) -> float | None:
 class _Builder:
     """Gathers lanes and tests of one or more summaries into the page's data."""
 
-    def __init__(self, texts: Texts) -> None:
+    def __init__(self, texts: Texts, empty: Collection[str] = ()) -> None:
         self.texts = texts
+        self.empty = empty
         self.suites: list[dict[str, Any]] = []
         self.suite_index: dict[str, int] = {}
         self.lanes: list[dict[str, Any]] = []
         self.lane_index: dict[tuple[int, str, str], int] = {}
         self.tests: list[list[Any]] = []
         self.failures: list[list[Any]] = []
+        self.errors: list[list[Any]] = []
         self.times: list[float] = []
 
     def suite(self, suite: Mapping[str, Any]) -> int:
@@ -127,6 +129,17 @@ class _Builder:
                 self.lane(index, shard, worker, workers[worker])
             for row in suite.get("tests") or []:
                 self.test(index, shard, suite["name"], row)
+            self.suite_errors(index, suite)
+
+    def suite_errors(self, suite: int, row: Mapping[str, Any]) -> None:
+        """The suite's collection and own errors, and `selected no tests` for a suite named in
+        `empty`: [suite, what failed ("" for the suite itself), text]."""
+        for error in row.get("errors") or []:
+            if isinstance(error, dict):
+                nodeid, text = str(error.get("nodeid") or ""), str(error.get("longrepr") or "")
+                self.errors.append([suite, nodeid, text[:TEXT_CHARS]])
+        if row.get("name") in self.empty and row.get("status") == "no tests":
+            self.errors.append([suite, "", "selected no tests"])
 
     def test(self, suite: int, shard: str, suite_name: str, row: Mapping[str, Any]) -> None:
         nodeid, outcome = str(row.get("nodeid", "")), str(row.get("outcome", ""))
@@ -162,6 +175,7 @@ class _Builder:
             "lanes": self.lanes,
             "tests": self.tests,
             "failures": self.failures,
+            "errors": self.errors,
         }
 
 
@@ -176,11 +190,14 @@ def _worst(a: str, b: str) -> str:
 
 
 def report_data(
-    summaries: Sequence[tuple[str, Mapping[str, Any]]], texts: Texts | None = None
+    summaries: Sequence[tuple[str, Mapping[str, Any]]],
+    texts: Texts | None = None,
+    empty: Collection[str] = (),
 ) -> dict[str, Any]:
     """The page's data from summaries as summary.json holds them, each with its shard's label
-    ("" for a run that is not a merge): lanes are per suite, shard and worker."""
-    builder = _Builder(texts or {})
+    ("" for a run that is not a merge): lanes are per suite, shard and worker. `empty` names
+    the suites that selected no test though they do not allow it (an error of the run)."""
+    builder = _Builder(texts or {}, empty)
     for shard, summary in summaries:
         builder.add(shard, summary)
     first = summaries[0][1] if summaries else {}
@@ -230,9 +247,10 @@ def html_report(
     summaries: Sequence[tuple[str, Mapping[str, Any]]],
     texts: Texts | None = None,
     exit_code: object = None,
+    empty: Collection[str] = (),
 ) -> str:
     """`report.html`'s text for summaries as summary.json holds them (see `report_data`)."""
-    return page(report_data(summaries, texts), exit_code)
+    return page(report_data(summaries, texts, empty), exit_code)
 
 
 def texts_of(rows: Iterable[tuple[str, str, Mapping[str, Any]]]) -> dict[tuple[str, str], str]:

@@ -130,9 +130,15 @@ def _suite_summary(suite: SuiteState, now: float) -> dict[str, Any]:
 
 
 def _crash_time(suite: SuiteState, worker: WorkerState) -> dict[str, float]:
-    """`crashed_at` for a crashed worker: when zenboard learnt the test it was running ended
-    (its crash report arrives as the worker dies); nothing when that is not known."""
-    test = suite.tests.get(worker.crashed_test or "") if worker.crashed else None
+    """`crashed_at` for a crashed worker: when zenboard learnt it went down, else when it learnt
+    the test it was running ended (its crash report arrives as the worker dies; a retried test's
+    last attempt, though, ends later than the workers it took down first); nothing when neither
+    is known."""
+    if not worker.crashed:
+        return {}
+    if worker.down_at is not None:
+        return {"crashed_at": round(worker.down_at, 3)}
+    test = suite.tests.get(worker.crashed_test or "")
     if test is None or test.finished_at is None:
         return {}
     return {"crashed_at": round(test.finished_at, 3)}
@@ -303,7 +309,8 @@ def _write_page(
     """report.html of this run; a page that cannot be written is removed, never left from
     another run, and its failure returned (summary.json still agrees with the suite files)."""
     try:
-        page = html_report.html_report([("", data)], failure_texts(state))
+        empty = {s.name for s in state.empty_suites()}
+        page = html_report.html_report([("", data)], failure_texts(state), empty=empty)
         _atomic_write(report_dir / html_report.PAGE, page, root or report_dir)
     except OSError as exc:
         _remove_regular(out, html_report.PAGE)
