@@ -132,3 +132,12 @@ def test_runs_filter_by_machine_branch_and_commit(tmp_path: Path) -> None:
         assert [f["pattern"] for f in db.flakiest_tests(runs=main_runs)] == ["PFP"]
         assert db.flakiest_tests(runs=RunFilter(machine="ci-1")) == []
         assert db.recent_runs(10, RunFilter(branch="main", machine="laptop")) == []
+
+
+def test_an_upper_case_scheme_is_read_as_the_url_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = _project(tmp_path, "POSTGRESQL://from-config/history")
+    assert load_config(project).history == "postgresql://from-config/history"
+    monkeypatch.setenv(HISTORY_ENV, f"Postgres://team:{SECRET}@db/history")
+    assert load_config(project).history == f"postgres://team:{SECRET}@db/history"

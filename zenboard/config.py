@@ -183,7 +183,7 @@ def load_config(root: Path) -> ProjectConfig:
     problem = history_problem(from_env)
     if problem:
         raise InputError(f"{HISTORY_ENV}: {problem}")
-    return replace(config, history=from_env)
+    return replace(config, history=_lower_scheme(from_env))
 
 
 def _load_file(root: Path) -> ProjectConfig:
@@ -289,7 +289,7 @@ def _parse(root: Path, path: Path, table: dict[str, Any], prefix: str) -> Projec
         problem = history_problem(table["history"])
         if problem:
             raise ConfigError(path, f"{prefix}history", problem)
-        history = table["history"]
+        history = _lower_scheme(table["history"])
     return ProjectConfig(
         root=root,
         source=path,
@@ -315,6 +315,13 @@ def history_problem(value: object) -> str | None:
     if importlib.util.find_spec("psycopg") is None:
         return "a PostgreSQL history needs psycopg: install zenboard[postgres]"
     return None
+
+
+def _lower_scheme(url: str) -> str:
+    """The URL with its scheme in lower case: `history_problem` accepts `POSTGRESQL://`, and
+    libpq reads only the lower-case spelling as a URL (anything else as `key=value` pairs)."""
+    scheme, sep, rest = url.partition("://")
+    return scheme.lower() + sep + rest
 
 
 def is_quarantine_id(nodeid: str) -> bool:
