@@ -71,6 +71,8 @@ run may take, and `history`, the URL of a shared history."""
 HISTORY_ENV = "ZENBOARD_HISTORY_URL"
 """The variable that names the shared history; it wins over the config's `history` key."""
 HISTORY_SCHEMES = ("postgresql", "postgres")
+OWN_SECRETS = (HISTORY_ENV,)
+"""zenboard's own variables that may hold a password: never passed to a process it starts."""
 
 Workers = int | Literal["auto", "$PYTEST_WORKERS"]
 WORKERS_VARIABLE = "PYTEST_WORKERS"
@@ -315,6 +317,13 @@ def history_problem(value: object) -> str | None:
     if importlib.util.find_spec("psycopg") is None:
         return "a PostgreSQL history needs psycopg: install zenboard[postgres]"
     return None
+
+
+def inherited_environment() -> dict[str, str]:
+    """zenboard's environment as the processes it starts inherit it: without its own secrets
+    (a test printing `os.environ` would put the history's password in every report). A
+    user's variables, `PGPASSWORD` included, pass: their tests may need them."""
+    return {k: v for k, v in os.environ.items() if k not in OWN_SECRETS}
 
 
 def _lower_scheme(url: str) -> str:
