@@ -152,7 +152,12 @@ class ZenboardApp(App[int], ServiceActions):
         # The main screen's widgets, kept so the timer reaches them whatever screen is on top.
         state, clock = session.state, session.clock
         self.header = RunHeader(
-            session.config.root.name, session.task, state, clock, session.launch
+            session.config.root.name,
+            session.task,
+            state,
+            clock,
+            session.launch,
+            over_budget=lambda: session.over_budget,
         )
         self.cards = [SuiteCard(s, state.suites[s.name], clock) for s in session.suites]
         self.table = TestsList(state)
