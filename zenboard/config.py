@@ -65,9 +65,11 @@ TABLE_KEYS: dict[str, frozenset[str]] = {
 watch/settings.py
 `quarantine` holds test ids of the user's (any key), checked by `_parse_quarantine`
 (WATCH_KEYS); they validate their values, this only refuses unknown names up front."""
-TOP_KEYS = frozenset({"budget", "history"})
+TOP_KEYS = frozenset({"budget", "history", "project"})
 """Plain keys at the top of `[tool.zenboard]` (beside its tables): `budget`, the seconds a full
-run may take, and `history`, the URL of a shared history."""
+run may take, `history`, the URL of a shared history, and `project`, the name its runs are
+recorded under there."""
+PROJECT_NAME_MAX = 200
 HISTORY_ENV = "ZENBOARD_HISTORY_URL"
 """The variable that names the shared history; it wins over the config's `history` key."""
 HISTORY_SCHEMES = ("postgresql", "postgres")
@@ -150,6 +152,9 @@ class ProjectConfig:
     history: str | None = None
     """The PostgreSQL URL of a shared history (`ZENBOARD_HISTORY_URL`, else the `history` key);
     None: the SQLite file in `.zenboard/`."""
+    project: str | None = None
+    """The name the project's runs are recorded under in the history (`project`); None: the
+    git remote's, else the folder's (`project.history_key`)."""
 
     def suite(self, name: str) -> SuiteConfig:
         for suite in self.suites:
@@ -292,6 +297,13 @@ def _parse(root: Path, path: Path, table: dict[str, Any], prefix: str) -> Projec
         if problem:
             raise ConfigError(path, f"{prefix}history", problem)
         history = _lower_scheme(table["history"])
+    project = table.get("project")
+    if project is not None and not _is_project_name(project):
+        raise ConfigError(
+            path,
+            f"{prefix}project",
+            f"a name of 1 to {PROJECT_NAME_MAX} printable characters, got {show(project)}",
+        )
     return ProjectConfig(
         root=root,
         source=path,
@@ -300,6 +312,16 @@ def _parse(root: Path, path: Path, table: dict[str, Any], prefix: str) -> Projec
         quarantine=quarantine,
         budget=budget,
         history=history,
+        project=project,
+    )
+
+
+def _is_project_name(value: object) -> bool:
+    return (
+        isinstance(value, str)
+        and bool(value.strip())
+        and len(value) <= PROJECT_NAME_MAX
+        and value.isprintable()
     )
 
 

@@ -52,6 +52,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--commit", metavar="SHA", help="only the runs of this commit (a prefix is enough)"
     )
     parser.add_argument(
+        "--all-projects",
+        action="store_true",
+        help="the runs of every project in a shared history (default: this project's)",
+    )
+    parser.add_argument(
         "--flaky",
         action="store_true",
         help="quarantine candidates as TOML lines, and quarantined tests ready to leave",
@@ -60,6 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from zenboard.config import load_config
+    from zenboard.project.history_key import history_key
     from zenboard.records.history import History, RunFilter, recorded
     from zenboard.records.history_postgres import shown
     from zenboard.textsafe import visible
@@ -70,19 +76,17 @@ def run(args: argparse.Namespace) -> int:
     if args.flaky:
         return _review_quarantine(args)
     runs = RunFilter(args.machine, args.branch, args.commit)
-    if not recorded(root, config.history):
-        data: dict[str, list[dict[str, Any]]] = {"runs": [], "slowest": [], "flakiest": []}
-    else:
-        with History(root, config.history) as db:
-            data = {
-                "runs": db.recent_runs(args.limit, runs),
-                "slowest": db.slowest_tests(args.limit, runs=runs),
-                "flakiest": db.flakiest_tests(args.limit, runs=runs),
-            }
+    project = None if args.all_projects else history_key(root, config.project)
+    data: dict[str, Any] = {"project": project, "runs": [], "slowest": [], "flakiest": []}
+    if recorded(root, config.history):
+        with History(root, config.history, config.project, args.all_projects) as db:
+            data["runs"] = db.recent_runs(args.limit, runs)
+            data["slowest"] = db.slowest_tests(args.limit, runs=runs)
+            data["flakiest"] = db.flakiest_tests(args.limit, runs=runs)
     if args.json:
         print(json.dumps(data, indent=2))
         return 0
-    print("recent runs")
+    print(visible(f"recent runs of {project}" if project else "recent runs of every project"))
     if not data["runs"]:
         where = shown(config.history) if config.history else ".zenboard/history.db"
         print(visible(f"  (none yet: every zenboard run is recorded in {where})"))
@@ -91,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
         shard = f" shard {r['shard']}" if r["shard"] else ""
         commit = str(r["commit"] or "-")[:10]
         origin = f"{r['machine'] or '-'} {r['branch'] or '-'} {commit}"
+        if args.all_projects:
+            origin = f"{r['project'] or '(no project)'} {origin}"
         print(  # every field comes from a database other processes (or hosts) write
             visible(
                 f"  #{r['id']:<5} {when} {r['kind']:<8}{shard} exit {r['exit_code']} "
@@ -120,7 +126,7 @@ def _review_quarantine(args: argparse.Namespace) -> int:
 
     config = load_config(args.project)
     if recorded(config.root, config.history):
-        with History(config.root, config.history) as db:
+        with History(config.root, config.history, config.project, args.all_projects) as db:
             found, kept = candidates(db, config.quarantine), stays(db, config.quarantine)
     else:
         found, kept = [], stays(None, config.quarantine)

@@ -166,7 +166,8 @@ class ZenboardApp(App[int], ServiceActions):
         self.infra_row = Horizontal(id="infra")
         """Held, not queried: the poll can fire while another screen is active or at exit."""
         self.log_panel = LogPanel(state, session.published)
-        self.history = history or ProjectHistory(session.config.root, session.config.history)
+        config = session.config
+        self.history = history or ProjectHistory(config.root, config.history, config.project)
         self.history_view = HistoryView()
         """The latest read of the history (flaky tests, suite trends); empty until read."""
         self._history_order = threading.RLock()
