@@ -1,5 +1,6 @@
 """`zenboard history`: recent runs, slowest tests and flakiest tests from the run history
-(`.zenboard/history.db`, or the team's PostgreSQL), for one machine, branch or commit if asked.
+(`.zenboard/history.db`, or the team's PostgreSQL), for one machine, branch or commit if asked;
+the current project's runs only unless `--all-projects` (a shared database holds several).
 
 `--flaky` reviews the quarantine instead: candidates to paste in, and quarantined tests ready
 to leave (`records.quarantine_review`).
@@ -44,7 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"rows per table, 1 to {LIMIT_MAX} (default 10)",
     )
     parser.add_argument(
-        "--json", action="store_true", help="print {runs, slowest, flakiest} as JSON"
+        "--json",
+        action="store_true",
+        help="print {project, runs, slowest, flakiest} as JSON (project: null with --all-projects)",
     )
     parser.add_argument("--machine", metavar="HOST", help="only the runs of this machine")
     parser.add_argument("--branch", metavar="NAME", help="only the runs of this git branch")
