@@ -192,10 +192,10 @@ def _umask() -> int:
 
 
 def test_a_summary_that_cannot_be_written_is_one_line_and_never_exit_0(tmp_path: Path) -> None:
-    project = write_project(tmp_path / "proj", {"test_fine.py": "def test_fine():\n    pass\n"})
     target = tmp_path / "elsewhere.md"
-    link = tmp_path / "summary.md"
-    link.symlink_to(target)
+    link = tmp_path / "summary.md"  # planted by the test while the run goes on: a late fault
+    plant = f"import os\ndef test_fine():\n    os.symlink({str(target)!r}, {str(link)!r})\n"
+    project = write_project(tmp_path / "proj", {"test_fine.py": plant})
     done = run_cli(["run", "--ci", "--summary-md", str(link)], project, timeout=60)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "summary: could not be written" in done.stdout and "Traceback" not in done.stderr

@@ -211,5 +211,5 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
         timeout=120,
         check=False,
     )
-    assert done.stdout == "recent runs\n"
+    assert done.stdout == f"recent runs of {tmp_path.name}\n", "the folder's name: no git here"
     assert done.stderr == "", done.stderr

@@ -91,18 +91,23 @@ def test_a_url_without_psycopg_says_to_install_the_extra(
         load_config(_project(tmp_path))
 
 
-def test_a_version_3_history_gains_the_machine_and_branch_columns(tmp_path: Path) -> None:
-    path = tmp_path / ".zenboard" / "history.db"
+def _old_history(root: Path, version: int) -> None:
+    """A history an older zenboard left: migrated to `version`, with one run."""
+    path = root / ".zenboard" / "history.db"
     path.parent.mkdir()
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    for number, script in history_schema.MIGRATIONS[:3]:
+    for number, script in history_schema.MIGRATIONS[:version]:
         for statement in script.split(";"):
             if statement.strip():
                 conn.execute(statement)
         conn.execute("INSERT INTO schema_version VALUES (?)", (number,))
     conn.execute("INSERT INTO runs (started, finished, kind, exit_code) VALUES (1, 2, 'run', 0)")
     conn.close()
+
+
+def test_a_version_3_history_gains_the_machine_and_branch_columns(tmp_path: Path) -> None:
+    _old_history(tmp_path, 3)
     with History(tmp_path) as db:
         assert history_schema.version(db.conn) == history_schema.LATEST >= 4
         (old,) = db.recent_runs()
@@ -132,3 +137,49 @@ def test_runs_filter_by_machine_branch_and_commit(tmp_path: Path) -> None:
         assert [f["pattern"] for f in db.flakiest_tests(runs=main_runs)] == ["PFP"]
         assert db.flakiest_tests(runs=RunFilter(machine="ci-1")) == []
         assert db.recent_runs(10, RunFilter(branch="main", machine="laptop")) == []
+
+
+def test_an_upper_case_scheme_is_read_as_the_url_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = _project(tmp_path, "POSTGRESQL://from-config/history")
+    assert load_config(project).history == "postgresql://from-config/history"
+    monkeypatch.setenv(HISTORY_ENV, f"Postgres://team:{SECRET}@db/history")
+    assert load_config(project).history == f"postgres://team:{SECRET}@db/history"
+
+
+def test_a_version_4_history_keeps_its_runs_for_every_project(tmp_path: Path) -> None:
+    _old_history(tmp_path, 4)
+    for name in ("app", "other"):
+        with History(tmp_path, project=name) as db:
+            assert history_schema.version(db.conn) == history_schema.LATEST >= 5
+            (old,) = db.recent_runs()
+            assert old["project"] is None, "recorded before runs had a project: everyone's"
+
+
+def _of(project: str, outcome: str, duration: float) -> RunRecord:
+    tests = (TestRecord("t.py::same_name", outcome, duration, "gw0"),)
+    suites = (SuiteRecord("unit", "passed", duration, 1, False, tests),)
+    return RunRecord(1.0, 2.0, "run", 0, suites=suites, project=project)
+
+
+def test_every_reader_sees_only_its_own_projects_runs(tmp_path: Path) -> None:
+    """Two projects in one database, with a suite and a test of the same name."""
+    with History(tmp_path, project="app") as db:
+        db.record(_run("ci", "main", "abcd", "passed"))  # no project given: recorded as "app"
+        db.record(_of("app", "passed", 1.0))
+        db.record(_of("other", "failed", 9.0))
+        db.record(_of("other", "passed", 9.0))
+        assert [r["project"] for r in db.recent_runs()] == ["app", "app"]
+        assert db.run_count() == 2
+        assert [t["max"] for t in db.slowest_tests()] == [1.0, 0.1]
+        assert db.flakiest_tests() == [] and db.flaky_patterns() == {}
+        assert db.outcome_patterns()[("unit", "t.py::same_name")] == "P"
+        assert [o for o, _ in db.latest_results("t.py::same_name", 10)] == ["passed"]
+        assert len(db.recent_results()) == 2
+        assert db.suite_trends() == {"unit": [1.0, 1.0]}
+        assert db.last_full_durations() == {"unit": {"t.py::same_name": 1.0}}
+    with History(tmp_path, project="app", every_project=True) as db:
+        assert [r["project"] for r in db.recent_runs()] == ["other", "other", "app", "app"]
+        assert db.outcome_patterns()[("unit", "t.py::same_name")] == "PFP"
+        assert db.last_full_durations() == {"unit": {"t.py::same_name": 9.0}}

@@ -24,6 +24,7 @@ from tests.postgres_server import Cluster, free_port, unavailable
 from zenboard.planning.shards import plan
 from zenboard.records import durations
 from zenboard.records.history import History
+from zenboard.records.history_postgres import LATEST
 
 pytestmark = pytest.mark.slow
 
@@ -43,13 +44,21 @@ def test_only_in_COPY():
 """
 
 
-def _project(root: Path, copy: str, branch: str | None = None) -> Path:
+APP = "github.com/team/app"
+"""The key of every clone of the project, whichever form its remote URL takes."""
+REMOTES = ("https://ci:tok3n@github.com/team/app.git", "git@github.com:team/app.git")
+
+
+def _project(
+    root: Path, copy: str, branch: str | None = None, remote: str | None = None, name: str = ""
+) -> Path:
+    project = f'project = "{name}"\n' if name else ""
     write_project(
         root,
         {
             "pyproject.toml": (
                 '[tool.pytest.ini_options]\nmarkers = ["smoke: quick checks"]\n'
-                '[tool.zenboard]\n[[tool.zenboard.suites]]\nname = "checks"\n'
+                f'[tool.zenboard]\n{project}[[tool.zenboard.suites]]\nname = "checks"\n'
                 'args = ["-m", "smoke"]\nworkers = 0\n'
             ),
             "tests/test_steps.py": TESTS.replace("COPY", copy),
@@ -61,6 +70,8 @@ def _project(root: Path, copy: str, branch: str | None = None) -> Path:
         subprocess.run([*git, "init", "-q", "-b", branch], check=True)
         subprocess.run([*git, "add", "-A"], check=True)
         subprocess.run([*git, "commit", "-q", "-m", "tests"], check=True)
+    if remote:
+        subprocess.run([*git, "remote", "add", "origin", remote], check=True)
     return root
 
 
@@ -85,10 +96,14 @@ class SharedRuns:
 
 @pytest.fixture(scope="module")
 def shared(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> SharedRuns:
-    """COPIES runs at once, each from its own copy on its own branch, into one fresh database."""
+    """COPIES runs at once, each from its own clone on its own branch, into one fresh database
+    (clones of one repository: their remotes' URLs differ in form, not in the repository)."""
     url = cluster.create_database("team")
     base = tmp_path_factory.mktemp("copies")
-    copies = [_project(base / f"copy{k}", f"copy{k}", branch=f"feature-{k}") for k in range(COPIES)]
+    copies = [
+        _project(base / f"copy{k}", f"copy{k}", f"feature-{k}", REMOTES[k % 2])
+        for k in range(COPIES)
+    ]
     env = {"ZENBOARD_HISTORY_URL": url}
     procs = [
         subprocess.Popen(  # from a subfolder, as a user in their tests/ dir would
@@ -121,12 +136,14 @@ def test_concurrent_runs_from_copies_all_show_in_history_from_a_third_dir(
     for copy, out in zip(shared.copies, shared.outputs, strict=True):
         assert "history not recorded" not in out, out
         assert not (copy / ".zenboard" / "history.db").exists(), "a URL writes no local file"
-    elsewhere = _project(tmp_path / "third", "third")
-    env = {"ZENBOARD_HISTORY_URL": shared.url}
+    elsewhere = _project(tmp_path / "third", "third", "main", "ssh://git@GitHub.com:22/team/app")
+    upper = "POSTGRESQL" + shared.url.removeprefix("postgresql")  # the scheme in any case
+    env = {"ZENBOARD_HISTORY_URL": upper}
     done = run_cli(["history", "--json", "--limit", "50"], elsewhere, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     runs = json.loads(done.stdout)["runs"]
     assert len(runs) == COPIES
+    assert {r["project"] for r in runs} == {APP}, "no user or password of the remote kept"
     assert sorted(r["branch"] for r in runs) == [f"feature-{k}" for k in range(COPIES)]
     assert {r["machine"] for r in runs} == {socket.gethostname()}
     assert all(r["tests"] == 7 and r["commit"] for r in runs)
@@ -159,7 +176,7 @@ def test_concurrent_runs_from_copies_all_show_in_history_from_a_third_dir(
 def test_durations_update_from_the_shared_history_plans_every_shard(
     shared: SharedRuns, tmp_path: Path
 ) -> None:
-    fresh = _project(tmp_path / "ci", "copy3", branch="main")
+    fresh = _project(tmp_path / "ci", "copy3", "main", REMOTES[0])
     env = {"ZENBOARD_HISTORY_URL": shared.url}
     done = run_cli(["durations", "--update"], fresh, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -188,6 +205,38 @@ def test_durations_update_from_the_shared_history_plans_every_shard(
     with History(fresh, shared.url) as db:
         assert db.last_full_durations() == from_history, "a shard's slice is no suite's durations"
         assert [r["shard"] for r in db.recent_runs(2)] == ["2/2", "1/2"], "shards record too"
+
+
+def test_another_project_in_the_database_sees_only_its_own_runs_and_durations(
+    shared: SharedRuns, tmp_path: Path
+) -> None:
+    """Same remote (a monorepo), same suite name, but its own `project` name: kept apart."""
+    other = _project(tmp_path / "billing", "billing", "main", REMOTES[1], name="billing")
+    env = {"ZENBOARD_HISTORY_URL": shared.url}
+    ran = run_cli(["run", "--ci"], other / "tests", env=env)
+    assert ran.returncode == 0 and "history not recorded" not in ran.stdout, ran.stdout
+    theirs = json.loads(run_cli(["history", "--json"], other, env=env).stdout)
+    assert theirs["project"] == "billing"
+    assert [(r["project"], r["tests"]) for r in theirs["runs"]] == [("billing", 7)]
+    assert {t["nodeid"] for t in theirs["slowest"]} <= {
+        *(f"tests/test_steps.py::test_step[{i}]" for i in range(6)),
+        "tests/test_steps.py::test_only_in_billing",
+    }
+    ours = json.loads(
+        run_cli(["history", "--json", "--limit", "50"], shared.copies[0], env=env).stdout
+    )
+    assert ours["project"] == APP and len(ours["runs"]) >= COPIES
+    assert {r["project"] for r in ours["runs"]} == {APP}
+    assert not any("billing" in t["nodeid"] for t in ours["slowest"] + ours["flakiest"])
+    every = run_cli(["history", "--json", "--all-projects", "--limit", "50"], other, env=env)
+    assert {r["project"] for r in json.loads(every.stdout)["runs"]} == {APP, "billing"}
+    text = run_cli(["history"], other, env=env).stdout
+    assert text.startswith("recent runs of billing\n") and APP not in text
+    assert run_cli(["durations", "--update"], other, env=env).returncode == 0
+    assert set(durations.load(other)["checks"]) == {
+        *(f"tests/test_steps.py::test_step[{i}]" for i in range(6)),
+        "tests/test_steps.py::test_only_in_billing",
+    }, "its own suite's tests, not the same-named suite of the other project"
 
 
 def test_an_empty_database_is_migrated_by_processes_starting_at_once(
@@ -224,7 +273,7 @@ def test_an_empty_database_is_migrated_by_processes_starting_at_once(
         tables = {
             t for (t,) in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname='public'")
         }
-    assert versions == [1], "migrated once, whoever came first"
+    assert versions == list(range(1, LATEST + 1)), "migrated once, whoever came first"
     assert {"runs", "suite_runs", "test_results", "schema_version"} <= tables
 
 

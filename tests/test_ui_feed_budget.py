@@ -39,6 +39,11 @@ async def test_a_launch_over_its_budget_says_so_exits_1_and_feeds_its_events(
             "the budget notification",
         )
         assert app.session.exit_code() == 1  # the one test passed: only the budget fails it
+        await wait_until(pilot, lambda: "over budget" in app.header.render().plain, "the header")
+        header = app.header.render()
+        assert " passed · over budget " in header.plain, "not a plain green `passed`"
+        label = next(s for s in header.spans if "over budget" in header.plain[s.start : s.end])
+        assert "red" in str(label.style) and "green" not in str(label.style)
         await pilot.press("q")
         await wait_until(pilot, lambda: app.return_value is not None, "the app to quit")
     assert app.return_value == 1  # what `zenboard launch` exits with

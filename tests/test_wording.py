@@ -59,7 +59,7 @@ def test_history_without_runs_says_so_under_every_heading(
     project = project_with_tests(tmp_path, 1)
     assert main(["history", "--project", str(project)]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        "recent runs",
+        f"recent runs of {project.name}",
         "  (none yet: every zenboard run is recorded in .zenboard/history.db)",
         "slowest tests (mean over recent runs)",
         "  (none)",

@@ -65,12 +65,16 @@ TABLE_KEYS: dict[str, frozenset[str]] = {
 watch/settings.py
 `quarantine` holds test ids of the user's (any key), checked by `_parse_quarantine`
 (WATCH_KEYS); they validate their values, this only refuses unknown names up front."""
-TOP_KEYS = frozenset({"budget", "history"})
+TOP_KEYS = frozenset({"budget", "history", "project"})
 """Plain keys at the top of `[tool.zenboard]` (beside its tables): `budget`, the seconds a full
-run may take, and `history`, the URL of a shared history."""
+run may take, `history`, the URL of a shared history, and `project`, the name its runs are
+recorded under there."""
+PROJECT_NAME_MAX = 200
 HISTORY_ENV = "ZENBOARD_HISTORY_URL"
 """The variable that names the shared history; it wins over the config's `history` key."""
 HISTORY_SCHEMES = ("postgresql", "postgres")
+OWN_SECRETS = (HISTORY_ENV,)
+"""zenboard's own variables that may hold a password: never passed to a process it starts."""
 
 Workers = int | Literal["auto", "$PYTEST_WORKERS"]
 WORKERS_VARIABLE = "PYTEST_WORKERS"
@@ -148,6 +152,9 @@ class ProjectConfig:
     history: str | None = None
     """The PostgreSQL URL of a shared history (`ZENBOARD_HISTORY_URL`, else the `history` key);
     None: the SQLite file in `.zenboard/`."""
+    project: str | None = None
+    """The name the project's runs are recorded under in the history (`project`); None: the
+    git remote's, else the folder's (`project.history_key`)."""
 
     def suite(self, name: str) -> SuiteConfig:
         for suite in self.suites:
@@ -183,7 +190,7 @@ def load_config(root: Path) -> ProjectConfig:
     problem = history_problem(from_env)
     if problem:
         raise InputError(f"{HISTORY_ENV}: {problem}")
-    return replace(config, history=from_env)
+    return replace(config, history=_lower_scheme(from_env))
 
 
 def _load_file(root: Path) -> ProjectConfig:
@@ -289,7 +296,14 @@ def _parse(root: Path, path: Path, table: dict[str, Any], prefix: str) -> Projec
         problem = history_problem(table["history"])
         if problem:
             raise ConfigError(path, f"{prefix}history", problem)
-        history = table["history"]
+        history = _lower_scheme(table["history"])
+    project = table.get("project")
+    if project is not None and not _is_project_name(project):
+        raise ConfigError(
+            path,
+            f"{prefix}project",
+            f"a name of 1 to {PROJECT_NAME_MAX} printable characters, got {show(project)}",
+        )
     return ProjectConfig(
         root=root,
         source=path,
@@ -298,6 +312,16 @@ def _parse(root: Path, path: Path, table: dict[str, Any], prefix: str) -> Projec
         quarantine=quarantine,
         budget=budget,
         history=history,
+        project=project,
+    )
+
+
+def _is_project_name(value: object) -> bool:
+    return (
+        isinstance(value, str)
+        and bool(value.strip())
+        and len(value) <= PROJECT_NAME_MAX
+        and value.isprintable()
     )
 
 
@@ -315,6 +339,20 @@ def history_problem(value: object) -> str | None:
     if importlib.util.find_spec("psycopg") is None:
         return "a PostgreSQL history needs psycopg: install zenboard[postgres]"
     return None
+
+
+def inherited_environment() -> dict[str, str]:
+    """zenboard's environment as the processes it starts inherit it: without its own secrets
+    (a test printing `os.environ` would put the history's password in every report). A
+    user's variables, `PGPASSWORD` included, pass: their tests may need them."""
+    return {k: v for k, v in os.environ.items() if k not in OWN_SECRETS}
+
+
+def _lower_scheme(url: str) -> str:
+    """The URL with its scheme in lower case: `history_problem` accepts `POSTGRESQL://`, and
+    libpq reads only the lower-case spelling as a URL (anything else as `key=value` pairs)."""
+    scheme, sep, rest = url.partition("://")
+    return scheme.lower() + sep + rest
 
 
 def is_quarantine_id(nodeid: str) -> bool:

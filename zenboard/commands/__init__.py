@@ -47,6 +47,32 @@ def path_arg(text: str) -> Path:
     return Path(text)
 
 
+def check_output_file(option: str, path: Path | None) -> None:
+    """Refuse (InputError, exit 2) a report file (`--events`, `--summary-md`) that cannot be
+    written, before anything runs: a directory or a symlink where the file goes, or a file
+    where one of its directories goes. Missing directories are made when it is written, as
+    `--report-dir`'s are."""
+    import os
+
+    from zenboard.errors import InputError
+
+    if path is None:
+        return
+    if path.is_symlink():
+        raise InputError(
+            f"{option} {path}: is a symlink (zenboard writes reports only to files it makes)"
+        )
+    if path.is_dir():
+        raise InputError(f"{option} {path}: is a directory (expected a file)")
+    directory = Path(os.path.abspath(path)).parent
+    while not os.path.lexists(directory):
+        directory = directory.parent
+    if not directory.is_dir():
+        raise InputError(f"{option} {path}: {directory} exists and is not a directory")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise InputError(f"{option} {path}: cannot write in {directory} (permission denied)")
+
+
 def retries_arg(text: str) -> int:
     """`--retries N`: a whole number from 0 to the bound a suite's `retries` key has."""
     from zenboard.config import MAX_RETRIES, valid_retries

@@ -50,11 +50,13 @@ def run(args: argparse.Namespace) -> int:
     elif args.update:
         if not recorded(root, config.history):
             raise InputError(f"{root / HISTORY_FILE}: no run history yet (run `zenboard run` once)")
-        with History(root, config.history) as db:
+        with History(root, config.history, config.project) as db:
             fresh = db.last_full_durations()
-            where = db.where
+            where, project = db.where, db.project
         if not fresh:
-            raise InputError(f"{where}: no complete, unsharded run of any suite yet")
+            raise InputError(
+                visible(f"{where}: no complete, unsharded run of any suite of {project} yet")
+            )
         path = durations.update(root, fresh)
         print(visible(f"wrote {path}"))
     known = durations.load(root)

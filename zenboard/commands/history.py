@@ -1,5 +1,6 @@
 """`zenboard history`: recent runs, slowest tests and flakiest tests from the run history
-(`.zenboard/history.db`, or the team's PostgreSQL), for one machine, branch or commit if asked.
+(`.zenboard/history.db`, or the team's PostgreSQL), for one machine, branch or commit if asked;
+the current project's runs only unless `--all-projects` (a shared database holds several).
 
 `--flaky` reviews the quarantine instead: candidates to paste in, and quarantined tests ready
 to leave (`records.quarantine_review`).
@@ -44,12 +45,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"rows per table, 1 to {LIMIT_MAX} (default 10)",
     )
     parser.add_argument(
-        "--json", action="store_true", help="print {runs, slowest, flakiest} as JSON"
+        "--json",
+        action="store_true",
+        help="print {project, runs, slowest, flakiest} as JSON (project: null with --all-projects)",
     )
     parser.add_argument("--machine", metavar="HOST", help="only the runs of this machine")
     parser.add_argument("--branch", metavar="NAME", help="only the runs of this git branch")
     parser.add_argument(
         "--commit", metavar="SHA", help="only the runs of this commit (a prefix is enough)"
+    )
+    parser.add_argument(
+        "--all-projects",
+        action="store_true",
+        help="the runs of every project in a shared history (default: this project's)",
     )
     parser.add_argument(
         "--flaky",
@@ -60,6 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from zenboard.config import load_config
+    from zenboard.project.history_key import history_key
     from zenboard.records.history import History, RunFilter, recorded
     from zenboard.records.history_postgres import shown
     from zenboard.textsafe import visible
@@ -70,19 +79,17 @@ def run(args: argparse.Namespace) -> int:
     if args.flaky:
         return _review_quarantine(args)
     runs = RunFilter(args.machine, args.branch, args.commit)
-    if not recorded(root, config.history):
-        data: dict[str, list[dict[str, Any]]] = {"runs": [], "slowest": [], "flakiest": []}
-    else:
-        with History(root, config.history) as db:
-            data = {
-                "runs": db.recent_runs(args.limit, runs),
-                "slowest": db.slowest_tests(args.limit, runs=runs),
-                "flakiest": db.flakiest_tests(args.limit, runs=runs),
-            }
+    project = None if args.all_projects else history_key(root, config.project)
+    data: dict[str, Any] = {"project": project, "runs": [], "slowest": [], "flakiest": []}
+    if recorded(root, config.history):
+        with History(root, config.history, config.project, args.all_projects) as db:
+            data["runs"] = db.recent_runs(args.limit, runs)
+            data["slowest"] = db.slowest_tests(args.limit, runs=runs)
+            data["flakiest"] = db.flakiest_tests(args.limit, runs=runs)
     if args.json:
         print(json.dumps(data, indent=2))
         return 0
-    print("recent runs")
+    print(visible(f"recent runs of {project}" if project else "recent runs of every project"))
     if not data["runs"]:
         where = shown(config.history) if config.history else ".zenboard/history.db"
         print(visible(f"  (none yet: every zenboard run is recorded in {where})"))
@@ -91,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
         shard = f" shard {r['shard']}" if r["shard"] else ""
         commit = str(r["commit"] or "-")[:10]
         origin = f"{r['machine'] or '-'} {r['branch'] or '-'} {commit}"
+        if args.all_projects:
+            origin = f"{r['project'] or '(no project)'} {origin}"
         print(  # every field comes from a database other processes (or hosts) write
             visible(
                 f"  #{r['id']:<5} {when} {r['kind']:<8}{shard} exit {r['exit_code']} "
@@ -120,7 +129,7 @@ def _review_quarantine(args: argparse.Namespace) -> int:
 
     config = load_config(args.project)
     if recorded(config.root, config.history):
-        with History(config.root, config.history) as db:
+        with History(config.root, config.history, config.project, args.all_projects) as db:
             found, kept = candidates(db, config.quarantine), stays(db, config.quarantine)
     else:
         found, kept = [], stays(None, config.quarantine)

@@ -11,6 +11,7 @@ from zenboard.commands import (
     add_retries_argument,
     add_timeout_arguments,
     add_up_argument,
+    check_output_file,
     path_arg,
     timeouts_of,
 )
@@ -82,6 +83,7 @@ def niceness_arg(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output_file("--events", args.events)  # before anything runs, as the report dir
     code = launch_dashboard(
         args.project,
         run_at_start=not args.no_run,

@@ -11,6 +11,7 @@ from zenboard.commands import (
     add_retries_argument,
     add_timeout_arguments,
     add_up_argument,
+    check_output_file,
     path_arg,
     timeouts_of,
 )
@@ -145,6 +146,8 @@ def _run(args: argparse.Namespace) -> int:
     ]
     if len(chosen) > 1:
         raise InputError(f"{' and '.join(chosen)}: each chooses the tests to run; use one")
+    check_output_file("--events", args.events)  # before anything runs, as the report dir
+    check_output_file("--summary-md", args.summary_md)
     config = with_retries(load_config(args.project), args.retries)
     config = with_timeouts(config, timeouts_of(args))
     if args.up:

@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     commit = head_commit(config.root)
     stress = any("::" in word for word in args.suites)
     # read before the first run: this verify's own runs are no evidence about it
-    known, unread = read_or_reason(config.root, config.history)
+    known, unread = read_or_reason(config.root, config.history, config.project)
     unwritten: list[Path] = []
     if stress:
         done = _stress_run(args, config, proof_dir / "proof_run1.txt", task.id, commit, unwritten)

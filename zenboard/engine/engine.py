@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zenboard import safefs
-from zenboard.config import ProjectConfig, SuiteConfig, with_workers_from
+from zenboard.config import ProjectConfig, SuiteConfig, inherited_environment, with_workers_from
 from zenboard.engine.buffer import EventBuffer
 from zenboard.engine.claim_watch import ClaimWatch
 from zenboard.engine.commands import SuiteCommand, build_suite_command
@@ -166,7 +166,7 @@ class Engine:
 
     def suite_env(self, suite: SuiteConfig) -> dict[str, str]:
         """The variables the suite's process gets, as far as its `needs` are concerned."""
-        return {**os.environ, **self.extra_env, **suite.env}
+        return {**inherited_environment(), **self.extra_env, **suite.env}
 
     def _project(self) -> str:
         """The task's Compose project name (a project without tasks: its derived task's)."""

@@ -216,6 +216,7 @@ class HeadlessRun:
             options.shard,
             meta["commit"],
             history_url=self.config.history,
+            project=self.config.project,
         ):
             self.print(line)
         return self._close_feed(code)

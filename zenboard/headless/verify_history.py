@@ -66,7 +66,9 @@ class HistoryNote:
         }
 
 
-def read_known(root: Path, url: str | None) -> dict[tuple[str, str], Known]:
+def read_known(
+    root: Path, url: str | None, project: str | None = None
+) -> dict[tuple[str, str], Known]:
     """(suite, nodeid) -> what the latest runs of the history hold ({} without a history).
 
     Raises:
@@ -75,7 +77,7 @@ def read_known(root: Path, url: str | None) -> dict[tuple[str, str], Known]:
     if not recorded(root, url):
         return {}
     try:
-        with History(root, url) as db:
+        with History(root, url, project) as db:
             patterns = db.outcome_patterns(HISTORY_RUNS)
             machines = db.result_machines(HISTORY_RUNS)
     except OSError as exc:  # the file's faults; a database's come out as HistoryUnusable
@@ -83,10 +85,12 @@ def read_known(root: Path, url: str | None) -> dict[tuple[str, str], Known]:
     return {key: Known(pattern, machines.get(key, ())) for key, pattern in patterns.items()}
 
 
-def read_or_reason(root: Path, url: str | None) -> tuple[dict[tuple[str, str], Known], str]:
+def read_or_reason(
+    root: Path, url: str | None, project: str | None = None
+) -> tuple[dict[tuple[str, str], Known], str]:
     """`read_known`, or nothing and the one-line reason it could not be read."""
     try:
-        return read_known(root, url), ""
+        return read_known(root, url, project), ""
     except HistoryUnusable as exc:
         return {}, str(exc)
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from zenboard.model.state import RunState, SuiteStatus
+from zenboard.project.history_key import history_key
 from zenboard.records.history_errors import HistoryUnusable
 from zenboard.records.history_sqlite import HISTORY_FILE, SqliteStore, unusable
 from zenboard.records.history_sqlite import recorded as file_recorded
@@ -63,6 +64,8 @@ class RunRecord:
     machine: str | None = None
     """The host name of the machine that ran it."""
     branch: str | None = None
+    project: str | None = None
+    """The project's key (`project.history_key`): a shared database holds several projects."""
 
 
 def task_id() -> str | None:
@@ -160,14 +163,6 @@ class RunFilter:
 EVERY_RUN = RunFilter()
 
 
-def _last_runs(last_runs: int, runs: RunFilter) -> tuple[str, list[object]]:
-    """`s.run_id IN (the last runs)` and its parameters: ids, not `MAX(id) - n`, because a
-    PostgreSQL sequence leaves gaps (a rolled-back run still took its id)."""
-    where, params = runs.where()
-    sql = f"s.run_id IN (SELECT id FROM runs WHERE 1 = 1{where} ORDER BY id DESC LIMIT ?)"
-    return sql, [*params, last_runs]
-
-
 def open_store(root: Path, url: str | None) -> HistoryStore:
     """The history's database: PostgreSQL at `url`, else the project's SQLite file."""
     if url is None:
@@ -181,12 +176,44 @@ class History:
     """An open history database. Use as a context manager, or call `close()`.
 
     Every fault of the database, at the open or in a query inside the `with` block, comes out
-    as a `HistoryUnusable` line rather than a traceback.
+    as a `HistoryUnusable` line rather than a traceback. Reads see the project's own runs (and
+    runs recorded before runs had a project, which belong to every project) unless
+    `every_project`; writes record the project's key.
     """
 
-    def __init__(self, root: Path, url: str | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        url: str | None = None,
+        project: str | None = None,
+        every_project: bool = False,
+    ) -> None:
+        """Open the history of the project at `root`.
+
+        Args:
+            root: The project's root.
+            url: The shared history's PostgreSQL URL (None: the project's SQLite file).
+            project: The configured `project` name (None: from git or the folder).
+            every_project: Read the runs of every project the database holds.
+        """
+        self.project = history_key(root, project)
+        self.every_project = every_project
         self.store = open_store(root, url)
         self.where = self.store.where
+
+    def _mine(self, alias: str = "") -> tuple[str, list[object]]:
+        """` AND ...` keeping the project's runs (`alias`: `r.` when `runs` has one)."""
+        if self.every_project:
+            return "", []
+        return f" AND ({alias}project = ? OR {alias}project IS NULL)", [self.project]
+
+    def _last_runs(self, last_runs: int, runs: RunFilter) -> tuple[str, list[object]]:
+        """`s.run_id IN (the project's last runs)` and its parameters: ids, not `MAX(id) - n`,
+        because a PostgreSQL sequence leaves gaps (a rolled-back run still took its id)."""
+        where, params = runs.where()
+        mine, own = self._mine()
+        sql = f"s.run_id IN (SELECT id FROM runs WHERE 1 = 1{where}{mine} ORDER BY id DESC LIMIT ?)"
+        return sql, [*params, *own, last_runs]
 
     @property
     def conn(self) -> Any:
@@ -208,14 +235,15 @@ class History:
         return self.store.query(sql, params)
 
     def run_count(self) -> int:
-        return int(self._query("SELECT COUNT(*) FROM runs")[0][0])
+        mine, own = self._mine()
+        return int(self._query(f"SELECT COUNT(*) FROM runs WHERE 1 = 1{mine}", own)[0][0])
 
     def record(self, run: RunRecord) -> int:
         """Store one run (all its suites and tests) atomically; returns its id."""
         with self.store.transaction():
             (run_id,) = self._query(
                 "INSERT INTO runs (started, finished, kind, git_commit, task, shard, exit_code,"
-                " machine, branch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                " machine, branch, project) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     run.started,
                     run.finished,
@@ -226,6 +254,7 @@ class History:
                     run.exit_code,
                     run.machine,
                     run.branch,
+                    run.project or self.project,
                 ),
             )[0]
             for suite in run.suites:
@@ -253,15 +282,17 @@ class History:
 
     def recent_runs(self, limit: int = 10, runs: RunFilter = EVERY_RUN) -> list[dict[str, Any]]:
         where, params = runs.where()
+        mine, own = self._mine()
         rows = self._query(
             "SELECT r.id, r.started, r.finished, r.kind, r.git_commit, r.task, r.shard,"
-            " r.exit_code, r.machine, r.branch,"
+            " r.exit_code, r.machine, r.branch, r.project,"
             " COUNT(t.nodeid), SUM(CASE WHEN t.outcome IN ('failed', 'error') THEN 1 ELSE 0 END)"
             " FROM runs r LEFT JOIN suite_runs s ON s.run_id = r.id"
             " LEFT JOIN test_results t ON t.suite_run_id = s.id"
-            f" WHERE r.id IN (SELECT id FROM runs WHERE 1 = 1{where} ORDER BY id DESC LIMIT ?)"
+            f" WHERE r.id IN (SELECT id FROM runs WHERE 1 = 1{where}{mine}"
+            " ORDER BY id DESC LIMIT ?)"
             " GROUP BY r.id ORDER BY r.id DESC",
-            (*params, limit),
+            (*params, *own, limit),
         )
         keys = (
             "id",
@@ -274,6 +305,7 @@ class History:
             "exit_code",
             "machine",
             "branch",
+            "project",
             "tests",
             "failed",
         )
@@ -293,7 +325,7 @@ class History:
         self, limit: int = 10, last_runs: int = 20, runs: RunFilter = EVERY_RUN
     ) -> list[dict[str, Any]]:
         """Tests by mean duration over the last runs that ran them."""
-        among, params = _last_runs(last_runs, runs)
+        among, params = self._last_runs(last_runs, runs)
         rows = self._query(
             "SELECT s.suite, t.nodeid, AVG(t.duration), MAX(t.duration), COUNT(*)"
             " FROM test_results t JOIN suite_runs s ON s.id = t.suite_run_id"
@@ -318,7 +350,7 @@ class History:
     ) -> dict[tuple[str, str], str]:
         """(suite, nodeid) -> its outcomes oldest first, one letter a run (P, F, S, ...; R for
         a pass that needed a retry; a stress run's repetitions in the order they were recorded)."""
-        among, params = _last_runs(last_runs, runs)
+        among, params = self._last_runs(last_runs, runs)
         rows = self._query(
             "SELECT s.suite, t.nodeid, t.outcome, t.attempts"
             " FROM test_results t JOIN suite_runs s ON s.id = t.suite_run_id"
@@ -334,7 +366,7 @@ class History:
     def recent_results(self, last_runs: int = 50) -> list[tuple[str, str, str, float, int]]:
         """(suite, nodeid, outcome, run's start, attempts) of every result of the last runs,
         oldest first (a stress run's repetitions in the order they were recorded)."""
-        among, params = _last_runs(last_runs, EVERY_RUN)
+        among, params = self._last_runs(last_runs, EVERY_RUN)
         rows = self._query(
             "SELECT s.suite, t.nodeid, t.outcome, r.started, t.attempts"
             " FROM test_results t JOIN suite_runs s ON s.id = t.suite_run_id"
@@ -350,13 +382,14 @@ class History:
         # its parametrizations sort between `id[` and `id` + the character after '[': a range
         # the nodeid index serves (a prefix match would scan every result)
         low, high = (nodeid, nodeid) if "[" in nodeid else (nodeid + "[", nodeid + "\\")
+        mine, own = self._mine("r.")
         rows = self._query(
             "SELECT t.outcome, r.started"
             " FROM test_results t JOIN suite_runs s ON s.id = t.suite_run_id"
             " JOIN runs r ON r.id = s.run_id"
-            " WHERE t.nodeid = ? OR (t.nodeid > ? AND t.nodeid < ?)"
+            f" WHERE (t.nodeid = ? OR (t.nodeid > ? AND t.nodeid < ?)){mine}"
             f" ORDER BY s.run_id DESC, s.id DESC, {self.store.result_order} DESC LIMIT ?",
-            (nodeid, low, high, limit),
+            (nodeid, low, high, *own, limit),
         )
         return [(str(outcome), float(started)) for outcome, started in rows]
 
@@ -386,7 +419,7 @@ class History:
     ) -> dict[tuple[str, str], tuple[str, ...]]:
         """(suite, nodeid) -> the machines whose runs among the last ones ran it, by name (runs
         recorded without a machine name none)."""
-        among, params = _last_runs(last_runs, runs)
+        among, params = self._last_runs(last_runs, runs)
         rows = self._query(
             "SELECT DISTINCT s.suite, t.nodeid, r.machine"
             " FROM test_results t JOIN suite_runs s ON s.id = t.suite_run_id"
@@ -401,9 +434,11 @@ class History:
 
     def suite_trends(self, last_runs: int = 10) -> dict[str, list[float]]:
         """suite -> its wall durations over its last complete runs, oldest first (for a trend)."""
+        mine, own = self._mine("r.")
         rows = self._query(
-            "SELECT suite, duration FROM suite_runs"
-            " WHERE partial = 0 AND status IN ('passed', 'failed') ORDER BY id DESC"
+            "SELECT s.suite, s.duration FROM suite_runs s JOIN runs r ON r.id = s.run_id"
+            f" WHERE s.partial = 0 AND s.status IN ('passed', 'failed'){mine} ORDER BY s.id DESC",
+            own,
         )
         trends: dict[str, list[float]] = {}
         for suite, duration in rows:
@@ -429,10 +464,12 @@ class History:
     def last_full_durations(self) -> dict[str, dict[str, float]]:
         """suite -> nodeid -> duration, from each suite's latest complete, unsharded run."""
         result: dict[str, dict[str, float]] = {}
+        mine, own = self._mine("r.")
         latest = self._query(
-            "SELECT suite, MAX(id) FROM suite_runs"
-            " WHERE partial = 0 AND status IN ('passed', 'failed')"
-            " GROUP BY suite"
+            "SELECT s.suite, MAX(s.id) FROM suite_runs s JOIN runs r ON r.id = s.run_id"
+            f" WHERE s.partial = 0 AND s.status IN ('passed', 'failed'){mine}"
+            " GROUP BY s.suite",
+            own,
         )
         for suite, suite_run_id in latest:
             rows = self._query(

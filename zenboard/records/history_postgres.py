@@ -67,6 +67,13 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX test_results_by_nodeid ON test_results(nodeid);
     """,
     ),
+    (
+        2,
+        """
+        ALTER TABLE runs ADD COLUMN project TEXT COLLATE "C";
+        CREATE INDEX runs_by_project ON runs(project, id);
+    """,
+    ),
 )
 """PostgreSQL's schema: SQLite's (`history_schema`) in its types (`C` collation, so ids sort
 by their bytes as SQLite sorts them), with identity ids for concurrent writers. Only appended."""

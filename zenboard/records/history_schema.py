@@ -66,6 +66,13 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE runs ADD COLUMN branch TEXT;
     """,
     ),
+    (
+        5,
+        """
+        ALTER TABLE runs ADD COLUMN project TEXT;
+        CREATE INDEX runs_by_project ON runs(project, id);
+    """,
+    ),
 )
 LATEST = MIGRATIONS[-1][0]
 

@@ -32,6 +32,7 @@ def after_run(
     commit: str | None = None,
     started: float | None = None,
     history_url: str | None = None,
+    project: str | None = None,
 ) -> list[str]:
     """Record the run in the history (with the machine, branch and commit that ran it); after a
     full unsharded run, refresh durations.json.
@@ -48,6 +49,7 @@ def after_run(
         commit: The git commit tested.
         started: When the run started (None: its first suite's start).
         history_url: The shared history's PostgreSQL URL (None: the SQLite file).
+        project: The configured `project` name the run is recorded under (None: from git).
     """
     problems: list[str] = []
     record = history.record_from_state(
@@ -63,7 +65,7 @@ def after_run(
         branch=head_branch(root),
     )
     try:
-        with history.History(root, history_url) as db:
+        with history.History(root, history_url, project) as db:
             db.record(record)
     except OSError as exc:  # the file's faults; a database's come out as HistoryUnusable
         problems.append(

@@ -152,7 +152,12 @@ class ZenboardApp(App[int], ServiceActions):
         # The main screen's widgets, kept so the timer reaches them whatever screen is on top.
         state, clock = session.state, session.clock
         self.header = RunHeader(
-            session.config.root.name, session.task, state, clock, session.launch
+            session.config.root.name,
+            session.task,
+            state,
+            clock,
+            session.launch,
+            over_budget=lambda: session.over_budget,
         )
         self.cards = [SuiteCard(s, state.suites[s.name], clock) for s in session.suites]
         self.table = TestsList(state)
@@ -161,7 +166,8 @@ class ZenboardApp(App[int], ServiceActions):
         self.infra_row = Horizontal(id="infra")
         """Held, not queried: the poll can fire while another screen is active or at exit."""
         self.log_panel = LogPanel(state, session.published)
-        self.history = history or ProjectHistory(session.config.root, session.config.history)
+        config = session.config
+        self.history = history or ProjectHistory(config.root, config.history, config.project)
         self.history_view = HistoryView()
         """The latest read of the history (flaky tests, suite trends); empty until read."""
         self._history_order = threading.RLock()

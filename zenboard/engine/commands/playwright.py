@@ -14,14 +14,13 @@ the reason on the suite instead of starting anything.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from zenboard import safefs
-from zenboard.config import SuiteConfig
+from zenboard.config import SuiteConfig, inherited_environment
 from zenboard.engine.commands.suite_command import SuiteCommand
 from zenboard.errors import InputError
 from zenboard.wire import ENV_E2E_PORTS_ERROR, ENV_PLAYWRIGHT_FIXTURES, ENV_PYTHON
@@ -120,7 +119,7 @@ def build_playwright_command(
         project_root: The project's root, where the port registry is found (None: the
             suite's directory).
     """
-    env = {**os.environ, **(extra_env or {}), **suite.env}
+    env = {**inherited_environment(), **(extra_env or {}), **suite.env}
     reason = unavailable_reason(suite, env)
     if reason:
         return SuiteCommand((), suite.cwd, env, report_file, unavailable=reason, tool="playwright")

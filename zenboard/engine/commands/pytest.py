@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from zenboard import safefs
-from zenboard.config import SuiteConfig
+from zenboard.config import SuiteConfig, inherited_environment
 from zenboard.engine.commands.suite_command import SuiteCommand
 from zenboard.errors import InputError
 from zenboard.wire import ENV_REPEAT, ENV_SELECT
@@ -181,7 +181,7 @@ def build_pytest_command(
         ]
         if suite.retries:
             argv += ["-p", RETRY_MODULE]
-    env = {**os.environ, **(extra_env or {}), **suite.env, **selection}
+    env = {**inherited_environment(), **(extra_env or {}), **suite.env, **selection}
     if not selection:
         env.pop(SELECT_VAR, None)
     env.pop("PYTEST_XDIST_WORKER", None)

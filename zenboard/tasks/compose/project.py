@@ -10,14 +10,13 @@ progress is plain text (`--progress plain --ansi never`), handed line by line to
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from zenboard import safefs
-from zenboard.config import ProjectConfig
+from zenboard.config import ProjectConfig, inherited_environment
 from zenboard.errors import InputError
 from zenboard.tasks.compose.discovery import Compose, find_compose
 from zenboard.tasks.compose.files import compose_files
@@ -111,7 +110,7 @@ def telling_line(lines: list[str]) -> str:
 
 
 def compose_environment(setup: TaskSetup) -> dict[str, str]:
-    return {**os.environ, **setup.env}
+    return {**inherited_environment(), **setup.env}
 
 
 def defined_services(compose: Compose, files: tuple[Path, ...], env: dict[str, str]) -> list[str]:

@@ -53,9 +53,11 @@ class HistorySource(Protocol):
 class ProjectHistory:
     """The project's history: `.zenboard/history.db`, or the team's PostgreSQL at `url`."""
 
-    def __init__(self, root: Path, url: str | None = None) -> None:
+    def __init__(self, root: Path, url: str | None = None, project: str | None = None) -> None:
         self.root = root
         self.url = url
+        self.project = project
+        """The configured `project` name its runs are recorded and read under."""
         self._lock = threading.Lock()
 
     def load(self) -> HistoryView:
@@ -63,7 +65,7 @@ class ProjectHistory:
         with self._lock:
             if not history.recorded(self.root, self.url):
                 return HistoryView()
-            with history.History(self.root, self.url) as db:
+            with history.History(self.root, self.url, self.project) as db:
                 return HistoryView(
                     flaky=db.flaky_patterns(FLAKY_RUNS),  # flaky_tests() with the patterns
                     trends=db.suite_trends(TREND_RUNS),
@@ -83,6 +85,7 @@ class ProjectHistory:
                 commit=commit,
                 started=launch.started,
                 history_url=self.url,
+                project=self.project,
             )
 
 

@@ -28,6 +28,7 @@ class RunHeader(Widget):
         state: RunState,
         clock: Callable[[], float],
         launch: LaunchWindow,
+        over_budget: Callable[[], bool] = lambda: False,
     ) -> None:
         """The header line for `project`'s runs.
 
@@ -37,6 +38,8 @@ class RunHeader(Widget):
             state: The model.
             clock: The wall clock.
             launch: The session's launch window: its open launch, or the latest one, is timed.
+            over_budget: Whether the latest full launch went over a budget (it fails the run,
+                so a green `passed` would contradict the exit code).
         """
         super().__init__(id="run-header")
         self.project = project
@@ -45,6 +48,7 @@ class RunHeader(Widget):
         self.clock = clock
         self.launch = launch
         """The session's launch window: its open launch, or the latest one, is the run timed."""
+        self.over_budget = over_budget
         self.watch_note = ""
         self._signature: tuple[object, ...] = ()
 
@@ -57,6 +61,7 @@ class RunHeader(Widget):
         shared = len(self.state.conflicts())
         signature = (
             self.state.status,
+            self._overrun(),
             shown,
             self.watch_note,
             self.size.width,
@@ -66,6 +71,10 @@ class RunHeader(Widget):
         if signature != self._signature:
             self._signature = signature
             self.refresh()
+
+    def _overrun(self) -> bool:
+        """Over budget, shown once the launch has ended (a new launch may yet be in time)."""
+        return self.state.status.finished and self.over_budget()
 
     def _failed(self) -> tuple[int, int]:
         """Failed and errored tests that fail the run, and those the quarantine excuses."""
@@ -82,7 +91,10 @@ class RunHeader(Widget):
             text.append(f"  task {visible(self.task_id)}", style="cyan")
         text.append("  ")
         label = "ready" if status is SuiteStatus.IDLE else str(status)
-        text.append(f" {label} ", style=f"reverse {render.status_style(status)}")
+        style = render.status_style(status)
+        if self._overrun():
+            label, style = f"{label} · over budget", render.status_style(SuiteStatus.FAILED)
+        text.append(f" {label} ", style=f"reverse {style}")
         failed, excused = self._failed()
         done = sum(s.done for s in self.state.suites.values())
         text.append(f"  {plural(done, 'test')}", style="bold")
