@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.postgres_server import Cluster, unavailable  # noqa: E402
 from zenboard.records.history import History, RunRecord, SuiteRecord, TestRecord  # noqa: E402
-from zenboard.records.history_postgres import PostgresStore  # noqa: E402
+from zenboard.records.history_db.postgres import PostgresStore  # noqa: E402
 
 SECTION = "## Recording the history: SQLite and PostgreSQL (bench/bench_history.py)"
 RESULTS = 20_000

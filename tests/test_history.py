@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import run_cli, run_in_process, suites_toml, write_project
-from zenboard.records import history_schema
 from zenboard.records.history import History, RunRecord, SuiteRecord, TestRecord
+from zenboard.records.history_db import schema as history_schema
 
 
 def test_a_new_database_is_migrated_to_the_latest_version(tmp_path: Path) -> None:

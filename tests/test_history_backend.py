@@ -17,8 +17,8 @@ from zenboard import config as config_module
 from zenboard.cli import main
 from zenboard.config import HISTORY_ENV, load_config
 from zenboard.errors import ConfigError, InputError
-from zenboard.records import history_schema
 from zenboard.records.history import History, RunFilter, RunRecord, SuiteRecord, TestRecord
+from zenboard.records.history_db import schema as history_schema
 from zenboard.textsafe import redact, url_secrets
 
 SECRET = "Zq9-never-shown-7x"

@@ -24,7 +24,7 @@ from tests.postgres_server import Cluster, free_port, unavailable
 from zenboard.planning.shards import plan
 from zenboard.records import durations
 from zenboard.records.history import History
-from zenboard.records.history_postgres import LATEST
+from zenboard.records.history_db.postgres import LATEST
 
 pytestmark = pytest.mark.slow
 

@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     from zenboard.config import load_config
     from zenboard.project.history_key import history_key
     from zenboard.records.history import History, RunFilter, recorded
-    from zenboard.records.history_postgres import shown
+    from zenboard.records.history_db.postgres import shown
     from zenboard.textsafe import visible
     from zenboard.words import plural
 

@@ -2,9 +2,9 @@
 
 It feeds `zenboard history` (recent runs, slowest and flakiest tests), `zenboard durations` (the
 durations file that plans shards), flaky badges and quarantine suggestions. It lives in
-`.zenboard/history.db` (SQLite, `history_sqlite`) unless a PostgreSQL URL is set
-(`history_postgres`): then every machine of a team writes to one database and no file is made.
-The queries here are the same for both (`history_store`).
+`.zenboard/history.db` (SQLite, `history_db/sqlite.py`) unless a PostgreSQL URL is set
+(`history_db/postgres.py`): then every machine of a team writes to one database and no file is made.
+The queries here are the same for both (`history_db/protocol.py`).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from typing import Any
 
 from zenboard.model.state import RunState, SuiteStatus
 from zenboard.project.history_key import history_key
-from zenboard.records.history_errors import HistoryUnusable
-from zenboard.records.history_sqlite import HISTORY_FILE, SqliteStore, unusable
-from zenboard.records.history_sqlite import recorded as file_recorded
-from zenboard.records.history_store import HistoryStore, Row
+from zenboard.records.history_db.errors import HistoryUnusable
+from zenboard.records.history_db.protocol import HistoryStore, Row
+from zenboard.records.history_db.sqlite import HISTORY_FILE, SqliteStore, unusable
+from zenboard.records.history_db.sqlite import recorded as file_recorded
 from zenboard.wire import repeated_of
 
 __all__ = ["HISTORY_FILE", "History", "HistoryUnusable", "RunRecord", "recorded", "unusable"]
@@ -167,7 +167,7 @@ def open_store(root: Path, url: str | None) -> HistoryStore:
     """The history's database: PostgreSQL at `url`, else the project's SQLite file."""
     if url is None:
         return SqliteStore(root)
-    from zenboard.records.history_postgres import PostgresStore
+    from zenboard.records.history_db.postgres import PostgresStore
 
     return PostgresStore(url)
 

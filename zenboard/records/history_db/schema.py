@@ -1,4 +1,4 @@
-"""The SQLite history's schema, as a list of numbered migrations (PostgreSQL's: `history_postgres`).
+"""The SQLite history's schema, as a list of numbered migrations (PostgreSQL's: `postgres.py`).
 
 A database records the highest migration applied in `schema_version`. Opening a database
 applies the missing migrations in one `BEGIN IMMEDIATE` transaction, so two zenboard processes

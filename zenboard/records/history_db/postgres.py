@@ -13,9 +13,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from zenboard.records import history_schema
-from zenboard.records.history_errors import HistoryUnusable
-from zenboard.records.history_store import Row
+from zenboard.records.history_db import schema
+from zenboard.records.history_db.errors import HistoryUnusable
+from zenboard.records.history_db.protocol import Row
 from zenboard.textsafe import redact, url_secrets, visible
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     """,
     ),
 )
-"""PostgreSQL's schema: SQLite's (`history_schema`) in its types (`C` collation, so ids sort
+"""PostgreSQL's schema: SQLite's (`schema.py`) in its types (`C` collation, so ids sort
 by their bytes as SQLite sorts them), with identity ids for concurrent writers. Only appended."""
 LATEST = MIGRATIONS[-1][0]
 
@@ -169,7 +169,7 @@ def migrate(conn: psycopg.Connection[Row]) -> int:
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
         conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-        for number, statements in history_schema.pending(MIGRATIONS, version(conn)):
+        for number, statements in schema.pending(MIGRATIONS, version(conn)):
             for statement in statements:
                 conn.execute(statement)
             conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (number,))

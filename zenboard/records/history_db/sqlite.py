@@ -17,9 +17,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from zenboard import safefs
-from zenboard.records import history_schema
-from zenboard.records.history_errors import HistoryUnusable
-from zenboard.records.history_store import Row
+from zenboard.records.history_db import schema
+from zenboard.records.history_db.errors import HistoryUnusable
+from zenboard.records.history_db.protocol import Row
 
 HISTORY_FILE = Path(".zenboard/history.db")
 BUSY_TIMEOUT_MS = 30_000
@@ -91,7 +91,7 @@ def _check_ours(conn: sqlite3.Connection, path: Path) -> None:
         raise HistoryUnusable(
             f"{path}: an SQLite database that is not zenboard's history: {_MOVE_ASIDE}"
         )
-    if history_schema.version(conn) >= 1 and not needed <= tables:
+    if schema.version(conn) >= 1 and not needed <= tables:
         missing = ", ".join(sorted(needed - tables))
         raise HistoryUnusable(f"{path}: damaged (tables missing: {missing}): {_MOVE_ASIDE}")
 
@@ -121,7 +121,7 @@ class SqliteStore:
             _check_ours(self.conn, self.path)
             _enable_wal(self.conn)
             self.conn.execute("PRAGMA foreign_keys = ON")
-            history_schema.migrate(self.conn)
+            schema.migrate(self.conn)
         except (OSError, sqlite3.Error, HistoryUnusable) as exc:
             self.conn.close()
             raise unusable(self.path, exc) from None
