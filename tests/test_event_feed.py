@@ -10,11 +10,13 @@ from typing import Any
 
 from tests.helpers import write_project
 from zenboard.config import load_config
+from zenboard.engine.channel import LineDecoder
 from zenboard.model import events as ev
 from zenboard.model.reducer import apply
 from zenboard.model.state import RunState
 from zenboard.records.event_feed import EventFeed
 from zenboard.ui.session import Session
+from zenboard.wire import encode
 
 PASSED = {s: {"outcome": "passed"} for s in ("setup", "call", "teardown")}
 
@@ -117,3 +119,22 @@ def test_the_dashboard_feeds_its_session_and_ends_it_when_it_quits(tmp_path: Pat
         "run_finished",
     ]
     assert lines[-1]["exit_code"] == 0 and "suite" not in lines[-1]
+
+
+def test_a_result_that_arrived_as_stream_text_is_written_with_its_record(tmp_path: Path) -> None:
+    """The decoder keeps a record as the text it came in; the feed writes the record itself."""
+    record = {"nodeid": "t.py::a", "outcome": "passed", **PASSED}
+    line = encode(
+        "test_finished",
+        nodeid="t.py::a",
+        worker="gw0",
+        outcome="passed",
+        duration=0.3,
+        lost="",
+        record=record,
+    )
+    (finished,) = LineDecoder("unit").feed(line, 1.0)
+    assert isinstance(finished, ev.TestFinished) and isinstance(finished.record_data, bytes)
+    lines = _feed(tmp_path / "feed.jsonl", [ev.RunStarted("unit", 0, "/p"), finished])
+    (written,) = [e for e in lines if e["type"] == "test_finished"]
+    assert written["record"] == record and "record_data" not in written

@@ -43,6 +43,9 @@ def wire_form(event: ev.Event) -> dict[str, Any]:
     fields = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
     if fields.get("time", 0) is None:
         del fields["time"]
+    if isinstance(event, ev.TestFinished | TestResult):  # its record may still be text
+        del fields["record_data"]
+        fields["record"] = event.record
     return fields
 
 
