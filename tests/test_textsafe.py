@@ -20,6 +20,10 @@ def test_control_characters_are_spelled_out() -> None:
     assert visible("trace\nback\x1b", multiline=True) == "trace\nback\\x1b"
     assert visible("lone \udcff") == "lone \\udcff"
     assert visible("plain ünïcode ✓") == "plain ünïcode ✓"
+    # a right-to-left override shows `test_ok.py` for "test_\u202eyp.ko"; isolates and marks too
+    assert visible("test_\u202eyp.ko") == "test_\\u202eyp.ko"
+    assert visible("\u2066a\u2069\u200f", multiline=True) == "\\u2066a\\u2069\\u200f"
+    assert visible("עברית مرحبا") == "עברית مرحبا"  # right-to-left text itself stays
 
 
 @settings(max_examples=300, deadline=None)
@@ -27,6 +31,9 @@ def test_control_characters_are_spelled_out() -> None:
 def test_visible_text_holds_no_control_character_and_encodes(text: str) -> None:
     shown = visible(text)
     assert not any((ord(c) < 0x20 and c != "\t") or 0x7F <= ord(c) <= 0x9F for c in shown)
+    assert not set(shown) & set(
+        "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    )
     shown.encode("utf-8")  # no lone surrogate left
     assert visible(shown) == shown  # idempotent: safe text stays as it is
 

@@ -3,16 +3,20 @@
 Test ids, failure messages, pytest's output and container output come from code zenboard does
 not control. Written raw, an escape sequence in a test id retitles the terminal (OSC 0) or
 writes the clipboard (OSC 52). `visible` spells every C0 and C1 control character (and DEL, and
-a lone surrogate, which a terminal cannot encode) as a `\\x1b`-style escape instead.
+a lone surrogate, which a terminal cannot encode) as a `\\x1b`-style escape instead, and the
+bidirectional controls too (U+202E turns the rest of a line around: a failure message could
+show a test id or a path other than its own).
 """
 
 from __future__ import annotations
 
 import re
 
-_ONE_LINE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
+_BIDI = "\u200e\u200f\u202a-\u202e\u2066-\u2069"
+"""The marks, embeddings, overrides and isolates that reorder how a line is shown."""
+_ONE_LINE = re.compile(f"[\x00-\x08\x0a-\x1f\x7f-\x9f{_BIDI}\ud800-\udfff]")
 """Everything but tab: a single-line text must not break its line either."""
-_MULTI_LINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_MULTI_LINE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}\ud800-\udfff]")
 """Newline and tab stay in a multi-line text (a traceback)."""
 
 
